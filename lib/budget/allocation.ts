@@ -1,0 +1,162 @@
+import { compareText } from './text';
+
+/** A pool size: declared, or a weighted share of what fixed consumers leave, clamped to [min, max]. */
+export type PoolRequest =
+  | { readonly kind: 'fixed'; readonly size: number }
+  | { readonly kind: 'share'; readonly weight: number; readonly min: number; readonly max: number };
+
+/** One consumer as allocation sees it. */
+export interface AllocationRequest {
+  /** Unique, also the tie-breaker that makes the result independent of input order. */
+  readonly id: string;
+  /** Connections one more unit of pool size costs at the worst case: peak instances × processes × pools. */
+  readonly connectionsPerPoolUnit: number;
+  /** Connections held whatever the pool size (overflow). */
+  readonly fixedConnections: number;
+  readonly pool: PoolRequest;
+}
+
+/** The pool size of every request and what they add up to. */
+export interface Allocation {
+  readonly poolSizes: ReadonlyMap<string, number>;
+  /** Fixed pools and the minimum of every share: what must fit. */
+  readonly required: number;
+  /** Total worst-case connections with the allocated pool sizes. */
+  readonly allocated: number;
+  /** How far `required` exceeds the capacity; 0 when it fits. */
+  readonly shortfall: number;
+}
+
+/**
+ * Allocates pool sizes within `capacity` connections.
+ *
+ * Fixed pools and every share's minimum are required. When they fit, shares grow one unit at a
+ * time, always the one whose connections per weight would be lowest after the step (ties by id),
+ * until no share can grow without passing its max or the capacity. The result is integer,
+ * deterministic, independent of input order, never above capacity, and maximal: no share below
+ * its max could grow by one. When the requirement does not fit, every share stays at its minimum
+ * and `shortfall` says by how much the capacity falls short.
+ */
+export function allocate(capacity: number, requests: readonly AllocationRequest[]): Allocation {
+  assertValid(capacity, requests);
+  const poolSizes = new Map<string, number>();
+  let required = 0;
+  for (const request of requests) {
+    const size = request.pool.kind === 'fixed' ? request.pool.size : request.pool.min;
+    poolSizes.set(request.id, size);
+    required += request.fixedConnections + request.connectionsPerPoolUnit * size;
+  }
+  if (required > capacity) {
+    return { poolSizes, required, allocated: required, shortfall: required - capacity };
+  }
+
+  let remaining = capacity - required;
+  const growing = new ShareHeap();
+  for (const request of requests) {
+    if (request.pool.kind !== 'share') {
+      continue;
+    }
+    if (request.connectionsPerPoolUnit === 0) {
+      // No instance can run, so the size costs nothing; hand out the most the consumer accepts.
+      poolSizes.set(request.id, request.pool.max);
+    } else if (request.pool.min < request.pool.max) {
+      growing.push({ id: request.id, unit: request.connectionsPerPoolUnit, weight: request.pool.weight, max: request.pool.max, size: request.pool.min });
+    }
+  }
+  for (let share = growing.pop(); share; share = growing.pop()) {
+    // `remaining` only shrinks, so a share that does not fit now never will: drop it.
+    if (share.unit > remaining) {
+      continue;
+    }
+    share.size += 1;
+    remaining -= share.unit;
+    poolSizes.set(share.id, share.size);
+    if (share.size < share.max) {
+      growing.push(share);
+    }
+  }
+  return { poolSizes, required, allocated: capacity - remaining, shortfall: 0 };
+}
+
+function assertValid(capacity: number, requests: readonly AllocationRequest[]): void {
+  const isCount = (n: number) => Number.isInteger(n) && n >= 0;
+  if (!isCount(capacity)) {
+    throw new Error(`allocate: capacity must be a whole number >= 0, got ${capacity}`);
+  }
+  const ids = new Set<string>();
+  for (const r of requests) {
+    if (ids.has(r.id)) {
+      throw new Error(`allocate: duplicate request id '${r.id}'`);
+    }
+    ids.add(r.id);
+    const pool = r.pool;
+    const valid = isCount(r.connectionsPerPoolUnit) && isCount(r.fixedConnections) && (pool.kind === 'fixed'
+      ? isCount(pool.size)
+      : isCount(pool.min) && isCount(pool.max) && pool.min <= pool.max && pool.weight > 0 && Number.isFinite(pool.weight));
+    if (!valid) {
+      throw new Error(`allocate: invalid request '${r.id}': ${JSON.stringify(r)}`);
+    }
+  }
+}
+
+interface GrowingShare {
+  readonly id: string;
+  readonly unit: number;
+  readonly weight: number;
+  readonly max: number;
+  size: number;
+}
+
+/** Orders shares by connections per weight after one more unit; ties by id. */
+function before(a: GrowingShare, b: GrowingShare): boolean {
+  // Cross-multiplied to compare unit × (size + 1) / weight without dividing.
+  const levelA = a.unit * (a.size + 1) * b.weight;
+  const levelB = b.unit * (b.size + 1) * a.weight;
+  return levelA !== levelB ? levelA < levelB : compareText(a.id, b.id) < 0;
+}
+
+/** A binary min-heap of growing shares. */
+class ShareHeap {
+  private readonly items: GrowingShare[] = [];
+
+  public push(item: GrowingShare): void {
+    const items = this.items;
+    items.push(item);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(items[i], items[parent])) {
+        break;
+      }
+      [items[i], items[parent]] = [items[parent], items[i]];
+      i = parent;
+    }
+  }
+
+  public pop(): GrowingShare | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let smallest = i;
+        if (left < items.length && before(items[left], items[smallest])) {
+          smallest = left;
+        }
+        if (right < items.length && before(items[right], items[smallest])) {
+          smallest = right;
+        }
+        if (smallest === i) {
+          break;
+        }
+        [items[i], items[smallest]] = [items[smallest], items[i]];
+        i = smallest;
+      }
+    }
+    return top;
+  }
+}

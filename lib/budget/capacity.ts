@@ -1,0 +1,272 @@
+import {
+  AURORA_MYSQL_DEFAULT_MAX_CONNECTIONS,
+  AURORA_POSTGRESQL_DEFAULT_MAX_CONNECTIONS,
+  SERVERLESS_V2_MAX_CONNECTIONS,
+  SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU,
+  SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP,
+  nominalMemoryBytes,
+} from './data/instance-classes';
+import { compareText } from './text';
+
+/** Database engines whose connection limits the budget knows. */
+export type EngineKind = 'rds-postgresql' | 'rds-mysql' | 'rds-mariadb' | 'aurora-postgresql' | 'aurora-mysql';
+
+export const ENGINE_KINDS: readonly EngineKind[] = ['rds-postgresql', 'rds-mysql', 'rds-mariadb', 'aurora-postgresql', 'aurora-mysql'];
+
+/** Human name of an engine, for messages. */
+export const ENGINE_NAMES: Readonly<Record<EngineKind, string>> = {
+  'rds-postgresql': 'RDS for PostgreSQL',
+  'rds-mysql': 'RDS for MySQL',
+  'rds-mariadb': 'RDS for MariaDB',
+  'aurora-postgresql': 'Aurora PostgreSQL',
+  'aurora-mysql': 'Aurora MySQL',
+};
+
+/**
+ * Slots only superusers and AWS automation may use, subtracted from max_connections.
+ * - RDS for PostgreSQL: superuser_reserved_connections 3 + rds.rds_superuser_reserved_connections 2
+ *   (SOURCES.rdsPostgresReservedSlots: "100 → 95").
+ * - Aurora PostgreSQL: "at least 3 more connections to support AWS automation"
+ *   (SOURCES.auroraPostgresMaxConnections).
+ * - MySQL family: the admin slot is max_connections + 1, outside max_connections, so 0.
+ */
+export const ENGINE_RESERVED_CONNECTIONS: Readonly<Record<EngineKind, number>> = {
+  'rds-postgresql': 3 + 2,
+  'aurora-postgresql': 3,
+  'rds-mysql': 0,
+  'rds-mariadb': 0,
+  'aurora-mysql': 0,
+};
+
+/**
+ * Default max_connections formula divisors: `{DBInstanceClassMemory/<divisor>}`.
+ * PostgreSQL (RDS and Aurora): LEAST({DBInstanceClassMemory/9531392},5000).
+ * MySQL: {DBInstanceClassMemory/12582880}; MariaDB is assumed to use the MySQL formula (UNCONFIRMED,
+ * only third-party copies seen), which the memory derating below keeps on the safe side.
+ * Sources: SOURCES.rdsMaxConnections, SOURCES.rdsMaxConnectionsKnowledgeCenter.
+ */
+export const POSTGRESQL_MEMORY_DIVISOR_BYTES = 9_531_392;
+export const POSTGRESQL_DEFAULT_MAX_CONNECTIONS_CAP = 5000;
+export const MYSQL_MEMORY_DIVISOR_BYTES = 12_582_880;
+
+/**
+ * Aurora MySQL default formula terms: GREATEST({log(M/805306368)*45},{log(M/8187281408)*1000}),
+ * log base 2 (SOURCES.rdsParameterFormulas). The official per-class table is reproduced only when
+ * each log2 term is rounded to the nearest integer, so the estimate rounds the same way.
+ */
+export const AURORA_MYSQL_SMALL_TERM = { memoryDivisorBytes: 805_306_368, factor: 45 } as const;
+export const AURORA_MYSQL_LARGE_TERM = { memoryDivisorBytes: 8_187_281_408, factor: 1000 } as const;
+
+/**
+ * DBInstanceClassMemory is below nominal memory: AWS subtracts what the OS and RDS processes use
+ * and publishes no per-class value (SOURCES.rdsParameterFormulas). Official Aurora tables imply
+ * 0.89-0.97 of nominal; measured RDS PostgreSQL values give 0.88 (db.t2.small, 198) to 0.97, and
+ * db.t4g.micro measured 81 (0.72 of 1 GiB) because the OS share is larger on small classes.
+ * The estimate takes 88 % of nominal memory and then removes a fixed 300 MiB, which stays below
+ * every published or measured value we know (see test/budget/capacity.test.ts).
+ */
+export const NOMINAL_MEMORY_DERATING = 0.88;
+export const FIXED_OS_MEMORY_BYTES = 300 * 1024 ** 2;
+
+/**
+ * RDS Proxy keeps some database connections for monitoring and failover, so its
+ * MaxDatabaseConnectionsAllowed can be lower than MaxConnectionsPercent implies
+ * (SOURCES.rdsProxyConnections). AWS does not publish how many: the budget sets aside this many.
+ */
+export const PROXY_INTERNAL_CONNECTIONS = 5;
+
+/** RDS Proxy's MaxConnectionsPercent when it is not set (SOURCES.rdsProxyPoolConfiguration). */
+export const PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT = 100;
+
+/** Where a max_connections value came from. */
+export type MaxConnectionsSource =
+  | 'budget-property'
+  | 'parameter-group'
+  | 'aurora-class-table'
+  | 'serverless-v2-table'
+  | 'memory-estimate';
+
+/** A max_connections value with its origin. */
+export interface MaxConnections {
+  readonly value: number;
+  readonly source: MaxConnectionsSource;
+  /** What the value was read from, for messages: a class, a parameter group path. */
+  readonly basis: string;
+}
+
+/** How a database instance is sized. */
+export type InstanceSizing =
+  | { readonly kind: 'provisioned'; readonly instanceClass: string }
+  | { readonly kind: 'serverless-v2'; readonly minCapacityAcu: number; readonly maxCapacityAcu: number };
+
+/** What the template says about one database instance that can serve the proxy's writes. */
+export interface DatabaseInstanceFacts {
+  readonly path: string;
+  /** max_connections set to a number in the parameter group this instance uses. */
+  readonly parameterGroupMaxConnections?: number;
+  /** Path of that parameter group. */
+  readonly parameterGroupPath?: string;
+  readonly sizing?: InstanceSizing;
+}
+
+/** A named number of connections kept free on purpose: migrations, admin, BI tools. */
+export interface Reservation {
+  readonly name: string;
+  readonly connections: number;
+}
+
+/** What the template says about the RDS Proxy in front of the database. */
+export interface ProxyFacts {
+  readonly path: string;
+  readonly maxConnectionsPercent: number;
+  /** Whether the proxy's target group points at the budget's database. */
+  readonly targetsDatabase: boolean;
+}
+
+/** Everything capacity depends on. */
+export interface CapacityInput {
+  readonly engine: EngineKind;
+  /** Explicit max_connections from the budget; wins over the template and estimates. */
+  readonly maxConnections?: number;
+  /** Instances that can serve the proxy's connections (for Aurora, every instance can become the writer). */
+  readonly instances: readonly DatabaseInstanceFacts[];
+  readonly reservations: readonly Reservation[];
+  /** Demand of clients that connect to the database directly, not through the proxy. */
+  readonly directDemand?: number;
+  readonly proxy?: ProxyFacts;
+}
+
+/** The capacity breakdown: from max_connections to the ceiling that consumers share. */
+export interface Capacity {
+  readonly engine: EngineKind;
+  readonly maxConnections: MaxConnections;
+  readonly engineReserve: number;
+  readonly reservations: readonly Reservation[];
+  readonly reservedTotal: number;
+  readonly directDemand: number;
+  /** max_connections − engine reserve − reservations − direct demand. */
+  readonly usable: number;
+  readonly proxy?: {
+    readonly path: string;
+    readonly maxConnectionsPercent: number;
+    /** floor(max_connections × MaxConnectionsPercent / 100). */
+    readonly ceiling: number;
+    readonly internalConnections: number;
+  };
+  /** What consumers may use at most: min(proxy ceiling, usable) − proxy internal, or usable. */
+  readonly effectiveCeiling: number;
+  readonly limitedBy: 'proxy' | 'database';
+}
+
+/** The max_connections a database would get by default, or undefined when the class is not known. */
+export function estimateMaxConnections(engine: EngineKind, sizing: InstanceSizing): MaxConnections | undefined {
+  if (sizing.kind === 'serverless-v2') {
+    return serverlessV2MaxConnections(engine, sizing.minCapacityAcu, sizing.maxCapacityAcu);
+  }
+  const instanceClass = sizing.instanceClass.trim().toLowerCase().replace(/^(?!db\.)/, 'db.');
+  const official =
+    engine === 'aurora-mysql' ? AURORA_MYSQL_DEFAULT_MAX_CONNECTIONS[instanceClass]
+      : engine === 'aurora-postgresql' ? AURORA_POSTGRESQL_DEFAULT_MAX_CONNECTIONS[instanceClass]
+        : undefined;
+  if (official !== undefined) {
+    return { value: official, source: 'aurora-class-table', basis: instanceClass };
+  }
+  const nominal = nominalMemoryBytes(instanceClass);
+  if (nominal === undefined) {
+    return undefined;
+  }
+  return { value: defaultFormula(engine, deratedMemoryBytes(nominal)), source: 'memory-estimate', basis: instanceClass };
+}
+
+/** Nominal memory reduced to a conservative guess of DBInstanceClassMemory. */
+export function deratedMemoryBytes(nominalBytes: number): number {
+  return Math.max(0, Math.floor(nominalBytes * NOMINAL_MEMORY_DERATING - FIXED_OS_MEMORY_BYTES));
+}
+
+/** The engine's default max_connections formula evaluated on a DBInstanceClassMemory value. */
+export function defaultFormula(engine: EngineKind, instanceClassMemoryBytes: number): number {
+  switch (engine) {
+    case 'rds-postgresql':
+    case 'aurora-postgresql':
+      return Math.min(Math.floor(instanceClassMemoryBytes / POSTGRESQL_MEMORY_DIVISOR_BYTES), POSTGRESQL_DEFAULT_MAX_CONNECTIONS_CAP);
+    case 'rds-mysql':
+    case 'rds-mariadb':
+      return Math.floor(instanceClassMemoryBytes / MYSQL_MEMORY_DIVISOR_BYTES);
+    case 'aurora-mysql': {
+      const term = (t: { memoryDivisorBytes: number; factor: number }) =>
+        Math.max(0, Math.round(Math.log2(instanceClassMemoryBytes / t.memoryDivisorBytes))) * t.factor;
+      return Math.max(term(AURORA_MYSQL_SMALL_TERM), term(AURORA_MYSQL_LARGE_TERM));
+    }
+  }
+}
+
+function serverlessV2MaxConnections(engine: EngineKind, minCapacityAcu: number, maxCapacityAcu: number): MaxConnections | undefined {
+  if (engine !== 'aurora-mysql' && engine !== 'aurora-postgresql') {
+    return undefined;
+  }
+  // Rows are ascending; between rows the lower one is the safe side.
+  const row = [...SERVERLESS_V2_MAX_CONNECTIONS].reverse().find((r) => r.maxCapacityAcu <= maxCapacityAcu);
+  if (!row) {
+    return undefined;
+  }
+  let value = engine === 'aurora-mysql' ? row.auroraMysql : row.auroraPostgresql;
+  if (engine === 'aurora-postgresql' && minCapacityAcu <= SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU) {
+    value = Math.min(value, SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP);
+  }
+  return { value, source: 'serverless-v2-table', basis: `Serverless v2 ${minCapacityAcu}-${maxCapacityAcu} ACU` };
+}
+
+/**
+ * The max_connections the budget plans with: the explicit value if given, else the lowest over
+ * every instance that can serve the proxy (a failover may promote the smallest one).
+ * Undefined when any instance's value cannot be determined.
+ */
+export function resolveMaxConnections(input: CapacityInput): MaxConnections | undefined {
+  if (input.maxConnections !== undefined) {
+    return { value: input.maxConnections, source: 'budget-property', basis: 'the budget\'s maxConnections' };
+  }
+  if (input.instances.length === 0) {
+    return undefined;
+  }
+  let lowest: MaxConnections | undefined;
+  for (const instance of input.instances) {
+    const value: MaxConnections | undefined = instance.parameterGroupMaxConnections !== undefined
+      ? { value: instance.parameterGroupMaxConnections, source: 'parameter-group', basis: `parameter group '${instance.parameterGroupPath ?? instance.path}'` }
+      : instance.sizing && estimateMaxConnections(input.engine, instance.sizing);
+    if (value === undefined) {
+      return undefined;
+    }
+    if (lowest === undefined || value.value < lowest.value) {
+      lowest = value;
+    }
+  }
+  return lowest;
+}
+
+/** The proxy ceiling: the most database connections RDS Proxy opens. */
+export function proxyCeiling(maxConnections: number, maxConnectionsPercent: number): number {
+  return Math.floor((maxConnections * maxConnectionsPercent) / 100);
+}
+
+/** The capacity breakdown for a known max_connections. */
+export function computeCapacity(input: CapacityInput, maxConnections: MaxConnections): Capacity {
+  const engineReserve = ENGINE_RESERVED_CONNECTIONS[input.engine];
+  const reservations = [...input.reservations].sort((a, b) => compareText(a.name, b.name));
+  const reservedTotal = reservations.reduce((sum, r) => sum + r.connections, 0);
+  const directDemand = input.directDemand ?? 0;
+  const usable = maxConnections.value - engineReserve - reservedTotal - directDemand;
+  if (!input.proxy) {
+    return {
+      engine: input.engine, maxConnections, engineReserve, reservations, reservedTotal, directDemand, usable,
+      effectiveCeiling: Math.max(0, usable), limitedBy: 'database',
+    };
+  }
+  const ceiling = proxyCeiling(maxConnections.value, input.proxy.maxConnectionsPercent);
+  const limitedBy = ceiling <= usable ? 'proxy' : 'database';
+  return {
+    engine: input.engine, maxConnections, engineReserve, reservations, reservedTotal, directDemand, usable,
+    proxy: { path: input.proxy.path, maxConnectionsPercent: input.proxy.maxConnectionsPercent, ceiling, internalConnections: PROXY_INTERNAL_CONNECTIONS },
+    effectiveCeiling: Math.max(0, Math.min(ceiling, usable) - PROXY_INTERNAL_CONNECTIONS),
+    limitedBy,
+  };
+}

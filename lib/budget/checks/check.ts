@@ -1,0 +1,26 @@
+import { BudgetEvaluation, ProblemLevel } from '../model';
+
+/** What a check reads: the computed budget before its problems are known. */
+export type CheckContext = Omit<BudgetEvaluation, 'problems'>;
+
+/** One finding of a check, before it gets the check's ID and level. */
+export interface Finding {
+  /** Path of the construct the finding is about. */
+  readonly subject: string;
+  /** What is wrong in user terms, with the numbers; without the budget's name. */
+  readonly message: string;
+  /** What to change, as a sentence. */
+  readonly fix: string;
+}
+
+/** A budget check: data with a stable ID, a level and a rule. */
+export interface Check {
+  /** Stable, documented, acknowledgeable (warnings): `CB-OVER-CAPACITY`. */
+  readonly id: string;
+  readonly level: ProblemLevel;
+  /** One line: what the check finds. */
+  readonly summary: string;
+  /** Why it matters. */
+  readonly explanation: string;
+  readonly run: (context: CheckContext) => readonly Finding[];
+}

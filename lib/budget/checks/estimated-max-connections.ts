@@ -1,0 +1,24 @@
+import { describeMaxConnections } from '../describe';
+import { Check } from './check';
+
+export const estimatedMaxConnections: Check = {
+  id: 'CB-ESTIMATED-MAX-CONNECTIONS',
+  level: 'warning',
+  summary: 'max_connections is not set explicitly; the budget uses a default or an estimate.',
+  explanation:
+    'The default follows the instance class: resizing the database silently changes the limit, and for RDS classes '
+    + 'AWS publishes no exact value, so the budget estimates it conservatively from nominal memory.',
+  run: ({ path, maxConnections, input }) => {
+    if (!maxConnections || maxConnections.source === 'budget-property' || maxConnections.source === 'parameter-group') {
+      return [];
+    }
+    const how = maxConnections.source === 'memory-estimate'
+      ? 'a conservative estimate from nominal memory (AWS publishes no exact value for this class)'
+      : 'the published default, which changes with the instance class';
+    return [{
+      subject: path,
+      message: `${describeMaxConnections(maxConnections, input.capacity.engine)} is ${how}.`,
+      fix: 'Set max_connections explicitly in the parameter group the database uses (a static parameter: it takes effect after a reboot), or pass maxConnections to the budget.',
+    }];
+  },
+};

@@ -1,0 +1,38 @@
+import { BudgetEvaluation, Problem } from '../model';
+import { Check, CheckContext } from './check';
+import { estimatedMaxConnections } from './estimated-max-connections';
+import { nearCapacity } from './near-capacity';
+import { noConsumers } from './no-consumers';
+import { overCapacity } from './over-capacity';
+import { proxyAboveUsable } from './proxy-above-usable';
+import { proxyTargetMismatch } from './proxy-target-mismatch';
+import { reservationsExceedCapacity } from './reservations-exceed-capacity';
+import { unknownMaxConnections } from './unknown-max-connections';
+import { unresolvedValue } from './unresolved-value';
+
+export type { Check, CheckContext, Finding } from './check';
+
+/** Every budget check, in the order their problems are reported (errors are reported before warnings). */
+export const CHECKS: readonly Check[] = [
+  unresolvedValue,
+  unknownMaxConnections,
+  proxyTargetMismatch,
+  reservationsExceedCapacity,
+  overCapacity,
+  nearCapacity,
+  estimatedMaxConnections,
+  proxyAboveUsable,
+  noConsumers,
+];
+
+/** Runs every check: errors first, then warnings, each in registry order. */
+export function runChecks(context: CheckContext): BudgetEvaluation['problems'] {
+  const problems: Problem[] = CHECKS.flatMap((check) => check.run(context).map((f) => ({
+    id: check.id,
+    level: check.level,
+    subject: f.subject,
+    message: `ConnectionBudget '${context.path}': ${f.message}`,
+    fix: f.fix,
+  })));
+  return [...problems.filter((p) => p.level === 'error'), ...problems.filter((p) => p.level === 'warning')];
+}

@@ -1,0 +1,26 @@
+import { describeMaxConnections } from '../describe';
+import { Check } from './check';
+
+export const proxyAboveUsable: Check = {
+  id: 'CB-PROXY-ABOVE-USABLE',
+  level: 'warning',
+  summary: 'RDS Proxy may open more connections than the database has for ordinary users.',
+  explanation:
+    'A proxy allowed more than the usable connections can take the slots kept for admins, migrations and direct clients; '
+    + 'deriving MaxConnectionsPercent from the budget keeps them free.',
+  run: ({ capacity }) => {
+    if (!capacity?.proxy || capacity.usable < 0 || capacity.proxy.ceiling <= capacity.usable) {
+      return [];
+    }
+    const m = capacity.maxConnections.value;
+    const fitting = Math.floor((100 * capacity.usable) / m);
+    return [{
+      subject: capacity.proxy.path,
+      message: `the proxy '${capacity.proxy.path}' may open ${capacity.proxy.ceiling} connections (${describeMaxConnections(capacity.maxConnections, capacity.engine)} `
+        + `× ${capacity.proxy.maxConnectionsPercent} %), more than the ${capacity.usable} left after the engine reserve, reservations and direct clients.`,
+      fix: fitting >= 1
+        ? `Set the proxy's maxConnectionsPercent to ${fitting} (floor(100 × ${capacity.usable} / ${m})).`
+        : 'Lower the reservations or raise max_connections.',
+    }];
+  },
+};

@@ -1,0 +1,21 @@
+import { describeMaxConnections } from '../describe';
+import { Check } from './check';
+
+export const reservationsExceedCapacity: Check = {
+  id: 'CB-RESERVATIONS-EXCEED-CAPACITY',
+  level: 'error',
+  summary: 'The engine reserve, reservations and direct clients take more than max_connections.',
+  explanation: 'Slots promised to admins, migrations or direct clients do not exist; whoever connects last is refused.',
+  run: ({ path, capacity }) => {
+    if (!capacity || capacity.usable >= 0) {
+      return [];
+    }
+    const held = capacity.engineReserve + capacity.reservedTotal + capacity.directDemand;
+    return [{
+      subject: path,
+      message: `the engine reserve ${capacity.engineReserve}, reservations ${capacity.reservedTotal} and direct clients ${capacity.directDemand} `
+        + `add up to ${held}, more than ${describeMaxConnections(capacity.maxConnections, capacity.engine)}.`,
+      fix: `Lower the reservations by at least ${-capacity.usable}, or raise max_connections.`,
+    }];
+  },
+};

@@ -1,0 +1,55 @@
+import { Capacity, ENGINE_NAMES, MaxConnections } from './capacity';
+import { describePerInstance } from './demand';
+import { ConsumerResult } from './model';
+import { listOf } from './text';
+
+/** `max_connections 450 (parameter group 'Data/Params')`. */
+export function describeMaxConnections(maxConnections: MaxConnections, engine: Capacity['engine']): string {
+  const origin: Record<MaxConnections['source'], string> = {
+    'budget-property': 'set on the budget',
+    'parameter-group': maxConnections.basis,
+    'aurora-class-table': `${ENGINE_NAMES[engine]} default for ${maxConnections.basis}`,
+    'serverless-v2-table': `${ENGINE_NAMES[engine]} default for ${maxConnections.basis}`,
+    'memory-estimate': `estimated for ${maxConnections.basis}`,
+  };
+  return `max_connections ${maxConnections.value} (${origin[maxConnections.source]})`;
+}
+
+/** `proxy ceiling` or `usable connections`: the name of what limits the consumers. */
+export function ceilingName(capacity: Capacity): string {
+  return capacity.proxy && capacity.limitedBy === 'proxy' ? 'proxy ceiling' : 'usable connections';
+}
+
+/**
+ * The arithmetic behind the effective ceiling, e.g.
+ * `max_connections 450 (parameter group 'Data/Params') × 90 % = 405, less 5 kept by RDS Proxy`.
+ */
+export function describeCeiling(capacity: Capacity): string {
+  const m = describeMaxConnections(capacity.maxConnections, capacity.engine);
+  const proxyKeeps = capacity.proxy ? `, less ${capacity.proxy.internalConnections} kept by RDS Proxy` : '';
+  if (capacity.proxy && capacity.limitedBy === 'proxy') {
+    return `${m} × ${capacity.proxy.maxConnectionsPercent} % = ${capacity.proxy.ceiling}${proxyKeeps}`;
+  }
+  const terms = [m];
+  if (capacity.engineReserve > 0) {
+    terms.push(`${capacity.engineReserve} engine reserve`);
+  }
+  if (capacity.reservedTotal > 0) {
+    terms.push(`${capacity.reservedTotal} reserved for ${listOf(capacity.reservations.map((r) => `'${r.name}'`), 'and')}`);
+  }
+  if (capacity.directDemand > 0) {
+    terms.push(`${capacity.directDemand} for direct clients`);
+  }
+  return `${terms.join(' − ')} = ${capacity.usable}${proxyKeeps}`;
+}
+
+/** `'Api' 200 = 20 tasks (...) × 1 process × 1 pool × pool 10`. */
+export function describeDemand(consumer: ConsumerResult): string {
+  const instances = consumer.instances?.explanation ?? 'unknown instances';
+  return `'${consumer.input.path}' ${consumer.demand} = ${instances} × ${describePerInstance(consumer.input.connections, consumer.poolSize)}`;
+}
+
+/** Capitalizes the first letter: fix lists read as sentences. */
+export function sentence(text: string): string {
+  return text.length === 0 ? text : `${text[0].toUpperCase()}${text.slice(1)}.`;
+}

@@ -1,0 +1,11 @@
+// The pure budget core: no aws-cdk-lib or constructs import anywhere below this folder.
+export * from './allocation';
+export * from './capacity';
+export * from './checks';
+export * from './demand';
+export * from './describe';
+export * from './evaluate';
+export * from './model';
+export * from './sources';
+export * from './text';
+export * from './data/instance-classes';

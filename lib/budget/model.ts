@@ -1,0 +1,95 @@
+import { Allocation, PoolRequest } from './allocation';
+import { Capacity, CapacityInput, MaxConnections } from './capacity';
+import { ConnectionShape, ConsumerShape, InstanceCounts } from './demand';
+
+/** A value the template leaves unknown until deploy (a token) where the budget needs a number. */
+export interface UnresolvedValue {
+  /** Path of the construct that holds the value. */
+  readonly path: string;
+  /** What the value is: `MaxCapacity of the scalable target`. */
+  readonly what: string;
+  /** How to give the budget a bound: `pass maxTasks to addEcsService()`. */
+  readonly fix: string;
+}
+
+/** One consumer of connections, as gathered from the app. */
+export interface ConsumerInput {
+  /** Construct path; unique within a budget and the order everything is sorted in. */
+  readonly path: string;
+  readonly kind: ConsumerShape['kind'];
+  /** The deployed shape; absent when a value it needs is unresolved. */
+  readonly shape?: ConsumerShape;
+  readonly connections: ConnectionShape;
+  readonly pool: PoolRequest;
+  readonly unresolved: readonly UnresolvedValue[];
+}
+
+/** Everything one budget is computed from. */
+export interface BudgetInput {
+  /** Construct path of the budget. */
+  readonly path: string;
+  readonly capacity: CapacityInput;
+  readonly consumers: readonly ConsumerInput[];
+  /** Demand at or above this share of the ceiling raises a warning. */
+  readonly warningThresholdPercent: number;
+  /** Budget-level values left unknown (max_connections, proxy settings). */
+  readonly unresolved: readonly UnresolvedValue[];
+}
+
+/** A consumer with its pool size and demand. */
+export interface ConsumerResult {
+  readonly input: ConsumerInput;
+  /** Absent when the shape is unresolved. */
+  readonly instances?: InstanceCounts;
+  /** The pool maximum delivered to the consumer. */
+  readonly poolSize: number;
+  readonly connectionsPerInstance: number;
+  /** Worst case: peak instances × connections per instance (0 when unresolved). */
+  readonly demand: number;
+  /** Without deployment surge: steady instances × connections per instance. */
+  readonly steadyDemand: number;
+}
+
+/** Budget totals. Capacity-dependent figures are absent when max_connections is unknown. */
+export interface Totals {
+  readonly demand: number;
+  readonly steadyDemand: number;
+  /** Fixed pools plus every derived pool at its minimum. */
+  readonly required: number;
+  readonly ceiling?: number;
+  readonly headroom?: number;
+  readonly utilizationPercent?: number;
+}
+
+export type ProblemLevel = 'error' | 'warning';
+
+/** A finding about a budget, with a stable ID. */
+export interface Problem {
+  readonly id: string;
+  readonly level: ProblemLevel;
+  /** Path of the construct the problem is about (the budget or a consumer). */
+  readonly subject: string;
+  /** What is wrong, with the numbers; starts with the budget's name and path. */
+  readonly message: string;
+  /** What to change. */
+  readonly fix: string;
+}
+
+/** A computed budget. */
+export interface BudgetEvaluation {
+  readonly path: string;
+  readonly input: BudgetInput;
+  readonly maxConnections?: MaxConnections;
+  readonly capacity?: Capacity;
+  readonly allocation?: Allocation;
+  /** Sorted by path. */
+  readonly consumers: readonly ConsumerResult[];
+  readonly totals: Totals;
+  /** Errors first, then warnings; each group in check order. */
+  readonly problems: readonly Problem[];
+}
+
+/** `message fix [ID]`: the one-line form used in synth errors and warnings. */
+export function formatProblem(problem: Problem): string {
+  return `${problem.message} ${problem.fix} [${problem.id}]`;
+}

@@ -1,0 +1,35 @@
+/**
+ * Public sources behind every number in the budget core. Constants and tables cite these by key,
+ * so a reviewer can check a value against the page it came from.
+ */
+export const SOURCES = {
+  rdsMaxConnections:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections',
+  rdsMaxConnectionsKnowledgeCenter: 'https://repost.aws/knowledge-center/rds-mysql-max-connections',
+  rdsPostgresReservedSlots: 'https://repost.aws/knowledge-center/rds-postgresql-error-connection-slots',
+  rdsParameterFormulas: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ParamValuesRef.html',
+  rdsInstanceClassHardware:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html',
+  communityMeasuredPostgres: 'https://gist.github.com/guizmaii/1cacffef793c2ba9645083c3e18b3d8c',
+  communityMeasuredMicro: 'https://github.com/guardian/typerighter/pull/480',
+  auroraMysqlMaxConnections:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Performance.html',
+  auroraPostgresMaxConnections:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Managing.html',
+  auroraServerlessV2Capacity:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html',
+  rdsProxyConnections: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connections.html',
+  rdsProxyPoolConfiguration:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ConnectionPoolConfiguration.html',
+  rdsProxyManaging: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-managing.html',
+  ecsDeploymentConfiguration:
+    'https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html',
+  ecsBlueGreen: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-how-it-works.html',
+  ecsLinear: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-linear.html',
+  cdkBaseService:
+    'https://github.com/aws/aws-cdk/blob/main/packages/aws-cdk-lib/aws-ecs/lib/base/base-service.ts',
+  cloudFormationParallelUpdates:
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html',
+  hikariPoolSizing: 'https://github.com/brettwooldridge/HikariCP/wiki/About-Pool-Sizing',
+  hikariReadme: 'https://github.com/brettwooldridge/HikariCP#gear-configuration-knobs-baby',
+} as const;

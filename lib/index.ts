@@ -1,0 +1,2 @@
+// Public API: re-exports only. The budget core (lib/budget) stays internal; its types are not jsii-compatible.
+export {};
