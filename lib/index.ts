@@ -1,2 +1,4 @@
-// Public API: re-exports only. The budget core (lib/budget) stays internal; its types are not jsii-compatible.
-export {};
+// Public API: re-exports only. The budget core (lib/budget) stays internal: its types are not jsii-compatible.
+export * from './constructs/connection-budget';
+export * from './constructs/database-target';
+export * from './constructs/pool-size';

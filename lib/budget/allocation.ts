@@ -1,5 +1,13 @@
 import { compareText } from './text';
 
+/**
+ * Defaults of a derived (weighted) pool. The max keeps a lone derived consumer from being handed a
+ * pool of hundreds: past about twice a task's cores, a bigger pool adds contention, not throughput
+ * (SOURCES.hikariPoolSizing: connections = cores × 2 + effective spindles), and 20 covers an
+ * 8-vCPU task. Raise it explicitly for bigger tasks.
+ */
+export const DEFAULT_SHARE = { weight: 1, min: 1, max: 20 } as const;
+
 /** A pool size: declared, or a weighted share of what fixed consumers leave, clamped to [min, max]. */
 export type PoolRequest =
   | { readonly kind: 'fixed'; readonly size: number }

@@ -217,30 +217,30 @@ function serverlessV2MaxConnections(engine: EngineKind, minCapacityAcu: number, 
 }
 
 /**
- * The max_connections the budget plans with: the explicit value if given, else the lowest over
- * every instance that can serve the proxy (a failover may promote the smallest one).
- * Undefined when any instance's value cannot be determined.
+ * The max_connections the budget plans with: the lowest over every instance that can serve the
+ * proxy (a failover may promote the smallest one). An explicit budget value replaces defaults and
+ * estimates, but a lower value set in a parameter group still wins: that is what deploys.
+ * Undefined when any instance's value cannot be determined and no explicit value is given.
  */
 export function resolveMaxConnections(input: CapacityInput): MaxConnections | undefined {
+  const fromParameterGroups = input.instances.map((instance): MaxConnections | undefined =>
+    instance.parameterGroupMaxConnections === undefined ? undefined
+      : { value: instance.parameterGroupMaxConnections, source: 'parameter-group', basis: `parameter group '${instance.parameterGroupPath ?? instance.path}'` });
   if (input.maxConnections !== undefined) {
-    return { value: input.maxConnections, source: 'budget-property', basis: 'the budget\'s maxConnections' };
+    const explicit: MaxConnections = { value: input.maxConnections, source: 'budget-property', basis: 'the budget\'s maxConnections' };
+    return lowestOf([explicit, ...fromParameterGroups]);
   }
   if (input.instances.length === 0) {
     return undefined;
   }
-  let lowest: MaxConnections | undefined;
-  for (const instance of input.instances) {
-    const value: MaxConnections | undefined = instance.parameterGroupMaxConnections !== undefined
-      ? { value: instance.parameterGroupMaxConnections, source: 'parameter-group', basis: `parameter group '${instance.parameterGroupPath ?? instance.path}'` }
-      : instance.sizing && estimateMaxConnections(input.engine, instance.sizing);
-    if (value === undefined) {
-      return undefined;
-    }
-    if (lowest === undefined || value.value < lowest.value) {
-      lowest = value;
-    }
-  }
-  return lowest;
+  const values = input.instances.map((instance, i) =>
+    fromParameterGroups[i] ?? (instance.sizing && estimateMaxConnections(input.engine, instance.sizing)));
+  return values.every((v) => v !== undefined) ? lowestOf(values) : undefined;
+}
+
+/** The lowest defined value; the first of equals. */
+function lowestOf(values: ReadonlyArray<MaxConnections | undefined>): MaxConnections | undefined {
+  return values.reduce<MaxConnections | undefined>((lowest, v) => (v && (!lowest || v.value < lowest.value) ? v : lowest), undefined);
 }
 
 /** The proxy ceiling: the most database connections RDS Proxy opens. */

@@ -6,6 +6,7 @@ export * from './demand';
 export * from './describe';
 export * from './evaluate';
 export * from './model';
+export * from './pool-settings';
 export * from './sources';
 export * from './text';
 export * from './data/instance-classes';

@@ -6,8 +6,10 @@ import { ConnectionShape, ConsumerShape, InstanceCounts } from './demand';
 export interface UnresolvedValue {
   /** Path of the construct that holds the value. */
   readonly path: string;
-  /** What the value is: `MaxCapacity of the scalable target`. */
+  /** What the value is: `MaxCapacity`. */
   readonly what: string;
+  /** Why it is unknown at synth time. @default 'a token' */
+  readonly why?: string;
   /** How to give the budget a bound: `pass maxTasks to addEcsService()`. */
   readonly fix: string;
 }

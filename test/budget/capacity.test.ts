@@ -126,11 +126,20 @@ describe('estimateMaxConnections', () => {
 describe('resolveMaxConnections', () => {
   const base: CapacityInput = { engine: 'aurora-postgresql', instances: [], reservations: [] };
 
-  test('an explicit budget value wins over the template', () => {
+  test('an explicit budget value replaces estimates', () => {
     expect(resolveMaxConnections({
       ...base, maxConnections: 300,
-      instances: [{ path: 'Db/Writer', parameterGroupMaxConnections: 900, parameterGroupPath: 'Db/Params' }],
+      instances: [{ path: 'Db/Writer', sizing: { kind: 'provisioned', instanceClass: 'db.r6g.large' } }],
     })).toEqual({ value: 300, source: 'budget-property', basis: 'the budget\'s maxConnections' });
+  });
+
+  test('a lower parameter group value wins over the budget value; a higher one does not', () => {
+    const withGroup = (value: number): CapacityInput => ({
+      ...base, maxConnections: 300, instances: [{ path: 'Db/Writer', parameterGroupMaxConnections: value, parameterGroupPath: 'Db/Params' }],
+    });
+    expect(resolveMaxConnections(withGroup(200))).toEqual({ value: 200, source: 'parameter-group', basis: 'parameter group \'Db/Params\'' });
+    expect(resolveMaxConnections(withGroup(900))?.source).toBe('budget-property');
+    expect(resolveMaxConnections({ ...base, maxConnections: 300 })?.value).toBe(300);
   });
 
   test('the lowest instance wins, since a failover can promote any of them', () => {

@@ -168,7 +168,7 @@ describe('checks', () => {
     expect(evaluation.totals.demand).toBe(480);
     expect(evaluation.problems).toEqual([]);
     expect(only({ ...input, consumers: [ecsService('Services/Api', { maxTasks: 10, pool: { kind: 'share', weight: 1, min: 23, max: 100 } })] }, 'CB-NEAR-CAPACITY'))
-      .toMatch(/fixed pools and the minimum of derived pools need 460 92\.9 % of the proxy ceiling 495/);
+      .toMatch(/fixed pools and the minimum of derived pools need 460, 92\.9 % of the proxy ceiling 495/);
   });
 
   test.each([

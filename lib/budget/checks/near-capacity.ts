@@ -18,7 +18,7 @@ export const nearCapacity: Check = {
       return [];
     }
     const what = consumers.some((c) => c.input.pool.kind === 'share')
-      ? `fixed pools and the minimum of derived pools need ${totals.required}`
+      ? `fixed pools and the minimum of derived pools need ${totals.required},`
       : `worst-case demand ${totals.required} is`;
     return [{
       subject: path,

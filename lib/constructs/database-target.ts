@@ -1,0 +1,31 @@
+import { aws_rds as rds } from 'aws-cdk-lib';
+
+/**
+ * The database whose connections a budget divides.
+ */
+export class DatabaseTarget {
+  /**
+   * An RDS DB instance. max_connections is read from its parameter group, or estimated from its class.
+   */
+  public static fromInstance(instance: rds.IDatabaseInstance): DatabaseTarget {
+    return new DatabaseTarget(instance, undefined);
+  }
+
+  /**
+   * An Aurora DB cluster. The budget plans with the smallest max_connections of its instances,
+   * because a failover can promote any of them to writer.
+   */
+  public static fromCluster(cluster: rds.IDatabaseCluster): DatabaseTarget {
+    return new DatabaseTarget(undefined, cluster);
+  }
+
+  /** @internal */
+  public readonly _instance?: rds.IDatabaseInstance;
+  /** @internal */
+  public readonly _cluster?: rds.IDatabaseCluster;
+
+  private constructor(instance: rds.IDatabaseInstance | undefined, cluster: rds.IDatabaseCluster | undefined) {
+    this._instance = instance;
+    this._cluster = cluster;
+  }
+}

@@ -1,0 +1,35 @@
+import { aws_applicationautoscaling as appscaling, aws_rds as rds } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/**
+ * The L1 resources of a whole app that decide a budget, collected in one walk of the tree:
+ * resources that refer to each other by token (a scalable target to its service, an instance to
+ * its parameter group) may live in any stack.
+ */
+export class AppIndex {
+  public static of(scope: IConstruct): AppIndex {
+    return new AppIndex(scope.node.root.node.findAll());
+  }
+
+  public readonly scalableTargets: readonly appscaling.CfnScalableTarget[];
+  public readonly dbInstances: readonly rds.CfnDBInstance[];
+  public readonly parameterGroups: readonly rds.CfnDBParameterGroup[];
+  public readonly clusterParameterGroups: readonly rds.CfnDBClusterParameterGroup[];
+
+  private constructor(all: readonly IConstruct[]) {
+    this.scalableTargets = all.filter((c): c is appscaling.CfnScalableTarget => c instanceof appscaling.CfnScalableTarget);
+    this.dbInstances = all.filter((c): c is rds.CfnDBInstance => c instanceof rds.CfnDBInstance);
+    this.parameterGroups = all.filter((c): c is rds.CfnDBParameterGroup => c instanceof rds.CfnDBParameterGroup);
+    this.clusterParameterGroups = all.filter((c): c is rds.CfnDBClusterParameterGroup => c instanceof rds.CfnDBClusterParameterGroup);
+  }
+
+  /** The parameter group an instance's `DBParameterGroupName` refers to, when it is defined in this app. */
+  public parameterGroupNamed(name: string | undefined): rds.CfnDBParameterGroup | undefined {
+    return name === undefined ? undefined : this.parameterGroups.find((g) => g.ref === name);
+  }
+
+  /** The cluster parameter group a cluster's `DBClusterParameterGroupName` refers to, when defined in this app. */
+  public clusterParameterGroupNamed(name: string | undefined): rds.CfnDBClusterParameterGroup | undefined {
+    return name === undefined ? undefined : this.clusterParameterGroups.find((g) => g.ref === name);
+  }
+}
