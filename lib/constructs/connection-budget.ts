@@ -369,7 +369,9 @@ function consumerOptionProblems(options: EcsServiceConsumerOptions): string[] {
     problems.push(`environmentVariablePrefix must be letters, digits and underscores, not starting with a digit, got '${prefix}'`);
   }
   const timeout = options.acquireTimeout;
-  if (timeout !== undefined && !timeout.isUnresolved() && timeout.toMilliseconds() <= 0) {
+  if (timeout?.isUnresolved()) {
+    problems.push('acquireTimeout must be a literal duration, got a token');
+  } else if (timeout !== undefined && timeout.toMilliseconds() <= 0) {
     problems.push(`acquireTimeout must be longer than 0, got ${timeout.toHumanString()}`);
   }
   return problems;

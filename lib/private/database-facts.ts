@@ -117,12 +117,16 @@ function instanceFacts(l1: rds.CfnDBInstance, cluster: rds.IDatabaseCluster | un
     }
   }
 
+  // The size only matters when the parameter group does not set max_connections.
+  const sizeUnknown: Unknown = (...args) => {
+    if (parameterGroupMaxConnections === undefined) unknown(...args);
+  };
   let sizing: InstanceSizing | undefined;
   const instanceClass = stringValue(resolved(l1, l1.dbInstanceClass));
   if (instanceClass.kind === 'token') {
-    unknown(path, 'DBInstanceClass', BOUND_FIX);
+    sizeUnknown(path, 'DBInstanceClass', BOUND_FIX);
   } else if (instanceClass.kind === 'known' && instanceClass.value === 'db.serverless') {
-    sizing = serverlessSizing(clusterL1, unknown);
+    sizing = serverlessSizing(clusterL1, sizeUnknown);
   } else if (instanceClass.kind === 'known') {
     sizing = { kind: 'provisioned', instanceClass: instanceClass.value };
   }

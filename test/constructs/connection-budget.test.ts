@@ -351,6 +351,9 @@ describe('eager errors name the budget, the value and the fix', () => {
       + '- minIdleConnections must be a whole number of at least 0, got -1\n'
       + "- environmentVariablePrefix must be letters, digits and underscores, not starting with a digit, got '1DB'\n"
       + '- acquireTimeout must be longer than 0, got 0 millis');
+    const seconds = new CfnParameter(h.services, 'Seconds', { type: 'Number' }).valueAsNumber;
+    expect(() => h.budget.addEcsService(other, { acquireTimeout: Duration.seconds(seconds) })).toThrow(
+      "ConnectionBudget 'Data/Budget': addEcsService('Services/Other'): invalid options:\n- acquireTimeout must be a literal duration, got a token");
     expect(() => h.budget.addEcsService(other, { containerName: 'sidecar' }))
       .toThrow("ConnectionBudget 'Data/Budget': addEcsService('Services/Other'): the task definition 'Services/OtherTask' has no container named 'sidecar'.");
     const empty = new ecs.FargateService(h.services, 'Empty', { cluster: h.cluster, taskDefinition: new ecs.FargateTaskDefinition(h.services, 'EmptyTask') });
