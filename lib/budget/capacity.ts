@@ -11,8 +11,6 @@ import { compareText } from './text';
 /** Database engines whose connection limits the budget knows. */
 export type EngineKind = 'rds-postgresql' | 'rds-mysql' | 'rds-mariadb' | 'aurora-postgresql' | 'aurora-mysql';
 
-export const ENGINE_KINDS: readonly EngineKind[] = ['rds-postgresql', 'rds-mysql', 'rds-mariadb', 'aurora-postgresql', 'aurora-mysql'];
-
 /** Human name of an engine, for messages. */
 export const ENGINE_NAMES: Readonly<Record<EngineKind, string>> = {
   'rds-postgresql': 'RDS for PostgreSQL',

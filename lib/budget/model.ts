@@ -91,7 +91,12 @@ export interface BudgetEvaluation {
   readonly problems: readonly Problem[];
 }
 
-/** `message fix [ID]`: the one-line form used in synth errors and warnings. */
+/** `message fix`: what is wrong and what to change, in one line. */
+export function problemText(problem: Problem): string {
+  return `${problem.message} ${problem.fix}`;
+}
+
+/** `message fix [ID]`: the one-line form of a synth error. */
 export function formatProblem(problem: Problem): string {
-  return `${problem.message} ${problem.fix} [${problem.id}]`;
+  return `${problemText(problem)} [${problem.id}]`;
 }

@@ -8,6 +8,7 @@ import {
   evaluateBudget,
   formatProblem,
   PoolSettings,
+  problemText,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
 import { engineKindOf, gatherDatabaseFacts, PROXY_PORT, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
@@ -136,7 +137,7 @@ export interface EcsServiceConsumerOptions {
 }
 
 /** The default prefix of the pool settings' environment variables. */
-export const DEFAULT_ENVIRONMENT_VARIABLE_PREFIX = 'DB_POOL';
+const DEFAULT_ENVIRONMENT_VARIABLE_PREFIX = 'DB_POOL';
 
 /** Environment variable name suffixes, one per pool setting. */
 const ENVIRONMENT_VARIABLES: ReadonlyArray<[suffix: string, setting: keyof PoolSettings]> = [
@@ -149,6 +150,9 @@ const ENVIRONMENT_VARIABLES: ReadonlyArray<[suffix: string, setting: keyof PoolS
 ];
 
 const DEFAULT_WARNING_THRESHOLD_PERCENT = 90;
+
+/** Which budget set each pool variable of a container, so two budgets never overwrite each other's. */
+const variableOwners = new WeakMap<ecs.ContainerDefinition, Map<string, string>>();
 
 interface RegisteredEcsService {
   readonly service: ecs.BaseService;
@@ -169,8 +173,8 @@ interface Computed {
  * deployment configuration and scalable targets, the proxy's target group and the database's parameter group.
  */
 export class ConnectionBudget extends Construct {
-  /** The engine of the budget's database. */
   private readonly engine: EngineKind;
+  private readonly database: rds.IDatabaseInstance | rds.IDatabaseCluster;
   private readonly props: ConnectionBudgetProps;
   private readonly registered: RegisteredEcsService[] = [];
   private computed?: Computed;
@@ -180,6 +184,7 @@ export class ConnectionBudget extends Construct {
     super(scope, id);
     this.props = props;
     const database = props.database._instance ?? props.database._cluster!;
+    this.database = database;
     const engineType = database.engine?.engineType;
     const engine = engineKindOf(engineType);
     const problems = propsProblems(props);
@@ -216,10 +221,17 @@ export class ConnectionBudget extends Construct {
     }
     const container = this.containerOf(service, options.containerName, method);
     const prefix = options.environmentVariablePrefix ?? DEFAULT_ENVIRONMENT_VARIABLE_PREFIX;
+    const owners = variableOwners.get(container) ?? new Map<string, string>();
+    const taken = owners.get(`${prefix}_MAX`);
+    if (taken !== undefined) {
+      throw this.error(`${method}: container '${container.containerName}' already receives ${prefix}_* from budget '${taken}'; pass another environmentVariablePrefix.`);
+    }
     for (const [suffix, setting] of ENVIRONMENT_VARIABLES) {
+      owners.set(`${prefix}_${suffix}`, this.node.path);
       container.addEnvironment(`${prefix}_${suffix}`, Lazy.string({ produce: () => String(this.settingsOf(service)[setting]) }));
     }
-    this.allowFrom(service);
+    variableOwners.set(container, owners);
+    this.grantIngress(service);
     this.registered.push({ service, options });
   }
 
@@ -238,10 +250,11 @@ export class ConnectionBudget extends Construct {
     return taskDefinition.defaultContainer;
   }
 
-  private allowFrom(service: ecs.BaseService): void {
+  /** Ingress to the proxy on the engine's port, or to the database on its port. */
+  private grantIngress(service: ecs.BaseService): void {
     // Security group rule descriptions allow no quotes.
     const description = `Connections from ${service.node.path} (connection budget ${this.node.path})`;
-    const target = this.props.proxy ?? this.props.database._instance ?? this.props.database._cluster!;
+    const target = this.props.proxy ?? this.database;
     const port = this.props.proxy ? ec2.Port.tcp(PROXY_PORT[this.engine]) : target.connections.defaultPort!;
     for (const group of target.connections.securityGroups) {
       for (const peer of service.connections.securityGroups) {
@@ -318,7 +331,7 @@ export class ConnectionBudget extends Construct {
       })] as const;
     }));
     for (const warning of evaluation.problems.filter((p) => p.level === 'warning')) {
-      Annotations.of(this).addWarningV2(warning.id, `${warning.message} ${warning.fix}`);
+      Annotations.of(this).addWarningV2(warning.id, problemText(warning));
     }
     return { evaluation, settings };
   }

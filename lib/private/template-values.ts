@@ -16,7 +16,7 @@ export function resolved(l1: IConstruct, value: unknown): unknown {
 }
 
 /** True for a rendered CloudFormation intrinsic such as `{ Ref: ... }` or `{ 'Fn::GetAtt': ... }`. */
-export function isIntrinsic(value: unknown): boolean {
+function isIntrinsic(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return false;
   }

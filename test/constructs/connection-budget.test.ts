@@ -361,6 +361,15 @@ describe('eager errors name the budget, the value and the fix', () => {
       "ConnectionBudget 'Data/Budget': addEcsService('Services/Empty'): the task definition 'Services/EmptyTask' has no container yet; add its containers before registering the service, or pass containerName.");
   });
 
+  test('fails when a second budget would overwrite the first one\'s variables, and accepts another prefix', () => {
+    const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
+    const svc = h.service('Api', { desiredCount: 1 });
+    const reporting = new ConnectionBudget(h.data, 'ReportingBudget', { database: DatabaseTarget.fromInstance(h.database), proxy: h.proxy });
+    expect(() => reporting.addEcsService(svc)).toThrow(
+      "ConnectionBudget 'Data/ReportingBudget': addEcsService('Services/Api'): container 'app' already receives DB_POOL_* from budget 'Data/Budget'; pass another environmentVariablePrefix.");
+    expect(() => reporting.addEcsService(svc, { environmentVariablePrefix: 'REPORTING_DB_POOL' })).not.toThrow();
+  });
+
   test('PoolSize factories reject sizes that cannot be pools', () => {
     expect(() => PoolSize.fixed(0)).toThrow('PoolSize.fixed(): size must be a whole number of at least 1, got 0.');
     expect(() => PoolSize.share({ weight: 0, min: 0 })).toThrow(
