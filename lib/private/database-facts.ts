@@ -100,21 +100,20 @@ function instanceFacts(l1: rds.CfnDBInstance, cluster: rds.IDatabaseCluster | un
   const path = ownerPath(l1);
   const clusterL1 = cluster?.node.defaultChild instanceof rds.CfnDBCluster ? cluster.node.defaultChild : undefined;
 
-  // An instance-level parameter overrides the cluster-level one.
-  const instanceGroup = index.parameterGroupNamed(l1.dbParameterGroupName);
-  const clusterGroup = clusterL1 && index.clusterParameterGroupNamed(clusterL1.dbClusterParameterGroupName);
+  // The first group that sets max_connections decides: an instance-level value overrides the cluster's.
+  const groups = [index.parameterGroupNamed(l1.dbParameterGroupName), clusterL1 && index.clusterParameterGroupNamed(clusterL1.dbClusterParameterGroupName)];
   let parameterGroupMaxConnections: number | undefined;
   let parameterGroupPath: string | undefined;
-  for (const group of [instanceGroup, clusterGroup]) {
-    if (!group || parameterGroupMaxConnections !== undefined) continue;
-    const value = maxConnectionsParameter(group);
-    const groupPath = ownerPath(group);
+  for (const group of groups) {
+    const value = group ? maxConnectionsParameter(group) : { kind: 'absent' as const };
+    if (!group || value.kind === 'absent') continue;
     if (value.kind === 'known') {
       parameterGroupMaxConnections = value.value;
-      parameterGroupPath = groupPath;
-    } else if (value.kind === 'token') {
-      unknown(groupPath, 'max_connections parameter', BOUND_FIX);
+      parameterGroupPath = ownerPath(group);
+    } else {
+      unknown(ownerPath(group), 'max_connections parameter', BOUND_FIX);
     }
+    break;
   }
 
   // The size only matters when the parameter group does not set max_connections.

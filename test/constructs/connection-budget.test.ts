@@ -216,13 +216,13 @@ describe('proxy timeouts shape the pool settings', () => {
 });
 
 describe('Aurora clusters', () => {
-  const aurora = (writer: rds.IClusterInstance, readers: rds.IClusterInstance[], scaling?: { min: number; max: number }) => {
+  const aurora = (writer: rds.IClusterInstance, readers: rds.IClusterInstance[], scaling?: { min: number; max: number }, parameters?: Record<string, string>) => {
     const app = new App();
     const stack = new Stack(app, 'Data');
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     const cluster = new rds.DatabaseCluster(stack, 'Cluster', {
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
-      vpc, writer, readers, serverlessV2MinCapacity: scaling?.min, serverlessV2MaxCapacity: scaling?.max,
+      vpc, writer, readers, serverlessV2MinCapacity: scaling?.min, serverlessV2MaxCapacity: scaling?.max, parameters, storageEncrypted: true,
     });
     const proxy = cluster.addProxy('Proxy', { vpc, secrets: [cluster.secret!], maxConnectionsPercent: 100 });
     const budget = new ConnectionBudget(stack, 'Budget', { database: DatabaseTarget.fromCluster(cluster), proxy });
@@ -239,6 +239,15 @@ describe('Aurora clusters', () => {
       rds.ClusterInstance.provisioned('writer', { instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.XLARGE) }),
       [rds.ClusterInstance.provisioned('reader', { instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE) })],
     )).toMatch(/exceeds the usable connections 1714 by 2286: max_connections 1722 \(Aurora PostgreSQL default for db\.r6g\.large\) − 3 engine reserve = 1719/);
+  });
+
+  test('an instance-level max_connections overrides the cluster parameter group', () => {
+    // writer: 250 from its own parameter group; reader: 300 from the cluster's.
+    expect(aurora(
+      rds.ClusterInstance.provisioned('writer', { instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE), parameters: { max_connections: '250' } }),
+      [rds.ClusterInstance.provisioned('reader', { instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE) })],
+      undefined, { max_connections: '300' },
+    )).toMatch(/max_connections 250 \(parameter group 'Data\/Cluster\/InstanceParameterGroup'\) − 3 engine reserve = 247/);
   });
 
   test('Serverless v2 uses the maximum capacity and the low-minimum cap', () => {

@@ -29,6 +29,9 @@ function poolMaxima(out: string): Record<string, string> {
 describe('the real cdk synth on the example app', () => {
   // Both synths at once: each takes several seconds and the machine has two cores.
   const runs = Promise.all([cdkSynth(), cdkSynth('storefrontMaxCapacity=30')]);
+  afterAll(async () => {
+    for (const run of await runs) fs.rmSync(run.out, { recursive: true, force: true });
+  });
 
   test('the safe app synthesizes and every service carries its derived pool size', async () => {
     const [safe] = await runs;
