@@ -149,6 +149,7 @@ const ENVIRONMENT_VARIABLES: ReadonlyArray<[suffix: string, setting: keyof PoolS
   ['MAX_LIFETIME_MS', 'maxLifetimeMs'],
 ];
 
+/** Near the limit means 90 % of the ceiling unless the budget says otherwise (design.md §3). */
 const DEFAULT_WARNING_THRESHOLD_PERCENT = 90;
 
 /** Which budget set each pool variable of a container, so two budgets never overwrite each other's. */

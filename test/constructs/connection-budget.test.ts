@@ -4,19 +4,7 @@ import {
   aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_rds as rds, Annotations as CoreAnnotations,
 } from 'aws-cdk-lib';
 import { ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
-import { environmentOf, harness, POSTGRES } from './harness';
-
-/** The budget's synth errors, or [] when synth passes. */
-function synthErrors(app: App): string[] {
-  try {
-    app.synth();
-    return [];
-  } catch (e) {
-    const message = (e as Error).message;
-    if (!message.startsWith('Validation failed with the following errors:')) throw e;
-    return message.split('\n').slice(1).map((l) => l.trim());
-  }
-}
+import { environmentOf, harness, POSTGRES, synthErrors } from './harness';
 
 describe('a budget within capacity, services in another stack', () => {
   // GIVEN max_connections 500 in the parameter group, a proxy at 80 %: ceiling floor(500 × 0.8) − 5 = 395.

@@ -73,3 +73,15 @@ export function environmentOf(template: Record<string, any>, taskDefinitionId: s
   if (!entry) throw new Error(`no task definition ${taskDefinitionId}`);
   return Object.fromEntries((entry[1].Properties.ContainerDefinitions[0].Environment ?? []).map((e: any) => [e.Name, e.Value]));
 }
+
+/** The synth validation errors of an app, one per line as CDK prints them; [] when synth passes. */
+export function synthErrors(app: App): string[] {
+  try {
+    app.synth();
+    return [];
+  } catch (e) {
+    const message = (e as Error).message;
+    if (!message.startsWith('Validation failed with the following errors:')) throw e;
+    return message.split('\n').slice(1).map((l) => l.trim());
+  }
+}
