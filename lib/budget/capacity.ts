@@ -107,16 +107,19 @@ export interface DatabaseInstanceFacts {
   readonly sizing?: InstanceSizing;
 }
 
-/** A named number of connections kept free on purpose: migrations, admin, BI tools. */
+/** A named number of connections kept free on purpose: migrations, admin, BI tools, another team's app. */
 export interface Reservation {
   readonly name: string;
   readonly connections: number;
+  /** Whether these clients connect through the proxy, and so also take from its ceiling. */
+  readonly throughProxy?: boolean;
 }
 
 /** What the template says about the RDS Proxy in front of the database. */
 export interface ProxyFacts {
   readonly path: string;
-  readonly maxConnectionsPercent: number;
+  /** As the template sets it; absent when the budget derives it (a proxy the library creates). */
+  readonly maxConnectionsPercent?: number;
   /** Whether the proxy's target group points at the budget's database. */
   readonly targetsDatabase: boolean;
 }
@@ -141,12 +144,16 @@ export interface Capacity {
   readonly engineReserve: number;
   readonly reservations: readonly Reservation[];
   readonly reservedTotal: number;
+  /** The part of reservedTotal whose clients connect through the proxy. */
+  readonly reservedThroughProxy: number;
   readonly directDemand: number;
   /** max_connections − engine reserve − reservations − direct demand. */
   readonly usable: number;
   readonly proxy?: {
     readonly path: string;
     readonly maxConnectionsPercent: number;
+    /** Whether the budget derived maxConnectionsPercent (and the construct writes it into the template). */
+    readonly derived: boolean;
     /** floor(max_connections × MaxConnectionsPercent / 100). */
     readonly ceiling: number;
     readonly internalConnections: number;
@@ -246,25 +253,38 @@ export function proxyCeiling(maxConnections: number, maxConnectionsPercent: numb
   return Math.floor((maxConnections * maxConnectionsPercent) / 100);
 }
 
+/**
+ * The MaxConnectionsPercent that lets RDS Proxy open every connection the database has for it and no
+ * more: floor(100 × (usable + reservations through the proxy) / max_connections), within 1-100.
+ * Admin, migration and direct-client slots stay free, which 100 % (the service default) would not.
+ */
+export function deriveMaxConnectionsPercent(maxConnections: number, usable: number, reservedThroughProxy: number): number {
+  const forProxy = usable + reservedThroughProxy;
+  return Math.min(PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT, Math.max(1, Math.floor((100 * forProxy) / maxConnections)));
+}
+
 /** The capacity breakdown for a known max_connections. */
 export function computeCapacity(input: CapacityInput, maxConnections: MaxConnections): Capacity {
   const engineReserve = ENGINE_RESERVED_CONNECTIONS[input.engine];
   const reservations = [...input.reservations].sort((a, b) => compareText(a.name, b.name));
   const reservedTotal = reservations.reduce((sum, r) => sum + r.connections, 0);
+  const reservedThroughProxy = input.proxy ? reservations.filter((r) => r.throughProxy).reduce((sum, r) => sum + r.connections, 0) : 0;
   const directDemand = input.directDemand ?? 0;
   const usable = maxConnections.value - engineReserve - reservedTotal - directDemand;
+  const common = { engine: input.engine, maxConnections, engineReserve, reservations, reservedTotal, reservedThroughProxy, directDemand, usable };
   if (!input.proxy) {
-    return {
-      engine: input.engine, maxConnections, engineReserve, reservations, reservedTotal, directDemand, usable,
-      effectiveCeiling: Math.max(0, usable), limitedBy: 'database',
-    };
+    return { ...common, effectiveCeiling: Math.max(0, usable), limitedBy: 'database' };
   }
-  const ceiling = proxyCeiling(maxConnections.value, input.proxy.maxConnectionsPercent);
-  const limitedBy = ceiling <= usable ? 'proxy' : 'database';
+  const derived = input.proxy.maxConnectionsPercent === undefined;
+  const maxConnectionsPercent = input.proxy.maxConnectionsPercent ?? deriveMaxConnectionsPercent(maxConnections.value, usable, reservedThroughProxy);
+  const ceiling = proxyCeiling(maxConnections.value, maxConnectionsPercent);
+  // Reservations through the proxy use its ceiling; usable already excludes them.
+  const forConsumers = ceiling - reservedThroughProxy;
+  const limitedBy = forConsumers <= usable ? 'proxy' : 'database';
   return {
-    engine: input.engine, maxConnections, engineReserve, reservations, reservedTotal, directDemand, usable,
-    proxy: { path: input.proxy.path, maxConnectionsPercent: input.proxy.maxConnectionsPercent, ceiling, internalConnections: PROXY_INTERNAL_CONNECTIONS },
-    effectiveCeiling: Math.max(0, Math.min(ceiling, usable) - PROXY_INTERNAL_CONNECTIONS),
+    ...common,
+    proxy: { path: input.proxy.path, maxConnectionsPercent, derived, ceiling, internalConnections: PROXY_INTERNAL_CONNECTIONS },
+    effectiveCeiling: Math.max(0, Math.min(forConsumers, usable) - PROXY_INTERNAL_CONNECTIONS),
     limitedBy,
   };
 }

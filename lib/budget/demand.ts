@@ -28,8 +28,31 @@ export interface EcsServiceShape {
   readonly deployment: DeploymentModel;
 }
 
+/** A Lambda function: one pool set per execution environment, environments bounded by reserved concurrency. */
+export interface LambdaFunctionShape {
+  readonly kind: 'lambda-function';
+  /** The most execution environments that run at once. */
+  readonly maxConcurrency: number;
+  /** Where maxConcurrency came from, for messages: `reserved concurrency`. */
+  readonly maxConcurrencyBasis: string;
+}
+
+/** A standalone ECS task definition (scheduled job, RunTask): overlapping runs, each of some tasks. */
+export interface EcsTaskShape {
+  readonly kind: 'ecs-task';
+  /** Runs that can overlap: a run that outlives the schedule interval overlaps the next one. */
+  readonly maxConcurrentRuns: number;
+  /** Tasks each run starts, summed over every launcher (EventBridge target) that runs the task definition. */
+  readonly tasksPerRun: number;
+  /** Where tasksPerRun came from, for messages: `EventBridge target task count`. */
+  readonly tasksPerRunBasis: string;
+}
+
 /** The deployed shape of a consumer, one variant per kind. */
-export type ConsumerShape = EcsServiceShape;
+export type ConsumerShape = EcsServiceShape | LambdaFunctionShape | EcsTaskShape;
+
+/** The kinds of consumer the budget counts. */
+export type ConsumerKind = ConsumerShape['kind'];
 
 /** How each instance (task, execution environment) opens connections. */
 export interface ConnectionShape {
@@ -51,6 +74,20 @@ export interface InstanceCounts {
 
 /** The steady and worst-case instance counts of a consumer. */
 export function instanceCounts(shape: ConsumerShape): InstanceCounts {
+  if (shape.kind === 'lambda-function') {
+    // Lambda replaces environments on a deploy without running more than the reserved concurrency at once.
+    const environments = shape.maxConcurrency;
+    return { steady: environments, peak: environments, explanation: `${count(environments, 'execution environment')} (${shape.maxConcurrencyBasis})` };
+  }
+  if (shape.kind === 'ecs-task') {
+    // A job holds its connections while it runs; its steady state is its worst case.
+    const tasks = shape.maxConcurrentRuns * shape.tasksPerRun;
+    return {
+      steady: tasks,
+      peak: tasks,
+      explanation: `${count(shape.maxConcurrentRuns, 'concurrent run')} × ${count(shape.tasksPerRun, 'task')} (${shape.tasksPerRunBasis}) = ${count(tasks, 'task')}`,
+    };
+  }
   const steady = shape.maxTasks;
   const tasks = `${count(steady, 'task')} (${shape.maxTasksBasis})`;
   if (shape.deployment.kind === 'parallel-fleet') {
@@ -66,9 +103,35 @@ export function rollingPeak(tasks: number, maximumPercent: number): number {
   return Math.max(tasks, Math.floor((tasks * maximumPercent) / 100));
 }
 
-/** The same shape with a different task bound, for "what would fit" suggestions. */
-export function withMaxTasks(shape: ConsumerShape, maxTasks: number): ConsumerShape {
-  return { ...shape, maxTasks };
+/** The knob that bounds a consumer's instances: its name in messages and its value. */
+export interface InstanceBound {
+  /** `autoscaling maximum`, `reserved concurrency`, `maximum concurrent runs`. */
+  readonly name: string;
+  readonly value: number;
+}
+
+/** The bound a user lowers to shrink a consumer's worst case. */
+export function instanceBound(shape: ConsumerShape): InstanceBound {
+  switch (shape.kind) {
+    case 'lambda-function':
+      return { name: shape.maxConcurrencyBasis, value: shape.maxConcurrency };
+    case 'ecs-task':
+      return { name: 'maximum concurrent runs', value: shape.maxConcurrentRuns };
+    case 'ecs-service':
+      return { name: shape.maxTasksBasis, value: shape.maxTasks };
+  }
+}
+
+/** The same shape with a different bound, for "what would fit" suggestions. */
+export function withInstanceBound(shape: ConsumerShape, value: number): ConsumerShape {
+  switch (shape.kind) {
+    case 'lambda-function':
+      return { ...shape, maxConcurrency: value };
+    case 'ecs-task':
+      return { ...shape, maxConcurrentRuns: value };
+    case 'ecs-service':
+      return { ...shape, maxTasks: value };
+  }
 }
 
 /** Connections one instance may hold with the given pool size. */
@@ -76,10 +139,11 @@ export function connectionsPerInstance(connections: ConnectionShape, poolSize: n
   return connections.processes * connections.poolsPerProcess * (poolSize + connections.overflowPerPool);
 }
 
-/** `1 process × 2 pools × (pool 10 + overflow 5)`. */
-export function describePerInstance(connections: ConnectionShape, poolSize: number): string {
+/** `1 process × 2 pools × (pool 10 + overflow 5)`; Lambda environments have no process count. */
+export function describePerInstance(kind: ConsumerKind, connections: ConnectionShape, poolSize: number): string {
   const pool = connections.overflowPerPool > 0
     ? `(pool ${poolSize} + overflow ${connections.overflowPerPool})`
     : `pool ${poolSize}`;
-  return `${count(connections.processes, 'process', 'processes')} × ${count(connections.poolsPerProcess, 'pool')} × ${pool}`;
+  const processes = kind === 'lambda-function' ? '' : `${count(connections.processes, 'process', 'processes')} × `;
+  return `${processes}${count(connections.poolsPerProcess, 'pool')} × ${pool}`;
 }

@@ -28,7 +28,12 @@ export function describeCeiling(capacity: Capacity): string {
   const m = describeMaxConnections(capacity.maxConnections, capacity.engine);
   const proxyKeeps = capacity.proxy ? `, less ${capacity.proxy.internalConnections} kept by RDS Proxy` : '';
   if (capacity.proxy && capacity.limitedBy === 'proxy') {
-    return `${m} × ${capacity.proxy.maxConnectionsPercent} % = ${capacity.proxy.ceiling}${proxyKeeps}`;
+    const viaProxy = capacity.reservations.filter((r) => r.throughProxy);
+    const reservedText = viaProxy.length > 0
+      ? `, less ${capacity.reservedThroughProxy} reserved through the proxy for ${listOf(viaProxy.map((r) => `'${r.name}'`), 'and')}`
+      : '';
+    const derivation = capacity.proxy.derived ? ' (derived by the budget)' : '';
+    return `${m} × ${capacity.proxy.maxConnectionsPercent} %${derivation} = ${capacity.proxy.ceiling}${reservedText}${proxyKeeps}`;
   }
   const terms = [m];
   if (capacity.engineReserve > 0) {
@@ -46,7 +51,7 @@ export function describeCeiling(capacity: Capacity): string {
 /** `'Api' 200 = 20 tasks (...) × 1 process × 1 pool × pool 10`. */
 export function describeDemand(consumer: ConsumerResult): string {
   const instances = consumer.instances?.explanation ?? 'unknown instances';
-  return `'${consumer.input.path}' ${consumer.demand} = ${instances} × ${describePerInstance(consumer.input.connections, consumer.poolSize)}`;
+  return `'${consumer.input.path}' ${consumer.demand} = ${instances} × ${describePerInstance(consumer.input.kind, consumer.input.connections, consumer.poolSize)}`;
 }
 
 /** Capitalizes the first letter: fix lists read as sentences. */

@@ -13,12 +13,15 @@ export function evaluateBudget(input: BudgetInput): BudgetEvaluation {
   const consumers = [...input.consumers].sort((a, b) => compareText(a.path, b.path));
   assertValid(input, consumers);
 
-  const maxConnections = resolveMaxConnections(input.capacity);
-  const capacity = maxConnections && computeCapacity(input.capacity, maxConnections);
   const instances = new Map(consumers.map((c) => [c.path, c.shape && instanceCounts(c.shape)]));
-  const requests: AllocationRequest[] = consumers.map((c) => {
-    const peak = instances.get(c.path)?.peak ?? 0;
-    const perUnit = peak * c.connections.processes * c.connections.poolsPerProcess;
+  const peakOf = (c: ConsumerInput) => instances.get(c.path)?.peak ?? 0;
+  const isDirect = (c: ConsumerInput) => input.capacity.proxy !== undefined && c.route === 'direct';
+  const directDemand = sum(consumers.filter(isDirect).map((c) => peakOf(c) * connectionsPerInstance(c.connections, fixedSize(c))));
+
+  const maxConnections = resolveMaxConnections(input.capacity);
+  const capacity = maxConnections && computeCapacity({ ...input.capacity, directDemand: (input.capacity.directDemand ?? 0) + directDemand }, maxConnections);
+  const requests: AllocationRequest[] = consumers.filter((c) => !isDirect(c)).map((c) => {
+    const perUnit = peakOf(c) * c.connections.processes * c.connections.poolsPerProcess;
     return { id: c.path, connectionsPerPoolUnit: perUnit, fixedConnections: perUnit * c.connections.overflowPerPool, pool: c.pool };
   });
   // Without a known capacity nothing can be shared out: every pool stays at its declared size or minimum.
@@ -26,11 +29,13 @@ export function evaluateBudget(input: BudgetInput): BudgetEvaluation {
 
   const results: ConsumerResult[] = consumers.map((c) => {
     const counts = instances.get(c.path);
-    const poolSize = allocation.poolSizes.get(c.path) ?? 0;
+    const direct = isDirect(c);
+    const poolSize = direct ? fixedSize(c) : allocation.poolSizes.get(c.path) ?? 0;
     const perInstance = connectionsPerInstance(c.connections, poolSize);
     return {
       input: c,
       instances: counts,
+      direct,
       poolSize,
       connectionsPerInstance: perInstance,
       demand: (counts?.peak ?? 0) * perInstance,
@@ -38,11 +43,13 @@ export function evaluateBudget(input: BudgetInput): BudgetEvaluation {
     };
   });
 
-  const demand = sum(results.map((r) => r.demand));
+  const shared = results.filter((r) => !r.direct);
+  const demand = sum(shared.map((r) => r.demand));
   const ceiling = capacity?.effectiveCeiling;
   const totals: Totals = {
     demand,
-    steadyDemand: sum(results.map((r) => r.steadyDemand)),
+    directDemand,
+    steadyDemand: sum(shared.map((r) => r.steadyDemand)),
     required: allocation.required,
     ceiling,
     headroom: ceiling === undefined ? undefined : ceiling - demand,
@@ -50,6 +57,11 @@ export function evaluateBudget(input: BudgetInput): BudgetEvaluation {
   };
   const evaluation = { path: input.path, input, maxConnections, capacity, allocation: capacity && allocation, consumers: results, totals };
   return { ...evaluation, problems: runChecks(evaluation) };
+}
+
+/** A direct consumer's declared pool size (asserted fixed). */
+function fixedSize(consumer: ConsumerInput): number {
+  return consumer.pool.kind === 'fixed' ? consumer.pool.size : consumer.pool.min;
 }
 
 function sum(values: readonly number[]): number {
@@ -65,6 +77,9 @@ function assertValid(input: BudgetInput, consumers: readonly ConsumerInput[]): v
     }
   }
   for (const c of consumers) {
+    if (c.route === 'direct' && c.pool.kind !== 'fixed') {
+      throw new Error(`evaluateBudget: direct consumer '${c.path}' needs a fixed pool`);
+    }
     const { processes, poolsPerProcess, overflowPerPool } = c.connections;
     if (!positive(processes) || !positive(poolsPerProcess) || !Number.isInteger(overflowPerPool) || overflowPerPool < 0) {
       throw new Error(`evaluateBudget: invalid connection shape for '${c.path}': ${JSON.stringify(c.connections)}`);

@@ -1,6 +1,6 @@
 import { Allocation, PoolRequest } from './allocation';
 import { Capacity, CapacityInput, MaxConnections } from './capacity';
-import { ConnectionShape, ConsumerShape, InstanceCounts } from './demand';
+import { ConnectionShape, ConsumerKind, ConsumerShape, InstanceCounts } from './demand';
 
 /** A value the template leaves unknown until deploy (a token) where the budget needs a number. */
 export interface UnresolvedValue {
@@ -14,16 +14,42 @@ export interface UnresolvedValue {
   readonly fix: string;
 }
 
+/**
+ * How a consumer reaches the database. Through the proxy it shares the proxy's ceiling; directly it
+ * takes its worst case out of max_connections before the proxy's share (it must have a fixed pool).
+ * Without a proxy every consumer connects directly and they share the usable connections.
+ */
+export type ConsumerRoute = 'proxy' | 'direct';
+
 /** One consumer of connections, as gathered from the app. */
 export interface ConsumerInput {
   /** Construct path; unique within a budget and the order everything is sorted in. */
   readonly path: string;
-  readonly kind: ConsumerShape['kind'];
-  /** The deployed shape; absent when a value it needs is unresolved. */
+  readonly kind: ConsumerKind;
+  /** The deployed shape; absent when a value it needs is unresolved or the consumer is unbounded. */
   readonly shape?: ConsumerShape;
   readonly connections: ConnectionShape;
   readonly pool: PoolRequest;
+  /** @default 'proxy' */
+  readonly route?: ConsumerRoute;
+  /** Why nothing bounds the consumer's instances (a Lambda without reserved concurrency); absent when bounded. */
+  readonly unbounded?: string;
   readonly unresolved: readonly UnresolvedValue[];
+}
+
+/**
+ * A security group rule that lets a source reach the proxy or the database although the source is
+ * neither a consumer nor a reservation of the budget: a hole in the budget.
+ */
+export interface UnbudgetedIngress {
+  /** Path of the rule (an AWS::EC2::SecurityGroupIngress, or the security group holding an inline rule). */
+  readonly rulePath: string;
+  /** Path of the proxy or database the rule opens. */
+  readonly targetPath: string;
+  /** The source, for messages: `security group 'Ops/Bastion/SecurityGroup'`, `10.0.0.0/16`. */
+  readonly source: string;
+  /** The ports the rule opens: `5432`, `all ports`. */
+  readonly ports: string;
 }
 
 /** Everything one budget is computed from. */
@@ -36,6 +62,8 @@ export interface BudgetInput {
   readonly warningThresholdPercent: number;
   /** Budget-level values left unknown (max_connections, proxy settings). */
   readonly unresolved: readonly UnresolvedValue[];
+  /** Ingress to the proxy or database from sources the budget does not count. @default none */
+  readonly unbudgetedIngress?: readonly UnbudgetedIngress[];
 }
 
 /** A consumer with its pool size and demand. */
@@ -43,6 +71,8 @@ export interface ConsumerResult {
   readonly input: ConsumerInput;
   /** Absent when the shape is unresolved. */
   readonly instances?: InstanceCounts;
+  /** Whether the consumer connects to the database directly, beside the proxy; its demand is then part of capacity.directDemand. */
+  readonly direct: boolean;
   /** The pool maximum delivered to the consumer. */
   readonly poolSize: number;
   readonly connectionsPerInstance: number;
@@ -54,7 +84,10 @@ export interface ConsumerResult {
 
 /** Budget totals. Capacity-dependent figures are absent when max_connections is unknown. */
 export interface Totals {
+  /** Worst case of the consumers that share the ceiling (direct consumers are in capacity.directDemand). */
   readonly demand: number;
+  /** Worst case of the consumers that bypass the proxy. */
+  readonly directDemand: number;
   readonly steadyDemand: number;
   /** Fixed pools plus every derived pool at its minimum. */
   readonly required: number;

@@ -1,4 +1,4 @@
-import { CHECKS, evaluateBudget, formatProblem, instanceCounts } from '../../lib/budget';
+import { CHECKS, EcsServiceShape, evaluateBudget, formatProblem, instanceCounts } from '../../lib/budget';
 import { budget, ecsService, postgresBehindProxy } from './fixtures';
 
 describe('worst-case demand', () => {
@@ -15,7 +15,7 @@ describe('worst-case demand', () => {
     expect(result.instances?.peak).toBe(peak);
     expect(result.connectionsPerInstance).toBe(perTask);
     expect(result.demand).toBe(demand);
-    expect(result.steadyDemand).toBe(consumer.shape!.maxTasks * perTask);
+    expect(result.steadyDemand).toBe((consumer.shape as EcsServiceShape).maxTasks * perTask);
   });
 
   test('explains the peak with its multipliers', () => {
@@ -40,7 +40,7 @@ describe('evaluateBudget', () => {
       ['Services/Web', 10, 80],
       ['Services/Worker', 9, 36],
     ]);
-    expect(evaluation.totals).toEqual({ demand: 194, steadyDemand: 97, required: 80 + 12 + 8, ceiling: 195, headroom: 1, utilizationPercent: (100 * 194) / 195 });
+    expect(evaluation.totals).toEqual({ demand: 194, directDemand: 0, steadyDemand: 97, required: 80 + 12 + 8, ceiling: 195, headroom: 1, utilizationPercent: (100 * 194) / 195 });
     expect(evaluation.problems.map((p) => p.id)).toEqual([]);
   });
 
@@ -67,6 +67,8 @@ describe('checks', () => {
   test('the registry holds exactly these checks, in this order and at these levels', () => {
     expect(CHECKS.map((c) => `${c.id}:${c.level}`)).toEqual([
       'CB-UNRESOLVED-VALUE:error',
+      'CB-UNBOUNDED-LAMBDA:error',
+      'CB-UNBUDGETED-INGRESS:error',
       'CB-UNKNOWN-MAX-CONNECTIONS:error',
       'CB-PROXY-TARGET-MISMATCH:error',
       'CB-RESERVATIONS-EXCEED-CAPACITY:error',
@@ -101,7 +103,7 @@ describe('checks', () => {
       expect(only(overloaded, 'CB-OVER-CAPACITY')).toBe(
         "ConnectionBudget 'Data/Budget': worst-case demand 460 exceeds the proxy ceiling 400 by 60: "
         + "max_connections 450 (parameter group 'Data/Params') × 90 % = 405, less 5 kept by RDS Proxy. "
-        + 'All services can deploy at once (CloudFormation updates them in parallel); largest: '
+        + 'Every consumer can peak at once (CloudFormation deploys services in parallel); largest: '
         + "'Services/Api' 200 = 10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks × 1 process × 1 pool × pool 10; "
         + "'Services/Web' 160 = 8 tasks (autoscaling maximum) × 200 % rolling surge = 16 tasks × 1 process × 1 pool × pool 10; "
         + "'Services/Worker' 100 = 5 tasks (autoscaling maximum) × 200 % rolling surge = 10 tasks × 1 process × 1 pool × pool 10. "
@@ -224,7 +226,8 @@ describe('checks', () => {
     const input = budget(postgresBehindProxy(1000, 100, { reservations: [{ name: 'migrations', connections: 20 }] }), [ecsService('A', { maxTasks: 1 })]);
     expect(only(input, 'CB-PROXY-ABOVE-USABLE')).toBe(
       "ConnectionBudget 'Data/Budget': the proxy 'Data/Proxy' may open 1000 connections (max_connections 1000 (parameter group 'Data/Params') × 100 %), "
-      + "more than the 975 left after the engine reserve, reservations and direct clients. Set the proxy's maxConnectionsPercent to 97 (floor(100 × 975 / 1000)). [CB-PROXY-ABOVE-USABLE]");
+      + "more than the 975 left for it after the engine reserve, direct reservations and direct clients. "
+      + "Set the proxy's maxConnectionsPercent to 97 (floor(100 × 975 / 1000)), or let BudgetedDatabase derive it. [CB-PROXY-ABOVE-USABLE]");
   });
 
   test('CB-NO-CONSUMERS', () => {

@@ -40,3 +40,31 @@ export function postgresBehindProxy(maxConnections: number, percent: number, ext
 export function budget(capacity: CapacityInput, consumers: ConsumerInput[], extra: Partial<BudgetInput> = {}): BudgetInput {
   return { path: 'Data/Budget', capacity, consumers, warningThresholdPercent: 90, unresolved: [], ...extra };
 }
+
+/** A Lambda function with `maxConcurrency` environments (undefined: no reserved concurrency). */
+export function lambdaFunction(path: string, options: { maxConcurrency?: number; pool?: PoolRequest | number; poolsPerProcess?: number }): ConsumerInput {
+  const pool = options.pool ?? 1;
+  return {
+    path,
+    kind: 'lambda-function',
+    shape: options.maxConcurrency === undefined ? undefined
+      : { kind: 'lambda-function', maxConcurrency: options.maxConcurrency, maxConcurrencyBasis: 'reserved concurrency' },
+    unbounded: options.maxConcurrency === undefined ? 'no reserved concurrency' : undefined,
+    connections: { processes: 1, poolsPerProcess: options.poolsPerProcess ?? 1, overflowPerPool: 0 },
+    pool: typeof pool === 'number' ? { kind: 'fixed', size: pool } : pool,
+    unresolved: [],
+  };
+}
+
+/** A standalone ECS task definition run by a schedule. */
+export function ecsTask(path: string, options: { runs: number; tasksPerRun: number; pool?: number; processes?: number; route?: 'proxy' | 'direct' }): ConsumerInput {
+  return {
+    path,
+    kind: 'ecs-task',
+    shape: { kind: 'ecs-task', maxConcurrentRuns: options.runs, tasksPerRun: options.tasksPerRun, tasksPerRunBasis: 'EventBridge target task count' },
+    connections: { processes: options.processes ?? 1, poolsPerProcess: 1, overflowPerPool: 0 },
+    pool: { kind: 'fixed', size: options.pool ?? 5 },
+    route: options.route,
+    unresolved: [],
+  };
+}

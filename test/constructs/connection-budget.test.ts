@@ -71,7 +71,7 @@ describe('synth fails when worst-case demand exceeds the ceiling', () => {
     expect(synthErrors(overloaded().app)).toEqual([
       "[Data/Budget] ConnectionBudget 'Data/Budget': worst-case demand 500 exceeds the proxy ceiling 395 by 105: "
       + "max_connections 500 (parameter group 'Data/Params') × 80 % = 400, less 5 kept by RDS Proxy. "
-      + "All services can deploy at once (CloudFormation updates them in parallel); largest: 'Services/Api' 500 = "
+      + "Every consumer can peak at once (CloudFormation deploys services in parallel); largest: 'Services/Api' 500 = "
       + '25 tasks (autoscaling maximum) × 200 % rolling surge = 50 tasks × 1 process × 1 pool × pool 10. '
       + "Lower the autoscaling maximum of 'Services/Api' from 25 to 19, lower its pool from 10 to 7, "
       + 'or raise max_connections from 500 to at least 632 (set it in the parameter group, or choose a larger instance class). [CB-OVER-CAPACITY]',

@@ -7,6 +7,8 @@ import { overCapacity } from './over-capacity';
 import { proxyAboveUsable } from './proxy-above-usable';
 import { proxyTargetMismatch } from './proxy-target-mismatch';
 import { reservationsExceedCapacity } from './reservations-exceed-capacity';
+import { unboundedLambda } from './unbounded-lambda';
+import { unbudgetedIngress } from './unbudgeted-ingress';
 import { unknownMaxConnections } from './unknown-max-connections';
 import { unresolvedValue } from './unresolved-value';
 
@@ -15,6 +17,8 @@ export type { Check, CheckContext, Finding } from './check';
 /** Every budget check, in the order their problems are reported (errors are reported before warnings). */
 export const CHECKS: readonly Check[] = [
   unresolvedValue,
+  unboundedLambda,
+  unbudgetedIngress,
   unknownMaxConnections,
   proxyTargetMismatch,
   reservationsExceedCapacity,

@@ -1,5 +1,5 @@
-import { Capacity, proxyCeiling } from '../capacity';
-import { connectionsPerInstance, instanceCounts, withMaxTasks } from '../demand';
+import { Capacity, deriveMaxConnectionsPercent, proxyCeiling } from '../capacity';
+import { connectionsPerInstance, instanceBound, instanceCounts, withInstanceBound } from '../demand';
 import { ceilingName, describeCeiling, describeDemand, sentence } from '../describe';
 import { ConsumerResult } from '../model';
 import { listOf } from '../text';
@@ -29,12 +29,12 @@ function finding(context: CheckContext, capacity: Capacity): Finding {
   const excess = required - capacity.effectiveCeiling;
   const hasShares = context.consumers.some((c) => c.input.pool.kind === 'share');
   const largest = [...context.consumers]
-    .filter((c) => c.demand > 0)
+    .filter((c) => c.demand > 0 && !c.direct)
     .sort((a, b) => b.demand - a.demand)
     .slice(0, LARGEST_CONSUMERS_SHOWN);
   const demandText = hasShares ? `worst-case demand ${required} (every derived pool at its minimum)` : `worst-case demand ${required}`;
   const largestText = largest.length > 0
-    ? ` All services can deploy at once (CloudFormation updates them in parallel); largest: ${largest.map(describeDemand).join('; ')}.`
+    ? ` Every consumer can peak at once (CloudFormation deploys services in parallel); largest: ${largest.map(describeDemand).join('; ')}.`
     : '';
   const fixes = [
     ...(largest[0] ? consumerFixes(largest[0], excess) : []),
@@ -56,9 +56,10 @@ function consumerFixes(consumer: ConsumerResult, excess: number): string[] {
   const target = consumer.demand - excess;
   const fixes: string[] = [];
   const perInstance = connectionsPerInstance(connections, consumer.poolSize);
-  const tasks = largestWhere(shape.maxTasks - 1, (t) => instanceCounts(withMaxTasks(shape, t)).peak * perInstance <= target);
-  if (tasks !== undefined) {
-    fixes.push(`lower the ${shape.maxTasksBasis} of '${consumer.input.path}' from ${shape.maxTasks} to ${tasks}`);
+  const bound = instanceBound(shape);
+  const fitting = largestWhere(bound.value - 1, (n) => instanceCounts(withInstanceBound(shape, n)).peak * perInstance <= target);
+  if (fitting !== undefined) {
+    fixes.push(`lower the ${bound.name} of '${consumer.input.path}' from ${bound.value} to ${fitting}`);
   }
   const peak = consumer.instances?.peak ?? 0;
   const poolSize = largestWhere(consumer.poolSize - 1, (p) => peak * connectionsPerInstance(connections, p) <= target);
@@ -73,18 +74,23 @@ function consumerFixes(consumer: ConsumerResult, excess: number): string[] {
 function capacityFixes(capacity: Capacity, required: number): string[] {
   const fixes: string[] = [];
   const internal = capacity.proxy?.internalConnections ?? 0;
+  const throughProxy = capacity.reservedThroughProxy;
   const m = capacity.maxConnections.value;
-  if (capacity.proxy && capacity.limitedBy === 'proxy' && required <= capacity.usable - internal) {
-    const percent = smallestWhere(capacity.proxy.maxConnectionsPercent + 1, 100, (p) => proxyCeiling(m, p) - internal >= required);
+  const proxy = capacity.proxy;
+  if (proxy && !proxy.derived && capacity.limitedBy === 'proxy' && required <= capacity.usable - internal) {
+    const percent = smallestWhere(proxy.maxConnectionsPercent + 1, 100, (p) => proxyCeiling(m, p) - throughProxy - internal >= required);
     if (percent !== undefined) {
-      fixes.push(`raise the MaxConnectionsPercent of '${capacity.proxy.path}' from ${capacity.proxy.maxConnectionsPercent} to ${percent}`);
+      fixes.push(`raise the MaxConnectionsPercent of '${proxy.path}' from ${proxy.maxConnectionsPercent} to ${percent}`);
     }
   }
   const held = m - capacity.usable;
   const ceilingAt = (candidate: number) => {
     const usable = candidate - held;
-    const limit = capacity.proxy ? Math.min(proxyCeiling(candidate, capacity.proxy.maxConnectionsPercent), usable) : usable;
-    return limit - internal;
+    if (!proxy) {
+      return usable;
+    }
+    const percent = proxy.derived ? deriveMaxConnectionsPercent(candidate, usable, throughProxy) : proxy.maxConnectionsPercent;
+    return Math.min(proxyCeiling(candidate, percent) - throughProxy, usable) - internal;
   };
   const needed = smallestUnbounded(m + 1, (candidate) => ceilingAt(candidate) >= required);
   fixes.push(`raise max_connections from ${m} to at least ${needed} (set it in the parameter group, or choose a larger instance class)`);

@@ -15,7 +15,9 @@ export const reservationsExceedCapacity: Check = {
       subject: path,
       message: `the engine reserve ${capacity.engineReserve}, reservations ${capacity.reservedTotal} and direct clients ${capacity.directDemand} `
         + `add up to ${held}, more than ${describeMaxConnections(capacity.maxConnections, capacity.engine)}.`,
-      fix: `Lower the reservations by at least ${-capacity.usable}, or raise max_connections.`,
+      fix: capacity.directDemand > 0
+        ? `Lower the reservations or the direct clients' demand by at least ${-capacity.usable}, or raise max_connections.`
+        : `Lower the reservations by at least ${-capacity.usable}, or raise max_connections.`,
     }];
   },
 };
