@@ -2,3 +2,4 @@
 export * from './constructs/connection-budget';
 export * from './constructs/database-target';
 export * from './constructs/pool-size';
+export * from './constructs/pool-settings-preset';

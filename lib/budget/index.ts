@@ -10,3 +10,4 @@ export * from './pool-settings';
 export * from './sources';
 export * from './text';
 export * from './data/instance-classes';
+export * from './presets';

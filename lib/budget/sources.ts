@@ -32,4 +32,17 @@ export const SOURCES = {
     'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html',
   hikariPoolSizing: 'https://github.com/brettwooldridge/HikariCP/wiki/About-Pool-Sizing',
   hikariReadme: 'https://github.com/brettwooldridge/HikariCP#gear-configuration-knobs-baby',
+  springRelaxedBinding:
+    'https://docs.spring.io/spring-boot/reference/features/external-config.html#features.external-config.typesafe-configuration-properties.relaxed-binding.environment-variables',
+  sqlalchemyCreateEngine: 'https://docs.sqlalchemy.org/en/20/core/engines.html#sqlalchemy.create_engine',
+  railsDatabaseYml: 'https://github.com/rails/rails/blob/main/railties/lib/rails/generators/rails/app/templates/config/databases/postgresql.yml.tt',
+  nodePostgresPool: 'https://node-postgres.com/apis/pool',
+  pgxpoolParseConfig: 'https://pkg.go.dev/github.com/jackc/pgx/v5/pgxpool#ParseConfig',
+  npgsqlConnectionString: 'https://www.npgsql.org/doc/connection-string-parameters.html',
+  prismaConnectionPool: 'https://www.prisma.io/docs/v6/orm/prisma-client/setup-and-configuration/databases-connections/connection-pool',
+  lambdaReservedConcurrency: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html',
+  postgresClientTimeouts: 'https://www.postgresql.org/docs/current/runtime-config-client.html',
+  rdsPostgresSsl: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html',
+  rdsMysqlSsl: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.html',
+  rdsStaticParameters: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.Modifying.html',
 } as const;

@@ -1,33 +1,37 @@
-import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds, Duration, Lazy, Token } from 'aws-cdk-lib';
+import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds, Lazy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   BudgetEvaluation,
+  ConnectionShape,
   ConsumerInput,
+  ConsumerKind,
+  ConsumerShape,
   derivePoolSettings,
   EngineKind,
   evaluateBudget,
   formatProblem,
+  PoolRequest,
   PoolSettings,
+  presetProblems,
+  presetVariables,
+  PresetSpec,
   problemText,
+  UnresolvedValue,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
 import { engineKindOf, gatherDatabaseFacts, PROXY_PORT, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
+import { ecsTargetsOf, gatherEcsTaskFacts, targetSecurityGroups } from '../private/ecs-task-facts';
 import { gatherEcsServiceFacts } from '../private/ecs-service-facts';
+import { findUnbudgetedIngress, IngressTarget } from '../private/ingress';
+import { gatherLambdaFacts } from '../private/lambda-facts';
+import {
+  ConnectionReservation, ConsumerOptions, EcsServiceConsumerOptions, EcsTaskConsumerOptions, LambdaFunctionConsumerOptions,
+} from './consumer-options';
 import { DatabaseTarget } from './database-target';
+import { PoolSettingsPreset } from './pool-settings-preset';
 import { PoolSize } from './pool-size';
 
-/** Connections kept free on purpose: migrations, admin sessions, BI tools. */
-export interface ConnectionReservation {
-  /**
-   * What the connections are for; shown in messages.
-   */
-  readonly name: string;
-
-  /**
-   * How many connections to keep free.
-   */
-  readonly connections: number;
-}
+export * from './consumer-options';
 
 /** Properties of a {@link ConnectionBudget}. */
 export interface ConnectionBudgetProps {
@@ -68,96 +72,29 @@ export interface ConnectionBudgetProps {
   readonly warningThresholdPercent?: number;
 }
 
-/** How an ECS service uses its database connections. */
-export interface EcsServiceConsumerOptions {
-  /**
-   * The size of each connection pool.
-   *
-   * @default PoolSize.share() - a share of what fixed pools leave, weight 1, between 1 and 20
-   */
-  readonly pool?: PoolSize;
-
-  /**
-   * Processes per task that each open their own pools: gunicorn or Puma workers, node cluster workers.
-   *
-   * @default 1
-   */
-  readonly processesPerTask?: number;
-
-  /**
-   * Pools per process: Rails primary/cache/queue databases, a second DataSource.
-   *
-   * @default 1
-   */
-  readonly poolsPerProcess?: number;
-
-  /**
-   * Connections each pool may open beyond its maximum (SQLAlchemy max_overflow); counted in the worst case.
-   *
-   * @default 0
-   */
-  readonly overflowPerPool?: number;
-
-  /**
-   * The most tasks the service can run, for when the template's desired count or autoscaling maximum is
-   * a token (or the service is a DAEMON). Where the template gives a number too, the larger one counts.
-   *
-   * @default - the larger of the service's desired count and its autoscaling maximum
-   */
-  readonly maxTasks?: number;
-
-  /**
-   * The container that receives the pool settings as environment variables.
-   *
-   * @default - the task definition's default container
-   */
-  readonly containerName?: string;
-
-  /**
-   * Prefix of the environment variable names: `<prefix>_MAX`, `<prefix>_MIN` and so on. Change it when a
-   * service uses two budgets.
-   *
-   * @default 'DB_POOL'
-   */
-  readonly environmentVariablePrefix?: string;
-
-  /**
-   * Connections each pool keeps open while idle; low, so a deploy does not open every pool at once.
-   *
-   * @default 1
-   */
-  readonly minIdleConnections?: number;
-
-  /**
-   * How long a request waits for a pooled connection before it fails.
-   *
-   * @default Duration.seconds(30)
-   */
-  readonly acquireTimeout?: Duration;
-}
-
-/** The default prefix of the pool settings' environment variables. */
-const DEFAULT_ENVIRONMENT_VARIABLE_PREFIX = 'DB_POOL';
-
-/** Environment variable name suffixes, one per pool setting. */
-const ENVIRONMENT_VARIABLES: ReadonlyArray<[suffix: string, setting: keyof PoolSettings]> = [
-  ['MAX', 'maxSize'],
-  ['MIN', 'minIdle'],
-  ['MAX_OVERFLOW', 'maxOverflow'],
-  ['ACQUIRE_TIMEOUT_MS', 'acquireTimeoutMs'],
-  ['IDLE_TIMEOUT_MS', 'idleTimeoutMs'],
-  ['MAX_LIFETIME_MS', 'maxLifetimeMs'],
-];
-
 /** Near the limit means 90 % of the ceiling unless the budget says otherwise (design.md §3). */
 const DEFAULT_WARNING_THRESHOLD_PERCENT = 90;
 
-/** Which budget set each pool variable of a container, so two budgets never overwrite each other's. */
-const variableOwners = new WeakMap<ecs.ContainerDefinition, Map<string, string>>();
+/** Which budget set each variable of a container or function, so two budgets never overwrite each other's. */
+const variableOwners = new WeakMap<object, Map<string, string>>();
 
-interface RegisteredEcsService {
-  readonly service: ecs.BaseService;
-  readonly options: EcsServiceConsumerOptions;
+/** Something that receives environment variables: a container or a Lambda function. */
+interface EnvironmentHolder {
+  readonly key: object;
+  readonly description: string;
+  add(name: string, value: string): void;
+}
+
+/** What the budget remembers of a consumer until it computes. */
+interface Registration {
+  readonly path: string;
+  readonly kind: ConsumerKind;
+  readonly direct: boolean;
+  readonly pool: PoolRequest;
+  readonly connections: ConnectionShape;
+  readonly options: ConsumerOptions;
+  readonly securityGroups: readonly ec2.ISecurityGroup[];
+  readonly gather: (index: AppIndex) => { shape?: ConsumerShape; unbounded?: string; unresolved: readonly UnresolvedValue[] };
 }
 
 interface Computed {
@@ -171,13 +108,16 @@ interface Computed {
  * and synth fails when their worst-case demand exceeds what the proxy and the database can hold.
  *
  * The budget is computed once, just before synthesis, from the L1 resources that deploy: the services'
- * deployment configuration and scalable targets, the proxy's target group and the database's parameter group.
+ * deployment configuration and scalable targets, Lambda reserved concurrency, EventBridge task counts,
+ * the proxy's target group and the database's parameter group.
  */
 export class ConnectionBudget extends Construct {
   private readonly engine: EngineKind;
   private readonly database: rds.IDatabaseInstance | rds.IDatabaseCluster;
   private readonly props: ConnectionBudgetProps;
-  private readonly registered: RegisteredEcsService[] = [];
+  private readonly reservations: ConnectionReservation[] = [];
+  private readonly registered: Registration[] = [];
+  private deriveProxyPercent = false;
   private computed?: Computed;
   private computing = false;
 
@@ -198,9 +138,34 @@ export class ConnectionBudget extends Construct {
       throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
     }
     this.engine = engine!;
+    for (const reservation of props.reservations ?? []) {
+      this.reserve(reservation);
+    }
     this.node.addValidation({
       validate: () => this.compute().evaluation.problems.filter((p) => p.level === 'error').map(formatProblem),
     });
+  }
+
+  /**
+   * Keeps connections free for a named purpose (migrations, admin, BI tools, another team's app). Its
+   * clients get ingress to the proxy (throughProxy) or the database.
+   */
+  public addReservation(reservation: ConnectionReservation): void {
+    const method = `addReservation('${reservation.name}')`;
+    this.assertOpen(method);
+    const problems = reservationProblems(reservation, this.reservations, this.props.proxy !== undefined);
+    if (problems.length > 0) {
+      throw this.error(`${method}: ${problems.join('; ')}.`);
+    }
+    this.reserve(reservation);
+  }
+
+  private reserve(reservation: ConnectionReservation): void {
+    this.reservations.push(reservation);
+    const description = `Reservation ${reservation.name} (connection budget ${this.node.path})`;
+    for (const client of reservation.clients ?? []) {
+      this.grantIngress(client, !reservation.throughProxy, description);
+    }
   }
 
   /**
@@ -209,35 +174,157 @@ export class ConnectionBudget extends Construct {
    * and it gets ingress to the proxy (or database) on the engine's port.
    */
   public addEcsService(service: ecs.BaseService, options: EcsServiceConsumerOptions = {}): void {
-    const method = `addEcsService('${service.node.path}')`;
+    const path = service.node.path;
+    const method = `addEcsService('${path}')`;
+    this.assertNew(method, path);
+    this.assertOptions(method, options, [
+      ['processesPerTask', options.processesPerTask, 1],
+      ['maxTasks', options.maxTasks, 0],
+    ]);
+    const container = this.containerOf(service.taskDefinition, options.containerName, method);
+    this.register(method, {
+      path,
+      kind: 'ecs-service',
+      options,
+      connections: connectionShape(options, options.processesPerTask),
+      securityGroups: service.connections.securityGroups,
+      gather: (index) => gatherEcsServiceFacts(service, options.maxTasks, index),
+    }, containerHolder(container));
+  }
+
+  /**
+   * Registers a standalone ECS task definition: a scheduled job (an EventBridge rule target, such as the
+   * aws-ecs-patterns ScheduledFargateTask) or a task that Step Functions or RunTask starts. Its worst case is
+   * maxConcurrentRuns × tasks per run × processes × pools. Register it after the rule that runs it.
+   */
+  public addEcsTask(taskDefinition: ecs.TaskDefinition, options: EcsTaskConsumerOptions): void {
+    const path = taskDefinition.node.path;
+    const method = `addEcsTask('${path}')`;
+    this.assertNew(method, path);
+    this.assertOptions(method, options, [
+      ['maxConcurrentRuns', options.maxConcurrentRuns, 1],
+      ['tasksPerRun', options.tasksPerRun, 1],
+      ['processesPerTask', options.processesPerTask, 1],
+    ]);
+    const container = this.containerOf(taskDefinition, options.containerName, method);
+    const securityGroups = options.securityGroups ?? targetSecurityGroups(ecsTargetsOf(taskDefinition, AppIndex.of(this)), AppIndex.of(this));
+    if (securityGroups.length === 0) {
+      throw this.error(`${method}: no security group to grant ingress to: no EventBridge target in the app runs the task definition with one. `
+        + 'Pass securityGroups (the ones its launcher uses), or register the task after the rule that runs it.');
+    }
+    this.register(method, {
+      path,
+      kind: 'ecs-task',
+      options,
+      connections: connectionShape(options, options.processesPerTask),
+      securityGroups,
+      gather: (index) => gatherEcsTaskFacts(taskDefinition, options.maxConcurrentRuns, options.tasksPerRun, index),
+    }, containerHolder(container));
+  }
+
+  /**
+   * Registers a Lambda function in a VPC. Its worst case is its reserved concurrency × pools × pool size
+   * (one execution environment per concurrent request, each with its own pools); a function without
+   * reserved concurrency fails synth with CB-UNBOUNDED-LAMBDA.
+   */
+  public addLambdaFunction(fn: lambda.Function, options: LambdaFunctionConsumerOptions = {}): void {
+    const path = fn.node.path;
+    const method = `addLambdaFunction('${path}')`;
+    this.assertNew(method, path);
+    this.assertOptions(method, options, [['maxConcurrency', options.maxConcurrency, 0]]);
+    if (!fn.isBoundToVpc) {
+      throw this.error(`${method}: the function is not in a VPC, so it cannot reach the proxy or database; pass vpc to the function.`);
+    }
+    this.register(method, {
+      path,
+      kind: 'lambda-function',
+      options: { ...options, pool: options.pool ?? PoolSize.fixed(1) },
+      connections: connectionShape(options, 1),
+      securityGroups: fn.connections.securityGroups,
+      gather: () => gatherLambdaFacts(fn, options.maxConcurrency),
+    }, {
+      key: fn,
+      description: `function '${path}'`,
+      add: (name, value) => fn.addEnvironment(name, value),
+    });
+  }
+
+  /**
+   * Lets the budget derive the proxy's MaxConnectionsPercent instead of reading it from the template;
+   * BudgetedDatabase writes the derived value back into the proxy's target group.
+   * @internal
+   */
+  public _deriveProxyMaxConnectionsPercent(): void {
+    this.deriveProxyPercent = true;
+  }
+
+  /**
+   * The evaluated budget (computed on first use, just before synthesis).
+   * @internal
+   */
+  public _evaluation(): BudgetEvaluation {
+    return this.compute().evaluation;
+  }
+
+  private register(method: string, registration: Omit<Registration, 'direct' | 'pool'>, holder: EnvironmentHolder): void {
+    const options = registration.options;
+    const pool = (options.pool ?? PoolSize.share())._request;
+    const direct = options.bypassProxy === true;
+    if (direct && !this.props.proxy) {
+      throw this.error(`${method}: bypassProxy is set, but the budget has no proxy; every consumer already connects directly.`);
+    }
+    if (direct && pool.kind !== 'fixed') {
+      throw this.error(`${method}: a consumer that bypasses the proxy needs a fixed pool (PoolSize.fixed), because its worst case is kept out of max_connections before the proxy's share is derived.`);
+    }
+    const preset = presetOf(options);
+    this.deliver(method, registration.path, preset, holder);
+    const description = `Connections from ${registration.path} (connection budget ${this.node.path})`;
+    for (const group of registration.securityGroups) {
+      this.grantIngress(group, direct, description);
+    }
+    this.registered.push({ ...registration, direct, pool });
+  }
+
+  private deliver(method: string, path: string, preset: PresetSpec, holder: EnvironmentHolder): void {
+    const owners = variableOwners.get(holder.key) ?? new Map<string, string>();
+    const variables = presetVariables(preset);
+    for (const variable of variables) {
+      const taken = owners.get(variable.name);
+      if (taken !== undefined) {
+        throw this.error(`${method}: ${holder.description} already receives ${variable.name} from budget '${taken}'; pass a poolSettings preset with another prefix or variable.`);
+      }
+    }
+    for (const variable of variables) {
+      owners.set(variable.name, this.node.path);
+      holder.add(variable.name, Lazy.string({ produce: () => variable.render(this.settingsOf(path)) }));
+    }
+    variableOwners.set(holder.key, owners);
+  }
+
+  private assertOpen(method: string): void {
     if (this.computed || this.computing) {
       throw this.error(`${method} was called after the budget was computed for synthesis; register every consumer while building the app.`);
     }
-    if (this.registered.some((r) => r.service === service)) {
-      throw this.error(`${method}: the service is already registered with this budget.`);
+  }
+
+  private assertNew(method: string, path: string): void {
+    this.assertOpen(method);
+    if (this.registered.some((r) => r.path === path)) {
+      throw this.error(`${method}: the consumer is already registered with this budget.`);
     }
-    const problems = consumerOptionProblems(options);
+  }
+
+  private assertOptions(method: string, options: ConsumerOptions, counts: ReadonlyArray<[name: string, value: number | undefined, min: number]>): void {
+    const problems = consumerOptionProblems(options, counts);
+    if (problems.length === 0) {
+      problems.push(...presetProblems(presetOf(options), options.overflowPerPool ?? 0));
+    }
     if (problems.length > 0) {
       throw this.error(`${method}: invalid options:\n- ${problems.join('\n- ')}`);
     }
-    const container = this.containerOf(service, options.containerName, method);
-    const prefix = options.environmentVariablePrefix ?? DEFAULT_ENVIRONMENT_VARIABLE_PREFIX;
-    const owners = variableOwners.get(container) ?? new Map<string, string>();
-    const taken = owners.get(`${prefix}_MAX`);
-    if (taken !== undefined) {
-      throw this.error(`${method}: container '${container.containerName}' already receives ${prefix}_* from budget '${taken}'; pass another environmentVariablePrefix.`);
-    }
-    for (const [suffix, setting] of ENVIRONMENT_VARIABLES) {
-      owners.set(`${prefix}_${suffix}`, this.node.path);
-      container.addEnvironment(`${prefix}_${suffix}`, Lazy.string({ produce: () => String(this.settingsOf(service)[setting]) }));
-    }
-    variableOwners.set(container, owners);
-    this.grantIngress(service);
-    this.registered.push({ service, options });
   }
 
-  private containerOf(service: ecs.BaseService, containerName: string | undefined, method: string): ecs.ContainerDefinition {
-    const taskDefinition = service.taskDefinition;
+  private containerOf(taskDefinition: ecs.TaskDefinition, containerName: string | undefined, method: string): ecs.ContainerDefinition {
     if (containerName !== undefined) {
       const named = taskDefinition.findContainer(containerName);
       if (!named) {
@@ -246,31 +333,39 @@ export class ConnectionBudget extends Construct {
       return named;
     }
     if (!taskDefinition.defaultContainer) {
-      throw this.error(`${method}: the task definition '${taskDefinition.node.path}' has no container yet; add its containers before registering the service, or pass containerName.`);
+      throw this.error(`${method}: the task definition '${taskDefinition.node.path}' has no container yet; add its containers before registering, or pass containerName.`);
     }
     return taskDefinition.defaultContainer;
   }
 
-  /** Ingress to the proxy on the engine's port, or to the database on its port. */
-  private grantIngress(service: ecs.BaseService): void {
+  /** The proxy (or, for direct clients and budgets without a proxy, the database) and the port clients connect to. */
+  private entryPoint(direct: boolean): { target: ec2.IConnectable; port: ec2.Port } {
+    if (this.props.proxy && !direct) {
+      return { target: this.props.proxy, port: ec2.Port.tcp(PROXY_PORT[this.engine]) };
+    }
+    return { target: this.database, port: this.database.connections.defaultPort! };
+  }
+
+  /** Ingress from a client to the proxy or the database, on the port it listens on. */
+  private grantIngress(client: ec2.IConnectable, direct: boolean, description: string): void {
+    const { target, port } = this.entryPoint(direct);
     // Security group rule descriptions allow no quotes.
-    const description = `Connections from ${service.node.path} (connection budget ${this.node.path})`;
-    const target = this.props.proxy ?? this.database;
-    const port = this.props.proxy ? ec2.Port.tcp(PROXY_PORT[this.engine]) : target.connections.defaultPort!;
+    const text = description.replace(/['"]/g, '');
+    const peers: ec2.IPeer[] = isPeer(client) && !ec2.SecurityGroup.isSecurityGroup(client) ? [client] : client.connections.securityGroups;
     for (const group of target.connections.securityGroups) {
-      for (const peer of service.connections.securityGroups) {
+      for (const peer of peers) {
         // A remote rule lives in the peer's stack when the stacks differ, so a budget in a data
         // stack never depends on the service stacks (the reverse dependency already exists).
-        group.addIngressRule(peer, port, description, true);
-        if (!peer.allowAllOutbound) {
-          peer.addEgressRule(group, port, description);
+        group.addIngressRule(peer, port, text, true);
+        if (ec2.SecurityGroup.isSecurityGroup(peer) && !peer.allowAllOutbound) {
+          peer.addEgressRule(group, port, text);
         }
       }
     }
   }
 
-  private settingsOf(service: ecs.BaseService): PoolSettings {
-    return this.compute().settings.get(service.node.path)!;
+  private settingsOf(path: string): PoolSettings {
+    return this.compute().settings.get(path)!;
   }
 
   /** Gathers every input from the app and evaluates the budget, once. */
@@ -296,21 +391,20 @@ export class ConnectionBudget extends Construct {
       engine: this.engine,
       database: { instance: this.props.database._instance, cluster: this.props.database._cluster },
       proxy: this.props.proxy,
+      deriveProxyPercent: this.deriveProxyPercent,
       maxConnections: this.props.maxConnections,
-      reservations: this.props.reservations ?? [],
+      reservations: this.reservations.map(({ name, connections, throughProxy }) => ({ name, connections, throughProxy: throughProxy === true })),
     }, index);
-    const consumers: ConsumerInput[] = this.registered.map(({ service, options }) => {
-      const facts = gatherEcsServiceFacts(service, options.maxTasks, index);
+    const consumers: ConsumerInput[] = this.registered.map((r) => {
+      const facts = r.gather(index);
       return {
-        path: service.node.path,
-        kind: 'ecs-service',
+        path: r.path,
+        kind: r.kind,
         shape: facts.shape,
-        connections: {
-          processes: options.processesPerTask ?? 1,
-          poolsPerProcess: options.poolsPerProcess ?? 1,
-          overflowPerPool: options.overflowPerPool ?? 0,
-        },
-        pool: (options.pool ?? PoolSize.share())._request,
+        unbounded: facts.unbounded,
+        connections: r.connections,
+        pool: r.pool,
+        route: r.direct ? 'direct' : 'proxy',
         unresolved: facts.unresolved,
       };
     });
@@ -320,15 +414,23 @@ export class ConnectionBudget extends Construct {
       consumers,
       warningThresholdPercent: this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT,
       unresolved: database.unresolved,
+      unbudgetedIngress: findUnbudgetedIngress(this.ingressTargets(), {
+        securityGroups: [
+          ...this.registered.flatMap((r) => r.securityGroups),
+          ...this.reservations.flatMap((r) => (r.clients ?? []).flatMap((c) => (isPeer(c) && !ec2.SecurityGroup.isSecurityGroup(c) ? [] : c.connections.securityGroups))),
+          ...(this.props.proxy?.connections.securityGroups ?? []),
+        ],
+        peers: this.reservations.flatMap((r) => (r.clients ?? []).filter((c): c is ec2.IPeer => isPeer(c) && !ec2.SecurityGroup.isSecurityGroup(c))),
+      }, index),
     });
-    const settings = new Map(this.registered.map(({ service, options }) => {
-      const result = evaluation.consumers.find((c) => c.input.path === service.node.path)!;
-      return [service.node.path, derivePoolSettings({
+    const settings = new Map(this.registered.map((r) => {
+      const result = evaluation.consumers.find((c) => c.input.path === r.path)!;
+      return [r.path, derivePoolSettings({
         poolSize: result.poolSize,
         overflowPerPool: result.input.connections.overflowPerPool,
-        minIdle: options.minIdleConnections,
-        acquireTimeoutMs: options.acquireTimeout?.toMilliseconds(),
-        proxyIdleClientTimeoutSeconds: database.proxyIdleClientTimeoutSeconds,
+        minIdle: r.options.minIdleConnections,
+        acquireTimeoutMs: r.options.acquireTimeout?.toMilliseconds(),
+        proxyIdleClientTimeoutSeconds: r.direct ? undefined : database.proxyIdleClientTimeoutSeconds,
       })] as const;
     }));
     for (const warning of evaluation.problems.filter((p) => p.level === 'warning')) {
@@ -337,9 +439,44 @@ export class ConnectionBudget extends Construct {
     return { evaluation, settings };
   }
 
+  /** The proxy and the database: only budgeted clients may reach them. */
+  private ingressTargets(): IngressTarget[] {
+    const targets: IngressTarget[] = [];
+    if (this.props.proxy) {
+      targets.push({ path: this.props.proxy.node.path, groups: this.props.proxy.connections.securityGroups, port: PROXY_PORT[this.engine] });
+    }
+    const port = this.database.connections.defaultPort?.toRuleJson().fromPort;
+    targets.push({
+      path: this.database.node.path,
+      groups: this.database.connections.securityGroups,
+      port: typeof port === 'number' && !Token.isUnresolved(port) ? port : undefined,
+    });
+    return targets;
+  }
+
   private error(message: string): Error {
     return new Error(`ConnectionBudget '${this.node.path}': ${message}`);
   }
+}
+
+function containerHolder(container: ecs.ContainerDefinition): EnvironmentHolder {
+  return {
+    key: container,
+    description: `container '${container.containerName}' of '${container.taskDefinition.node.path}'`,
+    add: (name, value) => container.addEnvironment(name, value),
+  };
+}
+
+function presetOf(options: ConsumerOptions): PresetSpec {
+  return (options.poolSettings ?? PoolSettingsPreset.generic())._spec;
+}
+
+function connectionShape(options: ConsumerOptions, processes: number | undefined): ConnectionShape {
+  return { processes: processes ?? 1, poolsPerProcess: options.poolsPerProcess ?? 1, overflowPerPool: options.overflowPerPool ?? 0 };
+}
+
+function isPeer(client: ec2.IConnectable): client is ec2.IPeer {
+  return typeof (client as Partial<ec2.IPeer>).toIngressRuleConfig === 'function';
 }
 
 function propsProblems(props: ConnectionBudgetProps): string[] {
@@ -351,37 +488,40 @@ function propsProblems(props: ConnectionBudgetProps): string[] {
   if (threshold !== undefined && !(Number.isFinite(threshold) && threshold > 0 && threshold <= 100)) {
     problems.push(`warningThresholdPercent must be above 0 and at most 100, got ${describe(threshold)}`);
   }
-  const names = new Set<string>();
-  for (const reservation of props.reservations ?? []) {
-    if (reservation.name.trim() === '') {
-      problems.push('every reservation needs a name');
-    } else if (names.has(reservation.name)) {
-      problems.push(`reservation '${reservation.name}' is declared twice`);
-    }
-    names.add(reservation.name);
-    if (!isWholeNumber(reservation.connections, 0)) {
-      problems.push(`reservation '${reservation.name}' must keep a whole number of connections of at least 0, got ${describe(reservation.connections)}`);
-    }
+  const reservations = props.reservations ?? [];
+  reservations.forEach((reservation, i) => problems.push(...reservationProblems(reservation, reservations.slice(0, i), props.proxy !== undefined)));
+  return problems;
+}
+
+function reservationProblems(reservation: ConnectionReservation, existing: readonly ConnectionReservation[], hasProxy: boolean): string[] {
+  const problems: string[] = [];
+  if (reservation.name.trim() === '') {
+    problems.push('every reservation needs a name');
+  } else if (existing.some((r) => r.name === reservation.name)) {
+    problems.push(`reservation '${reservation.name}' is declared twice`);
+  }
+  if (!isWholeNumber(reservation.connections, 0)) {
+    problems.push(`reservation '${reservation.name}' must keep a whole number of connections of at least 0, got ${describe(reservation.connections)}`);
+  }
+  if (reservation.throughProxy && !hasProxy) {
+    problems.push(`reservation '${reservation.name}' is throughProxy, but the budget has no proxy`);
   }
   return problems;
 }
 
-function consumerOptionProblems(options: EcsServiceConsumerOptions): string[] {
+function consumerOptionProblems(options: ConsumerOptions, counts: ReadonlyArray<[name: string, value: number | undefined, min: number]>): string[] {
   const problems: string[] = [];
-  const whole = (name: keyof EcsServiceConsumerOptions, value: number | undefined, min: number) => {
+  const whole = (name: string, value: number | undefined, min: number) => {
     if (value !== undefined && !isWholeNumber(value, min)) {
       problems.push(`${name} must be a whole number of at least ${min}, got ${describe(value)}`);
     }
   };
-  whole('processesPerTask', options.processesPerTask, 1);
+  for (const [name, value, min] of counts) {
+    whole(name, value, min);
+  }
   whole('poolsPerProcess', options.poolsPerProcess, 1);
   whole('overflowPerPool', options.overflowPerPool, 0);
-  whole('maxTasks', options.maxTasks, 0);
   whole('minIdleConnections', options.minIdleConnections, 0);
-  const prefix = options.environmentVariablePrefix;
-  if (prefix !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
-    problems.push(`environmentVariablePrefix must be letters, digits and underscores, not starting with a digit, got '${prefix}'`);
-  }
   const timeout = options.acquireTimeout;
   if (timeout?.isUnresolved()) {
     problems.push('acquireTimeout must be a literal duration, got a token');

@@ -1,4 +1,4 @@
-import { aws_applicationautoscaling as appscaling, aws_rds as rds } from 'aws-cdk-lib';
+import { aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_events as events, aws_rds as rds } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -15,12 +15,18 @@ export class AppIndex {
   public readonly dbInstances: readonly rds.CfnDBInstance[];
   public readonly parameterGroups: readonly rds.CfnDBParameterGroup[];
   public readonly clusterParameterGroups: readonly rds.CfnDBClusterParameterGroup[];
+  public readonly rules: readonly events.CfnRule[];
+  public readonly securityGroups: readonly ec2.ISecurityGroup[];
+  public readonly ingressRules: readonly ec2.CfnSecurityGroupIngress[];
 
   private constructor(all: readonly IConstruct[]) {
     this.scalableTargets = all.filter((c): c is appscaling.CfnScalableTarget => c instanceof appscaling.CfnScalableTarget);
     this.dbInstances = all.filter((c): c is rds.CfnDBInstance => c instanceof rds.CfnDBInstance);
     this.parameterGroups = all.filter((c): c is rds.CfnDBParameterGroup => c instanceof rds.CfnDBParameterGroup);
     this.clusterParameterGroups = all.filter((c): c is rds.CfnDBClusterParameterGroup => c instanceof rds.CfnDBClusterParameterGroup);
+    this.rules = all.filter((c): c is events.CfnRule => c instanceof events.CfnRule);
+    this.securityGroups = all.filter((c): c is ec2.SecurityGroup => c instanceof ec2.SecurityGroup);
+    this.ingressRules = all.filter((c): c is ec2.CfnSecurityGroupIngress => c instanceof ec2.CfnSecurityGroupIngress);
   }
 
   /** The parameter group an instance's `DBParameterGroupName` refers to, when it is defined in this app. */

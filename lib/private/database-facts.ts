@@ -55,6 +55,8 @@ export interface GatherDatabaseOptions {
   readonly engine: EngineKind;
   readonly database: BudgetDatabase;
   readonly proxy?: rds.DatabaseProxy;
+  /** The budget derives the proxy's MaxConnectionsPercent (and writes it into the target group). */
+  readonly deriveProxyPercent?: boolean;
   readonly maxConnections?: number;
   readonly reservations: readonly Reservation[];
 }
@@ -164,13 +166,17 @@ function proxyFacts(proxy: rds.DatabaseProxy, options: GatherDatabaseOptions, un
   const targetGroup = proxy.node.findAll().find((c): c is rds.CfnDBProxyTargetGroup => c instanceof rds.CfnDBProxyTargetGroup);
   const proxyL1 = proxy.node.defaultChild as rds.CfnDBProxy;
 
-  let maxConnectionsPercent = PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT;
-  const pool = targetGroup ? objectValue(resolved(targetGroup, targetGroup.connectionPoolConfigurationInfo)) : { kind: 'absent' as const };
-  const percent = pool.kind === 'known' ? numberValue(pool.value.maxConnectionsPercent) : pool;
-  if (percent.kind === 'known') {
-    maxConnectionsPercent = percent.value;
-  } else if (percent.kind === 'token') {
-    unresolved.push({ path, what: 'MaxConnectionsPercent', fix: 'Give the proxy\'s maxConnectionsPercent as a literal number.' });
+  let maxConnectionsPercent: number | undefined = PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT;
+  if (options.deriveProxyPercent) {
+    maxConnectionsPercent = undefined;
+  } else {
+    const pool = targetGroup ? objectValue(resolved(targetGroup, targetGroup.connectionPoolConfigurationInfo)) : { kind: 'absent' as const };
+    const percent = pool.kind === 'known' ? numberValue(pool.value.maxConnectionsPercent) : pool;
+    if (percent.kind === 'known') {
+      maxConnectionsPercent = percent.value;
+    } else if (percent.kind === 'token') {
+      unresolved.push({ path, what: 'MaxConnectionsPercent', fix: 'Give the proxy\'s maxConnectionsPercent as a literal number.' });
+    }
   }
   const { instance, cluster } = options.database;
   const targetsDatabase = instance

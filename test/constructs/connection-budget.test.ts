@@ -3,7 +3,7 @@ import {
   App, CfnParameter, Duration, Stack,
   aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_rds as rds, Annotations as CoreAnnotations,
 } from 'aws-cdk-lib';
-import { ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
+import { ConnectionBudget, DatabaseTarget, PoolSettingsPreset, PoolSize } from '../../lib';
 import { environmentOf, harness, POSTGRES, synthErrors } from './harness';
 
 describe('a budget within capacity, services in another stack', () => {
@@ -12,7 +12,7 @@ describe('a budget within capacity, services in another stack', () => {
   h.service('Api', { desiredCount: 2, maxCapacity: 10 }, { pool: PoolSize.fixed(10) }); // 20 × 10 = 200
   h.service('Worker', { desiredCount: 3 }, { pool: PoolSize.share({ max: 30 }), processesPerTask: 2 }); // 6 tasks × 2 processes
   h.service('Batch', { desiredCount: 1, maxHealthyPercent: 100 }, {
-    pool: PoolSize.fixed(4), overflowPerPool: 2, environmentVariablePrefix: 'REPORTING_DB_POOL', minIdleConnections: 0, acquireTimeout: Duration.seconds(5),
+    pool: PoolSize.fixed(4), overflowPerPool: 2, poolSettings: PoolSettingsPreset.generic('REPORTING_DB_POOL'), minIdleConnections: 0, acquireTimeout: Duration.seconds(5),
   });
   // WHEN
   const services = Template.fromStack(h.services).toJSON();
@@ -328,25 +328,27 @@ describe('eager errors name the budget, the value and the fix', () => {
     const budget = new ConnectionBudget(h.data, 'Mismatched', { database: DatabaseTarget.fromInstance(h.database), proxy: otherProxy });
     budget.addEcsService(h.service('Api', { desiredCount: 1, register: false }), { pool: PoolSize.fixed(1) });
     h.service('Web', { desiredCount: 1 }, { pool: PoolSize.fixed(1) });
-    expect(synthErrors(h.app)).toEqual([expect.stringMatching(
-      /^\[Data\/Mismatched\] ConnectionBudget 'Data\/Mismatched': the proxy 'Data\/Other\/Proxy' does not target the budget's database.*\[CB-PROXY-TARGET-MISMATCH\]$/)]);
+    // The database's own proxy, which this budget does not count, is a hole in it as well.
+    expect(synthErrors(h.app)).toEqual([
+      expect.stringMatching(/^\[Data\/Mismatched\] ConnectionBudget 'Data\/Mismatched': the security group rule 'Data\/Db\/SecurityGroup\/from DataDbProxy.*lets security group 'Data\/Db\/Proxy\/ProxySecurityGroup' connect to 'Data\/Db'.*\[CB-UNBUDGETED-INGRESS\]$/),
+      expect.stringMatching(/^\[Data\/Mismatched\] ConnectionBudget 'Data\/Mismatched': the proxy 'Data\/Other\/Proxy' does not target the budget's database.*\[CB-PROXY-TARGET-MISMATCH\]$/),
+    ]);
   });
 
   test('fails on invalid consumer options, twice-registered services and missing containers', () => {
     const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
     const svc = h.service('Api', { desiredCount: 1 });
-    expect(() => h.budget.addEcsService(svc)).toThrow("ConnectionBudget 'Data/Budget': addEcsService('Services/Api'): the service is already registered with this budget.");
+    expect(() => h.budget.addEcsService(svc)).toThrow("ConnectionBudget 'Data/Budget': addEcsService('Services/Api'): the consumer is already registered with this budget.");
     const other = h.service('Other', { desiredCount: 1, register: false });
     expect(() => h.budget.addEcsService(other, {
       processesPerTask: 0, poolsPerProcess: 1.5, overflowPerPool: -1, maxTasks: -2, minIdleConnections: -1,
-      environmentVariablePrefix: '1DB', acquireTimeout: Duration.millis(0),
+      acquireTimeout: Duration.millis(0),
     })).toThrow("ConnectionBudget 'Data/Budget': addEcsService('Services/Other'): invalid options:\n"
       + '- processesPerTask must be a whole number of at least 1, got 0\n'
+      + '- maxTasks must be a whole number of at least 0, got -2\n'
       + '- poolsPerProcess must be a whole number of at least 1, got 1.5\n'
       + '- overflowPerPool must be a whole number of at least 0, got -1\n'
-      + '- maxTasks must be a whole number of at least 0, got -2\n'
       + '- minIdleConnections must be a whole number of at least 0, got -1\n'
-      + "- environmentVariablePrefix must be letters, digits and underscores, not starting with a digit, got '1DB'\n"
       + '- acquireTimeout must be longer than 0, got 0 millis');
     const seconds = new CfnParameter(h.services, 'Seconds', { type: 'Number' }).valueAsNumber;
     expect(() => h.budget.addEcsService(other, { acquireTimeout: Duration.seconds(seconds) })).toThrow(
@@ -355,7 +357,7 @@ describe('eager errors name the budget, the value and the fix', () => {
       .toThrow("ConnectionBudget 'Data/Budget': addEcsService('Services/Other'): the task definition 'Services/OtherTask' has no container named 'sidecar'.");
     const empty = new ecs.FargateService(h.services, 'Empty', { cluster: h.cluster, taskDefinition: new ecs.FargateTaskDefinition(h.services, 'EmptyTask') });
     expect(() => h.budget.addEcsService(empty)).toThrow(
-      "ConnectionBudget 'Data/Budget': addEcsService('Services/Empty'): the task definition 'Services/EmptyTask' has no container yet; add its containers before registering the service, or pass containerName.");
+      "ConnectionBudget 'Data/Budget': addEcsService('Services/Empty'): the task definition 'Services/EmptyTask' has no container yet; add its containers before registering, or pass containerName.");
   });
 
   test('fails when a second budget would overwrite the first one\'s variables, and accepts another prefix', () => {
@@ -363,8 +365,9 @@ describe('eager errors name the budget, the value and the fix', () => {
     const svc = h.service('Api', { desiredCount: 1 });
     const reporting = new ConnectionBudget(h.data, 'ReportingBudget', { database: DatabaseTarget.fromInstance(h.database), proxy: h.proxy });
     expect(() => reporting.addEcsService(svc)).toThrow(
-      "ConnectionBudget 'Data/ReportingBudget': addEcsService('Services/Api'): container 'app' already receives DB_POOL_* from budget 'Data/Budget'; pass another environmentVariablePrefix.");
-    expect(() => reporting.addEcsService(svc, { environmentVariablePrefix: 'REPORTING_DB_POOL' })).not.toThrow();
+      "ConnectionBudget 'Data/ReportingBudget': addEcsService('Services/Api'): container 'app' of 'Services/ApiTask' already receives DB_POOL_MAX "
+      + "from budget 'Data/Budget'; pass a poolSettings preset with another prefix or variable.");
+    expect(() => reporting.addEcsService(svc, { poolSettings: PoolSettingsPreset.generic('REPORTING_DB_POOL') })).not.toThrow();
   });
 
   test('PoolSize factories reject sizes that cannot be pools', () => {
