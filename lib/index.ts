@@ -3,3 +3,4 @@ export * from './constructs/connection-budget';
 export * from './constructs/database-target';
 export * from './constructs/pool-size';
 export * from './constructs/pool-settings-preset';
+export * from './constructs/budgeted-database';

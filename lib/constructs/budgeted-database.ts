@@ -1,0 +1,365 @@
+import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS, EngineKind, estimateMaxConnections } from '../budget';
+import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
+import { ConnectionBudget } from './connection-budget';
+import { ConnectionReservation } from './consumer-options';
+import { DatabaseTarget } from './database-target';
+
+/** Properties of a {@link BudgetedDatabase}. */
+export interface BudgetedDatabaseProps {
+  /**
+   * The VPC of the database and its proxy.
+   */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Where the database and the proxy run.
+   *
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The engine of an RDS DB instance (PostgreSQL, MySQL, MariaDB). Give this or clusterEngine.
+   *
+   * @default - none; clusterEngine is required then
+   */
+  readonly instanceEngine?: rds.IInstanceEngine;
+
+  /**
+   * The engine of an Aurora cluster (Aurora PostgreSQL, Aurora MySQL). Give this or instanceEngine.
+   *
+   * @default - none; instanceEngine is required then
+   */
+  readonly clusterEngine?: rds.IClusterEngine;
+
+  /**
+   * The instance class of the database (every instance of an Aurora cluster).
+   *
+   * @default db.r6g.large
+   */
+  readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * Aurora readers besides the writer; every one can be promoted, so each gets the same max_connections.
+   *
+   * @default 1
+   */
+  readonly readers?: number;
+
+  /**
+   * Whether an RDS DB instance has a standby in another Availability Zone.
+   *
+   * @default true
+   */
+  readonly multiAz?: boolean;
+
+  /**
+   * max_connections, written into the parameter group so the budget is exact.
+   *
+   * @default - the engine's published default for the class (Aurora), else a conservative estimate
+   * from the class's memory, below the engine's own default
+   */
+  readonly maxConnections?: number;
+
+  /**
+   * Connections kept free for named purposes (migrations, admin, BI tools).
+   *
+   * @default - none
+   */
+  readonly reservations?: ConnectionReservation[];
+
+  /**
+   * Worst-case demand at or above this percentage of the ceiling raises the CB-NEAR-CAPACITY warning.
+   *
+   * @default 90
+   */
+  readonly warningThresholdPercent?: number;
+
+  /**
+   * Name of the database created at launch.
+   *
+   * @default - none
+   */
+  readonly databaseName?: string;
+
+  /**
+   * The master user's name; its password is generated into Secrets Manager.
+   *
+   * @default 'postgres' for PostgreSQL engines, 'admin' for MySQL engines
+   */
+  readonly masterUsername?: string;
+
+  /**
+   * Storage of an RDS DB instance.
+   *
+   * @default 100
+   */
+  readonly allocatedStorageGiB?: number;
+
+  /**
+   * How long automated backups are kept.
+   *
+   * @default Duration.days(7)
+   */
+  readonly backupRetention?: Duration;
+
+  /**
+   * Whether the database refuses to be deleted.
+   *
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * What happens to the database when it leaves the stack.
+   *
+   * @default RemovalPolicy.SNAPSHOT
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * PostgreSQL only: sessions idle inside an open transaction longer than this are ended, which frees the
+   * connection and the locks a leaked transaction holds.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly idleInTransactionSessionTimeout?: Duration;
+
+  /**
+   * PostgreSQL only: statements running longer than this are cancelled.
+   *
+   * @default - no limit
+   */
+  readonly statementTimeout?: Duration;
+
+  /**
+   * Further engine parameters. Parameters the construct manages (max_connections, TLS, the PostgreSQL
+   * timeouts) cannot be given here.
+   *
+   * @default - none
+   */
+  readonly parameters?: { [name: string]: string };
+
+  /**
+   * How long the proxy holds a client's request for a database connection before it fails.
+   *
+   * @default Duration.seconds(30) - the clients' default acquire timeout; RDS Proxy's own default is 120 s
+   */
+  readonly proxyBorrowTimeout?: Duration;
+
+  /**
+   * How long the proxy keeps an idle client connection; the clients' idle timeout is derived below it.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly proxyIdleClientTimeout?: Duration;
+
+  /**
+   * Whether clients must authenticate to the proxy with IAM instead of the secret's password.
+   * IAM authentication is enabled on the database either way.
+   *
+   * @default false
+   */
+  readonly proxyIamAuth?: boolean;
+}
+
+/** Backups kept a week unless told otherwise. */
+const DEFAULT_BACKUP_RETENTION = Duration.days(7);
+/** A transaction idle this long is a leak in a web or job workload; PostgreSQL's own default is no limit. */
+const DEFAULT_IDLE_IN_TRANSACTION_SESSION_TIMEOUT = Duration.minutes(5);
+/** The proxy gives up on a request when the clients do (SOURCES.rdsProxyPoolConfiguration: service default 120 s). */
+const DEFAULT_PROXY_BORROW_TIMEOUT = Duration.millis(DEFAULT_ACQUIRE_TIMEOUT_MS);
+const DEFAULT_INSTANCE_TYPE = ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE);
+const DEFAULT_ALLOCATED_STORAGE_GIB = 100;
+const DEFAULT_READERS = 1;
+
+/**
+ * Parameters that require TLS from every client (SOURCES.rdsPostgresSsl, SOURCES.rdsMysqlSsl).
+ */
+const TLS_PARAMETERS: Readonly<Record<EngineKind, Record<string, string>>> = {
+  'rds-postgresql': { 'rds.force_ssl': '1' },
+  'aurora-postgresql': { 'rds.force_ssl': '1' },
+  'rds-mysql': { require_secure_transport: '1' },
+  'rds-mariadb': { require_secure_transport: '1' },
+  'aurora-mysql': { require_secure_transport: 'ON' },
+};
+
+const MANAGED_PARAMETERS = ['max_connections', 'rds.force_ssl', 'require_secure_transport', 'idle_in_transaction_session_timeout', 'statement_timeout'];
+
+/**
+ * An RDS DB instance or Aurora cluster behind RDS Proxy, with a connection budget whose limits are exact:
+ * max_connections is set explicitly in the parameter group, and the proxy's MaxConnectionsPercent is
+ * derived from the budget (every connection left after the engine reserve, direct reservations and
+ * direct clients), not left at 100 %. Secure by default: private subnets, TLS required, storage
+ * encrypted, deletion protection, backups kept, a snapshot on removal, generated credentials in Secrets
+ * Manager, IAM authentication enabled, and PostgreSQL's idle-in-transaction timeout against leaked transactions.
+ *
+ * Register consumers with `budget`: `db.budget.addEcsService(service)`.
+ */
+export class BudgetedDatabase extends Construct {
+  /** The RDS DB instance, when instanceEngine was given. */
+  public readonly instance?: rds.DatabaseInstance;
+  /** The Aurora cluster, when clusterEngine was given. */
+  public readonly cluster?: rds.DatabaseCluster;
+  /** The proxy every consumer connects through. */
+  public readonly proxy: rds.DatabaseProxy;
+  /** The connection budget: register consumers with it. */
+  public readonly budget: ConnectionBudget;
+  /** The generated master credentials. */
+  public readonly secret: secretsmanager.ISecret;
+  /** The parameter group that sets max_connections (for Aurora: every instance's). */
+  public readonly parameterGroup: rds.ParameterGroup;
+  /** The max_connections written into the parameter group. */
+  public readonly maxConnections: number;
+
+  public constructor(scope: Construct, id: string, props: BudgetedDatabaseProps) {
+    super(scope, id);
+    const engine = props.instanceEngine ?? props.clusterEngine;
+    const kind = engineKindOf(engine?.engineType);
+    const instanceType = props.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    const problems = budgetedDatabaseProblems(props, kind, engine?.engineType);
+    if (problems.length > 0 || !kind || !engine) {
+      throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
+    }
+    const maxConnections = props.maxConnections ?? estimateMaxConnections(kind, { kind: 'provisioned', instanceClass: `db.${instanceType}` })?.value;
+    if (maxConnections === undefined) {
+      throw this.error(`max_connections is unknown for db.${instanceType}; pass maxConnections.`);
+    }
+    this.maxConnections = maxConnections;
+    const postgres = kind === 'rds-postgresql' || kind === 'aurora-postgresql';
+    const aurora = props.clusterEngine !== undefined;
+
+    const leakGuards: Record<string, string> = postgres ? {
+      idle_in_transaction_session_timeout: String((props.idleInTransactionSessionTimeout ?? DEFAULT_IDLE_IN_TRANSACTION_SESSION_TIMEOUT).toMilliseconds()),
+      ...(props.statementTimeout ? { statement_timeout: String(props.statementTimeout.toMilliseconds()) } : {}),
+    } : {};
+    const instanceParameters = { ...props.parameters, ...leakGuards, max_connections: String(maxConnections) };
+    const username = props.masterUsername ?? (postgres ? 'postgres' : 'admin');
+    const common = {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      credentials: rds.Credentials.fromGeneratedSecret(username),
+      storageEncrypted: true,
+      deletionProtection: props.deletionProtection ?? true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
+      iamAuthentication: true,
+    };
+
+    let target: DatabaseTarget;
+    let proxyTarget: rds.ProxyTarget;
+    if (aurora) {
+      const clusterEngine = props.clusterEngine!;
+      this.parameterGroup = new rds.ParameterGroup(this, 'InstanceParameters', { engine: clusterEngine, parameters: instanceParameters });
+      const clusterParameters = new rds.ParameterGroup(this, 'ClusterParameters', { engine: clusterEngine, parameters: TLS_PARAMETERS[kind] });
+      const instance = (name: string, promotionTier?: number) => rds.ClusterInstance.provisioned(name, {
+        instanceType, parameterGroup: this.parameterGroup, publiclyAccessible: false, promotionTier,
+      });
+      this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+        ...common,
+        engine: clusterEngine,
+        parameterGroup: clusterParameters,
+        writer: instance('Writer'),
+        readers: Array.from({ length: props.readers ?? DEFAULT_READERS }, (_, i) => instance(`Reader${i + 1}`, 1)),
+        backup: { retention: props.backupRetention ?? DEFAULT_BACKUP_RETENTION },
+        defaultDatabaseName: props.databaseName,
+      });
+      this.secret = this.cluster.secret!;
+      target = DatabaseTarget.fromCluster(this.cluster);
+      proxyTarget = rds.ProxyTarget.fromCluster(this.cluster);
+    } else {
+      const instanceEngine = props.instanceEngine!;
+      this.parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+        engine: instanceEngine, parameters: { ...instanceParameters, ...TLS_PARAMETERS[kind] },
+      });
+      this.instance = new rds.DatabaseInstance(this, 'Instance', {
+        ...common,
+        engine: instanceEngine,
+        instanceType,
+        parameterGroup: this.parameterGroup,
+        multiAz: props.multiAz ?? true,
+        allocatedStorage: props.allocatedStorageGiB ?? DEFAULT_ALLOCATED_STORAGE_GIB,
+        backupRetention: props.backupRetention ?? DEFAULT_BACKUP_RETENTION,
+        databaseName: props.databaseName,
+        publiclyAccessible: false,
+      });
+      this.secret = this.instance.secret!;
+      target = DatabaseTarget.fromInstance(this.instance);
+      proxyTarget = rds.ProxyTarget.fromInstance(this.instance);
+    }
+
+    this.proxy = new rds.DatabaseProxy(this, 'Proxy', {
+      proxyTarget,
+      secrets: [this.secret],
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      requireTLS: true,
+      iamAuth: props.proxyIamAuth ?? false,
+      borrowTimeout: props.proxyBorrowTimeout ?? DEFAULT_PROXY_BORROW_TIMEOUT,
+      idleClientTimeout: props.proxyIdleClientTimeout ?? Duration.minutes(30),
+    });
+    this.budget = new ConnectionBudget(this, 'Budget', {
+      database: target,
+      proxy: this.proxy,
+      reservations: props.reservations,
+      warningThresholdPercent: props.warningThresholdPercent,
+    });
+    this.budget._deriveProxyMaxConnectionsPercent();
+    const targetGroup = this.proxy.node.findChild('ProxyTargetGroup') as rds.CfnDBProxyTargetGroup;
+    const pool = targetGroup.connectionPoolConfigurationInfo as rds.CfnDBProxyTargetGroup.ConnectionPoolConfigurationInfoFormatProperty;
+    targetGroup.connectionPoolConfigurationInfo = {
+      ...pool,
+      maxConnectionsPercent: Lazy.number({ produce: () => this.derivedMaxConnectionsPercent() }),
+    };
+
+    Annotations.of(this).addWarningV2(`CB-MAX-CONNECTIONS-REBOOT[${maxConnections}]`,
+      `max_connections is a static parameter: a new value (now ${maxConnections}) takes effect only when '${(this.instance ?? this.cluster)!.node.path}' reboots, `
+      + 'and until then the old value holds while the proxy and the pools already follow the new one. After deploying a change, reboot '
+      + `(the parameter group shows pending-reboot), then acknowledge CB-MAX-CONNECTIONS-REBOOT[${maxConnections}] on this construct.`);
+  }
+
+  private derivedMaxConnectionsPercent(): number {
+    const percent = this.budget._evaluation().capacity?.proxy?.maxConnectionsPercent;
+    if (percent === undefined) {
+      throw this.error('the proxy\'s MaxConnectionsPercent could not be derived: the budget has errors (see the validation messages).');
+    }
+    return percent;
+  }
+
+  private error(message: string): Error {
+    return new Error(`BudgetedDatabase '${this.node.path}': ${message}`);
+  }
+}
+
+function budgetedDatabaseProblems(props: BudgetedDatabaseProps, kind: EngineKind | undefined, engineType: string | undefined): string[] {
+  const problems: string[] = [];
+  if ((props.instanceEngine === undefined) === (props.clusterEngine === undefined)) {
+    problems.push('give exactly one of instanceEngine (an RDS DB instance) and clusterEngine (an Aurora cluster)');
+  } else if (!kind) {
+    problems.push(`engine '${engineType}' is not supported; supported: ${SUPPORTED_ENGINE_TYPES.join(', ')}`);
+  }
+  const whole = (name: string, value: number | undefined, min: number) => {
+    if (value !== undefined && (Token.isUnresolved(value) || !Number.isInteger(value) || value < min)) {
+      problems.push(`${name} must be a whole number of at least ${min}, got ${Token.isUnresolved(value) ? 'a token' : value}`);
+    }
+  };
+  whole('maxConnections', props.maxConnections, 1);
+  whole('readers', props.readers, 0);
+  whole('allocatedStorageGiB', props.allocatedStorageGiB, 20);
+  if (props.clusterEngine && (props.multiAz !== undefined || props.allocatedStorageGiB !== undefined)) {
+    problems.push('multiAz and allocatedStorageGiB apply to an RDS DB instance; an Aurora cluster gets its availability from readers and sizes its storage itself');
+  }
+  if (props.instanceEngine && props.readers !== undefined) {
+    problems.push('readers apply to an Aurora cluster; use multiAz for an RDS DB instance');
+  }
+  const postgres = kind === 'rds-postgresql' || kind === 'aurora-postgresql';
+  if (kind && !postgres && (props.idleInTransactionSessionTimeout || props.statementTimeout)) {
+    problems.push('idleInTransactionSessionTimeout and statementTimeout are PostgreSQL parameters; set MySQL timeouts in parameters');
+  }
+  const managed = Object.keys(props.parameters ?? {}).filter((name) => MANAGED_PARAMETERS.includes(name));
+  if (managed.length > 0) {
+    problems.push(`parameters may not set ${managed.join(', ')}: the construct manages them (use maxConnections, idleInTransactionSessionTimeout or statementTimeout)`);
+  }
+  return problems;
+}

@@ -1,0 +1,124 @@
+import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { BudgetedDatabase, PoolSize } from '../../lib';
+import { estimateMaxConnections } from '../../lib/budget';
+import { synthErrors } from './harness';
+
+const POSTGRES = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
+const AURORA_MYSQL = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_08_2 });
+
+function app() {
+  const root = new App();
+  const data = new Stack(root, 'Data');
+  const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const services = new Stack(root, 'Services');
+  const cluster = new ecs.Cluster(services, 'Cluster', { vpc });
+  const service = (name: string, desiredCount: number) => {
+    const taskDefinition = new ecs.FargateTaskDefinition(services, `${name}Task`);
+    taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+    return new ecs.FargateService(services, name, { cluster, taskDefinition, desiredCount, minHealthyPercent: 100 });
+  };
+  return { root, data, vpc, services, service };
+}
+
+describe('BudgetedDatabase on RDS for PostgreSQL', () => {
+  const a = app();
+  const db = new BudgetedDatabase(a.data, 'Db', {
+    vpc: a.vpc, instanceEngine: POSTGRES, maxConnections: 800, statementTimeout: Duration.minutes(2),
+    reservations: [{ name: 'migrations', connections: 10 }, { name: 'bi', connections: 20, throughProxy: true }],
+  });
+  db.budget.addEcsService(a.service('Web', 10), { pool: PoolSize.fixed(10) }); // 10 × 200 % × 10 = 200
+  const errors = synthErrors(a.root);
+  const template = Template.fromStack(a.data);
+  const evaluation = db.budget._evaluation();
+
+  test('synth passes', () => {
+    expect(errors).toEqual([]);
+  });
+
+  test('the parameter group sets the budget\'s max_connections, TLS and the leak guards', () => {
+    template.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+      Parameters: {
+        'max_connections': '800', 'rds.force_ssl': '1', 'idle_in_transaction_session_timeout': '300000', 'statement_timeout': '120000',
+      },
+    });
+    expect(evaluation.maxConnections).toEqual({ value: 800, source: 'parameter-group', basis: "parameter group 'Data/Db/Parameters'" });
+    expect(evaluation.problems.map((p) => p.id)).not.toContain('CB-ESTIMATED-MAX-CONNECTIONS');
+  });
+
+  test('the proxy target group gets the derived MaxConnectionsPercent', () => {
+    // usable = 800 − 5 − 30 = 765; with the 20 reserved through the proxy it may have 785: floor(98.1) = 98 %.
+    expect(evaluation.capacity?.proxy).toMatchObject({ maxConnectionsPercent: 98, derived: true, ceiling: 784 });
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', {
+      ConnectionPoolConfigurationInfo: { MaxConnectionsPercent: 98, ConnectionBorrowTimeout: 30 },
+    });
+    template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, IdleClientTimeout: 1800, Auth: [Match.objectLike({ IAMAuth: 'DISABLED' })] });
+  });
+
+  test('the database is secure by default', () => {
+    template.hasResource('AWS::RDS::DBInstance', {
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+      Properties: Match.objectLike({
+        StorageEncrypted: true, DeletionProtection: true, MultiAZ: true, BackupRetentionPeriod: 7,
+        EnableIAMDatabaseAuthentication: true, PubliclyAccessible: false,
+        MasterUserPassword: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('resolve:secretsmanager')])] },
+      }),
+    });
+  });
+
+  test('a change of max_connections asks for a reboot, acknowledgeable per value', () => {
+    Annotations.fromStack(a.data).hasWarning('/Data/Db', Match.stringLikeRegexp(
+      "^max_connections is a static parameter: a new value \\(now 800\\) takes effect only when 'Data/Db/Instance' reboots.*\\[ack: CB-MAX-CONNECTIONS-REBOOT\\[800\\]\\]$"));
+  });
+});
+
+describe('BudgetedDatabase on Aurora MySQL', () => {
+  const a = app();
+  const db = new BudgetedDatabase(a.data, 'Db', { vpc: a.vpc, clusterEngine: AURORA_MYSQL, readers: 2, reservations: [{ name: 'admin', connections: 10 }] });
+  db.budget.addEcsService(a.service('Web', 4), { pool: PoolSize.fixed(10) });
+  const errors = synthErrors(a.root);
+  const template = Template.fromStack(a.data);
+
+  test('every instance gets the published default for its class as an explicit max_connections', () => {
+    expect(errors).toEqual([]);
+    expect(db.maxConnections).toBe(1000); // Aurora MySQL db.r6g.large, the official table
+    template.resourceCountIs('AWS::RDS::DBInstance', 3);
+    template.allResourcesProperties('AWS::RDS::DBInstance', { DBParameterGroupName: { Ref: Match.stringLikeRegexp('^DbInstanceParameters') } });
+    template.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { max_connections: '1000' } });
+    template.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: { require_secure_transport: 'ON' } });
+    template.hasResourceProperties('AWS::RDS::DBCluster', { StorageEncrypted: true, DeletionProtection: true, EnableIAMDatabaseAuthentication: true });
+  });
+
+  test('the proxy keeps the reservation free: floor(100 × 990 / 1000) = 99 %', () => {
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { ConnectionPoolConfigurationInfo: { MaxConnectionsPercent: 99 } });
+    expect(db.budget._evaluation().capacity?.effectiveCeiling).toBe(990 - 5);
+  });
+});
+
+test('without maxConnections an RDS instance gets the conservative estimate written out', () => {
+  const a = app();
+  const db = new BudgetedDatabase(a.data, 'Db', { vpc: a.vpc, instanceEngine: POSTGRES });
+  const estimate = estimateMaxConnections('rds-postgresql', { kind: 'provisioned', instanceClass: 'db.r6g.large' })!.value;
+  expect(db.maxConnections).toBe(estimate);
+  Template.fromStack(a.data).hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { max_connections: String(estimate) } });
+});
+
+test('invalid properties fail at once, all named', () => {
+  const a = app();
+  expect(() => new BudgetedDatabase(a.data, 'Both', { vpc: a.vpc, instanceEngine: POSTGRES, clusterEngine: AURORA_MYSQL })).toThrow(
+    "BudgetedDatabase 'Data/Both': invalid properties:\n- give exactly one of instanceEngine (an RDS DB instance) and clusterEngine (an Aurora cluster)");
+  expect(() => new BudgetedDatabase(a.data, 'Bad', {
+    vpc: a.vpc, clusterEngine: AURORA_MYSQL, maxConnections: 0, readers: -1, multiAz: true,
+    idleInTransactionSessionTimeout: Duration.minutes(1), parameters: { max_connections: '5', innodb_lock_wait_timeout: '10' },
+  })).toThrow("BudgetedDatabase 'Data/Bad': invalid properties:\n"
+    + '- maxConnections must be a whole number of at least 1, got 0\n'
+    + '- readers must be a whole number of at least 0, got -1\n'
+    + '- multiAz and allocatedStorageGiB apply to an RDS DB instance; an Aurora cluster gets its availability from readers and sizes its storage itself\n'
+    + '- idleInTransactionSessionTimeout and statementTimeout are PostgreSQL parameters; set MySQL timeouts in parameters\n'
+    + '- parameters may not set max_connections: the construct manages them (use maxConnections, idleInTransactionSessionTimeout or statementTimeout)');
+  expect(() => new BudgetedDatabase(a.data, 'Readers', { vpc: a.vpc, instanceEngine: POSTGRES, readers: 1 })).toThrow(
+    '- readers apply to an Aurora cluster; use multiAz for an RDS DB instance');
+  expect(() => new BudgetedDatabase(a.data, 'Unknown', { vpc: a.vpc, instanceEngine: POSTGRES, instanceType: new ec2.InstanceType('q9.large') })).toThrow(
+    "BudgetedDatabase 'Data/Unknown': max_connections is unknown for db.q9.large; pass maxConnections.");
+});
