@@ -1,17 +1,22 @@
+import * as path from 'path';
 import {
-  App, Duration, RemovalPolicy, Stack, StackProps,
-  aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_rds as rds,
+  Annotations, App, Duration, Stack, StackProps,
+  aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_lambda as lambda,
+  aws_lambda_nodejs as nodejs, aws_rds as rds,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
+import { BudgetedDatabase, ConnectionBudget, PoolSettingsPreset, PoolSize } from '../../lib';
 
 /** Knobs the README and the end-to-end tests turn. */
 export interface PlatformOptions {
-  /** Autoscaling maximum of the storefront (10): from 17 the budget warns, from 21 synth fails. */
+  /** Autoscaling maximum of the storefront (10): from 16 the budget warns, from 20 synth fails. */
   readonly storefrontMaxCapacity?: number;
 }
 
-/** The database, its proxy and the budget every service draws from. */
+/** max_connections of the platform database, written into its parameter group. */
+const MAX_CONNECTIONS = 800;
+
+/** The database, its proxy and the budget every consumer draws from. */
 export class DataStack extends Stack {
   public readonly vpc: ec2.Vpc;
   public readonly budget: ConnectionBudget;
@@ -19,42 +24,26 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
-    const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
-    // max_connections set explicitly: the budget is exact, and resizing the instance cannot move it.
-    const parameters = new rds.ParameterGroup(this, 'Parameters', {
-      engine,
-      parameters: { max_connections: '800', idle_in_transaction_session_timeout: '60000' },
-    });
-    const database = new rds.DatabaseInstance(this, 'Database', {
-      engine,
+    const database = new BudgetedDatabase(this, 'Database', {
       vpc: this.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      instanceEngine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.XLARGE),
-      parameterGroup: parameters,
-      multiAz: true,
-      storageEncrypted: true,
-      deletionProtection: true,
+      maxConnections: MAX_CONNECTIONS,
+      idleInTransactionSessionTimeout: Duration.minutes(1),
       backupRetention: Duration.days(14),
-      removalPolicy: RemovalPolicy.SNAPSHOT,
-    });
-    const proxy = database.addProxy('Proxy', {
-      vpc: this.vpc,
-      secrets: [database.secret!],
-      requireTLS: true,
-      maxConnectionsPercent: 90,
-    });
-    this.budget = new ConnectionBudget(this, 'ConnectionBudget', {
-      database: DatabaseTarget.fromInstance(database),
-      proxy,
       reservations: [
         { name: 'migrations', connections: 10 },
         { name: 'admin', connections: 5 },
       ],
     });
+    Annotations.of(database).acknowledgeWarning(`CB-MAX-CONNECTIONS-REBOOT[${MAX_CONNECTIONS}]`,
+      'The database was created with this value; no change is pending a reboot.');
+    this.budget = database.budget;
   }
 }
 
-interface ServiceStackProps extends StackProps {
+interface ConsumerStackProps extends StackProps {
+  readonly vpc: ec2.IVpc;
   readonly cluster: ecs.ICluster;
   readonly budget: ConnectionBudget;
 }
@@ -62,9 +51,9 @@ interface ServiceStackProps extends StackProps {
 // Placeholder images: the example synthesizes, it is not meant to serve traffic.
 const image = (name: string) => ecs.ContainerImage.fromRegistry(`public.ecr.aws/example/${name}:1.0.0`);
 
-/** Three web services behind public load balancers. */
+/** Three web services behind public load balancers, each on another framework. */
 export class WebStack extends Stack {
-  constructor(scope: Construct, id: string, props: ServiceStackProps & PlatformOptions) {
+  constructor(scope: Construct, id: string, props: ConsumerStackProps & PlatformOptions) {
     super(scope, id, props);
     const web = (name: string, maxCapacity: number) => {
       const pattern = new patterns.ApplicationLoadBalancedFargateService(this, name, {
@@ -78,18 +67,24 @@ export class WebStack extends Stack {
       pattern.service.autoScaleTaskCount({ minCapacity: 2, maxCapacity }).scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
       return pattern.service;
     };
-    // A Rails app: 10 threads per process share one pool of 10.
-    props.budget.addEcsService(web('Storefront', props.storefrontMaxCapacity ?? 10), { pool: PoolSize.fixed(10) });
-    // A node service run under `cluster` with two workers per task, each with its own pg.Pool.
-    props.budget.addEcsService(web('Checkout', 6), { pool: PoolSize.fixed(8), processesPerTask: 2 });
-    // Pool derived from the budget: whatever the fixed pools leave, shared by weight.
-    props.budget.addEcsService(web('Accounts', 6), { pool: PoolSize.share({ weight: 1, min: 2, max: 20 }) });
+    // Rails: 10 Puma threads share one pool of 10; the generated database.yml reads RAILS_MAX_THREADS.
+    props.budget.addEcsService(web('Storefront', props.storefrontMaxCapacity ?? 10), {
+      pool: PoolSize.fixed(10), poolSettings: PoolSettingsPreset.rails(),
+    });
+    // Node under `cluster` with two workers per task, each with its own pg.Pool.
+    props.budget.addEcsService(web('Checkout', 6), {
+      pool: PoolSize.fixed(8), processesPerTask: 2, poolSettings: PoolSettingsPreset.nodePostgres(),
+    });
+    // Spring Boot: HikariCP's pool is derived from what the fixed pools leave, shared by weight.
+    props.budget.addEcsService(web('Accounts', 6), {
+      pool: PoolSize.share({ weight: 1, min: 2, max: 20 }), poolSettings: PoolSettingsPreset.springBootHikari(),
+    });
   }
 }
 
 /** A queue worker and an autoscaled internal API. */
 export class BackendStack extends Stack {
-  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+  constructor(scope: Construct, id: string, props: ConsumerStackProps) {
     super(scope, id, props);
     const worker = new patterns.QueueProcessingFargateService(this, 'OrderWorker', {
       cluster: props.cluster,
@@ -100,7 +95,8 @@ export class BackendStack extends Stack {
       maxHealthyPercent: 200,
       circuitBreaker: { rollback: true },
     });
-    props.budget.addEcsService(worker.service, { pool: PoolSize.fixed(5) });
+    // SQLAlchemy: pool 5 plus an overflow of 2 per pool, counted in the worst case and delivered explicitly.
+    props.budget.addEcsService(worker.service, { pool: PoolSize.fixed(5), overflowPerPool: 2, poolSettings: PoolSettingsPreset.sqlAlchemy() });
 
     const internalApi = new patterns.ApplicationLoadBalancedFargateService(this, 'InventoryApi', {
       cluster: props.cluster,
@@ -112,16 +108,47 @@ export class BackendStack extends Stack {
       taskImageOptions: { image: image('inventory-api'), containerPort: 8080 },
     });
     internalApi.service.autoScaleTaskCount({ minCapacity: 2, maxCapacity: 4 }).scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
-    props.budget.addEcsService(internalApi.service, { pool: PoolSize.share({ weight: 2, min: 2, max: 20 }) });
+    // Go with pgx: the pool parameters are appended to the connection URL.
+    props.budget.addEcsService(internalApi.service, { pool: PoolSize.share({ weight: 2, min: 2, max: 20 }), poolSettings: PoolSettingsPreset.pgx() });
   }
 }
 
-/** The example platform: one PostgreSQL database behind RDS Proxy shared by five services in three stacks. */
-export function buildPlatform(app: App, options: PlatformOptions = {}): { data: DataStack; web: WebStack; backend: BackendStack } {
+/** The background work of the incidents, now bounded: a scheduled sync job and an event-driven function. */
+export class JobsStack extends Stack {
+  constructor(scope: Construct, id: string, props: ConsumerStackProps) {
+    super(scope, id, props);
+    // Every 15 minutes, two tasks per run. A run can outlive its interval; the job's own lock lets at most
+    // two runs overlap, and the budget counts both.
+    const sync = new patterns.ScheduledFargateTask(this, 'InventorySync', {
+      cluster: props.cluster,
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      desiredTaskCount: 2,
+      scheduledFargateTaskImageOptions: { image: image('inventory-sync'), memoryLimitMiB: 1024 },
+    });
+    props.budget.addEcsTask(sync.taskDefinition, { maxConcurrentRuns: 2, pool: PoolSize.fixed(4) });
+
+    const orderEvents = new nodejs.NodejsFunction(this, 'OrderEvents', {
+      entry: path.join(__dirname, 'functions', 'order-events.ts'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      // The bound the budget counts: 20 environments × a pool of 1.
+      reservedConcurrentExecutions: 20,
+      timeout: Duration.seconds(30),
+      bundling: { forceDockerBundling: false, minify: true },
+    });
+    props.budget.addLambdaFunction(orderEvents, { poolSettings: PoolSettingsPreset.nodePostgres() });
+  }
+}
+
+/** The example platform: one PostgreSQL database behind RDS Proxy shared by seven consumers in four stacks. */
+export function buildPlatform(app: App, options: PlatformOptions = {}): { data: DataStack; web: WebStack; backend: BackendStack; jobs: JobsStack } {
   const data = new DataStack(app, 'PlatformData');
   const shared = new Stack(app, 'PlatformCluster');
   const cluster = new ecs.Cluster(shared, 'Cluster', { vpc: data.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
-  const web = new WebStack(app, 'PlatformWeb', { cluster, budget: data.budget, ...options });
-  const backend = new BackendStack(app, 'PlatformBackend', { cluster, budget: data.budget });
-  return { data, web, backend };
+  const consumers = { vpc: data.vpc, cluster, budget: data.budget };
+  const web = new WebStack(app, 'PlatformWeb', { ...consumers, ...options });
+  const backend = new BackendStack(app, 'PlatformBackend', consumers);
+  const jobs = new JobsStack(app, 'PlatformJobs', consumers);
+  return { data, web, backend, jobs };
 }
