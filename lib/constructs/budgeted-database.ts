@@ -322,7 +322,8 @@ export class BudgetedDatabase extends Construct {
   private derivedMaxConnectionsPercent(): number {
     const percent = this.budget._evaluation().capacity?.proxy?.maxConnectionsPercent;
     if (percent === undefined) {
-      throw this.error('the proxy\'s MaxConnectionsPercent could not be derived: the budget has errors (see the validation messages).');
+      // Unreachable while the parameter group holds a literal max_connections: kept as an invariant.
+      throw this.error('internal: the proxy\'s MaxConnectionsPercent could not be derived because max_connections is unknown.');
     }
     return percent;
   }

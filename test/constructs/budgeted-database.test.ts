@@ -117,6 +117,9 @@ test('invalid properties fail at once, all named', () => {
     + '- multiAz and allocatedStorageGiB apply to an RDS DB instance; an Aurora cluster gets its availability from readers and sizes its storage itself\n'
     + '- idleInTransactionSessionTimeout and statementTimeout are PostgreSQL parameters; set MySQL timeouts in parameters\n'
     + '- parameters may not set max_connections: the construct manages them (use maxConnections, idleInTransactionSessionTimeout or statementTimeout)');
+  expect(() => new BudgetedDatabase(a.data, 'SqlServer', {
+    vpc: a.vpc, instanceEngine: rds.DatabaseInstanceEngine.sqlServerSe({ version: rds.SqlServerEngineVersion.VER_16 }),
+  })).toThrow("BudgetedDatabase 'Data/SqlServer': invalid properties:\n- engine 'sqlserver-se' is not supported; supported: postgres, mysql, mariadb, aurora-postgresql, aurora-mysql, aurora");
   expect(() => new BudgetedDatabase(a.data, 'Readers', { vpc: a.vpc, instanceEngine: POSTGRES, readers: 1 })).toThrow(
     '- readers apply to an Aurora cluster; use multiAz for an RDS DB instance');
   expect(() => new BudgetedDatabase(a.data, 'Unknown', { vpc: a.vpc, instanceEngine: POSTGRES, instanceType: new ec2.InstanceType('q9.large') })).toThrow(
