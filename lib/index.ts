@@ -1,5 +1,6 @@
 // Public API: re-exports only. The budget core (lib/budget) stays internal: its types are not jsii-compatible.
 export * from './constructs/connection-budget';
+export * from './constructs/consumer-options';
 export * from './constructs/database-target';
 export * from './constructs/pool-size';
 export * from './constructs/pool-settings-preset';

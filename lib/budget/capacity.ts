@@ -59,7 +59,8 @@ export const AURORA_MYSQL_LARGE_TERM = { memoryDivisorBytes: 8_187_281_408, fact
  * DBInstanceClassMemory is below nominal memory: AWS subtracts what the OS and RDS processes use
  * and publishes no per-class value (SOURCES.rdsParameterFormulas). Official Aurora tables imply
  * 0.89-0.97 of nominal; measured RDS PostgreSQL values give 0.88 (db.t2.small, 198) to 0.97, and
- * db.t4g.micro measured 81 (0.72 of 1 GiB) because the OS share is larger on small classes.
+ * db.t4g.micro measured 81 (0.72 of 1 GiB) because the OS share is larger on small classes
+ * (SOURCES.communityMeasuredPostgres, SOURCES.communityMeasuredMicro).
  * The estimate takes 88 % of nominal memory and then removes a fixed 300 MiB, which stays below
  * every published or measured value we know (see test/budget/capacity.test.ts).
  */
@@ -69,7 +70,7 @@ export const FIXED_OS_MEMORY_BYTES = 300 * 1024 ** 2;
 /**
  * RDS Proxy keeps some database connections for monitoring and failover, so its
  * MaxDatabaseConnectionsAllowed can be lower than MaxConnectionsPercent implies
- * (SOURCES.rdsProxyConnections). AWS does not publish how many: the budget sets aside this many.
+ * (SOURCES.rdsProxyConnections, SOURCES.rdsProxyManaging). AWS does not publish how many: the budget sets aside this many.
  */
 export const PROXY_INTERNAL_CONNECTIONS = 5;
 

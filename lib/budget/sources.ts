@@ -44,5 +44,7 @@ export const SOURCES = {
   postgresClientTimeouts: 'https://www.postgresql.org/docs/current/runtime-config-client.html',
   rdsPostgresSsl: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html',
   rdsMysqlSsl: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.html',
+  rdsStorage: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html',
+  eventBridgeEcsParameters: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html',
   rdsStaticParameters: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.Modifying.html',
 } as const;

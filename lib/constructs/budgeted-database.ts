@@ -1,7 +1,8 @@
-import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DEFAULT_ACQUIRE_TIMEOUT_MS, EngineKind, estimateMaxConnections } from '../budget';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS, EngineKind, estimateMaxConnections, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
+import { wholeNumberProblem } from '../private/validation';
 import { ConnectionBudget } from './connection-budget';
 import { ConnectionReservation } from './consumer-options';
 import { DatabaseTarget } from './database-target';
@@ -167,12 +168,16 @@ export interface BudgetedDatabaseProps {
 
 /** Backups kept a week unless told otherwise. */
 const DEFAULT_BACKUP_RETENTION = Duration.days(7);
-/** A transaction idle this long is a leak in a web or job workload; PostgreSQL's own default is no limit. */
+/** A transaction idle this long is a leak in a web or job workload; PostgreSQL's own default is no limit (SOURCES.postgresClientTimeouts). */
 const DEFAULT_IDLE_IN_TRANSACTION_SESSION_TIMEOUT = Duration.minutes(5);
 /** The proxy gives up on a request when the clients do (SOURCES.rdsProxyPoolConfiguration: service default 120 s). */
 const DEFAULT_PROXY_BORROW_TIMEOUT = Duration.millis(DEFAULT_ACQUIRE_TIMEOUT_MS);
 const DEFAULT_INSTANCE_TYPE = ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE);
 const DEFAULT_ALLOCATED_STORAGE_GIB = 100;
+/** The smallest General Purpose SSD volume RDS for PostgreSQL, MySQL and MariaDB accept (SOURCES.rdsStorage). */
+const MIN_ALLOCATED_STORAGE_GIB = 20;
+/** The proxy keeps RDS Proxy's own default, which the clients' idle timeout is derived from. */
+const DEFAULT_PROXY_IDLE_CLIENT_TIMEOUT = Duration.seconds(PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS);
 const DEFAULT_READERS = 1;
 
 /**
@@ -297,7 +302,7 @@ export class BudgetedDatabase extends Construct {
       requireTLS: true,
       iamAuth: props.proxyIamAuth ?? false,
       borrowTimeout: props.proxyBorrowTimeout ?? DEFAULT_PROXY_BORROW_TIMEOUT,
-      idleClientTimeout: props.proxyIdleClientTimeout ?? Duration.minutes(30),
+      idleClientTimeout: props.proxyIdleClientTimeout ?? DEFAULT_PROXY_IDLE_CLIENT_TIMEOUT,
     });
     this.budget = new ConnectionBudget(this, 'Budget', {
       database: target,
@@ -313,6 +318,7 @@ export class BudgetedDatabase extends Construct {
       maxConnectionsPercent: Lazy.number({ produce: () => this.derivedMaxConnectionsPercent() }),
     };
 
+    // max_connections is static: a change waits for a reboot (SOURCES.rdsStaticParameters).
     Annotations.of(this).addWarningV2(`CB-MAX-CONNECTIONS-REBOOT[${maxConnections}]`,
       `max_connections is a static parameter: a new value (now ${maxConnections}) takes effect only when '${(this.instance ?? this.cluster)!.node.path}' reboots, `
       + 'and until then the old value holds while the proxy and the pools already follow the new one. After deploying a change, reboot '
@@ -340,14 +346,11 @@ function budgetedDatabaseProblems(props: BudgetedDatabaseProps, kind: EngineKind
   } else if (!kind) {
     problems.push(`engine '${engineType}' is not supported; supported: ${SUPPORTED_ENGINE_TYPES.join(', ')}`);
   }
-  const whole = (name: string, value: number | undefined, min: number) => {
-    if (value !== undefined && (Token.isUnresolved(value) || !Number.isInteger(value) || value < min)) {
-      problems.push(`${name} must be a whole number of at least ${min}, got ${Token.isUnresolved(value) ? 'a token' : value}`);
-    }
-  };
-  whole('maxConnections', props.maxConnections, 1);
-  whole('readers', props.readers, 0);
-  whole('allocatedStorageGiB', props.allocatedStorageGiB, 20);
+  problems.push(
+    ...wholeNumberProblem('maxConnections', props.maxConnections, 1),
+    ...wholeNumberProblem('readers', props.readers, 0),
+    ...wholeNumberProblem('allocatedStorageGiB', props.allocatedStorageGiB, MIN_ALLOCATED_STORAGE_GIB),
+  );
   if (props.clusterEngine && (props.multiAz !== undefined || props.allocatedStorageGiB !== undefined)) {
     problems.push('multiAz and allocatedStorageGiB apply to an RDS DB instance; an Aurora cluster gets its availability from readers and sizes its storage itself');
   }

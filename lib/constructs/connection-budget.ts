@@ -24,14 +24,13 @@ import { ecsTargetsOf, gatherEcsTaskFacts, targetSecurityGroups } from '../priva
 import { gatherEcsServiceFacts } from '../private/ecs-service-facts';
 import { findUnbudgetedIngress, IngressTarget } from '../private/ingress';
 import { gatherLambdaFacts } from '../private/lambda-facts';
+import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
 import {
   ConnectionReservation, ConsumerOptions, EcsServiceConsumerOptions, EcsTaskConsumerOptions, LambdaFunctionConsumerOptions,
 } from './consumer-options';
 import { DatabaseTarget } from './database-target';
 import { PoolSettingsPreset } from './pool-settings-preset';
 import { PoolSize } from './pool-size';
-
-export * from './consumer-options';
 
 /** Properties of a {@link ConnectionBudget}. */
 export interface ConnectionBudgetProps {
@@ -207,7 +206,8 @@ export class ConnectionBudget extends Construct {
       ['processesPerTask', options.processesPerTask, 1],
     ]);
     const container = this.containerOf(taskDefinition, options.containerName, method);
-    const securityGroups = options.securityGroups ?? targetSecurityGroups(ecsTargetsOf(taskDefinition, AppIndex.of(this)), AppIndex.of(this));
+    const index = options.securityGroups ? undefined : AppIndex.of(this);
+    const securityGroups = options.securityGroups ?? targetSecurityGroups(ecsTargetsOf(taskDefinition, index!), index!);
     if (securityGroups.length === 0) {
       throw this.error(`${method}: no security group to grant ingress to: no EventBridge target in the app runs the task definition with one. `
         + 'Pass securityGroups (the ones its launcher uses), or register the task after the rule that runs it.');
@@ -351,7 +351,8 @@ export class ConnectionBudget extends Construct {
     const { target, port } = this.entryPoint(direct);
     // Security group rule descriptions allow no quotes.
     const text = description.replace(/['"]/g, '');
-    const peers: ec2.IPeer[] = isPeer(client) && !ec2.SecurityGroup.isSecurityGroup(client) ? [client] : client.connections.securityGroups;
+    const { groups, addresses } = splitClient(client);
+    const peers: ec2.IPeer[] = [...groups, ...addresses];
     for (const group of target.connections.securityGroups) {
       for (const peer of peers) {
         // A remote rule lives in the peer's stack when the stacks differ, so a budget in a data
@@ -417,10 +418,10 @@ export class ConnectionBudget extends Construct {
       unbudgetedIngress: findUnbudgetedIngress(this.ingressTargets(), {
         securityGroups: [
           ...this.registered.flatMap((r) => r.securityGroups),
-          ...this.reservations.flatMap((r) => (r.clients ?? []).flatMap((c) => (isPeer(c) && !ec2.SecurityGroup.isSecurityGroup(c) ? [] : c.connections.securityGroups))),
+          ...this.reservationClients().flatMap((c) => c.groups),
           ...(this.props.proxy?.connections.securityGroups ?? []),
         ],
-        peers: this.reservations.flatMap((r) => (r.clients ?? []).filter((c): c is ec2.IPeer => isPeer(c) && !ec2.SecurityGroup.isSecurityGroup(c))),
+        peers: this.reservationClients().flatMap((c) => c.addresses),
       }, index),
     });
     const settings = new Map(this.registered.map((r) => {
@@ -437,6 +438,10 @@ export class ConnectionBudget extends Construct {
       Annotations.of(this).addWarningV2(warning.id, problemText(warning));
     }
     return { evaluation, settings };
+  }
+
+  private reservationClients(): ClientSources[] {
+    return this.reservations.flatMap((r) => (r.clients ?? []).map(splitClient));
   }
 
   /** The proxy and the database: only budgeted clients may reach them. */
@@ -475,18 +480,23 @@ function connectionShape(options: ConsumerOptions, processes: number | undefined
   return { processes: processes ?? 1, poolsPerProcess: options.poolsPerProcess ?? 1, overflowPerPool: options.overflowPerPool ?? 0 };
 }
 
-function isPeer(client: ec2.IConnectable): client is ec2.IPeer {
-  return typeof (client as Partial<ec2.IPeer>).toIngressRuleConfig === 'function';
+/** What a client connects from: security groups, or an address peer (a CIDR range, a prefix list). */
+interface ClientSources {
+  readonly groups: readonly ec2.ISecurityGroup[];
+  readonly addresses: readonly ec2.IPeer[];
+}
+
+function splitClient(client: ec2.IConnectable): ClientSources {
+  const isAddress = typeof (client as Partial<ec2.IPeer>).toIngressRuleConfig === 'function' && !ec2.SecurityGroup.isSecurityGroup(client);
+  return isAddress ? { groups: [], addresses: [client as ec2.IPeer] } : { groups: client.connections.securityGroups, addresses: [] };
 }
 
 function propsProblems(props: ConnectionBudgetProps): string[] {
   const problems: string[] = [];
-  if (props.maxConnections !== undefined && !isWholeNumber(props.maxConnections, 1)) {
-    problems.push(`maxConnections must be a whole number of at least 1, got ${describe(props.maxConnections)}`);
-  }
+  problems.push(...wholeNumberProblem('maxConnections', props.maxConnections, 1));
   const threshold = props.warningThresholdPercent;
   if (threshold !== undefined && !(Number.isFinite(threshold) && threshold > 0 && threshold <= 100)) {
-    problems.push(`warningThresholdPercent must be above 0 and at most 100, got ${describe(threshold)}`);
+    problems.push(`warningThresholdPercent must be above 0 and at most 100, got ${describeNumber(threshold)}`);
   }
   const reservations = props.reservations ?? [];
   reservations.forEach((reservation, i) => problems.push(...reservationProblems(reservation, reservations.slice(0, i), props.proxy !== undefined)));
@@ -501,7 +511,7 @@ function reservationProblems(reservation: ConnectionReservation, existing: reado
     problems.push(`reservation '${reservation.name}' is declared twice`);
   }
   if (!isWholeNumber(reservation.connections, 0)) {
-    problems.push(`reservation '${reservation.name}' must keep a whole number of connections of at least 0, got ${describe(reservation.connections)}`);
+    problems.push(`reservation '${reservation.name}' must keep a whole number of connections of at least 0, got ${describeNumber(reservation.connections)}`);
   }
   if (reservation.throughProxy && !hasProxy) {
     problems.push(`reservation '${reservation.name}' is throughProxy, but the budget has no proxy`);
@@ -511,17 +521,14 @@ function reservationProblems(reservation: ConnectionReservation, existing: reado
 
 function consumerOptionProblems(options: ConsumerOptions, counts: ReadonlyArray<[name: string, value: number | undefined, min: number]>): string[] {
   const problems: string[] = [];
-  const whole = (name: string, value: number | undefined, min: number) => {
-    if (value !== undefined && !isWholeNumber(value, min)) {
-      problems.push(`${name} must be a whole number of at least ${min}, got ${describe(value)}`);
-    }
-  };
-  for (const [name, value, min] of counts) {
-    whole(name, value, min);
+  for (const [name, value, min] of [
+    ...counts,
+    ['poolsPerProcess', options.poolsPerProcess, 1],
+    ['overflowPerPool', options.overflowPerPool, 0],
+    ['minIdleConnections', options.minIdleConnections, 0],
+  ] as const) {
+    problems.push(...wholeNumberProblem(name, value, min));
   }
-  whole('poolsPerProcess', options.poolsPerProcess, 1);
-  whole('overflowPerPool', options.overflowPerPool, 0);
-  whole('minIdleConnections', options.minIdleConnections, 0);
   const timeout = options.acquireTimeout;
   if (timeout?.isUnresolved()) {
     problems.push('acquireTimeout must be a literal duration, got a token');
@@ -529,13 +536,4 @@ function consumerOptionProblems(options: ConsumerOptions, counts: ReadonlyArray<
     problems.push(`acquireTimeout must be longer than 0, got ${timeout.toHumanString()}`);
   }
   return problems;
-}
-
-/** A whole number at least `min`; tokens are not numbers the budget can plan with. */
-function isWholeNumber(value: number, min: number): boolean {
-  return !Token.isUnresolved(value) && Number.isInteger(value) && value >= min;
-}
-
-function describe(value: number): string {
-  return Token.isUnresolved(value) ? 'a token' : String(value);
 }

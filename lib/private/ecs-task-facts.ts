@@ -5,7 +5,7 @@ import { numberValue, objectValue, resolved } from './template-values';
 
 /**
  * EventBridge runs one task per invocation when an ECS target omits TaskCount
- * (AWS::Events::Rule EcsParameters TaskCount: "The default is 1").
+ * (AWS::Events::Rule EcsParameters TaskCount: "The default is 1"; SOURCES.eventBridgeEcsParameters).
  */
 export const EVENTBRIDGE_DEFAULT_TASK_COUNT = 1;
 

@@ -32,53 +32,65 @@ interface RuleSource {
  * Every security group rule that opens a target to a source the budget does not count. Rules are read
  * from the L1 resources: AWS::EC2::SecurityGroupIngress anywhere in the app (CDK writes every rule from
  * another security group that way), and the inline ingress of the targets' own security groups
- * (address peers). Values are compared as each rule's stack renders them.
+ * (address peers). Values are compared as each rule's stack renders them: a reference renders the
+ * same way twice in one stack (a GetAtt in the group's stack, an import elsewhere).
  */
 export function findUnbudgetedIngress(targets: readonly IngressTarget[], allowed: AllowedSources, index: AppIndex): UnbudgetedIngress[] {
+  // The targets' own groups are allowed too: the proxy reaches the database, and a group may reference itself.
+  const allowedGroups = [...allowed.securityGroups, ...targets.flatMap((t) => t.groups)];
+  const renderedAllowed = new Map<Stack, { groups: Set<string>; peers: Set<string> }>();
+  const allowedIn = (stack: Stack) => {
+    let sets = renderedAllowed.get(stack);
+    if (!sets) {
+      sets = {
+        groups: new Set(allowedGroups.map((g) => render(stack, g.securityGroupId))),
+        peers: new Set(allowed.peers.map((p) => render(stack, p.toIngressRuleConfig()))),
+      };
+      renderedAllowed.set(stack, sets);
+    }
+    return sets;
+  };
+
   const found: UnbudgetedIngress[] = [];
+  const judge = (target: IngressTarget, rulePath: string, stack: Stack, rule: RuleSource) => {
+    const ports = portsOf(rule, stack);
+    if (target.port !== undefined && !ports.covers(target.port)) return;
+    const { groups, peers } = allowedIn(stack);
+    if (rule.sourceSecurityGroupId !== undefined) {
+      if (!groups.has(render(stack, rule.sourceSecurityGroupId))) {
+        found.push({ rulePath, targetPath: target.path, source: describeGroup(rule.sourceSecurityGroupId, stack, index), ports: ports.text });
+      }
+      return;
+    }
+    const address = { cidrIp: rule.cidrIp, cidrIpv6: rule.cidrIpv6, sourcePrefixListId: rule.sourcePrefixListId };
+    if (!peers.has(render(stack, address))) {
+      found.push({ rulePath, targetPath: target.path, source: Object.values(stack.resolve(address)).map(String).join(', '), ports: ports.text });
+    }
+  };
+
   for (const target of targets) {
     for (const group of target.groups) {
-      const inStack = (stack: Stack) => {
-        const render = (value: unknown) => JSON.stringify(stack.resolve(value));
-        const groupIds = new Set([group, ...allowed.securityGroups].map((g) => render(g.securityGroupId)));
-        const peers = new Set(allowed.peers.map((p) => render(p.toIngressRuleConfig())));
-        return { render, groupIds, peers };
-      };
-      const judge = (rulePath: string, stack: Stack, rule: RuleSource) => {
-        const ports = portsOf(rule, stack);
-        if (target.port !== undefined && !ports.covers(target.port)) return;
-        const { render, groupIds, peers } = inStack(stack);
-        if (rule.sourceSecurityGroupId !== undefined) {
-          if (!groupIds.has(render(rule.sourceSecurityGroupId))) {
-            found.push({ rulePath, targetPath: target.path, source: describeGroup(rule.sourceSecurityGroupId, stack, index), ports: ports.text });
-          }
-          return;
-        }
-        const config = Object.fromEntries(['cidrIp', 'cidrIpv6', 'sourcePrefixListId']
-          .filter((key) => rule[key as keyof RuleSource] !== undefined)
-          .map((key) => [key, rule[key as keyof RuleSource]]));
-        if (!peers.has(render(config))) {
-          found.push({ rulePath, targetPath: target.path, source: Object.values(stack.resolve(config)).map(String).join(', '), ports: ports.text });
-        }
-      };
-
       for (const rule of index.ingressRules) {
         const stack = Stack.of(rule);
-        // A reference renders the same way twice in one stack: a GetAtt in the group's stack, an import elsewhere.
-        if (JSON.stringify(stack.resolve(rule.groupId)) === JSON.stringify(stack.resolve(group.securityGroupId))) {
-          judge(rule.node.path, stack, rule);
+        if (render(stack, rule.groupId) === render(stack, group.securityGroupId)) {
+          judge(target, rule.node.path, stack, rule);
         }
       }
       const l1 = group.node.defaultChild;
       if (l1 instanceof ec2.CfnSecurityGroup) {
         const inline = resolved(l1, l1.securityGroupIngress);
         for (const rule of Array.isArray(inline) ? inline as RuleSource[] : []) {
-          judge(group.node.path, Stack.of(l1), rule);
+          judge(target, group.node.path, Stack.of(l1), rule);
         }
       }
     }
   }
   return found;
+}
+
+/** A value as `stack` renders it, comparable as a string; undefined fields drop out. */
+function render(stack: Stack, value: unknown): string {
+  return JSON.stringify(stack.resolve(value));
 }
 
 function portsOf(rule: RuleSource, stack: Stack): { covers: (port: number) => boolean; text: string } {
@@ -99,7 +111,7 @@ function portsOf(rule: RuleSource, stack: Stack): { covers: (port: number) => bo
 }
 
 function describeGroup(id: unknown, stack: Stack, index: AppIndex): string {
-  const rendered = JSON.stringify(stack.resolve(id));
-  const group = index.securityGroups.find((g) => JSON.stringify(stack.resolve(g.securityGroupId)) === rendered);
+  const rendered = render(stack, id);
+  const group = index.securityGroups.find((g) => render(stack, g.securityGroupId) === rendered);
   return group ? `security group '${group.node.path}'` : `security group ${rendered}`;
 }

@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_lambda as lambda } from 'aws-cdk-lib';
+import { CfnParameter, Duration, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_events_targets as targets, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConnectionBudget, DatabaseTarget, PoolSettingsPreset, PoolSize } from '../../lib';
 import { harness, Harness, synthErrors } from './harness';
@@ -162,7 +162,6 @@ describe('consumer errors name the consumer, the value and the fix', () => {
     const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
     const sync = scheduledTask(h, 'Sync', 2);
     const extra = new events.Rule(h.services, 'Backfill', { schedule: events.Schedule.rate(Duration.hours(1)) });
-    const targets = require('aws-cdk-lib/aws-events-targets');
     extra.addTarget(new targets.EcsTask({ cluster: h.cluster, taskDefinition: sync.taskDefinition, taskCount: 3 }));
     h.budget.addEcsTask(sync.taskDefinition, { maxConcurrentRuns: 1, pool: PoolSize.fixed(2) });
     expect(h.budget._evaluation().consumers[0].instances?.explanation).toBe('1 concurrent run × 5 tasks (task counts of its EventBridge targets) = 5 tasks');

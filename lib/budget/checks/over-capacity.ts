@@ -33,6 +33,7 @@ function finding(context: CheckContext, capacity: Capacity): Finding {
     .sort((a, b) => b.demand - a.demand)
     .slice(0, LARGEST_CONSUMERS_SHOWN);
   const demandText = hasShares ? `worst-case demand ${required} (every derived pool at its minimum)` : `worst-case demand ${required}`;
+  // CloudFormation updates sibling resources in parallel (SOURCES.cloudFormationParallelUpdates).
   const largestText = largest.length > 0
     ? ` Every consumer can peak at once (CloudFormation deploys services in parallel); largest: ${largest.map(describeDemand).join('; ')}.`
     : '';

@@ -10,7 +10,7 @@ const GIB = 1024 ** 3;
 /**
  * Nominal memory in GiB by class family and size.
  * Source: Amazon RDS User Guide, "Hardware specifications for DB instance classes"
- * (awsdocs/amazon-rds-user-guide doc_source/Concepts.DBInstanceClass.md @ f2e9ed3, June 2023).
+ * (awsdocs/amazon-rds-user-guide doc_source/Concepts.DBInstanceClass.md @ f2e9ed3, June 2023; SOURCES.rdsInstanceClassHardware).
  */
 const NOMINAL_MEMORY_GIB: Readonly<Record<string, Readonly<Record<string, number>>>> = (() => {
   const burstable = { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, '2xlarge': 32 };
@@ -52,7 +52,7 @@ export function nominalMemoryBytes(instanceClass: string): number | undefined {
 /**
  * Aurora MySQL default max_connections per class, the official table.
  * Source: Aurora User Guide, "Maximum connections to an Aurora MySQL DB instance"
- * (awsdocs/amazon-aurora-user-guide doc_source/AuroraMySQL.Managing.Performance.md).
+ * (awsdocs/amazon-aurora-user-guide doc_source/AuroraMySQL.Managing.Performance.md; SOURCES.auroraMysqlMaxConnections).
  */
 export const AURORA_MYSQL_DEFAULT_MAX_CONNECTIONS: Readonly<Record<string, number>> = (() => {
   const table: Record<string, number> = {
