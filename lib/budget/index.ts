@@ -11,3 +11,6 @@ export * from './sources';
 export * from './text';
 export * from './data/instance-classes';
 export * from './presets';
+export * from './ledger';
+export * from './diff';
+export * from './guardrails';

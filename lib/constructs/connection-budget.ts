@@ -1,8 +1,11 @@
-import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds, Lazy, Token } from 'aws-cdk-lib';
+import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
+  buildLedger,
   BudgetEvaluation,
   ConnectionShape,
+  consumerLine,
+  consumerMetadataKey,
   ConsumerInput,
   ConsumerKind,
   ConsumerShape,
@@ -10,12 +13,16 @@ import {
   EngineKind,
   evaluateBudget,
   formatProblem,
+  LedgerJson,
+  ledgerMetadataKey,
   PoolRequest,
   PoolSettings,
   presetProblems,
   presetVariables,
   PresetSpec,
   problemText,
+  summaryLine,
+  summaryMetadataKey,
   UnresolvedValue,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
@@ -80,6 +87,8 @@ const variableOwners = new WeakMap<object, Map<string, string>>();
 /** Something that receives environment variables: a container or a Lambda function. */
 interface EnvironmentHolder {
   readonly key: object;
+  /** The stack whose template carries the variables. */
+  readonly stack: Stack;
   readonly description: string;
   add(name: string, value: string): void;
 }
@@ -93,12 +102,14 @@ interface Registration {
   readonly connections: ConnectionShape;
   readonly options: ConsumerOptions;
   readonly securityGroups: readonly ec2.ISecurityGroup[];
+  readonly preset: PresetSpec;
   readonly gather: (index: AppIndex) => { shape?: ConsumerShape; unbounded?: string; unresolved: readonly UnresolvedValue[] };
 }
 
 interface Computed {
   readonly evaluation: BudgetEvaluation;
   readonly settings: ReadonlyMap<string, PoolSettings>;
+  readonly ledger: LedgerJson;
 }
 
 /**
@@ -143,6 +154,9 @@ export class ConnectionBudget extends Construct {
     this.node.addValidation({
       validate: () => this.compute().evaluation.problems.filter((p) => p.level === 'error').map(formatProblem),
     });
+    const stack = Stack.of(this);
+    this.addSummaryMetadata(stack);
+    stack.addMetadata(ledgerMetadataKey(this.node.path), Lazy.any({ produce: () => this.compute().ledger }));
   }
 
   /**
@@ -244,6 +258,7 @@ export class ConnectionBudget extends Construct {
       gather: () => gatherLambdaFacts(fn, options.maxConcurrency),
     }, {
       key: fn,
+      stack: Stack.of(fn),
       description: `function '${path}'`,
       add: (name, value) => fn.addEnvironment(name, value),
     });
@@ -266,7 +281,7 @@ export class ConnectionBudget extends Construct {
     return this.compute().evaluation;
   }
 
-  private register(method: string, registration: Omit<Registration, 'direct' | 'pool'>, holder: EnvironmentHolder): void {
+  private register(method: string, registration: Omit<Registration, 'direct' | 'pool' | 'preset'>, holder: EnvironmentHolder): void {
     const options = registration.options;
     const pool = (options.pool ?? PoolSize.share())._request;
     const direct = options.bypassProxy === true;
@@ -282,7 +297,26 @@ export class ConnectionBudget extends Construct {
     for (const group of registration.securityGroups) {
       this.grantIngress(group, direct, description);
     }
-    this.registered.push({ ...registration, direct, pool });
+    this.registered.push({ ...registration, direct, pool, preset });
+    this.addConsumerMetadata(holder.stack, registration.path);
+  }
+
+  /**
+   * The reviewer's lines in a stack's template Metadata: the budget's summary, and one line per consumer
+   * of the budget in that stack, so `cdk diff` shows a budget change beside the env var change.
+   */
+  private addSummaryMetadata(stack: Stack): void {
+    const key = summaryMetadataKey(this.node.path);
+    if (stack.templateOptions.metadata?.[key] === undefined) {
+      stack.addMetadata(key, Lazy.string({ produce: () => summaryLine(this.compute().ledger) }));
+    }
+  }
+
+  private addConsumerMetadata(stack: Stack, path: string): void {
+    this.addSummaryMetadata(stack);
+    stack.addMetadata(consumerMetadataKey(this.node.path, path), Lazy.string({
+      produce: () => consumerLine(this.compute().ledger.consumers.find((c) => c.path === path)!),
+    }));
   }
 
   private deliver(method: string, path: string, preset: PresetSpec, holder: EnvironmentHolder): void {
@@ -434,10 +468,17 @@ export class ConnectionBudget extends Construct {
         proxyIdleClientTimeoutSeconds: r.direct ? undefined : database.proxyIdleClientTimeoutSeconds,
       })] as const;
     }));
+    const acknowledged = new Set<string>();
     for (const warning of evaluation.problems.filter((p) => p.level === 'warning')) {
+      // addWarningV2 records nothing for an acknowledged ID; that is the only public trace of the acknowledgement.
+      const recorded = this.node.metadata.length;
       Annotations.of(this).addWarningV2(warning.id, problemText(warning));
+      if (this.node.metadata.length === recorded) {
+        acknowledged.add(warning.id);
+      }
     }
-    return { evaluation, settings };
+    const pools = new Map(this.registered.map((r) => [r.path, { preset: r.preset, settings: settings.get(r.path)! }] as const));
+    return { evaluation, settings, ledger: buildLedger(evaluation, pools, acknowledged) };
   }
 
   private reservationClients(): ClientSources[] {
@@ -467,6 +508,7 @@ export class ConnectionBudget extends Construct {
 function containerHolder(container: ecs.ContainerDefinition): EnvironmentHolder {
   return {
     key: container,
+    stack: Stack.of(container.taskDefinition),
     description: `container '${container.containerName}' of '${container.taskDefinition.node.path}'`,
     add: (name, value) => container.addEnvironment(name, value),
   };

@@ -1,4 +1,6 @@
-import { BudgetInput, CapacityInput, ConsumerInput, DeploymentModel, PoolRequest } from '../../lib/budget';
+import {
+  buildLedger, BudgetInput, CapacityInput, ConsumerInput, DeploymentModel, derivePoolSettings, evaluateBudget, LedgerJson, PoolRequest,
+} from '../../lib/budget';
 
 /** An ECS service consumer with sensible defaults: rolling 200 %, one process, one pool. */
 export function ecsService(path: string, options: {
@@ -67,4 +69,14 @@ export function ecsTask(path: string, options: { runs: number; tasksPerRun: numb
     route: options.route,
     unresolved: [],
   };
+}
+
+/** The ledger of a budget input, every consumer with the generic DB_POOL_* preset. */
+export function ledgerOf(input: BudgetInput, acknowledged: readonly string[] = []): LedgerJson {
+  const evaluation = evaluateBudget(input);
+  const pools = new Map(evaluation.consumers.map((c) => [c.input.path, {
+    preset: { framework: 'generic', prefix: 'DB_POOL' } as const,
+    settings: derivePoolSettings({ poolSize: c.poolSize, overflowPerPool: c.input.connections.overflowPerPool }),
+  }]));
+  return buildLedger(evaluation, pools, new Set(acknowledged));
 }

@@ -1,0 +1,159 @@
+import * as fc from 'fast-check';
+import { checkGuardrails, diffLedgers, GUARDRAILS, GuardrailOptions, LedgerJson } from '../../lib/budget';
+import { budget, ecsService, ledgerOf, postgresBehindProxy } from './fixtures';
+
+// ceiling floor(1000 × 50 %) − 5 = 495.
+const capacity = postgresBehindProxy(1000, 50);
+const base = ledgerOf(budget(capacity, [
+  ecsService('Web/Api', { maxTasks: 10, pool: 10 }),
+  ecsService('Web/Admin', { maxTasks: 2, pool: 5 }),
+  ecsService('Jobs/Old', { maxTasks: 1, pool: 5 }),
+]));
+const head = ledgerOf(budget(capacity, [
+  ecsService('Web/Api', { maxTasks: 12, pool: 10 }),
+  ecsService('Web/Admin', { maxTasks: 2, pool: 5 }),
+  ecsService('Jobs/New', { maxTasks: 1, pool: 8 }),
+]));
+
+describe('diffLedgers', () => {
+  const diff = diffLedgers([base], [head]);
+  const budgetChange = diff.budgets[0];
+
+  test('lists added, removed and changed consumers with before and after, unchanged ones left out', () => {
+    expect(budgetChange.status).toBe('changed');
+    expect(budgetChange.consumers.map((c) => [c.status, c.path, c.before?.demand ?? null, c.after?.demand ?? null, c.demandDelta])).toEqual([
+      ['added', 'Jobs/New', null, 16, 16],
+      ['removed', 'Jobs/Old', 10, null, -10],
+      ['changed', 'Web/Api', 200, 240, 40],
+    ]);
+    const api = budgetChange.consumers[2];
+    expect([api.before?.peakInstances, api.after?.peakInstances]).toEqual([20, 24]);
+    expect(api.variables).toEqual([]);
+  });
+
+  test('gives totals, headroom and utilization before and after', () => {
+    // base 200 + 20 + 10 = 230; head 240 + 20 + 16 = 276.
+    expect(budgetChange.demand).toEqual({ before: 230, after: 276 });
+    expect(budgetChange.headroom).toEqual({ before: 265, after: 219 });
+    expect(budgetChange.ceiling).toEqual({ before: 495, after: 495 });
+    expect(budgetChange.utilizationPercent).toEqual({ before: 46.5, after: 55.8 });
+    expect(budgetChange.demandDelta).toBe(46);
+    expect(diff).toMatchObject({ changed: true, demandDelta: 46, counts: { budgets: { added: 0, removed: 0, changed: 1, unchanged: 0 }, consumers: { added: 1, removed: 1, changed: 1 } } });
+  });
+
+  test('lists the delivered variables that changed when only a setting changed', () => {
+    const longer = JSON.parse(JSON.stringify(head)) as LedgerJson;
+    (longer.consumers[2].poolSettings.variables as Record<string, string>).DB_POOL_ACQUIRE_TIMEOUT_MS = '10000';
+    const change = diffLedgers([head], [longer]).budgets[0];
+    expect(change.status).toBe('changed');
+    expect(change.consumers).toEqual([expect.objectContaining({ path: 'Web/Api', status: 'changed', demandDelta: 0, variables: [{ name: 'DB_POOL_ACQUIRE_TIMEOUT_MS', before: '30000', after: '10000' }] })]);
+  });
+
+  test('reports new and resolved problems', () => {
+    const tight = ledgerOf(budget(postgresBehindProxy(300, 90), [ecsService('Web/Api', { maxTasks: 13, pool: 10 })]));
+    expect(tight.problems.map((p) => p.id)).toEqual(['CB-NEAR-CAPACITY']);
+    const change = diffLedgers([base], [tight]).budgets[0];
+    expect(change.newProblems.map((p) => p.id)).toEqual(['CB-NEAR-CAPACITY']);
+    expect(diffLedgers([tight], [base]).budgets[0].resolvedProblems.map((p) => p.id)).toEqual(['CB-NEAR-CAPACITY']);
+  });
+
+  test('matches budgets by path: an added budget counts from nothing, a removed one down to nothing', () => {
+    const other = { ...head, budgetPath: 'Other/Budget' };
+    const d = diffLedgers([base], [other]);
+    expect(d.budgets.map((b) => [b.budgetPath, b.status, b.demandDelta])).toEqual([['Data/Budget', 'removed', -230], ['Other/Budget', 'added', 276]]);
+    expect(d.budgets[1].demand).toEqual({ before: null, after: 276 });
+  });
+
+  test('finds no change between a ledger and itself', () => {
+    const d = diffLedgers([base], [JSON.parse(JSON.stringify(base))]);
+    expect(d.changed).toBe(false);
+    expect(d.budgets[0]).toMatchObject({ status: 'unchanged', consumers: [], demandDelta: 0 });
+  });
+
+  test('fails when one side has the same budget twice', () => {
+    expect(() => diffLedgers([base, base], [head])).toThrow('diffLedgers: budget \'Data/Budget\' appears twice in the base');
+  });
+
+  test('demand deltas add up: the budget delta is the sum of its consumers\' deltas', () => {
+    const fleet = fc.array(fc.record({ id: fc.integer({ min: 0, max: 6 }), tasks: fc.integer({ min: 0, max: 10 }), pool: fc.integer({ min: 1, max: 10 }) }), { maxLength: 6 });
+    const ledgerFor = (entries: Array<{ id: number; tasks: number; pool: number }>) => {
+      const unique = [...new Map(entries.map((e) => [e.id, e])).values()];
+      return ledgerOf(budget(postgresBehindProxy(5000, 100), unique.map((e) => ecsService(`S/C${e.id}`, { maxTasks: e.tasks, pool: e.pool }))));
+    };
+    fc.assert(fc.property(fleet, fleet, (before, after) => {
+      const change = diffLedgers([ledgerFor(before)], [ledgerFor(after)]).budgets[0];
+      return change.demandDelta === change.consumers.reduce((n, c) => n + c.demandDelta, 0);
+    }), { numRuns: 300 });
+  });
+
+  test('does not modify its inputs', () => {
+    const frozen = JSON.stringify([base, head]);
+    diffLedgers([base], [head]);
+    expect(JSON.stringify([base, head])).toBe(frozen);
+  });
+});
+
+describe('checkGuardrails', () => {
+  const diff = diffLedgers([base], [head]);
+  const ids = (options: GuardrailOptions, withDiff = true) => checkGuardrails({ head: [head], diff: withDiff ? diff : undefined, options }).map((v) => v.id);
+
+  test('the registry lists every guardrail once, in report order', () => {
+    expect(GUARDRAILS.map((g) => g.id)).toEqual([
+      'CB-CHECK-BUDGET-ERRORS', 'CB-CHECK-MAX-UTILIZATION', 'CB-CHECK-MIN-HEADROOM', 'CB-CHECK-MAX-INCREASE',
+      'CB-CHECK-MAX-INCREASE-PERCENT', 'CB-CHECK-WARNINGS', 'CB-CHECK-CHANGED',
+    ]);
+  });
+
+  test.each<[string, GuardrailOptions, string[]]>([
+    ['nothing beyond errors by default', {}, []],
+    ['utilization at the threshold passes', { maxUtilizationPercent: 55.8 }, []],
+    ['utilization above the threshold fails', { maxUtilizationPercent: 50 }, ['CB-CHECK-MAX-UTILIZATION']],
+    ['headroom at the minimum passes', { minHeadroom: 219 }, []],
+    ['headroom below the minimum fails', { minHeadroom: 220 }, ['CB-CHECK-MIN-HEADROOM']],
+    ['an increase of exactly N passes', { maxIncrease: 46 }, []],
+    ['an increase above N fails', { maxIncrease: 45 }, ['CB-CHECK-MAX-INCREASE']],
+    ['an increase of exactly P % passes', { maxIncreasePercent: 20 }, []],
+    ['an increase above P % fails', { maxIncreasePercent: 19.9 }, ['CB-CHECK-MAX-INCREASE-PERCENT']],
+    ['a change fails with failOnChange', { failOnChange: true }, ['CB-CHECK-CHANGED']],
+    ['every crossed guardrail is reported', { maxUtilizationPercent: 10, minHeadroom: 1000, maxIncrease: 0, strict: true, failOnChange: true },
+      ['CB-CHECK-MAX-UTILIZATION', 'CB-CHECK-MIN-HEADROOM', 'CB-CHECK-MAX-INCREASE', 'CB-CHECK-CHANGED']],
+  ])('%s', (_name, options, expected) => {
+    expect(ids(options)).toEqual(expected);
+  });
+
+  test('guardrails that compare with a base are skipped without one', () => {
+    expect(ids({ maxIncrease: 0, maxIncreasePercent: 0, failOnChange: true }, false)).toEqual([]);
+  });
+
+  test('messages give the numbers and the threshold', () => {
+    const messages = checkGuardrails({ head: [head], diff, options: { maxUtilizationPercent: 50, minHeadroom: 220, maxIncrease: 45, maxIncreasePercent: 10, failOnChange: true } })
+      .map((v) => `${v.id} ${v.budgetPath}: ${v.message}`);
+    expect(messages).toEqual([
+      'CB-CHECK-MAX-UTILIZATION Data/Budget: worst-case utilization 55.8 % (276 of 495) is above --max-utilization 50 %; the most that passes is 247.',
+      'CB-CHECK-MIN-HEADROOM Data/Budget: headroom 219 (ceiling 495 − worst case 276) is below --min-headroom 220.',
+      'CB-CHECK-MAX-INCREASE Data/Budget: worst case rises by 46 (230 → 276), more than --max-increase 45.',
+      'CB-CHECK-MAX-INCREASE-PERCENT Data/Budget: worst case rises by 20 % (230 → 276), more than --max-increase-percent 10 %.',
+      'CB-CHECK-CHANGED Data/Budget: the budget changed (3 consumers added, removed or changed; worst case 230 → 276).',
+    ]);
+  });
+
+  test('a new budget is an unbounded percentage increase, and an unknown ceiling fails the thresholds that need it', () => {
+    const added = diffLedgers([], [head]);
+    expect(checkGuardrails({ head: [head], diff: added, options: { maxIncreasePercent: 1000 } }).map((v) => v.message))
+      .toEqual(['worst case rises from no budget to 276, more than --max-increase-percent 1000 %.']);
+    const unknown = ledgerOf(budget({ engine: 'rds-postgresql', instances: [{ path: 'Data/Db' }], reservations: [] }, [ecsService('Web/Api', { maxTasks: 1 })]));
+    expect(checkGuardrails({ head: [unknown], options: { maxUtilizationPercent: 90, minHeadroom: 0 } }).map((v) => `${v.id}: ${v.message}`)).toEqual([
+      'CB-CHECK-BUDGET-ERRORS: CB-UNKNOWN-MAX-CONNECTIONS: ' + unknown.problems[0].message + ' ' + unknown.problems[0].fix,
+      'CB-CHECK-MAX-UTILIZATION: max_connections is unknown, so utilization cannot be held to 90 %.',
+      'CB-CHECK-MIN-HEADROOM: max_connections is unknown, so headroom cannot be held to 0.',
+    ]);
+  });
+
+  test('strict fails on unacknowledged warnings only', () => {
+    const tight = ledgerOf(budget(postgresBehindProxy(300, 90), [ecsService('Web/Api', { maxTasks: 13, pool: 10 })]));
+    expect(checkGuardrails({ head: [tight], options: { strict: true } }).map((v) => v.id)).toEqual(['CB-CHECK-WARNINGS']);
+    expect(checkGuardrails({ head: [tight], options: {} })).toEqual([]);
+    const acknowledged = ledgerOf(budget(postgresBehindProxy(300, 90), [ecsService('Web/Api', { maxTasks: 13, pool: 10 })]), ['CB-NEAR-CAPACITY']);
+    expect(checkGuardrails({ head: [acknowledged], options: { strict: true } })).toEqual([]);
+  });
+});

@@ -1,0 +1,160 @@
+import * as fc from 'fast-check';
+import {
+  consumerLine, consumerMetadataKey, LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, ledgerMetadataKey, parseLedger, sortKeysDeep, summaryLine, summaryMetadataKey,
+} from '../../lib/budget';
+import { budget, ecsService, ecsTask, lambdaFunction, ledgerOf, postgresBehindProxy } from './fixtures';
+
+// ceiling floor(400 × 60 %) − 5 = 235; Web/Api 10 tasks × 200 % × pool 10 = 200.
+const input = budget(postgresBehindProxy(400, 60, { reservations: [{ name: 'migrations', connections: 10 }] }), [
+  ecsService('Web/Api', { maxTasks: 10, pool: 10 }),
+  ecsService('Jobs/Worker', { maxTasks: 1, pool: 2, overflowPerPool: 1, processes: 2 }),
+]);
+
+describe('buildLedger', () => {
+  const ledger = ledgerOf(input);
+
+  test('records the capacity breakdown with the source of max_connections', () => {
+    expect(ledger.schema).toBe(LEDGER_SCHEMA);
+    expect(ledger.schemaVersion).toBe(1);
+    expect(ledger.budgetPath).toBe('Data/Budget');
+    expect(ledger.capacity).toEqual({
+      engine: 'rds-postgresql',
+      maxConnections: { value: 400, source: 'parameter-group', basis: 'parameter group \'Data/Params\'' },
+      engineReserve: 5,
+      reservations: [{ name: 'migrations', connections: 10, throughProxy: false }],
+      reservedTotal: 10,
+      reservedThroughProxy: 0,
+      directDemand: 0,
+      usable: 385,
+      proxy: { path: 'Data/Proxy', maxConnectionsPercent: 60, derived: false, ceiling: 240, internalConnections: 5 },
+      ceiling: 235,
+      limitedBy: 'proxy',
+      explanation: 'max_connections 400 (parameter group \'Data/Params\') × 60 % = 240, less 5 kept by RDS Proxy',
+    });
+  });
+
+  test('records every consumer with its shape, multipliers, pool settings and demands, sorted by path', () => {
+    expect(ledger.consumers.map((c) => c.path)).toEqual(['Jobs/Worker', 'Web/Api']);
+    const api = ledger.consumers[1];
+    expect(api).toEqual({
+      path: 'Web/Api',
+      kind: 'ecs-service',
+      route: 'proxy',
+      shape: { kind: 'ecs-service', maxTasks: 10, maxTasksBasis: 'autoscaling maximum', deployment: { kind: 'rolling', maximumPercent: 200 } },
+      bound: { name: 'autoscaling maximum', value: 10 },
+      instances: { steady: 10, peak: 20, explanation: '10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks' },
+      connections: { processes: 1, poolsPerProcess: 1, overflowPerPool: 0 },
+      pool: { request: { kind: 'fixed', size: 10 }, size: 10 },
+      poolSettings: {
+        framework: 'generic',
+        maxSize: 10,
+        minIdle: 1,
+        maxOverflow: 0,
+        acquireTimeoutMs: 30000,
+        idleTimeoutMs: 600000,
+        maxLifetimeMs: 1800000,
+        variables: {
+          DB_POOL_ACQUIRE_TIMEOUT_MS: '30000',
+          DB_POOL_IDLE_TIMEOUT_MS: '600000',
+          DB_POOL_MAX: '10',
+          DB_POOL_MAX_LIFETIME_MS: '1800000',
+          DB_POOL_MAX_OVERFLOW: '0',
+          DB_POOL_MIN: '1',
+        },
+      },
+      connectionsPerInstance: 10,
+      demand: 200,
+      steadyDemand: 100,
+    });
+    // 2 tasks × 2 processes × (2 + 1 overflow) = 12.
+    expect(ledger.consumers[0].demand).toBe(12);
+  });
+
+  test('records totals, utilization to one decimal, and problems', () => {
+    expect(ledger.totals).toEqual({ demand: 212, directDemand: 0, steadyDemand: 106, required: 212, ceiling: 235, headroom: 23, utilizationPercent: 90.2 });
+    expect(ledger.problems.map((p) => [p.id, p.level, p.acknowledged])).toEqual([['CB-NEAR-CAPACITY', 'warning', false]]);
+    expect(ledgerOf(input, ['CB-NEAR-CAPACITY']).problems[0].acknowledged).toBe(true);
+  });
+
+  test('records null, not absent, where max_connections is unknown', () => {
+    const unknown = ledgerOf(budget({ engine: 'rds-postgresql', instances: [{ path: 'Data/Db' }], reservations: [] }, [ecsService('Web/Api', { maxTasks: 1 })]));
+    expect(unknown.capacity).toBeNull();
+    expect(unknown.totals).toMatchObject({ ceiling: null, headroom: null, utilizationPercent: null });
+    expect(unknown.problems.map((p) => p.id)).toContain('CB-UNKNOWN-MAX-CONNECTIONS');
+  });
+
+  test('writes every object with sorted keys', () => {
+    const text = JSON.stringify(ledger);
+    expect(JSON.stringify(sortKeysDeep(JSON.parse(text)))).toBe(text);
+    expect(Object.keys(ledger)).toEqual(['budgetPath', 'capacity', 'consumers', 'problems', 'schema', 'schemaVersion', 'totals']);
+  });
+
+  test('is byte-identical for the same budget whatever the registration order', () => {
+    const consumer = fc.oneof(
+      fc.record({ tasks: fc.integer({ min: 0, max: 20 }), pool: fc.integer({ min: 1, max: 20 }) }).map((c) => (path: string) => ecsService(path, { maxTasks: c.tasks, pool: c.pool })),
+      fc.integer({ min: 1, max: 50 }).map((concurrency) => (path: string) => lambdaFunction(path, { maxConcurrency: concurrency })),
+      fc.integer({ min: 1, max: 4 }).map((runs) => (path: string) => ecsTask(path, { runs, tasksPerRun: 2 })),
+    );
+    const makersAndOrder = fc.array(consumer, { minLength: 1, maxLength: 8 }).chain((makers) => fc.tuple(
+      fc.constant(makers),
+      fc.shuffledSubarray(makers.map((_, i) => i), { minLength: makers.length, maxLength: makers.length }),
+    ));
+    fc.assert(fc.property(makersAndOrder, ([makers, order]) => {
+      const consumers = makers.map((make, i) => make(`Stack/Consumer${i}`));
+      const capacity = postgresBehindProxy(2000, 90);
+      return JSON.stringify(ledgerOf(budget(capacity, consumers))) === JSON.stringify(ledgerOf(budget(capacity, order.map((i) => consumers[i]))));
+    }), { numRuns: 300 });
+  });
+});
+
+describe('reviewer lines for template Metadata', () => {
+  const ledger = ledgerOf(input);
+
+  test('keys name the budget and the consumer', () => {
+    expect(summaryMetadataKey('Data/Budget')).toBe('ConnectionBudget:Data/Budget');
+    expect(consumerMetadataKey('Data/Budget', 'Web/Api')).toBe('ConnectionBudget:Data/Budget:Web/Api');
+    expect(ledgerMetadataKey('Data/Budget')).toBe('ConnectionBudgetLedger:Data/Budget');
+  });
+
+  test('the summary gives demand, ceiling, utilization, headroom, max_connections and open problems', () => {
+    expect(summaryLine(ledger)).toBe('worst case 212 of 235 (90.2 %), headroom 23; max_connections 400 (parameter group \'Data/Params\'), proxy 60 %; 1 warning: CB-NEAR-CAPACITY');
+    expect(summaryLine(ledgerOf(input, ['CB-NEAR-CAPACITY']))).toBe('worst case 212 of 235 (90.2 %), headroom 23; max_connections 400 (parameter group \'Data/Params\'), proxy 60 %');
+  });
+
+  test('a consumer line gives its worst case with every multiplier', () => {
+    expect(consumerLine(ledger.consumers[1])).toBe('200 = 20 tasks × 1 process × 1 pool × pool 10 (10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks); steady 100');
+    expect(consumerLine(ledger.consumers[0])).toBe('12 = 2 tasks × 2 processes × 1 pool × (pool 2 + overflow 1) (1 task (autoscaling maximum) × 200 % rolling surge = 2 tasks); steady 6');
+    const lambda = ledgerOf(budget(postgresBehindProxy(400, 60), [lambdaFunction('Fn', { maxConcurrency: 5 })])).consumers[0];
+    expect(consumerLine(lambda)).toBe('5 = 5 environments × 1 pool × pool 1 (5 execution environments (reserved concurrency)); steady 5');
+  });
+
+  test('no line contains " to ", which cdk diff puts between the old and the new value', () => {
+    expect(summaryLine(ledger)).not.toContain(' to ');
+    ledger.consumers.forEach((c) => expect(consumerLine(c)).not.toContain(' to '));
+  });
+});
+
+describe('parseLedger', () => {
+  const ledger = ledgerOf(input);
+
+  test('reads back a ledger that went through JSON', () => {
+    expect(parseLedger(JSON.parse(JSON.stringify(ledger)), 'x')).toEqual(ledger);
+  });
+
+  test('fails when the value is not a ledger', () => {
+    expect(() => parseLedger({ hello: 1 }, 'the ledger \'B\' in \'t.json\''))
+      .toThrow('the ledger \'B\' in \'t.json\' is not a connection budget ledger (no "schema": "cdk-connection-budget/ledger").');
+  });
+
+  test('fails on another schema version, naming both versions and the fix', () => {
+    expect(() => parseLedger({ ...ledger, schemaVersion: 2 }, 'the ledger \'B\' in \'t.json\''))
+      .toThrow(`the ledger 'B' in 't.json' has ledger schema version 2, but this connection-budget reads version ${LEDGER_SCHEMA_VERSION}. `
+        + 'Run the connection-budget CLI of the library version that synthesized it.');
+  });
+
+  test('fails on missing or mistyped fields, naming each', () => {
+    const broken = { ...ledger, totals: { ...ledger.totals, demand: '212' }, consumers: [{ ...ledger.consumers[0], pool: {} }] };
+    expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 1 ledger: totals must be an object with demand, steadyDemand, directDemand, ceiling, headroom and utilizationPercent; '
+      + 'consumers[0] must be an object with path, kind, demand, steadyDemand, connectionsPerInstance, pool.size, connections, instances and poolSettings.variables.');
+  });
+});
