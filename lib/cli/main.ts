@@ -1,0 +1,284 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { checkGuardrails, diffLedgers, GuardrailOptions, LedgerJson } from '../budget';
+import { InputError, LedgerSource, readLedgers } from './read-assembly';
+import { Format, FORMATS } from './render/format';
+import { checkJson, diffJson, reportJson } from './render/json';
+import { checkMarkdown, diffMarkdown, reportMarkdown } from './render/markdown';
+import { CheckResult } from './render/summary';
+import { checkText, diffText, reportText } from './render/text';
+
+/** Exit codes, documented in the README and in `--help`. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
+
+/** What the CLI touches of the outside world, injected so tests run it in-process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stdout is a terminal. */
+  readonly isTTY: boolean;
+}
+
+const DEFAULT_ASSEMBLY = 'cdk.out';
+
+export const USAGE = `Usage: connection-budget <command> [options]
+
+Commands:
+  report [ASSEMBLY]             the budget of every database, with bars of each consumer against the ceiling
+  diff --base A [--head B]      what changed: per consumer before → after, totals and headroom
+  check [ASSEMBLY] [--base A]   fail when a guardrail is crossed
+
+ASSEMBLY, A and B: a cloud assembly directory (default ${DEFAULT_ASSEMBLY}), a directory of CloudFormation
+templates (such as ones exported from deployed stacks), or one template file.
+
+Options:
+  --format text|markdown|json   output format (default text); markdown is ready for a pull-request comment
+  --no-color                    no ANSI colour; also off when NO_COLOR is set, FORCE_COLOR=0 or stdout is not a terminal
+  --fail-on-change              diff, check: exit 1 when a budget was added, removed or changed
+  --max-utilization PERCENT     check: fail when a budget's worst case is above PERCENT of its ceiling
+  --min-headroom N              check: fail when a budget's headroom is below N connections
+  --max-increase N              check: fail when a change raises a budget's worst case by more than N (needs --base)
+  --max-increase-percent P      check: fail when a change raises a budget's worst case by more than P % (needs --base)
+  --strict                      check: fail on unacknowledged warnings
+  -h, --help                    this help
+  --version                     the version
+
+Exit codes:
+  0  within budget (and, with --fail-on-change, unchanged)
+  1  a budget is violated, a guardrail is crossed, or (with --fail-on-change) a budget changed
+  2  usage error or unreadable input
+  3  internal error
+`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  'format': { type: 'string' },
+  'base': { type: 'string' },
+  'head': { type: 'string' },
+  'no-color': { type: 'boolean' },
+  'fail-on-change': { type: 'boolean' },
+  'max-utilization': { type: 'string' },
+  'min-headroom': { type: 'string' },
+  'max-increase': { type: 'string' },
+  'max-increase-percent': { type: 'string' },
+  'strict': { type: 'boolean' },
+  'help': { type: 'boolean', short: 'h' },
+  'version': { type: 'boolean' },
+} as const;
+type OptionName = keyof typeof OPTIONS;
+
+/** Which options each command accepts (besides format, no-color and help). */
+const COMMAND_OPTIONS: Record<Command, readonly OptionName[]> = {
+  report: [],
+  diff: ['base', 'head', 'fail-on-change'],
+  check: ['base', 'fail-on-change', 'max-utilization', 'min-headroom', 'max-increase', 'max-increase-percent', 'strict'],
+};
+type Command = 'report' | 'diff' | 'check';
+const COMMON_OPTIONS: readonly OptionName[] = ['format', 'no-color', 'help', 'version'];
+
+/** Runs one command line; returns the exit code. Never throws. */
+export function main(argv: readonly string[], io: CliIo): number {
+  try {
+    return run(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`connection-budget: ${e.message}\nRun connection-budget --help for usage.\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`connection-budget: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    const error = e as Error;
+    io.stderr(`connection-budget: internal error: ${error?.message ?? String(e)}\n`
+      + 'This is a bug; please report it with the command you ran.'
+      + (io.env.CONNECTION_BUDGET_DEBUG ? `\n${error?.stack ?? ''}\n` : ' Set CONNECTION_BUDGET_DEBUG=1 for the stack trace.\n'));
+    return EXIT.internal;
+  }
+}
+
+/** Entry point of the `connection-budget` bin. */
+export function runFromProcess(): void {
+  process.exitCode = main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
+  });
+}
+
+function run(argv: readonly string[], io: CliIo): number {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (values.version) {
+    io.stdout(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  const [command, ...operands] = positionals;
+  if (command === undefined) {
+    throw new UsageError('a command is required: report, diff or check.');
+  }
+  if (!isCommand(command)) {
+    throw new UsageError(`unknown command '${command}'; commands are report, diff and check.`);
+  }
+  const allowed = new Set([...COMMON_OPTIONS, ...COMMAND_OPTIONS[command]]);
+  const misplaced = (Object.keys(values) as OptionName[]).filter((name) => !allowed.has(name));
+  if (misplaced.length > 0) {
+    throw new UsageError(`${misplaced.map((o) => `--${o}`).join(', ')} cannot be used with ${command}.`);
+  }
+  const maxOperands = command === 'diff' ? 0 : 1;
+  if (operands.length > maxOperands) {
+    throw new UsageError(command === 'diff'
+      ? `diff takes no positional arguments (got '${operands.join(' ')}'); pass --base and --head.`
+      : `${command} takes at most one assembly (got '${operands.join(' ')}').`);
+  }
+  const format = parseFormat(values.format);
+  const color = !values['no-color'] && io.isTTY && !io.env.NO_COLOR && io.env.FORCE_COLOR !== '0';
+
+  switch (command) {
+    case 'report': {
+      const head = requireLedgers(readLedgers(operands[0] ?? DEFAULT_ASSEMBLY));
+      const render: Record<Format, () => string> = {
+        text: () => reportText(head, { color }),
+        markdown: () => reportMarkdown(head),
+        json: () => reportJson(head),
+      };
+      io.stdout(render[format]());
+      return hasErrors(head) ? EXIT.failed : EXIT.ok;
+    }
+    case 'diff': {
+      if (values.base === undefined) {
+        throw new UsageError('diff needs --base: the assembly or templates to compare against.');
+      }
+      const base = readLedgers(values.base);
+      const head = readLedgers(values.head ?? DEFAULT_ASSEMBLY);
+      if (base.ledgers.length === 0 && head.ledgers.length === 0) {
+        throw new InputError(`no connection budget ledger in ${describeSource(base)} or in ${describeSource(head)}.`);
+      }
+      const diff = diffLedgers(base.ledgers, head.ledgers);
+      const render: Record<Format, () => string> = {
+        text: () => diffText(diff, { color }),
+        markdown: () => diffMarkdown(diff, head.ledgers),
+        json: () => diffJson(diff),
+      };
+      io.stdout(render[format]());
+      return hasErrors(head.ledgers) || (values['fail-on-change'] && diff.changed) ? EXIT.failed : EXIT.ok;
+    }
+    case 'check': {
+      const options: GuardrailOptions = {
+        maxUtilizationPercent: parseNumber('max-utilization', values['max-utilization'], false),
+        minHeadroom: parseNumber('min-headroom', values['min-headroom'], true),
+        maxIncrease: parseNumber('max-increase', values['max-increase'], true),
+        maxIncreasePercent: parseNumber('max-increase-percent', values['max-increase-percent'], false),
+        strict: values.strict === true,
+        failOnChange: values['fail-on-change'] === true,
+      };
+      const needBase = (['max-increase', 'max-increase-percent', 'fail-on-change'] as const).filter((o) => values[o] !== undefined);
+      if (values.base === undefined && needBase.length > 0) {
+        throw new UsageError(`${needBase.map((o) => `--${o}`).join(', ')} ${needBase.length === 1 ? 'needs' : 'need'} --base: the assembly or templates to compare with.`);
+      }
+      const head = requireLedgers(readLedgers(operands[0] ?? DEFAULT_ASSEMBLY));
+      const diff = values.base === undefined ? undefined : diffLedgers(readLedgers(values.base).ledgers, head);
+      const result: CheckResult = {
+        head,
+        diff,
+        guardrails: describeGuardrails(options),
+        violations: checkGuardrails({ head, diff, options }),
+      };
+      const render: Record<Format, () => string> = {
+        text: () => checkText(result, { color }),
+        markdown: () => checkMarkdown(result),
+        json: () => checkJson(result),
+      };
+      io.stdout(render[format]());
+      return result.violations.length > 0 ? EXIT.failed : EXIT.ok;
+    }
+  }
+}
+
+function isCommand(name: string): name is Command {
+  return Object.prototype.hasOwnProperty.call(COMMAND_OPTIONS, name);
+}
+
+function parseFormat(value: string | undefined): Format {
+  if (value === undefined) {
+    return 'text';
+  }
+  if (!Object.prototype.hasOwnProperty.call(FORMATS, value)) {
+    throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got '${value}'.`);
+  }
+  return value as Format;
+}
+
+function parseNumber(name: string, value: string | undefined, whole: boolean): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (whole && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} must be ${whole ? 'a whole number' : 'a number'} of at least 0, got '${value}'.`);
+  }
+  return n;
+}
+
+function requireLedgers(source: LedgerSource): readonly LedgerJson[] {
+  if (source.ledgers.length === 0) {
+    throw new InputError(`no connection budget ledger in ${describeSource(source)}. `
+      + 'Synthesize an app that uses ConnectionBudget or BudgetedDatabase (cdk synth), and pass the directory it wrote.');
+  }
+  return source.ledgers;
+}
+
+function describeSource(source: LedgerSource): string {
+  return `the ${source.templates === 1 ? '1 template' : `${source.templates} templates`} of ${source.kind} '${source.location}'`;
+}
+
+function hasErrors(ledgers: readonly LedgerJson[]): boolean {
+  return ledgers.some((l) => l.problems.some((p) => p.level === 'error'));
+}
+
+function describeGuardrails(options: GuardrailOptions): string[] {
+  const applied = ['no budget errors'];
+  if (options.maxUtilizationPercent !== undefined) {
+    applied.push(`utilization at most ${options.maxUtilizationPercent} %`);
+  }
+  if (options.minHeadroom !== undefined) {
+    applied.push(`headroom at least ${options.minHeadroom}`);
+  }
+  if (options.maxIncrease !== undefined) {
+    applied.push(`increase at most ${options.maxIncrease} connections`);
+  }
+  if (options.maxIncreasePercent !== undefined) {
+    applied.push(`increase at most ${options.maxIncreasePercent} %`);
+  }
+  if (options.strict) {
+    applied.push('no unacknowledged warnings');
+  }
+  if (options.failOnChange) {
+    applied.push('no budget change');
+  }
+  return applied;
+}
+
+/** The version in the package's package.json (two levels up from lib/cli, three from dist/lib/cli). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+    }
+  }
+  return 'unknown';
+}

@@ -1,0 +1,82 @@
+import { BudgetChange, BudgetDiff, count, GuardrailViolation, LedgerCapacityJson, LedgerJson } from '../../budget';
+import { arrow, percentText, signed } from './format';
+
+/** What `check` found: the head's ledgers, the diff from the base when one was given, and the crossed guardrails. */
+export interface CheckResult {
+  readonly head: readonly LedgerJson[];
+  readonly diff?: BudgetDiff;
+  /** Human descriptions of the guardrails that were applied: `no budget errors`, `utilization ≤ 50 %`. */
+  readonly guardrails: readonly string[];
+  readonly violations: readonly GuardrailViolation[];
+}
+
+/** One line over a set of ledgers: `1 budget, 7 consumers: worst case 764 of 771 (99.1 %), headroom 7; no errors, no warnings.` */
+export function reportSummary(ledgers: readonly LedgerJson[]): string {
+  const consumers = ledgers.reduce((n, l) => n + l.consumers.length, 0);
+  const head = `${count(ledgers.length, 'budget')}, ${count(consumers, 'consumer')}`;
+  const problems = ledgers.flatMap((l) => l.problems.filter((p) => !p.acknowledged));
+  const errors = problems.filter((p) => p.level === 'error').length;
+  const warnings = problems.length - errors;
+  const tally = `${errors === 0 ? 'no errors' : count(errors, 'error')}, ${warnings === 0 ? 'no warnings' : count(warnings, 'warning')}`;
+  if (ledgers.length === 1) {
+    const { totals } = ledgers[0];
+    const figures = totals.ceiling === null
+      ? `worst case ${totals.demand}, max_connections unknown`
+      : `worst case ${totals.demand} of ${totals.ceiling} (${percentText(totals.utilizationPercent ?? 0)}), headroom ${totals.headroom}`;
+    return `${head}: ${figures}; ${tally}.`;
+  }
+  const least = leastHeadroom(ledgers.map((l) => ({ path: l.budgetPath, headroom: l.totals.headroom })));
+  return `${head}${least ? `; least headroom ${least.headroom} ('${least.path}')` : ''}; ${tally}.`;
+}
+
+/**
+ * One line over a diff, like Infracost's total: `1 of 1 budget changed (3 consumers changed): worst case +40 (724 → 764), headroom 47 → 7.`
+ */
+export function diffSummary(diff: BudgetDiff): string {
+  const total = diff.budgets.length;
+  if (!diff.changed) {
+    return `No connection budget changed (${count(total, 'budget')} compared).`;
+  }
+  const changedBudgets = diff.budgets.filter((b) => b.status !== 'unchanged');
+  const { added, removed, changed } = diff.counts.consumers;
+  const consumerParts = [
+    ...(changed > 0 ? [`${count(changed, 'consumer')} changed`] : []),
+    ...(added > 0 ? [`${count(added, 'consumer')} added`] : []),
+    ...(removed > 0 ? [`${count(removed, 'consumer')} removed`] : []),
+  ];
+  const budgetWord = total === 1 ? 'budget' : 'budgets';
+  const what = `${changedBudgets.length} of ${total} ${budgetWord} changed${consumerParts.length > 0 ? ` (${consumerParts.join(', ')})` : ''}`;
+  const before = sumOf(changedBudgets, (b) => b.demand.before);
+  const after = sumOf(changedBudgets, (b) => b.demand.after);
+  let headroom = '';
+  if (changedBudgets.length === 1) {
+    headroom = `, headroom ${arrow(changedBudgets[0].headroom)}`;
+  } else {
+    const least = leastHeadroom(changedBudgets.map((b) => ({ path: b.budgetPath, headroom: b.headroom.after })));
+    headroom = least ? `, least headroom ${least.headroom} ('${least.path}')` : '';
+  }
+  return `${what}: worst case ${signed(diff.demandDelta)} (${before} → ${after})${headroom}.`;
+}
+
+function sumOf(budgets: readonly BudgetChange[], read: (b: BudgetChange) => number | null): number {
+  return budgets.reduce((n, b) => n + (read(b) ?? 0), 0);
+}
+
+function leastHeadroom(entries: ReadonlyArray<{ path: string; headroom: number | null }>): { path: string; headroom: number } | undefined {
+  let least: { path: string; headroom: number } | undefined;
+  for (const e of entries) {
+    if (e.headroom !== null && (!least || e.headroom < least.headroom)) {
+      least = { path: e.path, headroom: e.headroom };
+    }
+  }
+  return least;
+}
+
+/** What max_connections keeps beside the ceiling: `migrations 10, admin 5 (through the proxy), engine reserve 5`. */
+export function keptFree(capacity: LedgerCapacityJson): string[] {
+  return [
+    ...capacity.reservations.map((r) => `${r.name} ${r.connections}${r.throughProxy ? ' (through the proxy)' : ''}`),
+    ...(capacity.engineReserve > 0 ? [`engine reserve ${capacity.engineReserve}`] : []),
+    ...(capacity.directDemand > 0 ? [`direct clients ${capacity.directDemand}`] : []),
+  ];
+}

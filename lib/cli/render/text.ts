@@ -1,0 +1,170 @@
+import { BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, GuardrailViolation, LedgerJson, LedgerProblemJson } from '../../budget';
+import { arrow, bar, columns, percentText, signed, styler, TextOptions, visibleLength } from './format';
+import { CheckResult, diffSummary, keptFree, reportSummary } from './summary';
+
+const BAR_WIDTH = 20;
+const MARKERS = { added: '+', removed: '-', changed: '~', unchanged: ' ' } as const;
+
+/** The terminal report: per budget, the capacity arithmetic and a table of consumers with bars against the ceiling. */
+export function reportText(ledgers: readonly LedgerJson[], options: TextOptions): string {
+  const style = styler(options);
+  const sections = ledgers.map((ledger) => budgetText(ledger, options));
+  return `${sections.join('\n\n')}\n\n${style('bold', reportSummary(ledgers))}\n`;
+}
+
+function budgetText(ledger: LedgerJson, options: TextOptions): string {
+  const style = styler(options);
+  const { capacity, totals } = ledger;
+  const lines: string[] = [];
+  lines.push(style('bold', `Connection budget ${ledger.budgetPath}${capacity ? ` (${ENGINE_NAMES[capacity.engine]})` : ''}`));
+  if (capacity && totals.ceiling !== null) {
+    lines.push(`  ceiling ${totals.ceiling}: ${capacity.explanation}`);
+    const kept = keptFree(capacity);
+    if (kept.length > 0) {
+      lines.push(`  kept free: ${kept.join(', ')}`);
+    }
+    const utilization = totals.utilizationPercent ?? 0;
+    const tone = utilization > 100 ? 'red' : utilization >= 90 ? 'yellow' : 'green';
+    lines.push(`  worst case ${style(tone, `${totals.demand} of ${totals.ceiling} (${percentText(utilization)})`)}, headroom ${totals.headroom}, steady ${totals.steadyDemand}`);
+  } else {
+    lines.push(`  max_connections unknown: worst case ${totals.demand}, steady ${totals.steadyDemand}`);
+  }
+  const ceiling = totals.ceiling ?? 0;
+  const share = (n: number) => (ceiling > 0 ? n / ceiling : 0);
+  const rows: string[][] = [['CONSUMER', 'KIND', 'POOL', 'PEAK', 'WORST CASE', 'SHARE OF CEILING']];
+  for (const c of ledger.consumers) {
+    const peak = c.instances ? String(c.instances.peak) : '?';
+    const shareCell = c.route === 'direct' ? 'direct, outside the ceiling' : ceiling > 0 ? `${bar(share(c.demand), BAR_WIDTH)}  ${percentText(100 * share(c.demand))}` : '';
+    rows.push([c.path, c.kind, poolText(c.pool.size, c.connections.overflowPerPool), peak, String(c.demand), shareCell]);
+  }
+  if (totals.headroom !== null) {
+    rows.push(['headroom', '', '', '', String(totals.headroom), ceiling > 0 ? `${bar(share(Math.max(0, totals.headroom)), BAR_WIDTH)}  ${percentText(100 * share(Math.max(0, totals.headroom)))}` : '']);
+  }
+  const table = columns(rows, new Set([2, 3, 4]));
+  lines.push('', ...table.map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
+  const problems = problemLines(ledger.problems, options);
+  if (problems.length > 0) {
+    lines.push('', ...problems);
+  }
+  return lines.join('\n');
+}
+
+function problemLines(problems: readonly LedgerProblemJson[], options: TextOptions): string[] {
+  const style = styler(options);
+  return problems.map((p) => {
+    const label = p.level === 'error' ? style('red', 'error') : style('yellow', p.acknowledged ? 'warning (acknowledged)' : 'warning');
+    return `  ${label} ${p.id}: ${p.message} ${p.fix}`;
+  });
+}
+
+/** The terminal diff, in the manner of `infracost diff`: per budget, changed consumers with before → after, then totals. */
+export function diffText(diff: BudgetDiff, options: TextOptions): string {
+  const style = styler(options);
+  const lines = ['Key: ~ changed, + added, - removed', ''];
+  const shown = diff.budgets.filter((b) => b.status !== 'unchanged');
+  for (const budget of shown) {
+    lines.push(...budgetChangeText(budget, options), '');
+  }
+  const unchanged = diff.budgets.filter((b) => b.status === 'unchanged');
+  if (unchanged.length > 0) {
+    lines.push(style('dim', `Unchanged: ${unchanged.map((b) => b.budgetPath).join(', ')}`), '');
+  }
+  lines.push(style('bold', diffSummary(diff)));
+  return `${lines.join('\n')}\n`;
+}
+
+function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] {
+  const style = styler(options);
+  const lines = [style('bold', `${MARKERS[budget.status]} Connection budget ${budget.budgetPath}`)];
+  const rows = columns(budget.consumers.map((c) => consumerRow(c)), new Set([2]), visibleLength);
+  budget.consumers.forEach((c, i) => {
+    lines.push(`    ${rows[i]}`);
+    for (const detail of consumerDetails(c)) {
+      lines.push(`        ${style('dim', detail)}`);
+    }
+  });
+  const tone = (budget.headroom.after ?? 0) < 0 ? 'red' : budget.demandDelta > 0 ? 'yellow' : 'green';
+  const figures: string[][] = [
+    ['worst case', `${signed(budget.demandDelta)} (${arrow(budget.demand)})`],
+    ['headroom', style(tone, arrow(budget.headroom))],
+    ['ceiling', arrow(budget.ceiling)],
+    ['utilization', arrow(budget.utilizationPercent, percentText)],
+  ];
+  if (budget.maxConnections.before !== budget.maxConnections.after) {
+    figures.push(['max_connections', arrow(budget.maxConnections)]);
+  }
+  if (budget.proxyMaxConnectionsPercent.before !== budget.proxyMaxConnectionsPercent.after) {
+    figures.push(['proxy MaxConnectionsPercent', arrow(budget.proxyMaxConnectionsPercent)]);
+  }
+  lines.push(...columns(figures, new Set(), visibleLength).map((row) => `    ${row}`));
+  for (const p of budget.newProblems) {
+    lines.push(`    ${p.level === 'error' ? style('red', 'new error') : style('yellow', 'new warning')} ${p.id}: ${p.message} ${p.fix}`);
+  }
+  for (const p of budget.resolvedProblems) {
+    lines.push(`    ${style('green', `resolved ${p.level}`)} ${p.id}`);
+  }
+  return lines;
+}
+
+function consumerRow(c: ConsumerChange): string[] {
+  const before = c.before?.demand ?? 0;
+  const after = c.after?.demand ?? 0;
+  return [MARKERS[c.status], c.path, signed(c.demandDelta), `(${c.before ? before : 'none'} → ${c.after ? after : 'none'})`];
+}
+
+/** What changed inside a consumer: pool (with the variables that carry it), instances, other settings. */
+export function consumerDetails(c: ConsumerChange): string[] {
+  if (!c.before || !c.after) {
+    const side = (c.after ?? c.before)!;
+    return [`pool ${side.poolSize}, ${side.instancesExplanation ?? 'unknown instances'}`];
+  }
+  const details: string[] = [];
+  const poolChanged = c.before.poolSize !== c.after.poolSize;
+  if (poolChanged) {
+    const carriers = c.variables.length > 0 ? ` (${c.variables.map((v) => v.name).join(', ')})` : '';
+    details.push(`pool ${c.before.poolSize} → ${c.after.poolSize}${carriers}`);
+  }
+  if (c.before.peakInstances !== c.after.peakInstances || c.before.instancesExplanation !== c.after.instancesExplanation) {
+    details.push(`${c.before.instancesExplanation ?? 'unknown'} → ${c.after.instancesExplanation ?? 'unknown'}`);
+  }
+  if (c.before.connectionsPerInstance !== c.after.connectionsPerInstance && !poolChanged) {
+    details.push(`connections per instance ${c.before.connectionsPerInstance} → ${c.after.connectionsPerInstance}`);
+  }
+  if (c.before.route !== c.after.route) {
+    details.push(`route ${c.before.route} → ${c.after.route}`);
+  }
+  // With the pool unchanged, a variable change is another setting (a timeout): show its values.
+  if (!poolChanged) {
+    for (const v of c.variables) {
+      details.push(`${v.name} ${v.before ?? 'unset'} → ${v.after ?? 'unset'}`);
+    }
+  }
+  return details;
+}
+
+/** `10`, or `5+2` for a pool with overflow. */
+export function poolText(size: number, overflow: number): string {
+  return overflow > 0 ? `${size}+${overflow}` : String(size);
+}
+
+/** The terminal result of `check`: each crossed guardrail, then a verdict. */
+export function checkText(result: CheckResult, options: TextOptions): string {
+  const style = styler(options);
+  const lines: string[] = [];
+  if (result.diff) {
+    lines.push(diffText(result.diff, options).trimEnd(), '');
+  } else {
+    lines.push(reportSummary(result.head), '');
+  }
+  for (const v of result.violations) {
+    lines.push(violationLine(v, options));
+  }
+  lines.push(result.violations.length === 0
+    ? style('green', `Passed: ${result.guardrails.join(', ')}.`)
+    : style('red', `Failed: ${result.violations.length} guardrail violation${result.violations.length === 1 ? '' : 's'}.`));
+  return `${lines.join('\n')}\n`;
+}
+
+function violationLine(v: GuardrailViolation, options: TextOptions): string {
+  return `${styler(options)('red', 'x')} ${v.id} '${v.budgetPath}': ${v.message}`;
+}

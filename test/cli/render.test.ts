@@ -1,0 +1,127 @@
+import { diffLedgers, LedgerJson } from '../../lib/budget';
+import { checkJson, diffJson, reportJson } from '../../lib/cli/render/json';
+import { DIFF_COMMENT_MARKER, diffMarkdown, reportMarkdown } from '../../lib/cli/render/markdown';
+import { checkText, diffText, reportText } from '../../lib/cli/render/text';
+import { ecsService } from '../budget/fixtures';
+import { sampleLedger } from './fixtures';
+
+// base: ceiling 495; Api 10 tasks × 200 % × pool 10 = 200; Worker 2 tasks × 200 % × (5 + 2) = 28.
+const base = sampleLedger(10);
+const head = sampleLedger(12, [ecsService('Web/Extra', { maxTasks: 1, pool: 3 })]);
+const diff = diffLedgers([base], [head]);
+const plain = { color: false };
+
+/** The `"label" : value` slices of the Mermaid pies in a Markdown text. */
+function pieSlices(markdown: string): Array<[string, number]> {
+  return [...markdown.matchAll(/^ {4}"(.+)" : (\d+)$/gm)].map((m) => [m[1], Number(m[2])]);
+}
+
+describe('text', () => {
+  test('the report shows the capacity arithmetic, and each consumer\'s worst case as a bar against the ceiling', () => {
+    expect(reportText([base], plain)).toBe([
+      'Connection budget Data/Budget (RDS for PostgreSQL)',
+      '  ceiling 495: max_connections 1000 (parameter group \'Data/Params\') × 50 % = 500, less 5 kept by RDS Proxy',
+      '  kept free: migrations 10, engine reserve 5',
+      '  worst case 228 of 495 (46.1 %), headroom 267, steady 114',
+      '',
+      '  CONSUMER     KIND         POOL  PEAK  WORST CASE  SHARE OF CEILING',
+      '  Jobs/Worker  ecs-service   5+2     4          28  █░░░░░░░░░░░░░░░░░░░  5.7 %',
+      '  Web/Api      ecs-service    10    20         200  ████████░░░░░░░░░░░░  40.4 %',
+      '  headroom                                     267  ███████████░░░░░░░░░  53.9 %',
+      '',
+      '1 budget, 2 consumers: worst case 228 of 495 (46.1 %), headroom 267; no errors, no warnings.',
+      '',
+    ].join('\n'));
+  });
+
+  test('the report lists problems with their level, and a summary over several budgets names the least headroom', () => {
+    const tight: LedgerJson = { ...sampleLedger(22), budgetPath: 'Other/Budget' };
+    const text = reportText([base, tight], plain);
+    expect(text).toContain('  warning CB-NEAR-CAPACITY: ConnectionBudget \'Data/Budget\'');
+    expect(text).toMatch(/\n2 budgets, 4 consumers; least headroom 27 \('Other\/Budget'\); no errors, 1 warning\.\n$/);
+  });
+
+  test('the diff gives each consumer\'s change, before → after, then the totals and a summary line', () => {
+    expect(diffText(diff, plain)).toBe([
+      'Key: ~ changed, + added, - removed',
+      '',
+      '~ Connection budget Data/Budget',
+      '    ~  Web/Api    +40  (200 → 240)',
+      '        10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks → 12 tasks (autoscaling maximum) × 200 % rolling surge = 24 tasks',
+      '    +  Web/Extra   +6  (none → 6)',
+      '        pool 3, 1 task (autoscaling maximum) × 200 % rolling surge = 2 tasks',
+      '    worst case   +46 (228 → 274)',
+      '    headroom     267 → 221',
+      '    ceiling      495',
+      '    utilization  46.1 % → 55.4 %',
+      '',
+      '1 of 1 budget changed (1 consumer changed, 1 consumer added): worst case +46 (228 → 274), headroom 267 → 221.',
+      '',
+    ].join('\n'));
+  });
+
+  test('a diff without change says so', () => {
+    expect(diffText(diffLedgers([base], [base]), plain)).toBe('Key: ~ changed, + added, - removed\n\nUnchanged: Data/Budget\n\nNo connection budget changed (1 budget compared).\n');
+  });
+
+  test('check lists each crossed guardrail and a verdict', () => {
+    const text = checkText({ head: [head], guardrails: ['no budget errors', 'utilization at most 50 %'], violations: [{ id: 'CB-CHECK-MAX-UTILIZATION', budgetPath: 'Data/Budget', message: 'too full.' }] }, plain);
+    expect(text).toBe('1 budget, 3 consumers: worst case 274 of 495 (55.4 %), headroom 221; no errors, no warnings.\n\nx CB-CHECK-MAX-UTILIZATION \'Data/Budget\': too full.\nFailed: 1 guardrail violation.\n');
+    expect(checkText({ head: [head], guardrails: ['no budget errors'], violations: [] }, plain)).toMatch(/\nPassed: no budget errors\.\n$/);
+  });
+
+  test('colour wraps the same text in ANSI styles', () => {
+    const coloured = reportText([base], { color: true });
+    expect(coloured).toContain('\u001b[1mConnection budget Data/Budget (RDS for PostgreSQL)\u001b[22m');
+    // eslint-disable-next-line no-control-regex
+    expect(coloured.replace(/\u001b\[[0-9;]*m/g, '')).toBe(reportText([base], plain));
+  });
+});
+
+describe('markdown', () => {
+  test('the report has a table per budget and a Mermaid pie whose slices add up to the ceiling', () => {
+    const markdown = reportMarkdown([base]);
+    expect(markdown).toContain('| `Web/Api` | ecs-service | 10 | 20 | 200 | 40.4 % |');
+    expect(markdown).toContain('| **Headroom** | | | | **267** | 53.9 % |');
+    expect(markdown).toContain('```mermaid\npie showData\n    title Worst case of Data/Budget (ceiling 495)\n');
+    const slices = pieSlices(markdown);
+    expect(slices).toEqual([['Jobs/Worker', 28], ['Web/Api', 200], ['headroom', 267]]);
+    expect(slices.reduce((n, [, v]) => n + v, 0)).toBe(495);
+  });
+
+  test('the diff is a pull-request comment: marker, summary, change table, totals and the allocation after', () => {
+    const markdown = diffMarkdown(diff, [head]);
+    expect(markdown.split('\n')[0]).toBe(DIFF_COMMENT_MARKER);
+    expect(markdown).toContain('**1 of 1 budget changed (1 consumer changed, 1 consumer added): worst case +46 (228 → 274), headroom 267 → 221.**');
+    expect(markdown).toContain('| ~ | `Web/Api` | +40 (200 → 240) | 10 | 20 → 24 |');
+    expect(markdown).toContain('| + | `Web/Extra` | +6 (none → 6) | none → 3 | none → 2 |');
+    expect(markdown).toContain('| **Headroom** | 267 | 221 | -46 |');
+    expect(markdown).toContain('| Utilization | 46.1 % | 55.4 % | +9.3 pts |');
+    expect(pieSlices(markdown)).toEqual([['Jobs/Worker', 28], ['Web/Api', 240], ['Web/Extra', 6], ['headroom', 221]]);
+  });
+
+  test('table cells and Mermaid labels are escaped', () => {
+    const odd: LedgerJson = { ...base, consumers: base.consumers.map((c) => ({ ...c, path: `${c.path}|"x"` })) };
+    const markdown = reportMarkdown([odd]);
+    expect(markdown).toContain('| `Web/Api\\|"x"` |');
+    expect(markdown).toContain('    "Web/Api|\'x\'" : 200');
+  });
+});
+
+describe('json', () => {
+  test('the report carries the ledgers under a versioned envelope with sorted keys', () => {
+    const output = JSON.parse(reportJson([base]));
+    expect(Object.keys(output)).toEqual(['budgets', 'schema', 'schemaVersion', 'summary']);
+    expect(output).toMatchObject({ schema: 'cdk-connection-budget/report', schemaVersion: 1 });
+    expect(output.budgets).toEqual([base]);
+  });
+
+  test('the diff and check envelopes carry the diff', () => {
+    const diffOutput = JSON.parse(diffJson(diff));
+    expect(diffOutput.schema).toBe('cdk-connection-budget/diff');
+    expect(diffOutput.diff.budgets[0].demand).toEqual({ after: 274, before: 228 });
+    const check = JSON.parse(checkJson({ head: [head], diff, guardrails: ['no budget errors'], violations: [] }));
+    expect(check).toMatchObject({ schema: 'cdk-connection-budget/check', passed: true, violations: [], guardrails: ['no budget errors'] });
+    expect(check.diff.demandDelta).toBe(46);
+  });
+});

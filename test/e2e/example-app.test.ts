@@ -1,0 +1,216 @@
+import { execFile, execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+// The example app (cdk.json) through the real tools, as a user runs them: aws-cdk's synth and diff, and the
+// connection-budget bin. Every synth of the file starts at load; each takes seconds and the machine has two cores.
+
+const ROOT = path.join(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'connection-budget.js');
+
+interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
+interface Synth extends Run { readonly out: string }
+
+function exec(command: string, args: readonly string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, [...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+/** The real cdk synth of the example app into a fresh folder. */
+async function cdkSynth(...context: string[]): Promise<Synth> {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-'));
+  const run = await exec('npx', ['cdk', 'synth', '--quiet', '--output', out, ...context.flatMap((c) => ['--context', c])]);
+  return { ...run, out };
+}
+
+/** A synth that must succeed: its output folder. */
+async function synthesized(synth: Promise<Synth>): Promise<string> {
+  const run = await synth;
+  if (run.code !== 0) {
+    throw new Error(`cdk synth failed (${run.code}):\n${run.stderr}`);
+  }
+  return run.out;
+}
+
+/**
+ * The bin runs the compiled CLI in dist (what the package ships). `npm run build` writes it; when the
+ * sources are newer (a test run without a build), compile them first so the test never runs stale code.
+ */
+function ensureCompiled(): void {
+  const compiled = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
+  const newest = (dir: string): number => Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) =>
+    e.isDirectory() ? newest(path.join(dir, e.name)) : e.name.endsWith('.ts') ? fs.statSync(path.join(dir, e.name)).mtimeMs : 0));
+  if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < newest(path.join(ROOT, 'lib'))) {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.jsii.json'], { cwd: ROOT, stdio: 'pipe' });
+  }
+}
+
+const cli = (...args: string[]) => exec('node', [BIN, ...args]);
+
+// The example as it is, raised past the budget (storefront maximum 30), and raised within it (12).
+const safeRun = cdkSynth();
+const runs = Promise.all([safeRun, cdkSynth('storefrontMaxCapacity=30')]);
+const raisedRun = cdkSynth('storefrontMaxCapacity=12');
+// The real cdk diff of the raised version against the safe template; it synthesizes the raised version again.
+const cdkDiffOut = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-diff-'));
+const cdkDiffRun = safeRun.then((safe) => exec('npx', ['cdk', 'diff', '--exclusively', '--output', cdkDiffOut, '--context', 'storefrontMaxCapacity=12',
+  // --exclusively: a fixed template compares one stack, without the stacks it depends on.
+  '--template', path.join(safe.out, 'PlatformWeb.template.json'), 'PlatformWeb']));
+
+afterAll(async () => {
+  const all = [...await runs, await raisedRun];
+  await cdkDiffRun;
+  for (const dir of [...all.map((r) => r.out), cdkDiffOut]) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The environment of every task definition's first container and every function, by logical ID without its hash. */
+function environments(out: string): Record<string, Record<string, string>> {
+  const result: Record<string, Record<string, string>> = {};
+  for (const file of fs.readdirSync(out).filter((f) => f.endsWith('.template.json'))) {
+    const template = JSON.parse(fs.readFileSync(path.join(out, file), 'utf-8'));
+    for (const [id, resource] of Object.entries<any>(template.Resources)) {
+      const key = id.replace(/[0-9A-F]{8}$/, '');
+      if (resource.Type === 'AWS::ECS::TaskDefinition') {
+        const environment: Array<{ Name: string; Value: unknown }> = resource.Properties.ContainerDefinitions[0].Environment ?? [];
+        result[key] = Object.fromEntries(environment.filter((e) => typeof e.Value === 'string').map((e) => [e.Name, e.Value as string]));
+      } else if (resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment) {
+        result[key] = resource.Properties.Environment.Variables;
+      }
+    }
+  }
+  return result;
+}
+
+describe('the real cdk synth on the example app', () => {
+  test('the safe app synthesizes and every service carries its derived pool size', async () => {
+    const [safe] = await runs;
+    expect(safe.stderr).not.toMatch(/CB-[A-Z-]+/);
+    expect(safe.code).toBe(0);
+    const env = environments(safe.out);
+    // Each consumer gets the variables its framework reads; the derived pools (Accounts, InventoryApi) fill the budget.
+    expect(env.StorefrontTaskDef).toEqual({ RAILS_MAX_THREADS: '10', DB_CHECKOUT_TIMEOUT: '30', DB_IDLE_TIMEOUT: '600' });
+    expect(env.CheckoutTaskDef.PG_POOL_MAX).toBe('8');
+    expect(env.AccountsTaskDef.SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE).toBe('6');
+    expect(env.OrderWorkerQueueProcessingTaskDef).toMatchObject({ SQLALCHEMY_POOL_SIZE: '5', SQLALCHEMY_MAX_OVERFLOW: '2' });
+    expect(env.InventoryApiTaskDef.PGX_POOL_PARAMS).toBe('pool_max_conns=19&pool_min_conns=1&pool_max_conn_lifetime=1800s&pool_max_conn_idle_time=600s');
+    expect(env.InventorySyncScheduledTaskDef.DB_POOL_MAX).toBe('4');
+    expect(env.OrderEvents.PG_POOL_MAX).toBe('1');
+    const data = JSON.parse(fs.readFileSync(path.join(safe.out, 'PlatformData.template.json'), 'utf-8'));
+    const resources = Object.values<any>(data.Resources);
+    expect(resources.find((r) => r.Type === 'AWS::RDS::DBParameterGroup').Properties.Parameters.max_connections).toBe('800');
+    // (800 − 5 engine reserve − 15 reserved) / 800 = 97.5 %: the proxy may use everything but the reserved slots.
+    expect(resources.find((r) => r.Type === 'AWS::RDS::DBProxyTargetGroup').Properties.ConnectionPoolConfigurationInfo.MaxConnectionsPercent).toBe(97);
+  });
+
+  test('raising one service past the budget makes cdk synth exit non-zero with the message and the fix', async () => {
+    const [, unsafe] = await runs;
+    expect(unsafe.code).not.toBe(0);
+    expect(unsafe.stderr).toContain(
+      "[PlatformData/Database/Budget] ConnectionBudget 'PlatformData/Database/Budget': worst-case demand 980 (every derived pool at its minimum) "
+      + "exceeds the proxy ceiling 771 by 209: max_connections 800 (parameter group 'PlatformData/Database/Parameters') × 97 % (derived by the budget) = 776, "
+      + 'less 5 kept by RDS Proxy.');
+    expect(unsafe.stderr).toContain("'PlatformWeb/Storefront/Service' 600 = 30 tasks (autoscaling maximum) × 200 % rolling surge = 60 tasks × 1 process × 1 pool × pool 10");
+    expect(unsafe.stderr).toContain("'PlatformBackend/OrderWorker/QueueProcessingFargateService' 112 = 8 tasks (autoscaling maximum) × 200 % rolling surge = 16 tasks × 1 process × 1 pool × (pool 5 + overflow 2)");
+    // The max_connections fix accounts for the derived percent: 1006 − 20 held = 986 usable, 98 % = 985, less 5 = 980.
+    expect(unsafe.stderr).toContain("Lower the autoscaling maximum of 'PlatformWeb/Storefront/Service' from 30 to 19, lower its pool from 10 to 6, or raise max_connections from 800 to at least 1006");
+    expect(unsafe.stderr).toContain('[CB-OVER-CAPACITY]');
+    expect(fs.readdirSync(unsafe.out).filter((f) => f.endsWith('.template.json'))).toEqual([]);
+  });
+});
+
+describe('connection-budget and cdk diff on two real synths of the example app', () => {
+  let base: string;
+  let head: string;
+  let cdkDiff: Run;
+  beforeAll(async () => {
+    ensureCompiled();
+    [base, head, cdkDiff] = await Promise.all([synthesized(safeRun), synthesized(raisedRun), cdkDiffRun]);
+  });
+
+  test('diff shows the storefront\'s before → after, the shares that gave way, and the new headroom; exit 0', async () => {
+    const result = await cli('diff', '--base', base, '--head', head);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    // 12 tasks × 200 % × pool 10 = 240; the derived pools of Accounts and InventoryApi shrink to keep the ceiling.
+    expect(result.stdout).toContain('~  PlatformWeb/Storefront/Service        +40  (200 → 240)');
+    expect(result.stdout).toContain('10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks → 12 tasks (autoscaling maximum) × 200 % rolling surge = 24 tasks');
+    expect(result.stdout).toContain('pool 6 → 5 (SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE)');
+    expect(result.stdout).toContain('1 of 1 budget changed (3 consumers changed): worst case +4 (764 → 768), headroom 7 → 3.');
+  });
+
+  test('diff --fail-on-change exits 1 on the change and 0 against itself', async () => {
+    expect((await cli('diff', '--base', base, '--head', head, '--fail-on-change')).code).toBe(1);
+    const same = await cli('diff', '--base', base, '--head', base, '--fail-on-change');
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('No connection budget changed (1 budget compared).');
+  });
+
+  test('diff --format markdown is a comment with the change table and a Mermaid chart', async () => {
+    const result = await cli('diff', '--base', base, '--head', head, '--format', 'markdown');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^<!-- connection-budget-diff -->\n## Connection budget change\n/);
+    expect(result.stdout).toContain('| ~ | `PlatformWeb/Storefront/Service` | +40 (200 → 240) | 10 | 20 → 24 |');
+    expect(result.stdout).toContain('```mermaid\npie showData\n');
+  });
+
+  test('check passes the example with default guardrails and fails it at --max-utilization 50', async () => {
+    const fine = await cli('check', head);
+    expect(fine.code).toBe(0);
+    expect(fine.stdout).toContain('Passed: no budget errors.');
+    const tight = await cli('check', head, '--max-utilization', '50');
+    expect(tight.code).toBe(1);
+    expect(tight.stdout).toContain('x CB-CHECK-MAX-UTILIZATION \'PlatformData/Database/Budget\': worst-case utilization 99.6 % (768 of 771) is above --max-utilization 50 %; the most that passes is 385.');
+  });
+
+  test('report reads the assembly and json follows the envelope', async () => {
+    const result = await cli('report', base, '--format', 'json');
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(output.schema).toBe('cdk-connection-budget/report');
+    expect(output.budgets.map((b: { budgetPath: string; consumers: unknown[] }) => [b.budgetPath, b.consumers.length])).toEqual([['PlatformData/Database/Budget', 7]]);
+  });
+
+  test('diff reads templates exported from deployed stacks as the base', async () => {
+    const exported = fs.mkdtempSync(path.join(os.tmpdir(), 'deployed-'));
+    for (const file of fs.readdirSync(base).filter((f) => f.endsWith('.template.json'))) {
+      const body = JSON.parse(fs.readFileSync(path.join(base, file), 'utf8'));
+      // The shape of `aws cloudformation get-template --stack-name X` output.
+      fs.writeFileSync(path.join(exported, file.replace('.template', '')), JSON.stringify({ TemplateBody: body, StagesAvailable: ['Original', 'Processed'] }));
+    }
+    const result = await cli('diff', '--base', exported, '--head', head);
+    fs.rmSync(exported, { recursive: true, force: true });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('+40  (200 → 240)');
+  });
+
+  test('cdk diff --template shows the change as budget Metadata lines beside the environment change', () => {
+    const printed = `${cdkDiff.stdout}${cdkDiff.stderr}`;
+    expect(printed).toContain('[~] Metadata ConnectionBudget:PlatformData/Database/Budget: worst case 764 of 771 (99.1 %), headroom 7; '
+      + 'max_connections 800 (parameter group \'PlatformData/Database/Parameters\'), proxy 97 % (derived) to worst case 768 of 771 (99.6 %), headroom 3; '
+      + 'max_connections 800 (parameter group \'PlatformData/Database/Parameters\'), proxy 97 % (derived)');
+    expect(printed).toContain('[~] Metadata ConnectionBudget:PlatformData/Database/Budget:PlatformWeb/Storefront/Service: '
+      + '200 = 20 tasks × 1 process × 1 pool × pool 10 (10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks); steady 100 to '
+      + '240 = 24 tasks × 1 process × 1 pool × pool 10 (12 tasks (autoscaling maximum) × 200 % rolling surge = 24 tasks); steady 120');
+    expect(printed).toContain('[~] Metadata ConnectionBudget:PlatformData/Database/Budget:PlatformWeb/Accounts/Service: 72 = ');
+    // The pool change of the Spring service, in its container environment.
+    expect(printed).toContain('[-]     "Value": "6"\n        [+]     "Value": "5"');
+    expect(cdkDiff.code).toBe(0);
+  });
+
+  test('a repeated synth of the same app is byte-identical (cdk diff synthesized the second version again)', () => {
+    const templates = (dir: string) => new Map(fs.readdirSync(dir).filter((f) => f.endsWith('.template.json')).sort()
+      .map((f) => [f.replace('.template.json', ''), fs.readFileSync(path.join(dir, f), 'utf8')]));
+    const repeated = templates(cdkDiffOut);
+    const original = templates(head);
+    expect([...repeated.keys()]).toEqual(['PlatformBackend', 'PlatformCluster', 'PlatformData', 'PlatformJobs', 'PlatformWeb']);
+    // cdk diff bundles assets only for the stacks it selects, so PlatformJobs' Lambda asset (path and key) differs
+    // there; its budget Metadata must not.
+    const metadataOf = (text: string) => JSON.stringify(JSON.parse(text).Metadata);
+    for (const [stack, text] of repeated) {
+      expect([stack, stack === 'PlatformJobs' ? metadataOf(text) : text]).toEqual([stack, stack === 'PlatformJobs' ? metadataOf(original.get(stack)!) : original.get(stack)]);
+    }
+  });
+});
