@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { budget, ecsService, ecsTask, lambdaFunction, ledgerOf, postgresBehindProxy } from './budget/fixtures';
 
 /** The README's `ts` blocks that are whole apps (they call `app.synth()`). */
 const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8');
@@ -27,4 +28,30 @@ test.each(apps.map((code, i) => [i + 1, code]))('README example %i synthesizes w
   // Only the budget's own findings; the reboot reminder is expected from every BudgetedDatabase until acknowledged.
   expect(messages.filter((m: string) => /\[ack: CB-|\[CB-/.test(m) && !m.includes('CB-MAX-CONNECTIONS-REBOOT'))).toEqual([]);
   expect(messages.some((m: string) => m.includes('CB-MAX-CONNECTIONS-REBOOT')) || !(code as string).includes('BudgetedDatabase(')).toBe(true);
+});
+
+describe('the README documents the ledger schema', () => {
+  /** Every leaf field of a ledger, arrays as `[]`; the variables map counts as one field (its keys are variable names). */
+  function fieldsOf(value: unknown, prefix = ''): string[] {
+    if (prefix.endsWith('poolSettings.variables')) return [prefix];
+    if (Array.isArray(value)) return value.flatMap((item) => fieldsOf(item, `${prefix}[]`));
+    if (value !== null && typeof value === 'object') {
+      return Object.entries(value).flatMap(([key, item]) => fieldsOf(item, prefix ? `${prefix}.${key}` : key));
+    }
+    return [prefix];
+  }
+
+  test('the field table lists exactly the fields a ledger has', () => {
+    // Every shape, both pool requests, a reservation through the proxy, and a problem (near capacity).
+    const ledger = ledgerOf(budget(postgresBehindProxy(300, 90, { reservations: [{ name: 'migrations', connections: 1, throughProxy: true }] }), [
+      ecsService('Web/Api', { maxTasks: 12, pool: 10 }),
+      ecsService('Web/Blue', { maxTasks: 1, pool: { kind: 'share', weight: 1, min: 1, max: 2 }, deployment: { kind: 'parallel-fleet', reason: 'blue/green' } }),
+      lambdaFunction('Fn', { maxConcurrency: 2 }),
+      ecsTask('Job', { runs: 1, tasksPerRun: 1, pool: 1 }),
+    ]));
+    expect(ledger.problems.length).toBeGreaterThan(0);
+    const section = README.slice(README.indexOf('### Ledger schema'), README.indexOf('## Known limits'));
+    const documented = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
+    expect([...documented].sort()).toEqual([...new Set(fieldsOf(ledger))].sort());
+  });
 });

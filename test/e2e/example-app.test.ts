@@ -213,4 +213,20 @@ describe('connection-budget and cdk diff on two real synths of the example app',
       expect([stack, stack === 'PlatformJobs' ? metadataOf(text) : text]).toEqual([stack, stack === 'PlatformJobs' ? metadataOf(original.get(stack)!) : original.get(stack)]);
     }
   });
+
+  test('the README pastes the real report, diff and cdk diff of this change', async () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    /** The `text` block that follows the `sh` block running `command`. */
+    const pasted = (command: string) => {
+      const at = readme.indexOf(command);
+      expect(at).toBeGreaterThan(-1);
+      const block = /```text\n([\s\S]*?)```/.exec(readme.slice(at));
+      return block![1];
+    };
+    expect(pasted('npx connection-budget report cdk.base.out')).toBe((await cli('report', base)).stdout);
+    expect(pasted('npx connection-budget diff --base cdk.base.out')).toBe((await cli('diff', '--base', base, '--head', head)).stdout);
+    for (const line of pasted('npx cdk diff --exclusively -c storefrontMaxCapacity=12').split('\n').filter((l) => l.trim() !== '')) {
+      expect(cdkDiff.stdout + cdkDiff.stderr).toContain(line);
+    }
+  });
 });
