@@ -120,6 +120,10 @@ interface Computed {
  * The budget is computed once, just before synthesis, from the L1 resources that deploy: the services'
  * deployment configuration and scalable targets, Lambda reserved concurrency, EventBridge task counts,
  * the proxy's target group and the database's parameter group.
+ *
+ * It is written into the templates' Metadata for review: a summary line and one line per consumer in
+ * every stack involved (so `cdk diff` shows a budget change), and the full ledger, which the
+ * connection-budget CLI reads, in the budget's own stack.
  */
 export class ConnectionBudget extends Construct {
   private readonly engine: EngineKind;

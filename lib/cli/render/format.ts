@@ -41,16 +41,11 @@ export function bar(fraction: number, width: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
-/** A percentage with one decimal at most: `25.9 %`. */
-export function percentText(value: number): string {
-  return `${Math.round(value * 10) / 10} %`;
-}
-
 /**
- * Lays out rows as columns two spaces apart; `align` says which columns are right-aligned.
- * Widths count UTF-16 units, which is one per cell for every character the renderers use.
+ * Lays out rows as columns two spaces apart, `rightAligned` naming the right-aligned ones. Widths count
+ * UTF-16 units without ANSI escapes, which is one per cell for every character the renderers use.
  */
-export function columns(rows: ReadonlyArray<readonly string[]>, rightAligned: ReadonlySet<number>, visibleLength: (s: string) => number = (s) => s.length): string[] {
+export function columns(rows: ReadonlyArray<readonly string[]>, rightAligned: ReadonlySet<number>): string[] {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {
@@ -67,7 +62,7 @@ export function columns(rows: ReadonlyArray<readonly string[]>, rightAligned: Re
 }
 
 /** Text length without ANSI escapes. */
-export function visibleLength(text: string): number {
+function visibleLength(text: string): number {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }

@@ -1,7 +1,6 @@
-import { BudgetChange, BudgetDiff, ENGINE_NAMES, LedgerJson, LedgerProblemJson } from '../../budget';
-import { arrow, percentText, signed } from './format';
-import { CheckResult, diffSummary, keptFree, reportSummary } from './summary';
-import { consumerDetails, poolText } from './text';
+import { BudgetChange, BudgetDiff, ENGINE_NAMES, LedgerJson, LedgerProblemJson, percent } from '../../budget';
+import { arrow, signed } from './format';
+import { CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary } from './summary';
 
 /** First line of every diff comment: lets a bot find and update its one comment on a pull request. */
 export const DIFF_COMMENT_MARKER = '<!-- connection-budget-diff -->';
@@ -29,7 +28,7 @@ function budgetMarkdown(ledger: LedgerJson): string[] {
     lines.push('max_connections is unknown, so the budget has no ceiling.');
   }
   const ceiling = totals.ceiling ?? 0;
-  const share = (n: number) => (ceiling > 0 ? percentText((100 * n) / ceiling) : '');
+  const share = (n: number) => (ceiling > 0 ? percent((100 * n) / ceiling) : '');
   lines.push('', '| Consumer | Kind | Pool | Peak instances | Worst case | Share of ceiling |', '|---|---|--:|--:|--:|--:|');
   for (const c of ledger.consumers) {
     lines.push(`| \`${cell(c.path)}\` | ${c.kind} | ${poolText(c.pool.size, c.connections.overflowPerPool)} | ${c.instances ? c.instances.peak : '?'} | ${c.demand} | ${c.route === 'direct' ? 'direct' : share(c.demand)} |`);
@@ -104,7 +103,7 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
   row('**Worst case**', budget.demand.before, budget.demand.after);
   row('**Headroom**', budget.headroom.before, budget.headroom.after);
   row('Ceiling', budget.ceiling.before, budget.ceiling.after);
-  row('Utilization', budget.utilizationPercent.before, budget.utilizationPercent.after, percentText, ' pts');
+  row('Utilization', budget.utilizationPercent.before, budget.utilizationPercent.after, percent, ' pts');
   if (budget.maxConnections.before !== budget.maxConnections.after) {
     row('max_connections', budget.maxConnections.before, budget.maxConnections.after);
   }

@@ -1,5 +1,5 @@
-import { BudgetChange, BudgetDiff, count, GuardrailViolation, LedgerCapacityJson, LedgerJson } from '../../budget';
-import { arrow, percentText, signed } from './format';
+import { BudgetChange, BudgetDiff, ConsumerChange, count, GuardrailViolation, LedgerCapacityJson, LedgerJson, percent } from '../../budget';
+import { arrow, signed } from './format';
 
 /** What `check` found: the head's ledgers, the diff from the base when one was given, and the crossed guardrails. */
 export interface CheckResult {
@@ -22,7 +22,7 @@ export function reportSummary(ledgers: readonly LedgerJson[]): string {
     const { totals } = ledgers[0];
     const figures = totals.ceiling === null
       ? `worst case ${totals.demand}, max_connections unknown`
-      : `worst case ${totals.demand} of ${totals.ceiling} (${percentText(totals.utilizationPercent ?? 0)}), headroom ${totals.headroom}`;
+      : `worst case ${totals.demand} of ${totals.ceiling} (${percent(totals.utilizationPercent ?? 0)}), headroom ${totals.headroom}`;
     return `${head}: ${figures}; ${tally}.`;
   }
   const least = leastHeadroom(ledgers.map((l) => ({ path: l.budgetPath, headroom: l.totals.headroom })));
@@ -79,4 +79,39 @@ export function keptFree(capacity: LedgerCapacityJson): string[] {
     ...(capacity.engineReserve > 0 ? [`engine reserve ${capacity.engineReserve}`] : []),
     ...(capacity.directDemand > 0 ? [`direct clients ${capacity.directDemand}`] : []),
   ];
+}
+
+/** What changed inside a consumer: pool (with the variables that carry it), instances, other settings. */
+export function consumerDetails(c: ConsumerChange): string[] {
+  if (!c.before || !c.after) {
+    const side = (c.after ?? c.before)!;
+    return [`pool ${side.poolSize}, ${side.instancesExplanation ?? 'unknown instances'}`];
+  }
+  const details: string[] = [];
+  const poolChanged = c.before.poolSize !== c.after.poolSize;
+  if (poolChanged) {
+    const carriers = c.variables.length > 0 ? ` (${c.variables.map((v) => v.name).join(', ')})` : '';
+    details.push(`pool ${c.before.poolSize} → ${c.after.poolSize}${carriers}`);
+  }
+  if (c.before.peakInstances !== c.after.peakInstances || c.before.instancesExplanation !== c.after.instancesExplanation) {
+    details.push(`${c.before.instancesExplanation ?? 'unknown'} → ${c.after.instancesExplanation ?? 'unknown'}`);
+  }
+  if (c.before.connectionsPerInstance !== c.after.connectionsPerInstance && !poolChanged) {
+    details.push(`connections per instance ${c.before.connectionsPerInstance} → ${c.after.connectionsPerInstance}`);
+  }
+  if (c.before.route !== c.after.route) {
+    details.push(`route ${c.before.route} → ${c.after.route}`);
+  }
+  // With the pool unchanged, a variable change is another setting (a timeout): show its values.
+  if (!poolChanged) {
+    for (const v of c.variables) {
+      details.push(`${v.name} ${v.before ?? 'unset'} → ${v.after ?? 'unset'}`);
+    }
+  }
+  return details;
+}
+
+/** `10`, or `5+2` for a pool with overflow. */
+export function poolText(size: number, overflow: number): string {
+  return overflow > 0 ? `${size}+${overflow}` : String(size);
 }

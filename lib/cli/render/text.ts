@@ -1,6 +1,6 @@
-import { BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, GuardrailViolation, LedgerJson, LedgerProblemJson } from '../../budget';
-import { arrow, bar, columns, percentText, signed, styler, TextOptions, visibleLength } from './format';
-import { CheckResult, diffSummary, keptFree, reportSummary } from './summary';
+import { BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, GuardrailViolation, LedgerJson, LedgerProblemJson, percent } from '../../budget';
+import { arrow, bar, columns, signed, styler, TextOptions } from './format';
+import { CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary } from './summary';
 
 const BAR_WIDTH = 20;
 const MARKERS = { added: '+', removed: '-', changed: '~', unchanged: ' ' } as const;
@@ -25,7 +25,7 @@ function budgetText(ledger: LedgerJson, options: TextOptions): string {
     }
     const utilization = totals.utilizationPercent ?? 0;
     const tone = utilization > 100 ? 'red' : utilization >= 90 ? 'yellow' : 'green';
-    lines.push(`  worst case ${style(tone, `${totals.demand} of ${totals.ceiling} (${percentText(utilization)})`)}, headroom ${totals.headroom}, steady ${totals.steadyDemand}`);
+    lines.push(`  worst case ${style(tone, `${totals.demand} of ${totals.ceiling} (${percent(utilization)})`)}, headroom ${totals.headroom}, steady ${totals.steadyDemand}`);
   } else {
     lines.push(`  max_connections unknown: worst case ${totals.demand}, steady ${totals.steadyDemand}`);
   }
@@ -34,11 +34,11 @@ function budgetText(ledger: LedgerJson, options: TextOptions): string {
   const rows: string[][] = [['CONSUMER', 'KIND', 'POOL', 'PEAK', 'WORST CASE', 'SHARE OF CEILING']];
   for (const c of ledger.consumers) {
     const peak = c.instances ? String(c.instances.peak) : '?';
-    const shareCell = c.route === 'direct' ? 'direct, outside the ceiling' : ceiling > 0 ? `${bar(share(c.demand), BAR_WIDTH)}  ${percentText(100 * share(c.demand))}` : '';
+    const shareCell = c.route === 'direct' ? 'direct, outside the ceiling' : ceiling > 0 ? `${bar(share(c.demand), BAR_WIDTH)}  ${percent(100 * share(c.demand))}` : '';
     rows.push([c.path, c.kind, poolText(c.pool.size, c.connections.overflowPerPool), peak, String(c.demand), shareCell]);
   }
   if (totals.headroom !== null) {
-    rows.push(['headroom', '', '', '', String(totals.headroom), ceiling > 0 ? `${bar(share(Math.max(0, totals.headroom)), BAR_WIDTH)}  ${percentText(100 * share(Math.max(0, totals.headroom)))}` : '']);
+    rows.push(['headroom', '', '', '', String(totals.headroom), ceiling > 0 ? `${bar(share(Math.max(0, totals.headroom)), BAR_WIDTH)}  ${percent(100 * share(Math.max(0, totals.headroom)))}` : '']);
   }
   const table = columns(rows, new Set([2, 3, 4]));
   lines.push('', ...table.map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
@@ -76,7 +76,7 @@ export function diffText(diff: BudgetDiff, options: TextOptions): string {
 function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] {
   const style = styler(options);
   const lines = [style('bold', `${MARKERS[budget.status]} Connection budget ${budget.budgetPath}`)];
-  const rows = columns(budget.consumers.map((c) => consumerRow(c)), new Set([2]), visibleLength);
+  const rows = columns(budget.consumers.map((c) => consumerRow(c)), new Set([2]));
   budget.consumers.forEach((c, i) => {
     lines.push(`    ${rows[i]}`);
     for (const detail of consumerDetails(c)) {
@@ -88,7 +88,7 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
     ['worst case', `${signed(budget.demandDelta)} (${arrow(budget.demand)})`],
     ['headroom', style(tone, arrow(budget.headroom))],
     ['ceiling', arrow(budget.ceiling)],
-    ['utilization', arrow(budget.utilizationPercent, percentText)],
+    ['utilization', arrow(budget.utilizationPercent, percent)],
   ];
   if (budget.maxConnections.before !== budget.maxConnections.after) {
     figures.push(['max_connections', arrow(budget.maxConnections)]);
@@ -96,7 +96,7 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
   if (budget.proxyMaxConnectionsPercent.before !== budget.proxyMaxConnectionsPercent.after) {
     figures.push(['proxy MaxConnectionsPercent', arrow(budget.proxyMaxConnectionsPercent)]);
   }
-  lines.push(...columns(figures, new Set(), visibleLength).map((row) => `    ${row}`));
+  lines.push(...columns(figures, new Set()).map((row) => `    ${row}`));
   for (const p of budget.newProblems) {
     lines.push(`    ${p.level === 'error' ? style('red', 'new error') : style('yellow', 'new warning')} ${p.id}: ${p.message} ${p.fix}`);
   }
@@ -110,41 +110,6 @@ function consumerRow(c: ConsumerChange): string[] {
   const before = c.before?.demand ?? 0;
   const after = c.after?.demand ?? 0;
   return [MARKERS[c.status], c.path, signed(c.demandDelta), `(${c.before ? before : 'none'} → ${c.after ? after : 'none'})`];
-}
-
-/** What changed inside a consumer: pool (with the variables that carry it), instances, other settings. */
-export function consumerDetails(c: ConsumerChange): string[] {
-  if (!c.before || !c.after) {
-    const side = (c.after ?? c.before)!;
-    return [`pool ${side.poolSize}, ${side.instancesExplanation ?? 'unknown instances'}`];
-  }
-  const details: string[] = [];
-  const poolChanged = c.before.poolSize !== c.after.poolSize;
-  if (poolChanged) {
-    const carriers = c.variables.length > 0 ? ` (${c.variables.map((v) => v.name).join(', ')})` : '';
-    details.push(`pool ${c.before.poolSize} → ${c.after.poolSize}${carriers}`);
-  }
-  if (c.before.peakInstances !== c.after.peakInstances || c.before.instancesExplanation !== c.after.instancesExplanation) {
-    details.push(`${c.before.instancesExplanation ?? 'unknown'} → ${c.after.instancesExplanation ?? 'unknown'}`);
-  }
-  if (c.before.connectionsPerInstance !== c.after.connectionsPerInstance && !poolChanged) {
-    details.push(`connections per instance ${c.before.connectionsPerInstance} → ${c.after.connectionsPerInstance}`);
-  }
-  if (c.before.route !== c.after.route) {
-    details.push(`route ${c.before.route} → ${c.after.route}`);
-  }
-  // With the pool unchanged, a variable change is another setting (a timeout): show its values.
-  if (!poolChanged) {
-    for (const v of c.variables) {
-      details.push(`${v.name} ${v.before ?? 'unset'} → ${v.after ?? 'unset'}`);
-    }
-  }
-  return details;
-}
-
-/** `10`, or `5+2` for a pool with overflow. */
-export function poolText(size: number, overflow: number): string {
-  return overflow > 0 ? `${size}+${overflow}` : String(size);
 }
 
 /** The terminal result of `check`: each crossed guardrail, then a verdict. */
