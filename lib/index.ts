@@ -5,3 +5,4 @@ export * from './constructs/database-target';
 export * from './constructs/pool-size';
 export * from './constructs/pool-settings-preset';
 export * from './constructs/budgeted-database';
+export * from './pipelines/confirm-connection-budget-change';

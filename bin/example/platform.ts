@@ -1,6 +1,6 @@
 import * as path from 'path';
 import {
-  Annotations, App, Duration, Stack, StackProps,
+  Annotations, Duration, Stack, StackProps,
   aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_lambda as lambda,
   aws_lambda_nodejs as nodejs, aws_rds as rds,
 } from 'aws-cdk-lib';
@@ -142,7 +142,7 @@ export class JobsStack extends Stack {
 }
 
 /** The example platform: one PostgreSQL database behind RDS Proxy shared by seven consumers in four stacks. */
-export function buildPlatform(app: App, options: PlatformOptions = {}): { data: DataStack; web: WebStack; backend: BackendStack; jobs: JobsStack } {
+export function buildPlatform(app: Construct, options: PlatformOptions = {}): { data: DataStack; web: WebStack; backend: BackendStack; jobs: JobsStack } {
   const data = new DataStack(app, 'PlatformData');
   const shared = new Stack(app, 'PlatformCluster');
   const cluster = new ecs.Cluster(shared, 'Cluster', { vpc: data.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });

@@ -1,13 +1,12 @@
-import { execFile, execFileSync } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { BIN, ensureCompiled, ROOT } from '../helpers/compiled-cli';
 
 // The example app (cdk.json) through the real tools, as a user runs them: aws-cdk's synth and diff, and the
 // connection-budget bin. Every synth of the file starts at load; each takes seconds and the machine has two cores.
 
-const ROOT = path.join(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'connection-budget.js');
 
 interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
 interface Synth extends Run { readonly out: string }
@@ -33,19 +32,6 @@ async function synthesized(synth: Promise<Synth>): Promise<string> {
     throw new Error(`cdk synth failed (${run.code}):\n${run.stderr}`);
   }
   return run.out;
-}
-
-/**
- * The bin runs the compiled CLI in dist (what the package ships). `npm run build` writes it; when the
- * sources are newer (a test run without a build), compile them first so the test never runs stale code.
- */
-function ensureCompiled(): void {
-  const compiled = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
-  const newest = (dir: string): number => Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) =>
-    e.isDirectory() ? newest(path.join(dir, e.name)) : e.name.endsWith('.ts') ? fs.statSync(path.join(dir, e.name)).mtimeMs : 0));
-  if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < newest(path.join(ROOT, 'lib'))) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.jsii.json'], { cwd: ROOT, stdio: 'pipe' });
-  }
 }
 
 const cli = (...args: string[]) => exec('node', [BIN, ...args]);
@@ -230,3 +216,87 @@ describe('connection-budget and cdk diff on two real synths of the example app',
     }
   });
 });
+
+describe('the GitHub Actions workflow\'s commands, run locally on two synthesized revisions', () => {
+  const workflow = fs.readFileSync(path.join(ROOT, 'bin', 'example', 'github', 'connection-budget.yml'), 'utf8');
+  const script = path.join(ROOT, 'bin', 'example', 'github', 'connection-budget-comment.sh');
+  let base: string;
+  let head: string;
+  let unsafe: Synth;
+  beforeAll(async () => {
+    ensureCompiled();
+    [base, head] = await Promise.all([synthesized(safeRun), synthesized(raisedRun)]);
+    unsafe = (await runs)[1];
+  });
+
+  /** Runs the comment step with a stand-in `gh` that keeps the pull request's comments in a folder. */
+  function commentStep(env: Record<string, string>, comments: string): { code: number; stdout: string; calls: string[] } {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bin-'));
+    fs.writeFileSync(path.join(bin, 'gh'), `#!/usr/bin/env bash
+echo "$*" >> "${comments}/calls.log"
+case "$*" in
+  *"--paginate"*) ls "${comments}" | grep -E '^[0-9]+$' | while read -r id; do
+      if head -n 1 "${comments}/$id" | grep -q '^<!-- connection-budget-diff -->'; then echo "$id"; fi; done ;;
+  *"--method POST"*) body="\${@: -1}"; cp "\${body#body=@}" "${comments}/$(( $(ls "${comments}" | grep -cE '^[0-9]+$') + 101 ))" ;;
+  *"--method PATCH"*) id="\${4##*/}"; body="\${@: -1}"; cp "\${body#body=@}" "${comments}/$id" ;;
+esac
+`, { mode: 0o755 });
+    const result = spawnSync('bash', [script, base, head], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      // This machine's bash reads ~/.bashrc even when not interactive; an empty home keeps its PATH changes out.
+      env: { PATH: `${bin}:${process.env.PATH}`, HOME: bin, REPOSITORY: 'example-org/platform', PR_NUMBER: '7', GUARDRAILS: '', ...env },
+    });
+    fs.rmSync(bin, { recursive: true, force: true });
+    return { code: result.status ?? -1, stdout: result.stdout, calls: fs.readFileSync(path.join(comments, 'calls.log'), 'utf8').trim().split('\n') };
+  }
+
+  test('the workflow synthesizes both revisions with the commands the test uses, then runs the comment step', () => {
+    expect(workflow).toContain('run: npm ci && npx cdk synth --quiet --output ../cdk.base.out');
+    expect(workflow).toContain('npx cdk synth --quiet --output ../cdk.head.out 2> ../head-synth.log || status=$?');
+    expect(workflow).toContain('run: bash bin/example/github/connection-budget-comment.sh ../cdk.base.out ../cdk.head.out');
+  });
+
+  test('posts one comment, updates it on the next run, and exits 0 within the guardrails', () => {
+    const comments = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-comments-'));
+    const first = commentStep({ GUARDRAILS: '--max-increase-percent 25' }, comments);
+    expect(first.code).toBe(0);
+    const posted = fs.readFileSync(path.join(comments, '101'), 'utf8');
+    expect(posted).toBe(first.stdout);
+    expect(posted).toContain('| ~ | `PlatformWeb/Storefront/Service` | +40 (200 → 240) | 10 | 20 → 24 |');
+    expect(posted).toContain('✅ Passed: no budget errors, increase at most 25 %.');
+    const second = commentStep({ GUARDRAILS: '--max-increase 1' }, comments);
+    expect(second.code).toBe(1);
+    expect(second.calls.filter((c) => c.includes('--method')).map((c) => c.split(' -F ')[0])).toEqual([
+      'api --method POST repos/example-org/platform/issues/7/comments',
+      'api --method PATCH repos/example-org/platform/issues/comments/101',
+    ]);
+    expect(fs.readdirSync(comments).filter((f) => /^\d+$/.test(f))).toEqual(['101']);
+    expect(fs.readFileSync(path.join(comments, '101'), 'utf8')).toContain('- **CB-CHECK-MAX-INCREASE** `PlatformData/Database/Budget`: worst case rises by 4 (764 → 768), more than --max-increase 1.');
+    fs.rmSync(comments, { recursive: true, force: true });
+  });
+
+  test('a head that does not synthesize gets the budget error in the comment, and the check fails', () => {
+    const comments = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-comments-'));
+    const log = path.join(comments, 'head-synth.log');
+    fs.writeFileSync(log, unsafe.stderr);
+    const result = commentStep({ HEAD_SYNTH_STATUS: String(unsafe.code), HEAD_SYNTH_LOG: log }, comments);
+    expect(result.code).toBe(1);
+    const posted = fs.readFileSync(path.join(comments, '101'), 'utf8');
+    expect(posted).toMatch(/^<!-- connection-budget-diff -->\n## Connection budget change\n\n\*\*❌ `cdk synth` of this pull request fails:\*\*\n\n```text\n/);
+    expect(posted).toContain('worst-case demand 980 (every derived pool at its minimum) exceeds the proxy ceiling 771 by 209');
+    expect(posted).toContain('[CB-OVER-CAPACITY]');
+    fs.rmSync(comments, { recursive: true, force: true });
+  });
+
+  test('the README pastes the comment of this change', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const comments = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-comments-'));
+    const result = commentStep({ GUARDRAILS: '--max-increase-percent 25' }, comments);
+    fs.rmSync(comments, { recursive: true, force: true });
+    const at = readme.indexOf('<summary>The comment the workflow posts for this change</summary>');
+    expect(at).toBeGreaterThan(-1);
+    expect(/````markdown\n([\s\S]*?)````/.exec(readme.slice(at))![1]).toBe(result.stdout);
+  });
+});
+

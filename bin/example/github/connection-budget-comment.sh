@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Compares two synthesized revisions with connection-budget, and posts or updates one pull-request comment.
+# Usage: connection-budget-comment.sh BASE_ASSEMBLY HEAD_ASSEMBLY
+# Environment: REPOSITORY (owner/name), PR_NUMBER, GH_TOKEN (for gh), GUARDRAILS (check options),
+# HEAD_SYNTH_STATUS and HEAD_SYNTH_LOG (the head's cdk synth exit code and stderr).
+# Exit code: connection-budget check's (0 fine, 1 violated or guardrail crossed, 2 or 3 could not check);
+# 1 when the head did not synthesize.
+set -uo pipefail
+base="$1"
+head="$2"
+marker='<!-- connection-budget-diff -->'
+comment="$(mktemp)"
+status=0
+if [ "${HEAD_SYNTH_STATUS:-0}" -ne 0 ]; then
+  status=1
+  {
+    echo "$marker"
+    echo '## Connection budget change'
+    echo
+    echo '**❌ `cdk synth` of this pull request fails:**'
+    echo
+    echo '```text'
+    grep -E '\[(CB-[A-Z-]+|ack: CB-[A-Z-]+)\]' "$HEAD_SYNTH_LOG" || tail -n 20 "$HEAD_SYNTH_LOG"
+    echo '```'
+  } > "$comment"
+else
+  # shellcheck disable=SC2086 # GUARDRAILS holds several options.
+  npx --no-install connection-budget check "$head" --base "$base" ${GUARDRAILS:-} --format markdown > "$comment" || status=$?
+fi
+cat "$comment"
+existing="$(gh api "repos/$REPOSITORY/issues/$PR_NUMBER/comments" --paginate \
+  --jq ".[] | select(.body | startswith(\"$marker\")) | .id" | head -n 1)" || exit 3
+if [ -n "$existing" ]; then
+  gh api --method PATCH "repos/$REPOSITORY/issues/comments/$existing" -F "body=@$comment" > /dev/null || exit 3
+else
+  gh api --method POST "repos/$REPOSITORY/issues/$PR_NUMBER/comments" -F "body=@$comment" > /dev/null || exit 3
+fi
+exit "$status"

@@ -1,0 +1,114 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack, Stage, pipelines } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildPipelineApp } from '../../bin/example/pipeline';
+import { ConfirmConnectionBudgetChange } from '../../lib';
+import { CHECK_SCRIPT } from '../../lib/pipelines/check-script';
+
+/** Production's account and region have AZs in context, so its VPC synthesizes without credentials. */
+function pipelineApp(): App {
+  return new App({ context: { 'availability-zones:account=222222222222:region=eu-west-1': ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] } });
+}
+
+const VERSION = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version as string;
+const DEPLOY_ROLE = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-eu-west-1']] };
+
+describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
+  // GIVEN the example pipeline: the platform as stage Production, with the step in its pre steps
+  const app = pipelineApp();
+  const stack = buildPipelineApp(app);
+  const template = Template.fromStack(stack);
+
+  test('a CodeBuild project installs the CLI pinned to this library\'s version and runs the check in bash', () => {
+    const project = Object.values(template.findResources('AWS::CodeBuild::Project', { Properties: { Description: 'Compares the connection budgets of a stage with the deployed ones' } }));
+    expect(project).toHaveLength(1);
+    const buildSpec = JSON.parse(project[0].Properties.Source.BuildSpec);
+    expect(buildSpec.phases.install.commands).toEqual([`npm install --global --no-fund --no-audit cdk-connection-budget@${VERSION}`]);
+    expect(buildSpec.phases.build.commands).toEqual([CHECK_SCRIPT]);
+    expect(buildSpec.env).toEqual({ 'shell': 'bash', 'exported-variables': ['LINK', 'MESSAGE'] });
+  });
+
+  test('the project may assume only the stage\'s deploy role, and invoke only the approver', () => {
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PipelineConnectionBudgetCheckProjectRole') }] } });
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const assume = statements.filter((s) => s.Action === 'sts:AssumeRole');
+    expect(assume).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: DEPLOY_ROLE }]);
+    const invoke = statements.filter((s) => JSON.stringify(s.Action).includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(invoke[0].Resource)).toContain('PipelineConnectionBudgetCheckApprover');
+    // Nothing else but what CodeBuild needs for its logs, reports and the pipeline's artifacts.
+    const other = statements.filter((s) => !assume.includes(s) && !invoke.includes(s)).flatMap((s) => [s.Action].flat());
+    expect(other.filter((a: string) => !/^(logs|codebuild|s3|kms):/.test(a))).toEqual([]);
+  });
+
+  test('the approver may approve only in pipelines tagged for it, and the pipeline carries the tag', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^PipelineConnectionBudgetCheckApproverServiceRole') }],
+      PolicyDocument: {
+        Statement: [{
+          Action: ['codepipeline:GetPipelineState', 'codepipeline:PutApprovalResult'],
+          Condition: { StringEquals: { 'aws:ResourceTag/CONNECTION_BUDGET_CHECK': 'ALLOW_APPROVE' } },
+          Effect: 'Allow',
+          Resource: '*',
+        }],
+      },
+    });
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', { Tags: [{ Key: 'CONNECTION_BUDGET_CHECK', Value: 'ALLOW_APPROVE' }] });
+  });
+
+  test('the stage runs the check, then the approval, then its deployments', () => {
+    const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0];
+    const production = pipeline.Properties.Stages.find((s: { Name: string }) => s.Name === 'Production');
+    const actions = production.Actions.map((a: any) => [a.Name, a.RunOrder, a.ActionTypeId.Provider]);
+    expect(actions.slice(0, 2)).toEqual([['ConnectionBudget.Check', 1, 'CodeBuild'], ['ConnectionBudget.Confirm', 2, 'Manual']]);
+    expect(actions.slice(2).every(([, runOrder]: [string, number]) => runOrder > 2)).toBe(true);
+    const [check, confirm] = production.Actions;
+    expect(confirm.Configuration).toEqual({
+      CustomData: `#{${check.Namespace}.MESSAGE}`,
+      ExternalEntityLink: `#{${check.Namespace}.LINK}`,
+    });
+    const variables = JSON.stringify(check.Configuration.EnvironmentVariables);
+    expect(variables).toContain('{\\"name\\":\\"STAGE_DIR\\",\\"type\\":\\"PLAINTEXT\\",\\"value\\":\\"assembly-PlatformPipeline-Production\\"}');
+    expect(variables).toContain('{\\"name\\":\\"GUARDRAILS\\",\\"type\\":\\"PLAINTEXT\\",\\"value\\":\\"--max-increase-percent 25\\"}');
+    for (const name of ['PlatformData', 'PlatformCluster', 'PlatformWeb', 'PlatformBackend', 'PlatformJobs']) {
+      expect(variables).toContain(`Production-${name} eu-west-1 arn:`);
+    }
+  });
+});
+
+describe('unsafe synths', () => {
+  test('fail when the pipeline app is synthesized, so the pipeline stops at its synth step', () => {
+    const app = pipelineApp();
+    expect(() => {
+      buildPipelineApp(app, { storefrontMaxCapacity: 30 });
+      app.synth();
+    }).toThrow(/\[PlatformPipeline\/Production\/PlatformData\/Database\/Budget\] ConnectionBudget 'PlatformPipeline\/Production\/PlatformData\/Database\/Budget': worst-case demand 980 .* \[CB-OVER-CAPACITY\]/);
+  });
+});
+
+describe('properties', () => {
+  test('fails on guardrails that are not whole or not positive, and on a CLI version that is not exact', () => {
+    const stage = new Stage(new App(), 'S');
+    expect(() => new ConfirmConnectionBudgetChange('Budget', { stage, maxUtilizationPercent: -1, minHeadroom: 2.5, maxIncrease: -3, cliVersion: '^1.0.0' })).toThrow(
+      'ConfirmConnectionBudgetChange \'Budget\': invalid properties:\n'
+      + '- maxUtilizationPercent must be a number of at least 0, got -1\n'
+      + '- minHeadroom must be a whole number of at least 0, got 2.5\n'
+      + '- maxIncrease must be a whole number of at least 0, got -3\n'
+      + '- cliVersion must be an exact version such as 1.2.3, got \'^1.0.0\'');
+  });
+
+  test('every step of one pipeline installs the same CLI version', () => {
+    const app = new App();
+    const stack = new Stack(app, 'P', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const pipeline = new pipelines.CodePipeline(stack, 'Pipeline', {
+      synth: new pipelines.ShellStep('Synth', { input: pipelines.CodePipelineSource.gitHub('o/r', 'main'), commands: ['npx cdk synth'] }),
+    });
+    for (const [id, cliVersion] of [['Beta', '1.0.0'], ['Prod', '1.0.1']]) {
+      const stage = new Stage(stack, id);
+      new Stack(stage, 'Empty');
+      pipeline.addStage(stage, { pre: [new ConfirmConnectionBudgetChange('Budget', { stage, cliVersion })] });
+    }
+    expect(() => app.synth()).toThrow('ConfirmConnectionBudgetChange: every step of pipeline \'P/Pipeline\' must install the same CLI version; got 1.0.0 and 1.0.1.');
+  });
+});
