@@ -1,4 +1,4 @@
-import { App, Stack, StackProps, Stage, StageProps, pipelines } from 'aws-cdk-lib';
+import { App, Stack, StackProps, Stage, StageProps, aws_codepipeline as codepipeline, pipelines } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ConfirmConnectionBudgetChange } from '../../lib';
 import { buildPlatform, PlatformOptions } from './platform';
@@ -33,9 +33,10 @@ export class PipelineStack extends Stack {
     super(scope, id, props);
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
       crossAccountKeys: true,
+      pipelineType: codepipeline.PipelineType.V2,
       synth: new pipelines.ShellStep('Synth', {
         input: pipelines.CodePipelineSource.connection(props.repository, props.branch, { connectionArn: props.connectionArn }),
-        commands: ['npm ci', 'npm run build', 'npx cdk synth'],
+        commands: ['npm ci', 'npm run build', 'npx cdk synth --app "npx ts-node --prefer-ts-exts bin/pipeline.ts"'],
       }),
     });
     const production = new PlatformStage(this, 'Production', { env: props.production, ...props.platform });
@@ -45,14 +46,23 @@ export class PipelineStack extends Stack {
   }
 }
 
+/** Production of the example: a made-up account, so its availability zones are given rather than looked up. */
+const PRODUCTION = { account: '222222222222', region: 'eu-west-1' } as const;
+const PRODUCTION_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
+
 /** Builds the pipeline app (an App of its own: the example platform app stays environment-agnostic). */
 export function buildPipelineApp(app: App, platform?: PlatformOptions): PipelineStack {
+  // A real app keeps this lookup in cdk.context.json; the example's accounts cannot be looked up.
+  const azKey = `availability-zones:account=${PRODUCTION.account}:region=${PRODUCTION.region}`;
+  if (app.node.tryGetContext(azKey) === undefined) {
+    app.node.setContext(azKey, PRODUCTION_AZS);
+  }
   return new PipelineStack(app, 'PlatformPipeline', {
     env: { account: '111111111111', region: 'eu-west-1' },
     connectionArn: 'arn:aws:codestar-connections:eu-west-1:111111111111:connection/00000000-0000-0000-0000-000000000000',
     repository: 'example-org/platform',
     branch: 'main',
-    production: { account: '222222222222', region: 'eu-west-1' },
+    production: PRODUCTION,
     platform,
   });
 }
