@@ -4,8 +4,9 @@
  * stand-ins for the AWS CLI.
  *
  * It expects, from the action:
- * - `STAGE_DIR`: the stage's assembly directory inside the cloud assembly artifact;
- * - `STACKS`: one line per stack, `stackName region deployRoleArn`;
+ * - `STAGE_DIR`: the stage's assembly directory inside the cloud assembly artifact, whose manifest
+ *   names each stack, its environment and its deploy role (an action's configuration values are
+ *   limited to 1,000 characters, too few to list the stacks there);
  * - `GUARDRAILS`: extra `connection-budget check` options;
  * - `STAGE_NAME`, `ACTION_NAME`: the approval action to approve when nothing changed;
  * - `APPROVER`: the function that approves it;
@@ -20,6 +21,21 @@ export const CHECK_SCRIPT = [
   'PROJECT_NAME="${BUILD_PROJECT#build/}"',
   'export LINK="https://$REGION.console.aws.amazon.com/codesuite/codebuild/$ACCOUNT_ID/projects/$PROJECT_NAME/build/$PROJECT_NAME:$BUILD_ID/?region=$REGION"',
   'export PIPELINE_LINK="https://$REGION.console.aws.amazon.com/codesuite/codepipeline/pipelines/$PIPELINE_NAME/view?region=$REGION"',
+  // `stackName region deployRoleArn` per stack of the stage, placeholders filled with this build's partition and account.
+  'STACKS="$(node -e "$(cat <<\'JS\'',
+  'const manifest = require(require("path").resolve(process.env.STAGE_DIR, "manifest.json"));',
+  'const [, partition, , buildRegion, buildAccount] = process.env.CODEBUILD_BUILD_ARN.split(":");',
+  'for (const [id, artifact] of Object.entries(manifest.artifacts || {})) {',
+  '  if (artifact.type !== "aws:cloudformation:stack") continue;',
+  '  const [, account, region] = /^aws:\\/\\/([^/]+)\\/(.+)$/.exec(artifact.environment);',
+  '  const accountId = account === "unknown-account" ? buildAccount : account;',
+  '  const regionName = region === "unknown-region" ? buildRegion : region;',
+  '  const role = (artifact.properties.assumeRoleArn || "").replace(/\\$\\{AWS::Partition\\}/g, partition)',
+  '    .replace(/\\$\\{AWS::AccountId\\}/g, accountId).replace(/\\$\\{AWS::Region\\}/g, regionName);',
+  '  console.log([artifact.properties.stackName || id, regionName, role].join(" "));',
+  '}',
+  'JS',
+  ')")" || exit 3',
   // The deployed templates, read with each stack's deploy role; a stack not deployed yet is an empty template.
   'mkdir -p deployed',
   'while read -r stack region role; do',

@@ -115,9 +115,7 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
     if (this.props.notificationTopic) {
       this.props.notificationTopic.grantPublish(shared.project);
     }
-    const stacks = this.props.stage.synth().stacks;
-    const roles = stacks.map((s) => deployRoleArn(s));
-    shared.allowAssumeRoles(roles);
+    shared.allowAssumeRoles(this.props.stage.synth().stacks.map(deployRoleArn));
     const namespace = `ConnectionBudget${this.props.stage.node.addr}`;
     const approvalName = `${options.actionName}.Confirm`;
     stage.addAction(new actions.CodeBuildAction({
@@ -128,7 +126,6 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
       variablesNamespace: namespace,
       environmentVariables: {
         STAGE_DIR: { value: this.props.stage.artifactId },
-        STACKS: { value: stacks.map((s, i) => `${s.stackName} ${s.environment.region} ${roles[i]}`).join('\n') },
         GUARDRAILS: { value: guardrailArguments(this.props) },
         STAGE_NAME: { value: stage.stageName },
         ACTION_NAME: { value: approvalName },

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CHECK_SCRIPT, guardrailArguments } from '../../lib/pipelines/check-script';
-import { assemblyWith, directoryWith, sampleLedger, templateWith } from '../cli/fixtures';
+import { LedgerJson } from '../../lib/budget';
+import { directoryWith, sampleLedger, templateWith } from '../cli/fixtures';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
 
 /**
@@ -35,7 +36,6 @@ esac
     CODEBUILD_INITIATOR: 'codepipeline/PlatformPipeline',
     CODEBUILD_BUILD_ARN: 'arn:aws:codebuild:eu-west-1:111111111111:build/ConnectionBudgetCheck:0f1e2d3c',
     STAGE_DIR: options.head,
-    STACKS: 'Production-PlatformData eu-west-1 arn:aws:iam::222222222222:role/deploy\nProduction-PlatformWeb eu-west-1 arn:aws:iam::222222222222:role/deploy',
     GUARDRAILS: options.guardrails ?? '',
     STAGE_NAME: 'Production',
     ACTION_NAME: 'ConnectionBudget.Confirm',
@@ -49,10 +49,37 @@ esac
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, calls: log };
 }
 
+/**
+ * A stage assembly as CDK Pipelines hands it over: PlatformData in production's account with the ledger,
+ * and PlatformWeb environment-agnostic, whose role placeholders the check fills from the build's ARN.
+ */
+function stageAssembly(ledger: LedgerJson): string {
+  return directoryWith({
+    'manifest.json': {
+      version: '55.0.0',
+      artifacts: {
+        ProductionPlatformData: {
+          type: 'aws:cloudformation:stack',
+          environment: 'aws://222222222222/eu-west-1',
+          properties: { templateFile: 'Data.template.json', stackName: 'Production-PlatformData', assumeRoleArn: 'arn:${AWS::Partition}:iam::222222222222:role/deploy' },
+        },
+        ProductionPlatformWeb: {
+          type: 'aws:cloudformation:stack',
+          environment: 'aws://unknown-account/unknown-region',
+          properties: { templateFile: 'Web.template.json', stackName: 'Production-PlatformWeb', assumeRoleArn: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/deploy-${AWS::Region}' },
+        },
+        ProductionAssets: { type: 'cdk:asset-manifest', properties: { file: 'assets.json' } },
+      },
+    },
+    'Data.template.json': templateWith(ledger),
+    'Web.template.json': templateWith(),
+  });
+}
+
 const BASE = sampleLedger(10);
 const HEAD = sampleLedger(12);
-const head = assemblyWith({ 'Production-PlatformData': [HEAD] });
-const unchanged = assemblyWith({ 'Production-PlatformData': [BASE] });
+const head = stageAssembly(HEAD);
+const unchanged = stageAssembly(BASE);
 const deployedBase = { 'Production-PlatformData': { TemplateBody: templateWith(BASE) }, 'Production-PlatformWeb': { TemplateBody: templateWith() } };
 
 beforeAll(() => ensureCompiled());
@@ -69,7 +96,7 @@ describe('the check\'s buildspec command, run locally', () => {
     expect(result.calls).toEqual([
       'sts assume-role --role-arn arn:aws:iam::222222222222:role/deploy --role-session-name connection-budget-check --query Credentials --output json',
       'cloudformation get-template --stack-name Production-PlatformData --region eu-west-1 --output json',
-      'sts assume-role --role-arn arn:aws:iam::222222222222:role/deploy --role-session-name connection-budget-check --query Credentials --output json',
+      'sts assume-role --role-arn arn:aws:iam::111111111111:role/deploy-eu-west-1 --role-session-name connection-budget-check --query Credentials --output json',
       'cloudformation get-template --stack-name Production-PlatformWeb --region eu-west-1 --output json',
       'lambda invoke --function-name approver-function --invocation-type Event --cli-binary-format raw-in-base64-out '
         + '--payload {"PipelineName":"PlatformPipeline","StageName":"Production","ActionName":"ConnectionBudget.Confirm"} approve.out',
