@@ -214,7 +214,8 @@ class ConnectionBudgetCheck extends Construct {
         version: '0.2',
         env: { 'shell': 'bash', 'exported-variables': ['LINK', 'MESSAGE'] },
         phases: {
-          install: { commands: [`npm install --global --no-fund --no-audit ${PACKAGE_NAME}@${cliVersion}`] },
+          // The CLI needs none of the construct library's peers (aws-cdk-lib, constructs): skip installing them.
+          install: { commands: [`npm install --global --no-fund --no-audit --legacy-peer-deps ${PACKAGE_NAME}@${cliVersion}`] },
           build: { commands: [CHECK_SCRIPT] },
         },
       }),

@@ -19,7 +19,7 @@ describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
     const project = Object.values(template.findResources('AWS::CodeBuild::Project', { Properties: { Description: 'Compares the connection budgets of a stage with the deployed ones' } }));
     expect(project).toHaveLength(1);
     const buildSpec = JSON.parse(project[0].Properties.Source.BuildSpec);
-    expect(buildSpec.phases.install.commands).toEqual([`npm install --global --no-fund --no-audit cdk-connection-budget@${VERSION}`]);
+    expect(buildSpec.phases.install.commands).toEqual([`npm install --global --no-fund --no-audit --legacy-peer-deps cdk-connection-budget@${VERSION}`]);
     expect(buildSpec.phases.build.commands).toEqual([CHECK_SCRIPT]);
     expect(buildSpec.env).toEqual({ 'shell': 'bash', 'exported-variables': ['LINK', 'MESSAGE'] });
   });
