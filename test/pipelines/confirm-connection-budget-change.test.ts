@@ -9,12 +9,11 @@ import { CHECK_SCRIPT } from '../../lib/pipelines/check-script';
 const VERSION = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version as string;
 const DEPLOY_ROLE = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-eu-west-1']] };
 
-describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
-  // GIVEN the example pipeline: the platform as stage Production, with the step in its pre steps
-  const app = new App();
-  const stack = buildPipelineApp(app);
-  const template = Template.fromStack(stack);
+// GIVEN the example pipeline: the platform as stage Production, with the step in its pre steps
+const app = new App();
+const template = Template.fromStack(buildPipelineApp(app));
 
+describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
   test('a CodeBuild project installs the CLI pinned to this library\'s version and runs the check in bash', () => {
     const project = Object.values(template.findResources('AWS::CodeBuild::Project', { Properties: { Description: 'Compares the connection budgets of a stage with the deployed ones' } }));
     expect(project).toHaveLength(1);
@@ -77,6 +76,50 @@ describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
       ['PlatformBackend', 'PlatformCluster', 'PlatformData', 'PlatformJobs', 'PlatformWeb'].map((name) => [
         `Production-${name}`, 'aws://222222222222/eu-west-1', 'arn:${AWS::Partition}:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-eu-west-1',
       ]));
+  });
+});
+
+describe('the approver, run as deployed with a stand-in CodePipeline client', () => {
+  const code: string = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('connection budget') } }))[0]
+    .Properties.Code.ZipFile;
+
+  /** Loads the inline handler with a client whose GetPipelineState answers come from `states`, and instant sleeps. */
+  function approver(states: object[]) {
+    const sent: Array<{ command: string; input: any }> = [];
+    class Command { constructor(public readonly input: any) {} }
+    const sdk = {
+      GetPipelineStateCommand: class GetPipelineStateCommand extends Command {},
+      PutApprovalResultCommand: class PutApprovalResultCommand extends Command {},
+      CodePipelineClient: class {
+        async send(command: Command) {
+          sent.push({ command: command.constructor.name, input: command.input });
+          return command instanceof sdk.GetPipelineStateCommand ? states.shift() ?? states : {};
+        }
+      },
+    };
+    const module = { exports: {} as { handler: (event: object, context: object) => Promise<void> } };
+    new Function('require', 'exports', 'setTimeout', code)(() => sdk, module.exports, (resolve: () => void) => resolve());
+    return { handler: module.exports.handler, sent };
+  }
+  const event = { PipelineName: 'PlatformPipeline', StageName: 'Production', ActionName: 'ConnectionBudget.Confirm' };
+  const waiting = { stageStates: [{ stageName: 'Production', actionStates: [{ actionName: 'ConnectionBudget.Confirm' }] }] };
+  const started = { stageStates: [{ stageName: 'Production', actionStates: [{ actionName: 'ConnectionBudget.Confirm', latestExecution: { status: 'InProgress', token: 't-1' } }] }] };
+
+  test('waits for the approval action to start, then approves it with its token', async () => {
+    const { handler, sent } = approver([waiting, waiting, started]);
+    await handler(event, { getRemainingTimeInMillis: () => 60_000 });
+    expect(sent.map((s) => s.command)).toEqual(['GetPipelineStateCommand', 'GetPipelineStateCommand', 'GetPipelineStateCommand', 'PutApprovalResultCommand']);
+    expect(sent[3].input).toEqual({
+      pipelineName: 'PlatformPipeline', stageName: 'Production', actionName: 'ConnectionBudget.Confirm', token: 't-1',
+      result: { status: 'Approved', summary: 'No connection budget change.' },
+    });
+  });
+
+  test('gives up with an error, approving nothing, when the action does not start in time', async () => {
+    let remaining = 30_000;
+    const { handler, sent } = approver([waiting, waiting, waiting, waiting]);
+    await expect(handler(event, { getRemainingTimeInMillis: () => (remaining -= 10_000) })).rejects.toThrow('The approval action Production/ConnectionBudget.Confirm did not start in time.');
+    expect(sent.some((s) => s.command === 'PutApprovalResultCommand')).toBe(false);
   });
 });
 
