@@ -6,3 +6,4 @@ export * from './constructs/pool-size';
 export * from './constructs/pool-settings-preset';
 export * from './constructs/budgeted-database';
 export * from './pipelines/confirm-connection-budget-change';
+export * from './monitoring/connection-budget-monitoring';

@@ -5,7 +5,7 @@ import {
   aws_lambda_nodejs as nodejs, aws_rds as rds,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BudgetedDatabase, ConnectionBudget, PoolSettingsPreset, PoolSize } from '../../lib';
+import { BudgetedDatabase, ConnectionBudget, ConnectionBudgetMonitoring, PoolSettingsPreset, PoolSize } from '../../lib';
 
 /** Knobs the README and the end-to-end tests turn. */
 export interface PlatformOptions {
@@ -39,6 +39,7 @@ export class DataStack extends Stack {
     Annotations.of(database).acknowledgeWarning(`CB-MAX-CONNECTIONS-REBOOT[${MAX_CONNECTIONS}]`,
       'The database was created with this value; no change is pending a reboot.');
     this.budget = database.budget;
+    new ConnectionBudgetMonitoring(this, 'BudgetMonitoring', { budget: database.budget });
   }
 }
 

@@ -14,3 +14,4 @@ export * from './presets';
 export * from './ledger';
 export * from './diff';
 export * from './guardrails';
+export * from './monitoring';

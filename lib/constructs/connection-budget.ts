@@ -278,6 +278,14 @@ export class ConnectionBudget extends Construct {
   }
 
   /**
+   * The database (instance or cluster) and the proxy the budget divides, for monitoring.
+   * @internal
+   */
+  public _target(): { instance?: rds.IDatabaseInstance; cluster?: rds.IDatabaseCluster; proxy?: rds.DatabaseProxy } {
+    return { instance: this.props.database._instance, cluster: this.props.database._cluster, proxy: this.props.proxy };
+  }
+
+  /**
    * The evaluated budget (computed on first use, just before synthesis).
    * @internal
    */
