@@ -7,3 +7,4 @@ export * from './constructs/pool-settings-preset';
 export * from './constructs/budgeted-database';
 export * from './pipelines/confirm-connection-budget-change';
 export * from './monitoring/connection-budget-monitoring';
+export * from './nag/connection-budget-checks';

@@ -2,7 +2,7 @@ import * as path from 'path';
 import {
   Annotations, Duration, Stack, StackProps,
   aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_lambda as lambda,
-  aws_lambda_nodejs as nodejs, aws_rds as rds,
+  aws_lambda_nodejs as nodejs, aws_rds as rds, aws_sqs as sqs, Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BudgetedDatabase, ConnectionBudget, ConnectionBudgetMonitoring, PoolSettingsPreset, PoolSize } from '../../lib';
@@ -24,6 +24,7 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    this.vpc.addFlowLog('FlowLog');
     const database = new BudgetedDatabase(this, 'Database', {
       vpc: this.vpc,
       instanceEngine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
@@ -38,6 +39,9 @@ export class DataStack extends Stack {
     });
     Annotations.of(database).acknowledgeWarning(`CB-MAX-CONNECTIONS-REBOOT[${MAX_CONNECTIONS}]`,
       'The database was created with this value; no change is pending a reboot.');
+    acknowledge(database,
+      ['AwsSolutions-SMG4', 'The example leaves rotation to the operator: rotating the secret RDS Proxy reads needs a rotation function the example does not deploy.'],
+      ['AwsSolutions-RDS11', 'The default port is reachable only from the proxy and the budgeted clients\' security groups; a custom port hides nothing from them.']);
     this.budget = database.budget;
     new ConnectionBudgetMonitoring(this, 'BudgetMonitoring', { budget: database.budget });
   }
@@ -80,15 +84,29 @@ export class WebStack extends Stack {
     props.budget.addEcsService(web('Accounts', 6), {
       pool: PoolSize.share({ weight: 1, min: 2, max: 20 }), poolSettings: PoolSettingsPreset.springBootHikari(),
     });
+    acknowledge(this, POOL_VARIABLES, NO_ACCESS_LOGS,
+      ['AwsSolutions-EC23', 'The storefront, checkout and accounts load balancers are public web entry points; they listen on port 80 only.']);
   }
 }
+
+/** Acknowledges cdk-nag findings on a scope, each with its reason. */
+function acknowledge(scope: Construct, ...findings: Array<[id: string, reason: string]>): void {
+  Validations.of(scope).acknowledge(...findings.map(([id, reason]) => ({ id, reason })));
+}
+
+const POOL_VARIABLES: [string, string] = ['AwsSolutions-ECS2',
+  'The plain environment variables are pool sizes and timeouts from the connection budget, not secrets; in plain text they show in cdk diff for review.'];
+const NO_ACCESS_LOGS: [string, string] = ['AwsSolutions-ELB2', 'The example deploys no log bucket; a production app turns on access logs.']
 
 /** A queue worker and an autoscaled internal API. */
 export class BackendStack extends Stack {
   constructor(scope: Construct, id: string, props: ConsumerStackProps) {
     super(scope, id, props);
+    const deadLetters = new sqs.Queue(this, 'OrderDeadLetters', { enforceSSL: true, retentionPeriod: Duration.days(14) });
+    const orders = new sqs.Queue(this, 'Orders', { enforceSSL: true, deadLetterQueue: { queue: deadLetters, maxReceiveCount: 3 } });
     const worker = new patterns.QueueProcessingFargateService(this, 'OrderWorker', {
       cluster: props.cluster,
+      queue: orders,
       image: image('order-worker'),
       minScalingCapacity: 1,
       maxScalingCapacity: 8,
@@ -111,6 +129,8 @@ export class BackendStack extends Stack {
     internalApi.service.autoScaleTaskCount({ minCapacity: 2, maxCapacity: 4 }).scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
     // Go with pgx: the pool parameters are appended to the connection URL.
     props.budget.addEcsService(internalApi.service, { pool: PoolSize.share({ weight: 2, min: 2, max: 20 }), poolSettings: PoolSettingsPreset.pgx() });
+    acknowledge(this, POOL_VARIABLES, NO_ACCESS_LOGS,
+      ['AwsSolutions-EC23', 'The inventory load balancer is internal: 0.0.0.0/0 on port 80 reaches only addresses inside the VPC.']);
   }
 }
 
@@ -130,7 +150,7 @@ export class JobsStack extends Stack {
 
     const orderEvents = new nodejs.NodejsFunction(this, 'OrderEvents', {
       entry: path.join(__dirname, 'functions', 'order-events.ts'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       // The bound the budget counts: 20 environments × a pool of 1.
@@ -139,6 +159,12 @@ export class JobsStack extends Stack {
       bundling: { forceDockerBundling: false, minify: true },
     });
     props.budget.addLambdaFunction(orderEvents, { poolSettings: PoolSettingsPreset.nodePostgres() });
+    acknowledge(this, POOL_VARIABLES,
+      ...['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'].map((policy): [string, string] => [
+        `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+        'The managed policies CDK gives a function in a VPC: its logs and its network interfaces only.']),
+      ['AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:*:task/PlatformCluster:ExportsOutputRefClusterEB0386A796A0E3FE/*]',
+        'The schedule\'s events role (written by ScheduledFargateTask) may act on the tasks it starts, in this cluster only.']);
   }
 }
 

@@ -13,6 +13,8 @@ export class AppIndex {
 
   public readonly scalableTargets: readonly appscaling.CfnScalableTarget[];
   public readonly dbInstances: readonly rds.CfnDBInstance[];
+  public readonly dbClusters: readonly rds.CfnDBCluster[];
+  public readonly dbProxies: readonly rds.CfnDBProxy[];
   public readonly parameterGroups: readonly rds.CfnDBParameterGroup[];
   public readonly clusterParameterGroups: readonly rds.CfnDBClusterParameterGroup[];
   public readonly rules: readonly events.CfnRule[];
@@ -22,6 +24,8 @@ export class AppIndex {
   private constructor(all: readonly IConstruct[]) {
     this.scalableTargets = all.filter((c): c is appscaling.CfnScalableTarget => c instanceof appscaling.CfnScalableTarget);
     this.dbInstances = all.filter((c): c is rds.CfnDBInstance => c instanceof rds.CfnDBInstance);
+    this.dbClusters = all.filter((c): c is rds.CfnDBCluster => c instanceof rds.CfnDBCluster);
+    this.dbProxies = all.filter((c): c is rds.CfnDBProxy => c instanceof rds.CfnDBProxy);
     this.parameterGroups = all.filter((c): c is rds.CfnDBParameterGroup => c instanceof rds.CfnDBParameterGroup);
     this.clusterParameterGroups = all.filter((c): c is rds.CfnDBClusterParameterGroup => c instanceof rds.CfnDBClusterParameterGroup);
     this.rules = all.filter((c): c is events.CfnRule => c instanceof events.CfnRule);

@@ -1,0 +1,37 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagPack, NagPackProps } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { BUDGET_NAG_RULES } from './rules';
+
+/**
+ * A cdk-nag 3 rule pack (a validation plugin, like AwsSolutionsChecks) whose per-resource rules complement
+ * the connection budget: a proxy that may take every connection while other clients need some, max_connections
+ * left to the memory formula, a Lambda that reaches a proxy without reserved concurrency, ECS deployments
+ * without a circuit breaker or an explicit maximum percent, a proxy without TLS, PostgreSQL without an
+ * idle-in-transaction timeout. Rule IDs are `ConnectionBudget-<Rule>`; acknowledge one with
+ * `Validations.of(scope).acknowledge({ id, reason })`.
+ *
+ * Register it with `Validations.of(app).addPlugins(new ConnectionBudgetChecks(app))`.
+ */
+export class ConnectionBudgetChecks extends NagPack {
+  public readonly name = 'ConnectionBudget';
+
+  public constructor(scope?: IConstruct, props?: NagPackProps) {
+    super(scope, props);
+    this.packName = 'ConnectionBudget';
+  }
+
+  /** Applies every rule of the pack to one resource; cdk-nag calls it for each resource of the app. */
+  protected checkResource(node: CfnResource): void {
+    for (const rule of BUDGET_NAG_RULES) {
+      this.applyRule({
+        ruleSuffixOverride: rule.suffix,
+        info: rule.info,
+        explanation: rule.explanation,
+        level: rule.level,
+        node,
+        rule: rule.check,
+      });
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { CfnResource, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
+import { objectValue, resolved } from '../../private/template-values';
+import { BudgetNagRule } from './rule';
+import { anyIngress, appIndexOf, groupIds } from './support';
+
+export const lambdaReservedConcurrency: BudgetNagRule = {
+  suffix: 'LambdaReservedConcurrency',
+  level: NagMessageLevel.ERROR,
+  info: 'The Lambda function can reach an RDS Proxy but has no reserved concurrency.',
+  explanation: 'Every concurrent execution environment opens its own pool, and without reserved concurrency nothing bounds how '
+    + 'many run: a burst of events becomes a burst of connections. Set reservedConcurrentExecutions, and register the function '
+    + 'with the ConnectionBudget (addLambdaFunction).',
+  check: (node: CfnResource) => {
+    if (!(node instanceof lambda.CfnFunction)) return NagRuleCompliance.NOT_APPLICABLE;
+    const vpc = objectValue(resolved(node, node.vpcConfig));
+    if (vpc.kind !== 'known') return NagRuleCompliance.NOT_APPLICABLE;
+    const proxies = appIndexOf(node).dbProxies;
+    const reachesProxy = anyIngress(node,
+      (stack: Stack) => groupIds(stack, (node.vpcConfig as lambda.CfnFunction.VpcConfigProperty).securityGroupIds),
+      (stack: Stack) => proxies.flatMap((p) => groupIds(stack, p.vpcSecurityGroupIds)));
+    if (!reachesProxy) return NagRuleCompliance.NOT_APPLICABLE;
+    return resolved(node, node.reservedConcurrentExecutions) === undefined ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
+  },
+};
