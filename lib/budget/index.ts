@@ -15,3 +15,4 @@ export * from './ledger';
 export * from './diff';
 export * from './guardrails';
 export * from './monitoring';
+export * from './rehearsal';

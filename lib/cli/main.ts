@@ -1,13 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { checkGuardrails, diffLedgers, GuardrailOptions, LedgerJson } from '../budget';
+import { checkGuardrails, diffLedgers, GuardrailOptions, LedgerConsumerJson, LedgerJson, RehearsalPlanError, rehearsalPlan } from '../budget';
 import { InputError, LedgerSource, readLedgers } from './read-assembly';
 import { Format, FORMATS } from './render/format';
 import { checkJson, diffJson, reportJson } from './render/json';
 import { checkMarkdown, diffMarkdown, reportMarkdown } from './render/markdown';
 import { CheckResult } from './render/summary';
+import { rehearsalJson, rehearsalMarkdown, rehearsalText } from './render/rehearsal';
 import { checkText, diffText, reportText } from './render/text';
+import { rehearse } from './rehearse/rehearse';
+import { MissingToolError } from './rehearse/stand-in';
 
 /** Exit codes, documented in the README and in `--help`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
@@ -29,6 +32,8 @@ Commands:
   report [ASSEMBLY]             the budget of every database, with bars of each consumer against the ceiling
   diff --base A [--head B]      what changed: per consumer before → after, totals and headroom
   check [ASSEMBLY] [--base A]   fail when a guardrail is crossed
+  rehearse [ASSEMBLY]           open a budget's worst case for real: local PostgreSQL shaped like its capacity,
+                                PgBouncer standing in for RDS Proxy (needs: apt-get install -y postgresql pgbouncer)
 
 ASSEMBLY, A and B: a cloud assembly directory (default ${DEFAULT_ASSEMBLY}), a directory of CloudFormation
 templates (such as ones exported from deployed stacks), or one template file.
@@ -42,12 +47,17 @@ Options:
   --max-increase N              check: fail when a change raises a budget's worst case by more than N (needs --base)
   --max-increase-percent P      check: fail when a change raises a budget's worst case by more than P % (needs --base)
   --strict                      check: fail on unacknowledged warnings
+  --budget PATH                 rehearse: the budget to rehearse, when the assembly has several
+  --pools-from A|size:N         rehearse: replay other pool sizes on the same topology: those of assembly A,
+                                or N for every pool (a framework default)
+  --wait SECONDS                rehearse: how long a client waits for a connection (default 30, the borrow timeout)
   -h, --help                    this help
   --version                     the version
 
 Exit codes:
-  0  within budget (and, with --fail-on-change, unchanged)
-  1  a budget is violated, a guardrail is crossed, or (with --fail-on-change) a budget changed
+  0  within budget (and, with --fail-on-change, unchanged); rehearse: every connection opened
+  1  a budget is violated, a guardrail is crossed, (with --fail-on-change) a budget changed,
+     or a rehearsed connection was refused or timed out
   2  usage error or unreadable input
   3  internal error
 `;
@@ -65,6 +75,9 @@ const OPTIONS = {
   'max-increase': { type: 'string' },
   'max-increase-percent': { type: 'string' },
   'strict': { type: 'boolean' },
+  'budget': { type: 'string' },
+  'pools-from': { type: 'string' },
+  'wait': { type: 'string' },
   'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean' },
 } as const;
@@ -75,42 +88,51 @@ const COMMAND_OPTIONS: Record<Command, readonly OptionName[]> = {
   report: [],
   diff: ['base', 'head', 'fail-on-change'],
   check: ['base', 'fail-on-change', 'max-utilization', 'min-headroom', 'max-increase', 'max-increase-percent', 'strict'],
+  rehearse: ['budget', 'pools-from', 'wait'],
 };
-type Command = 'report' | 'diff' | 'check';
+type Command = 'report' | 'diff' | 'check' | 'rehearse';
 const COMMON_OPTIONS: readonly OptionName[] = ['format', 'no-color', 'help', 'version'];
 
-/** Runs one command line; returns the exit code. Never throws. */
-export function main(argv: readonly string[], io: CliIo): number {
+/** Runs one command line; returns the exit code (a promise for rehearse, which waits on real connections). Never throws. */
+export function main(argv: readonly string[], io: CliIo): number | Promise<number> {
   try {
-    return run(argv, io);
+    const result = run(argv, io);
+    return typeof result === 'number' ? result : result.catch((e) => failed(e, io));
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`connection-budget: ${e.message}\nRun connection-budget --help for usage.\n`);
-      return EXIT.usage;
-    }
-    if (e instanceof InputError) {
-      io.stderr(`connection-budget: ${e.message}\n`);
-      return EXIT.usage;
-    }
-    const error = e as Error;
-    io.stderr(`connection-budget: internal error: ${error?.message ?? String(e)}\n`
-      + 'This is a bug; please report it with the command you ran.'
-      + (io.env.CONNECTION_BUDGET_DEBUG ? `\n${error?.stack ?? ''}\n` : ' Set CONNECTION_BUDGET_DEBUG=1 for the stack trace.\n'));
-    return EXIT.internal;
+    return failed(e, io);
   }
+}
+
+/** The exit code of an error, with its message: usage and input errors are the user's to fix, anything else is a bug. */
+function failed(e: unknown, io: CliIo): number {
+  if (e instanceof UsageError) {
+    io.stderr(`connection-budget: ${e.message}\nRun connection-budget --help for usage.\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof InputError || e instanceof MissingToolError || e instanceof RehearsalPlanError) {
+    io.stderr(`connection-budget: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  const error = e as Error;
+  io.stderr(`connection-budget: internal error: ${error?.message ?? String(e)}\n`
+    + 'This is a bug; please report it with the command you ran.'
+    + (io.env.CONNECTION_BUDGET_DEBUG ? `\n${error?.stack ?? ''}\n` : ' Set CONNECTION_BUDGET_DEBUG=1 for the stack trace.\n'));
+  return EXIT.internal;
 }
 
 /** Entry point of the `connection-budget` bin. */
 export function runFromProcess(): void {
-  process.exitCode = main(process.argv.slice(2), {
+  void Promise.resolve(main(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     isTTY: process.stdout.isTTY === true,
+  })).then((code) => {
+    process.exitCode = code;
   });
 }
 
-function run(argv: readonly string[], io: CliIo): number {
+function run(argv: readonly string[], io: CliIo): number | Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
@@ -128,10 +150,10 @@ function run(argv: readonly string[], io: CliIo): number {
   }
   const [command, ...operands] = positionals;
   if (command === undefined) {
-    throw new UsageError('a command is required: report, diff or check.');
+    throw new UsageError('a command is required: report, diff, check or rehearse.');
   }
   if (!isCommand(command)) {
-    throw new UsageError(`unknown command '${command}'; commands are report, diff and check.`);
+    throw new UsageError(`unknown command '${command}'; commands are report, diff, check and rehearse.`);
   }
   const allowed = new Set([...COMMON_OPTIONS, ...COMMAND_OPTIONS[command]]);
   const misplaced = (Object.keys(values) as OptionName[]).filter((name) => !allowed.has(name));
@@ -205,7 +227,63 @@ function run(argv: readonly string[], io: CliIo): number {
       io.stdout(render[format]());
       return result.violations.length > 0 ? EXIT.failed : EXIT.ok;
     }
+    case 'rehearse': {
+      const ledgers = requireLedgers(readLedgers(operands[0] ?? DEFAULT_ASSEMBLY));
+      const ledger = chooseBudget(ledgers, values.budget);
+      const plan = rehearsalPlan(ledger, poolSource(values['pools-from'], ledger));
+      const waitSeconds = parseNumber('wait', values.wait, true) ?? DEFAULT_WAIT_SECONDS;
+      if (waitSeconds < 1) {
+        throw new UsageError(`--wait must be at least 1 second, got '${values.wait}'.`);
+      }
+      return rehearse(plan, { waitSeconds, holdMs: HOLD_MS }).then((outcomes) => {
+        const render: Record<Format, () => string> = {
+          text: () => rehearsalText(plan, outcomes, { color }),
+          markdown: () => rehearsalMarkdown(plan, outcomes),
+          json: () => rehearsalJson(plan, outcomes),
+        };
+        io.stdout(render[format]());
+        return outcomes.some((o) => o.opened < o.requested) ? EXIT.failed : EXIT.ok;
+      });
+    }
   }
+}
+
+/** A client waits for a connection as long as RDS Proxy's borrow timeout in BudgetedDatabase. */
+const DEFAULT_WAIT_SECONDS = 30;
+/** Every opened connection is held this long, all at once, before release. */
+const HOLD_MS = 1000;
+
+function chooseBudget(ledgers: readonly LedgerJson[], budget: string | undefined): LedgerJson {
+  if (budget !== undefined) {
+    const found = ledgers.find((l) => l.budgetPath === budget);
+    if (!found) {
+      throw new UsageError(`--budget '${budget}' is not in the assembly; its budgets are ${ledgers.map((l) => `'${l.budgetPath}'`).join(', ')}.`);
+    }
+    return found;
+  }
+  if (ledgers.length > 1) {
+    throw new UsageError(`the assembly has ${ledgers.length} budgets; choose one with --budget (${ledgers.map((l) => `'${l.budgetPath}'`).join(', ')}).`);
+  }
+  return ledgers[0];
+}
+
+/** The pool sizes `--pools-from` replays: `size:N` for every pool, or those of the same budget in another assembly. */
+function poolSource(value: string | undefined, ledger: LedgerJson): ((c: LedgerConsumerJson) => number | undefined) | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const size = /^size:(\d+)$/.exec(value);
+  if (size) {
+    const n = Number(size[1]);
+    if (n < 1) throw new UsageError(`--pools-from size:N needs N of at least 1, got '${value}'.`);
+    return () => n;
+  }
+  const other = readLedgers(value).ledgers.find((l) => l.budgetPath === ledger.budgetPath);
+  if (!other) {
+    throw new InputError(`--pools-from '${value}' has no ledger for budget '${ledger.budgetPath}'.`);
+  }
+  const sizes = new Map(other.consumers.map((c) => [c.path, c.pool.size]));
+  return (c) => sizes.get(c.path);
 }
 
 function isCommand(name: string): name is Command {

@@ -52,5 +52,16 @@ export function run(argv: string[], options: { isTTY?: boolean; env?: Record<str
     isTTY: options.isTTY ?? false,
   };
   const code = main(argv, io);
+  if (typeof code !== 'number') {
+    throw new Error('run() is for the synchronous commands; await runAsync() for rehearse');
+  }
+  return { code, stdout, stderr };
+}
+
+/** Runs any command in-process, rehearse included, and waits for its exit code. */
+export async function runAsync(argv: string[], options: { env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, env: options.env ?? {}, isTTY: false });
   return { code, stdout, stderr };
 }

@@ -37,8 +37,8 @@ describe('exit codes', () => {
 
 describe('usage errors say what is wrong, exit 2 and print no stack trace', () => {
   test.each<[string[], string]>([
-    [[], 'a command is required: report, diff or check.'],
-    [['frob'], 'unknown command \'frob\'; commands are report, diff and check.'],
+    [[], 'a command is required: report, diff, check or rehearse.'],
+    [['frob'], 'unknown command \'frob\'; commands are report, diff, check and rehearse.'],
     [['report', '--bogus'], 'Unknown option \'--bogus\''],
     [['report', '--format', 'yaml'], '--format must be one of text, markdown, json, got \'yaml\'.'],
     [['report', '--max-utilization', '50'], '--max-utilization cannot be used with report.'],

@@ -1,0 +1,51 @@
+import { ClientOutcome, count, RehearsalPlan, sortKeysDeep } from '../../budget';
+import { columns, styler, TextOptions } from './format';
+
+/** One line over a rehearsal: `779 of 779 connections opened, none refused or timed out.` */
+export function rehearsalSummary(outcomes: readonly ClientOutcome[]): string {
+  const sum = (read: (o: ClientOutcome) => number) => outcomes.reduce((n, o) => n + read(o), 0);
+  const requested = sum((o) => o.requested);
+  const opened = sum((o) => o.opened);
+  const lost = outcomes.filter((o) => o.opened < o.requested).map((o) => o.name);
+  if (lost.length === 0) {
+    return `${opened} of ${count(requested, 'connection')} opened, none refused or timed out.`;
+  }
+  return `${opened} of ${count(requested, 'connection')} opened: ${sum((o) => o.refused)} refused and ${sum((o) => o.timedOut)} timed out, `
+    + `lost by ${lost.join(', ')}.`;
+}
+
+function setting(plan: RehearsalPlan): string {
+  const proxy = plan.proxyServerConnections === undefined ? 'no proxy'
+    : `PgBouncer in session pooling with ${plan.proxyServerConnections} server connections for the proxy's ceiling`;
+  return `Rehearsal of ${plan.budgetPath}: PostgreSQL with max_connections ${plan.maxConnections} `
+    + `(${plan.superuserReservedConnections} reserved for superusers), ${proxy}.`;
+}
+
+const ms = (value: number | null) => (value === null ? '-' : `${Math.round(value)} ms`);
+
+/** The rehearsal as a terminal table, one row per consumer or reservation. */
+export function rehearsalText(plan: RehearsalPlan, outcomes: readonly ClientOutcome[], options: TextOptions): string {
+  const style = styler(options);
+  const rows = [['CLIENT', 'ROUTE', 'POOL', 'REQUESTED', 'OPENED', 'REFUSED', 'TIMED OUT', 'P50', 'P99']];
+  outcomes.forEach((o, i) => rows.push([o.name, o.route, plan.clients[i].poolSize === undefined ? '-' : String(plan.clients[i].poolSize),
+    String(o.requested), String(o.opened), String(o.refused), String(o.timedOut), ms(o.p50Ms), ms(o.p99Ms)]));
+  const table = columns(rows, new Set([2, 3, 4, 5, 6, 7, 8])).map((row, i) => (i === 0 ? style('dim', row) : row));
+  const errors = outcomes.flatMap((o) => o.errors.map((e) => `  ${o.name}: ${e}`));
+  const lost = outcomes.some((o) => o.opened < o.requested);
+  return [setting(plan), '', ...table, ...(errors.length > 0 ? ['', 'Errors:', ...errors] : []), '',
+    style(lost ? 'red' : 'green', rehearsalSummary(outcomes)), ''].join('\n');
+}
+
+/** The rehearsal as Markdown. */
+export function rehearsalMarkdown(plan: RehearsalPlan, outcomes: readonly ClientOutcome[]): string {
+  const lines = [`### Rehearsal of \`${plan.budgetPath}\``, '', setting(plan), '',
+    '| Client | Route | Pool | Requested | Opened | Refused | Timed out | p50 | p99 |', '|---|---|--:|--:|--:|--:|--:|--:|--:|'];
+  outcomes.forEach((o, i) => lines.push(`| \`${o.name}\` | ${o.route} | ${plan.clients[i].poolSize ?? '-'} | ${o.requested} | ${o.opened} | ${o.refused} | ${o.timedOut} | ${ms(o.p50Ms)} | ${ms(o.p99Ms)} |`));
+  lines.push('', `**${rehearsalSummary(outcomes)}**`, '');
+  return lines.join('\n');
+}
+
+/** `connection-budget rehearse --format json`. */
+export function rehearsalJson(plan: RehearsalPlan, outcomes: readonly ClientOutcome[]): string {
+  return `${JSON.stringify(sortKeysDeep({ schema: 'cdk-connection-budget/rehearsal', schemaVersion: 1, summary: rehearsalSummary(outcomes), plan, outcomes }), undefined, 2)}\n`;
+}
