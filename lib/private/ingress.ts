@@ -38,6 +38,7 @@ interface RuleSource {
 export function findUnbudgetedIngress(targets: readonly IngressTarget[], allowed: AllowedSources, index: AppIndex): UnbudgetedIngress[] {
   // The targets' own groups are allowed too: the proxy reaches the database, and a group may reference itself.
   const allowedGroups = [...allowed.securityGroups, ...targets.flatMap((t) => t.groups)];
+  const allowedRaw = new Set<unknown>(allowedGroups.map((g) => g.securityGroupId));
   const renderedAllowed = new Map<Stack, { groups: Set<string>; peers: Set<string> }>();
   const allowedIn = (stack: Stack) => {
     let sets = renderedAllowed.get(stack);
@@ -55,24 +56,40 @@ export function findUnbudgetedIngress(targets: readonly IngressTarget[], allowed
   const judge = (target: IngressTarget, rulePath: string, stack: Stack, rule: RuleSource) => {
     const ports = portsOf(rule, stack);
     if (target.port !== undefined && !ports.covers(target.port)) return;
-    const { groups, peers } = allowedIn(stack);
     if (rule.sourceSecurityGroupId !== undefined) {
-      if (!groups.has(render(stack, rule.sourceSecurityGroupId))) {
+      // Fast path: a rule made with a group's own securityGroupId holds the same token (or literal) string.
+      if (allowedRaw.has(rule.sourceSecurityGroupId as string)) return;
+      if (!allowedIn(stack).groups.has(render(stack, rule.sourceSecurityGroupId))) {
         found.push({ rulePath, targetPath: target.path, source: describeGroup(rule.sourceSecurityGroupId, stack, index), ports: ports.text });
       }
       return;
     }
     const address = { cidrIp: rule.cidrIp, cidrIpv6: rule.cidrIpv6, sourcePrefixListId: rule.sourcePrefixListId };
-    if (!peers.has(render(stack, address))) {
+    if (!allowedIn(stack).peers.has(render(stack, address))) {
       found.push({ rulePath, targetPath: target.path, source: Object.values(stack.resolve(address)).map(String).join(', '), ports: ports.text });
     }
   };
 
+  // A rule's group is compared as written first; rendered (once, in its own stack) only when that differs.
+  const rules = index.ingressRules.map((rule) => {
+    const stack = Stack.of(rule);
+    let rendered: string | undefined;
+    return { rule, stack, groupId: () => (rendered ??= render(stack, rule.groupId)) };
+  });
   for (const target of targets) {
     for (const group of target.groups) {
-      for (const rule of index.ingressRules) {
-        const stack = Stack.of(rule);
-        if (render(stack, rule.groupId) === render(stack, group.securityGroupId)) {
+      const renderedGroup = new Map<Stack, string>();
+      for (const { rule, stack, groupId } of rules) {
+        if (rule.groupId === group.securityGroupId) {
+          judge(target, rule.node.path, stack, rule);
+          continue;
+        }
+        let id = renderedGroup.get(stack);
+        if (id === undefined) {
+          id = render(stack, group.securityGroupId);
+          renderedGroup.set(stack, id);
+        }
+        if (groupId() === id) {
           judge(target, rule.node.path, stack, rule);
         }
       }
