@@ -3,7 +3,7 @@ import * as path from 'path';
 import { LEDGER_SCHEMA_VERSION } from '../../lib/budget';
 import { USAGE } from '../../lib/cli/main';
 import { ecsService } from '../budget/fixtures';
-import { assemblyWith, directoryWith, run, sampleLedger, templateWith } from './fixtures';
+import { assemblyWith, directoryWith, run, runAsync, sampleLedger, templateWith } from './fixtures';
 
 // base: Api 10 tasks → 20 × 10 = 200, Worker 4 × 7 = 28; head: Api 12 tasks → 240.
 const base = assemblyWith({ Data: [sampleLedger(10)] });
@@ -68,6 +68,32 @@ describe('usage errors say what is wrong, exit 2 and print no stack trace', () =
   test('--version prints the package version', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
     expect(run(['--version']).stdout).toBe(`${pkg.version}\n`);
+  });
+});
+
+describe('rehearse refuses bad options before starting anything', () => {
+  test.each<[string[], string]>([
+    [['--wait', '0'], '--wait must be at least 1 second, got \'0\'.'],
+    [['--pools-from', 'size:0'], '--pools-from size:N needs N of at least 1, got \'size:0\'.'],
+    [['--budget', 'Nope/Budget'], '--budget \'Nope/Budget\' is not in the assembly; its budgets are \'Data/Budget\'.'],
+    [['--max-utilization', '5'], '--max-utilization cannot be used with rehearse.'],
+  ])('%j', async (flags, message) => {
+    const result = await runAsync(['rehearse', head, ...flags]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`connection-budget: ${message}`);
+  });
+
+  test('a budget of another engine cannot be rehearsed', async () => {
+    const ledger = sampleLedger();
+    const mysql = directoryWith({ 'Data.json': templateWith({ ...ledger, capacity: { ...ledger.capacity!, engine: 'rds-mysql' } }) });
+    const result = await runAsync(['rehearse', mysql]);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'connection-budget: budget \'Data/Budget\' is for rds-mysql; rehearsals run on PostgreSQL only.\n' });
+  });
+
+  test('an assembly with several budgets needs --budget', async () => {
+    const two = assemblyWith({ Data: [sampleLedger()], Other: [{ ...sampleLedger(), budgetPath: 'Other/Budget' }] });
+    const result = await runAsync(['rehearse', two]);
+    expect(result.stderr).toBe('connection-budget: the assembly has 2 budgets; choose one with --budget (\'Data/Budget\', \'Other/Budget\').\nRun connection-budget --help for usage.\n');
   });
 });
 
