@@ -5,85 +5,25 @@
 // nothing here fails a build.
 import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
-import { BudgetedDatabase, PoolSize } from '../lib';
+import { App } from 'aws-cdk-lib';
 import { allocate, AllocationRequest, evaluateBudget, PoolRequest } from '../lib/budget';
+import { buildManyConsumers, MANY_CONSUMERS, MANY_CONSUMERS_STACKS } from './many-consumers';
 
-const SERVICE_STACKS = 8;
-const SERVICES_PER_STACK = 25;
-const LAMBDA_FUNCTIONS = 20;
-const MAX_CONNECTIONS = 5000;
 const SYNTH_RUNS = 9;
 const ALLOCATION_CONSUMERS = 10_000;
 const ALLOCATION_RUNS = 7;
 const UTILIZATION_CASES = 2_000;
-/** The variables the budget delivers to each consumer; the plain variant writes the same ones by hand. */
-const POOL_VARIABLES = ['DB_POOL_MAX', 'DB_POOL_MIN', 'DB_POOL_MAX_OVERFLOW', 'DB_POOL_ACQUIRE_TIMEOUT_MS', 'DB_POOL_IDLE_TIMEOUT_MS', 'DB_POOL_MAX_LIFETIME_MS'];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/**
- * The app of test/apps/many-consumers.ts (200 ECS services in 8 stacks, 20 functions), built with the budget
- * or identically without it: the same database, parameter group and proxy, the pool variables hard-coded,
- * and the same ingress granted by hand.
- */
-function buildApp(withBudget: boolean): App {
-  const app = new App();
-  const data = new Stack(app, 'ManyData');
-  const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2, natGateways: 1 });
-  const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
-  const instanceType = ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.XLARGE4);
-  let grant: (consumer: ec2.IConnectable) => void;
-  let registerService: (service: ecs.FargateService, container: ecs.ContainerDefinition, i: number) => void;
-  let registerFunction: (fn: lambda.Function) => void;
-  if (withBudget) {
-    const database = new BudgetedDatabase(data, 'Database', { vpc, instanceEngine: engine, instanceType, maxConnections: MAX_CONNECTIONS });
-    grant = () => undefined;
-    registerService = (service, _container, i) => database.budget.addEcsService(service, { pool: i % 2 === 0 ? PoolSize.fixed(2) : PoolSize.share({ max: 4 }) });
-    registerFunction = (fn) => database.budget.addLambdaFunction(fn);
-  } else {
-    const parameterGroup = new rds.ParameterGroup(data, 'Parameters', { engine, parameters: { max_connections: String(MAX_CONNECTIONS) } });
-    const instance = new rds.DatabaseInstance(data, 'Instance', { engine, instanceType, vpc, parameterGroup, storageEncrypted: true });
-    const proxy = instance.addProxy('Proxy', { vpc, secrets: [instance.secret!], maxConnectionsPercent: 99 });
-    // As the budget grants it: a rule in the consumer's stack (a rule in the data stack would make a cycle).
-    grant = (consumer) => proxy.connections.securityGroups.forEach((group) => consumer.connections.securityGroups
-      .forEach((peer) => group.addIngressRule(peer, ec2.Port.tcp(5432), 'Connections to the proxy', true)));
-    registerService = (service, container) => {
-      POOL_VARIABLES.forEach((name) => container.addEnvironment(name, '2'));
-      grant(service);
-    };
-    registerFunction = (fn) => {
-      POOL_VARIABLES.forEach((name) => fn.addEnvironment(name, '1'));
-      grant(fn);
-    };
-  }
-  const cluster = new ecs.Cluster(data, 'Cluster', { vpc });
-  for (let s = 0; s < SERVICE_STACKS; s++) {
-    const stack = new Stack(app, `ManyServices${s}`);
-    for (let i = 0; i < SERVICES_PER_STACK; i++) {
-      const taskDefinition = new ecs.FargateTaskDefinition(stack, `Task${i}`);
-      const container = taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
-      const service = new ecs.FargateService(stack, `Service${i}`, { cluster, taskDefinition, desiredCount: 1, minHealthyPercent: 100 });
-      service.autoScaleTaskCount({ maxCapacity: 2 + (i % 3) });
-      registerService(service, container, i);
-    }
-  }
-  const functions = new Stack(app, 'ManyFunctions');
-  for (let i = 0; i < LAMBDA_FUNCTIONS; i++) {
-    registerFunction(new lambda.Function(functions, `Function${i}`, {
-      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({});'),
-      vpc, timeout: Duration.seconds(10), reservedConcurrentExecutions: 5,
-    }));
-  }
-  return app;
-}
-
 function timeSynth(withBudget: boolean): number {
   const started = process.hrtime.bigint();
-  buildApp(withBudget).synth();
+  const app = new App();
+  buildManyConsumers(app, { withBudget });
+  app.synth();
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
@@ -98,7 +38,7 @@ function synthOverhead(): string {
     without.push(timeSynth(false));
   }
   const ratio = median(withBudget) / median(without);
-  return `synth overhead (${SERVICE_STACKS * SERVICES_PER_STACK + LAMBDA_FUNCTIONS} consumers, ${SERVICE_STACKS + 2} stacks, median of ${SYNTH_RUNS}): `
+  return `synth overhead (${MANY_CONSUMERS} consumers, ${MANY_CONSUMERS_STACKS} stacks, median of ${SYNTH_RUNS}): `
     + `${median(withBudget).toFixed(0)} ms with the budget, ${median(without).toFixed(0)} ms without; ratio ${ratio.toFixed(3)} (target ≤ 1.05)`;
 }
 

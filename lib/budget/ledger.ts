@@ -4,7 +4,7 @@ import { describeCeiling, describeMaxConnections } from './describe';
 import { BudgetEvaluation, ConsumerResult, ProblemLevel } from './model';
 import { PoolSettings } from './pool-settings';
 import { PresetSpec, presetVariables } from './presets';
-import { count, percent } from './text';
+import { compareText, count, percent } from './text';
 
 /**
  * The ledger: one budget as plain JSON, written into the template Metadata of the budget's stack and
@@ -234,7 +234,7 @@ export function sortKeysDeep<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(([a], [b]) => compareText(a, b));
     return Object.fromEntries(entries.map(([k, v]) => [k, sortKeysDeep(v)])) as T;
   }
   return value;
@@ -257,9 +257,12 @@ export function consumerMetadataKey(budgetPath: string, consumerPath: string): s
   return `${METADATA_KEY_PREFIX}:${budgetPath}:${consumerPath}`;
 }
 
+/** Prefix of the key of a budget's full machine ledger; readers find ledgers by it. */
+export const LEDGER_METADATA_KEY_PREFIX = `${METADATA_KEY_PREFIX}Ledger:`;
+
 /** Key of the full machine ledger (in the budget's stack only). */
 export function ledgerMetadataKey(budgetPath: string): string {
-  return `${METADATA_KEY_PREFIX}Ledger:${budgetPath}`;
+  return `${LEDGER_METADATA_KEY_PREFIX}${budgetPath}`;
 }
 
 /**

@@ -1,7 +1,6 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { parseArgs } from 'util';
 import { checkGuardrails, diffLedgers, GuardrailOptions, LedgerConsumerJson, LedgerJson, RehearsalPlanError, rehearsalPlan } from '../budget';
+import { libraryVersion } from '../private/package-version';
 import { InputError, LedgerSource, readLedgers } from './read-assembly';
 import { Format, FORMATS } from './render/format';
 import { checkJson, diffJson, reportJson } from './render/json';
@@ -145,7 +144,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
     return EXIT.ok;
   }
   if (values.version) {
-    io.stdout(`${packageVersion()}\n`);
+    io.stdout(`${libraryVersion() ?? 'unknown'}\n`);
     return EXIT.ok;
   }
   const [command, ...operands] = positionals;
@@ -348,15 +347,4 @@ function describeGuardrails(options: GuardrailOptions): string[] {
     applied.push('no budget change');
   }
   return applied;
-}
-
-/** The version in the package's package.json (two levels up from lib/cli, three from dist/lib/cli). */
-function packageVersion(): string {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-    }
-  }
-  return 'unknown';
 }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { compareText, LedgerFormatError, LedgerJson, METADATA_KEY_PREFIX, parseLedger } from '../budget';
+import { compareText, LEDGER_METADATA_KEY_PREFIX, LedgerFormatError, LedgerJson, parseLedger } from '../budget';
 
 /** Input the CLI cannot use: a missing directory, a file that is not JSON, a ledger of another version. Exit code 2. */
 export class InputError extends Error {
@@ -24,7 +24,6 @@ export interface LedgerSource {
 const MANIFEST_FILE = 'manifest.json';
 const STACK_ARTIFACT = 'aws:cloudformation:stack';
 const NESTED_ASSEMBLY_ARTIFACT = 'cdk:cloud-assembly';
-const LEDGER_KEY_PREFIX = `${METADATA_KEY_PREFIX}Ledger:`;
 
 /**
  * Reads every connection budget ledger from `location`:
@@ -137,10 +136,10 @@ function unwrapTemplate(json: unknown): Template | undefined {
 function ledgersOf(template: Template, file: string): LedgerJson[] {
   const metadata = template.Metadata ?? {};
   return Object.entries(metadata)
-    .filter(([key]) => key.startsWith(LEDGER_KEY_PREFIX))
+    .filter(([key]) => key.startsWith(LEDGER_METADATA_KEY_PREFIX))
     .map(([key, value]) => {
       try {
-        return parseLedger(value, `the ledger '${key.slice(LEDGER_KEY_PREFIX.length)}' in '${file}'`);
+        return parseLedger(value, `the ledger '${key.slice(LEDGER_METADATA_KEY_PREFIX.length)}' in '${file}'`);
       } catch (e) {
         if (e instanceof LedgerFormatError) {
           throw new InputError(e.message);

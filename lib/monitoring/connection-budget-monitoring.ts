@@ -76,6 +76,7 @@ export interface ConnectionBudgetMonitoringProps {
   readonly dashboardName?: string;
 }
 
+/** RDS and RDS Proxy publish these metrics every minute, in the AWS/RDS namespace (aws-limits.md, [PXMON]). */
 const PERIOD = Duration.minutes(1);
 const NAMESPACE = 'AWS/RDS';
 

@@ -14,6 +14,7 @@ import { BUDGET_NAG_RULES } from './rules';
  * Register it with `Validations.of(app).addPlugins(new ConnectionBudgetChecks(app))`.
  */
 export class ConnectionBudgetChecks extends NagPack {
+  /** The plugin's name in validation reports and acknowledgement IDs (`ConnectionBudget::<rule>`). */
   public readonly name = 'ConnectionBudget';
 
   public constructor(scope?: IConstruct, props?: NagPackProps) {

@@ -1,11 +1,10 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import {
   Aws, Duration, Stage, Tags, aws_codebuild as codebuild, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions,
   aws_iam as iam, aws_lambda as lambda, aws_sns as sns, cx_api as cxapi, pipelines,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CHECK_SCRIPT, guardrailArguments } from './check-script';
+import { libraryVersion, PACKAGE_NAME } from '../private/package-version';
 import { describeNumber, isWholeNumber } from '../private/validation';
 
 /** Properties of a {@link ConfirmConnectionBudgetChange}. */
@@ -65,8 +64,6 @@ export interface ConfirmConnectionBudgetChangeProps {
   readonly cliVersion?: string;
 }
 
-/** The package the check installs its CLI from. */
-const PACKAGE_NAME = 'cdk-connection-budget';
 /** Child ID of the shared project and approver under the pipeline. */
 const SHARED_ID = 'ConnectionBudgetCheck';
 /** Tag that lets the approver act on a pipeline, as CDK's own ConfirmPermissionsBroadening scopes its approver. */
@@ -111,7 +108,11 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
 
   /** Adds the check and approval actions; CDK Pipelines calls it while building the pipeline. */
   public produceAction(stage: codepipeline.IStage, options: pipelines.ProduceActionOptions): pipelines.CodePipelineActionFactoryResult {
-    const shared = ConnectionBudgetCheck.of(options.pipeline, this.props.cliVersion ?? libraryVersion());
+    const cliVersion = this.props.cliVersion ?? libraryVersion();
+    if (cliVersion === undefined) {
+      throw new Error(`ConfirmConnectionBudgetChange '${this.id}': cannot find the ${PACKAGE_NAME} package.json to pin the CLI; pass cliVersion.`);
+    }
+    const shared = ConnectionBudgetCheck.of(options.pipeline, cliVersion);
     if (this.props.notificationTopic) {
       this.props.notificationTopic.grantPublish(shared.project);
     }
@@ -160,27 +161,14 @@ function deployRoleArn(stack: cxapi.CloudFormationStackArtifact): string {
   });
 }
 
-/** The library's version, from its package.json: the CLI the check installs is pinned to it. */
-function libraryVersion(): string {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === PACKAGE_NAME && pkg.version) {
-        return pkg.version;
-      }
-    }
-  }
-  throw new Error(`ConfirmConnectionBudgetChange: cannot find the ${PACKAGE_NAME} package.json to pin the CLI; pass cliVersion.`);
-}
-
 /** The CodeBuild project and approver every ConfirmConnectionBudgetChange of a pipeline shares. */
 class ConnectionBudgetCheck extends Construct {
   public static of(pipeline: pipelines.CodePipeline, cliVersion: string): ConnectionBudgetCheck {
     const existing = pipeline.node.tryFindChild(SHARED_ID);
     if (existing instanceof ConnectionBudgetCheck) {
       if (existing.cliVersion !== cliVersion) {
-        throw new Error(`ConfirmConnectionBudgetChange: every step of pipeline '${pipeline.node.path}' must install the same CLI version; got ${existing.cliVersion} and ${cliVersion}.`);
+        throw new Error(`ConfirmConnectionBudgetChange: every step of pipeline '${pipeline.node.path}' must install the same CLI version; `
+          + `got ${existing.cliVersion} and ${cliVersion}. Pass the same cliVersion to every step, or none.`);
       }
       return existing;
     }

@@ -155,6 +155,6 @@ describe('properties', () => {
       new Stack(stage, 'Empty');
       pipeline.addStage(stage, { pre: [new ConfirmConnectionBudgetChange('Budget', { stage, cliVersion })] });
     }
-    expect(() => app.synth()).toThrow('ConfirmConnectionBudgetChange: every step of pipeline \'P/Pipeline\' must install the same CLI version; got 1.0.0 and 1.0.1.');
+    expect(() => app.synth()).toThrow('ConfirmConnectionBudgetChange: every step of pipeline \'P/Pipeline\' must install the same CLI version; got 1.0.0 and 1.0.1. Pass the same cliVersion to every step, or none.');
   });
 });

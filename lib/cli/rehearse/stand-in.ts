@@ -17,6 +17,12 @@ const ADMIN_ROLE = 'rehearsal_admin';
 export const PROXY_DATABASE = 'app';
 /** How long the local servers get to accept connections after starting. */
 const STARTUP_TIMEOUT_MS = 30_000;
+/** How often a starting server is probed. */
+const STARTUP_POLL_MS = 200;
+/** PgBouncer client slots beyond the plan's connections: the readiness probe and a margin, so its own client limit never decides a rehearsal. */
+const SPARE_CLIENT_SLOTS = 100;
+/** Shared memory of the local PostgreSQL: kept small, since a rehearsal holds connections, not data. */
+const SHARED_BUFFERS = '32MB';
 
 /** A local PostgreSQL, and PgBouncer in front of it, shaped like a budget's capacity. */
 export interface StandIn {
@@ -86,7 +92,7 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
       '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
       '-c', `max_connections=${plan.maxConnections}`,
       '-c', `superuser_reserved_connections=${plan.superuserReservedConnections}`,
-      '-c', 'fsync=off', '-c', 'shared_buffers=32MB', '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal',
+      '-c', 'fsync=off', '-c', `shared_buffers=${SHARED_BUFFERS}`, '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal',
     ], { stdio: 'ignore', ...user });
     processes.push(postgres);
     await waitUntilReady(databasePort, ADMIN_ROLE, 'postgres', postgres, 'PostgreSQL');
@@ -108,7 +114,7 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
         'auth_type = trust',
         `auth_file = ${path.join(dir, 'userlist.txt')}`,
         'pool_mode = session',
-        `max_client_conn = ${clients + 100}`,
+        `max_client_conn = ${clients + SPARE_CLIENT_SLOTS}`,
         `default_pool_size = ${plan.proxyServerConnections}`,
         `max_db_connections = ${plan.proxyServerConnections}`,
         'reserve_pool_size = 0',
@@ -165,7 +171,7 @@ async function waitUntilReady(port: number, user: string, database: string, chil
       attempt.release();
       return;
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
   }
   throw new Error(`${what} did not accept connections within ${STARTUP_TIMEOUT_MS / 1000} s`);
 }

@@ -4,6 +4,9 @@ import { Change } from '../../budget';
 export const FORMATS = { text: true, markdown: true, json: true } satisfies Record<Format, true>;
 export type Format = 'text' | 'markdown' | 'json';
 
+/** The mark of a budget or consumer's change, as `infracost diff` and cdk diff print them. */
+export const CHANGE_MARKERS = { added: '+', removed: '-', changed: '~', unchanged: ' ' } as const;
+
 /** How the text renderer may style its output. */
 export interface TextOptions {
   /** ANSI colour: only for a terminal, and never with NO_COLOR or FORCE_COLOR=0. */

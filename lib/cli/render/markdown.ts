@@ -1,10 +1,9 @@
 import { BudgetChange, BudgetDiff, ENGINE_NAMES, LedgerJson, LedgerProblemJson, percent } from '../../budget';
-import { arrow, signed } from './format';
+import { arrow, CHANGE_MARKERS, signed } from './format';
 import { CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary } from './summary';
 
 /** First line of every diff comment: lets a bot find and update its one comment on a pull request. */
 export const DIFF_COMMENT_MARKER = '<!-- connection-budget-diff -->';
-const MARKERS = { added: '+', removed: '−', changed: '~', unchanged: '' } as const;
 
 /** The report as Markdown: per budget, the capacity arithmetic, a table and a Mermaid pie of the allocation. */
 export function reportMarkdown(ledgers: readonly LedgerJson[]): string {
@@ -84,14 +83,14 @@ export function diffMarkdown(diff: BudgetDiff, head: readonly LedgerJson[]): str
 }
 
 function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined): string[] {
-  const lines = [`### ${MARKERS[budget.status]} \`${cell(budget.budgetPath)}\`${budget.status === 'changed' ? '' : ` (${budget.status})`}`, ''];
+  const lines = [`### ${CHANGE_MARKERS[budget.status]} \`${cell(budget.budgetPath)}\`${budget.status === 'changed' ? '' : ` (${budget.status})`}`, ''];
   if (budget.consumers.length > 0) {
     lines.push('| | Consumer | Worst case | Pool | Peak instances | What changed |', '|---|---|--:|--:|--:|---|');
     for (const c of budget.consumers) {
       const demand = `${signed(c.demandDelta)} (${c.before ? c.before.demand : 'none'} → ${c.after ? c.after.demand : 'none'})`;
       const pool = arrow({ before: c.before?.poolSize ?? null, after: c.after?.poolSize ?? null });
       const peak = arrow({ before: c.before?.peakInstances ?? null, after: c.after?.peakInstances ?? null });
-      lines.push(`| ${MARKERS[c.status]} | \`${cell(c.path)}\` | ${demand} | ${pool} | ${peak} | ${cell(consumerDetails(c).join('; '))} |`);
+      lines.push(`| ${CHANGE_MARKERS[c.status]} | \`${cell(c.path)}\` | ${demand} | ${pool} | ${peak} | ${cell(consumerDetails(c).join('; '))} |`);
     }
     lines.push('');
   }

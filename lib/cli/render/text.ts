@@ -1,9 +1,8 @@
 import { BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, GuardrailViolation, LedgerJson, LedgerProblemJson, percent } from '../../budget';
-import { arrow, bar, columns, signed, styler, TextOptions } from './format';
+import { arrow, bar, CHANGE_MARKERS, columns, signed, styler, TextOptions } from './format';
 import { CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary } from './summary';
 
 const BAR_WIDTH = 20;
-const MARKERS = { added: '+', removed: '-', changed: '~', unchanged: ' ' } as const;
 
 /** The terminal report: per budget, the capacity arithmetic and a table of consumers with bars against the ceiling. */
 export function reportText(ledgers: readonly LedgerJson[], options: TextOptions): string {
@@ -75,7 +74,7 @@ export function diffText(diff: BudgetDiff, options: TextOptions): string {
 
 function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] {
   const style = styler(options);
-  const lines = [style('bold', `${MARKERS[budget.status]} Connection budget ${budget.budgetPath}`)];
+  const lines = [style('bold', `${CHANGE_MARKERS[budget.status]} Connection budget ${budget.budgetPath}`)];
   const rows = columns(budget.consumers.map((c) => consumerRow(c)), new Set([2]));
   budget.consumers.forEach((c, i) => {
     lines.push(`    ${rows[i]}`);
@@ -109,7 +108,7 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
 function consumerRow(c: ConsumerChange): string[] {
   const before = c.before?.demand ?? 0;
   const after = c.after?.demand ?? 0;
-  return [MARKERS[c.status], c.path, signed(c.demandDelta), `(${c.before ? before : 'none'} → ${c.after ? after : 'none'})`];
+  return [CHANGE_MARKERS[c.status], c.path, signed(c.demandDelta), `(${c.before ? before : 'none'} → ${c.after ? after : 'none'})`];
 }
 
 /** The terminal result of `check`: each crossed guardrail, then a verdict. */

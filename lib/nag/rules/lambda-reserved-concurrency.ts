@@ -2,7 +2,7 @@ import { CfnResource, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { objectValue, resolved } from '../../private/template-values';
 import { BudgetNagRule } from './rule';
-import { anyIngress, appIndexOf, groupIds } from './support';
+import { anyIngress, appIndexOf, renderedList } from './support';
 
 export const lambdaReservedConcurrency: BudgetNagRule = {
   suffix: 'LambdaReservedConcurrency',
@@ -17,8 +17,8 @@ export const lambdaReservedConcurrency: BudgetNagRule = {
     if (vpc.kind !== 'known') return NagRuleCompliance.NOT_APPLICABLE;
     const proxies = appIndexOf(node).dbProxies;
     const reachesProxy = anyIngress(node,
-      (stack: Stack) => groupIds(stack, (node.vpcConfig as lambda.CfnFunction.VpcConfigProperty).securityGroupIds),
-      (stack: Stack) => proxies.flatMap((p) => groupIds(stack, p.vpcSecurityGroupIds)));
+      (stack: Stack) => renderedList(stack, (node.vpcConfig as lambda.CfnFunction.VpcConfigProperty).securityGroupIds),
+      (stack: Stack) => proxies.flatMap((p) => renderedList(stack, p.vpcSecurityGroupIds)));
     if (!reachesProxy) return NagRuleCompliance.NOT_APPLICABLE;
     return resolved(node, node.reservedConcurrentExecutions) === undefined ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
   },

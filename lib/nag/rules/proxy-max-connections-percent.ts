@@ -2,7 +2,7 @@ import { CfnResource, Stack, aws_rds as rds } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { numberValue, objectValue, resolved } from '../../private/template-values';
 import { BudgetNagRule } from './rule';
-import { appIndexOf, groupIds, rendered } from './support';
+import { appIndexOf, renderedList, rendered } from './support';
 
 /** RDS Proxy's MaxConnectionsPercent when the template leaves it out (SOURCES.rdsProxyPoolConfiguration). */
 const SERVICE_DEFAULT_PERCENT = 100;
@@ -24,15 +24,15 @@ export const proxyMaxConnectionsPercent: BudgetNagRule = {
     const stackOf = Stack.of(node);
     const proxy = index.dbProxies.find((p) => rendered(stackOf, p.ref) === rendered(stackOf, node.dbProxyName));
     const targets = [
-      ...index.dbInstances.filter((i) => groupIds(stackOf, node.dbInstanceIdentifiers).includes(rendered(stackOf, i.ref))).map((i) => i.vpcSecurityGroups),
-      ...index.dbClusters.filter((c) => groupIds(stackOf, node.dbClusterIdentifiers).includes(rendered(stackOf, c.ref))).map((c) => c.vpcSecurityGroupIds),
+      ...index.dbInstances.filter((i) => renderedList(stackOf, node.dbInstanceIdentifiers).includes(rendered(stackOf, i.ref))).map((i) => i.vpcSecurityGroups),
+      ...index.dbClusters.filter((c) => renderedList(stackOf, node.dbClusterIdentifiers).includes(rendered(stackOf, c.ref))).map((c) => c.vpcSecurityGroupIds),
     ];
     // Any ingress to the database's security groups from anything but the proxy is another client.
     const otherClients = index.ingressRules.some((rule) => {
       const stack = Stack.of(rule);
-      if (!targets.some((ids) => groupIds(stack, ids).includes(rendered(stack, rule.groupId)))) return false;
+      if (!targets.some((ids) => renderedList(stack, ids).includes(rendered(stack, rule.groupId)))) return false;
       if (rule.sourceSecurityGroupId === undefined) return true;
-      return !(proxy ? groupIds(stack, proxy.vpcSecurityGroupIds) : []).includes(rendered(stack, rule.sourceSecurityGroupId));
+      return !(proxy ? renderedList(stack, proxy.vpcSecurityGroupIds) : []).includes(rendered(stack, rule.sourceSecurityGroupId));
     });
     return otherClients ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
   },

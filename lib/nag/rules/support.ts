@@ -21,8 +21,8 @@ export function rendered(stack: Stack, value: unknown): string {
   return JSON.stringify(stack.resolve(value));
 }
 
-/** The rendered IDs of a list of security group IDs (a list property of an L1), in `stack`. */
-export function groupIds(stack: Stack, list: unknown): string[] {
+/** Each item of a list property of an L1 (security group IDs, DB identifiers), as `stack` renders it. */
+export function renderedList(stack: Stack, list: unknown): string[] {
   const value = stack.resolve(list);
   return Array.isArray(value) ? value.map((v) => JSON.stringify(v)) : [];
 }
@@ -42,19 +42,15 @@ export function anyIngress(node: CfnResource, sourceIds: (stack: Stack) => strin
 export function instanceParameters(instance: rds.CfnDBInstance): Array<Record<string, unknown>> {
   const index = appIndexOf(instance);
   const stack = Stack.of(instance);
-  const own = index.parameterGroups.find((g) => rendered(stack, g.ref) === rendered(stack, instance.dbParameterGroupName));
-  const groups: Array<Record<string, unknown>> = [];
-  if (instance.dbParameterGroupName !== undefined && own) {
-    groups.push((resolved(own, own.parameters) ?? {}) as Record<string, unknown>);
-  }
-  if (instance.dbClusterIdentifier !== undefined) {
-    const cluster = index.dbClusters.find((c) => rendered(stack, c.ref) === rendered(stack, instance.dbClusterIdentifier));
-    const clusterGroup = cluster && index.clusterParameterGroups.find((g) => rendered(stack, g.ref) === rendered(stack, cluster.dbClusterParameterGroupName));
-    if (cluster?.dbClusterParameterGroupName !== undefined && clusterGroup) {
-      groups.push((resolved(clusterGroup, clusterGroup.parameters) ?? {}) as Record<string, unknown>);
-    }
-  }
-  return groups;
+  // A reference that is absent renders as undefined and matches no group's string.
+  const named = <T extends { ref: string }>(all: readonly T[], name: unknown) => all.find((g) => rendered(stack, g.ref) === rendered(stack, name));
+  const parametersOf = (group: rds.CfnDBParameterGroup | rds.CfnDBClusterParameterGroup | undefined) =>
+    (group ? [(resolved(group, group.parameters) ?? {}) as Record<string, unknown>] : []);
+  const cluster = named(index.dbClusters, instance.dbClusterIdentifier);
+  return [
+    ...parametersOf(named(index.parameterGroups, instance.dbParameterGroupName)),
+    ...parametersOf(cluster && named(index.clusterParameterGroups, cluster.dbClusterParameterGroupName)),
+  ];
 }
 
 /** A parameter's numeric value in the first group that sets it. */
