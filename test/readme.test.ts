@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { budget, ecsService, ecsTask, lambdaFunction, ledgerOf, postgresBehindProxy } from './budget/fixtures';
+import { buildLedger, evaluateBudget } from '../lib/budget';
+import { budget, ecsService, ecsTask, inputsOf, lambdaFunction, postgresBehindProxy } from './budget/fixtures';
 
 /** The README's `ts` blocks that are whole apps (they call `app.synth()`). */
 const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8');
@@ -31,9 +32,12 @@ test.each(apps.map((code, i) => [i + 1, code]))('README example %i synthesizes w
 });
 
 describe('the README documents the ledger schema', () => {
-  /** Every leaf field of a ledger, arrays as `[]`; the variables map counts as one field (its keys are variable names). */
+  /**
+   * Every leaf field of a ledger, arrays as `[]`. The variables map, a preset and a rendered source value each count as
+   * one field: their keys are variable names, a preset's depend on its framework, a value is CloudFormation's own.
+   */
   function fieldsOf(value: unknown, prefix = ''): string[] {
-    if (prefix.endsWith('poolSettings.variables')) return [prefix];
+    if (/(poolSettings\.variables|inputs\.preset|\[\]\.value)$/.test(prefix)) return [prefix];
     if (Array.isArray(value)) return value.flatMap((item) => fieldsOf(item, `${prefix}[]`));
     if (value !== null && typeof value === 'object') {
       return Object.entries(value).flatMap(([key, item]) => fieldsOf(item, prefix ? `${prefix}.${key}` : key));
@@ -43,12 +47,23 @@ describe('the README documents the ledger schema', () => {
 
   test('the field table lists exactly the fields a ledger has', () => {
     // Every shape, both pool requests, a reservation through the proxy, and a problem (near capacity).
-    const ledger = ledgerOf(budget(postgresBehindProxy(300, 90, { reservations: [{ name: 'migrations', connections: 1, throughProxy: true }] }), [
+    const input = budget(postgresBehindProxy(300, 90, { reservations: [{ name: 'migrations', connections: 1, throughProxy: true }] }), [
       ecsService('Web/Api', { maxTasks: 12, pool: 10 }),
       ecsService('Web/Blue', { maxTasks: 1, pool: { kind: 'share', weight: 1, min: 1, max: 2 }, deployment: { kind: 'parallel-fleet', reason: 'blue/green' } }),
       lambdaFunction('Fn', { maxConcurrency: 2 }),
       ecsTask('Job', { runs: 1, tasksPerRun: 1, pool: 1 }),
-    ]));
+    ]);
+    // Every list of the inputs holds one source, and one warning is acknowledged.
+    const source = { stack: 'Web', stackName: 'Web', value: { 'Fn::GetAtt': ['Group', 'GroupId'] } };
+    const inputs = inputsOf(input, ['CB-ESTIMATED-MAX-CONNECTIONS']);
+    const budgetInputs = {
+      ...inputs.budget,
+      database: { ...inputs.budget.database, securityGroups: [source] },
+      proxy: { ...inputs.budget.proxy!, securityGroups: [source] },
+      reservations: inputs.budget.reservations.map((r) => ({ ...r, clients: [source] })),
+    };
+    const consumers = new Map([...inputs.consumers].map(([path, c]) => [path, { ...c, securityGroups: [source] }]));
+    const ledger = buildLedger(evaluateBudget(input), { budget: budgetInputs, consumers });
     expect(ledger.problems.length).toBeGreaterThan(0);
     const start = README.indexOf('### Ledger schema');
     const section = README.slice(start, README.indexOf('\n## ', start));

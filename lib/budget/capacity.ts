@@ -6,10 +6,24 @@ import {
   SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP,
   nominalMemoryBytes,
 } from './data/instance-classes';
+import { PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS } from './pool-settings';
 import { compareText } from './text';
 
 /** Database engines whose connection limits the budget knows. */
 export type EngineKind = 'rds-postgresql' | 'rds-mysql' | 'rds-mariadb' | 'aurora-postgresql' | 'aurora-mysql';
+
+/**
+ * RDS Proxy listens on the engine family's default port whatever port the database uses
+ * (RDS Proxy limitations, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.html;
+ * aws/aws-cdk discussion #28321).
+ */
+export const PROXY_PORT: Readonly<Record<EngineKind, number>> = {
+  'rds-postgresql': 5432,
+  'aurora-postgresql': 5432,
+  'rds-mysql': 3306,
+  'rds-mariadb': 3306,
+  'aurora-mysql': 3306,
+};
 
 /** Human name of an engine, for messages. */
 export const ENGINE_NAMES: Readonly<Record<EngineKind, string>> = {
@@ -34,6 +48,39 @@ export const ENGINE_RESERVED_CONNECTIONS: Readonly<Record<EngineKind, number>> =
   'rds-mysql': 0,
   'rds-mariadb': 0,
   'aurora-mysql': 0,
+};
+
+/**
+ * Parameters that shrink what ordinary roles and users may open, read from the parameter groups:
+ * - PostgreSQL: superuser_reserved_connections, rds.rds_superuser_reserved_connections and (PostgreSQL 16+)
+ *   reserved_connections keep slots from ordinary roles (SOURCES.postgresReservedConnections,
+ *   SOURCES.rdsPostgresReservedSlots);
+ * - MySQL family: max_user_connections caps the connections of any one account, 0 meaning no limit
+ *   (SOURCES.mysqlMaxUserConnections).
+ */
+export type LimitParameter =
+  | 'superuser_reserved_connections'
+  | 'rds.rds_superuser_reserved_connections'
+  | 'reserved_connections'
+  | 'max_user_connections';
+
+/** The limit parameters each engine has, in the order the explanation names them. */
+export const ENGINE_LIMIT_PARAMETERS: Readonly<Record<EngineKind, readonly LimitParameter[]>> = {
+  'rds-postgresql': ['superuser_reserved_connections', 'rds.rds_superuser_reserved_connections', 'reserved_connections'],
+  'aurora-postgresql': ['superuser_reserved_connections', 'rds.rds_superuser_reserved_connections', 'reserved_connections'],
+  'rds-mysql': ['max_user_connections'],
+  'rds-mariadb': ['max_user_connections'],
+  'aurora-mysql': ['max_user_connections'],
+};
+
+/**
+ * What each PostgreSQL reserve parameter keeps when the parameter group does not set it: RDS for PostgreSQL
+ * 3 + 2 + 0. Aurora publishes only "at least 3", so a parameter it does not set counts 3 + 0 + 0.
+ * The engine reserve is never below ENGINE_RESERVED_CONNECTIONS, whatever the parameters say.
+ */
+const DEFAULT_RESERVE_PARAMETERS: Readonly<Partial<Record<EngineKind, Readonly<Partial<Record<LimitParameter, number>>>>>> = {
+  'rds-postgresql': { 'superuser_reserved_connections': 3, 'rds.rds_superuser_reserved_connections': 2, 'reserved_connections': 0 },
+  'aurora-postgresql': { 'superuser_reserved_connections': 3, 'rds.rds_superuser_reserved_connections': 0, 'reserved_connections': 0 },
 };
 
 /**
@@ -105,6 +152,8 @@ export interface DatabaseInstanceFacts {
   readonly parameterGroupMaxConnections?: number;
   /** Path of that parameter group. */
   readonly parameterGroupPath?: string;
+  /** Limit parameters set to numbers in the parameter groups this instance uses (the first group that sets one wins). */
+  readonly limitParameters?: Readonly<Partial<Record<LimitParameter, number>>>;
   readonly sizing?: InstanceSizing;
 }
 
@@ -123,6 +172,8 @@ export interface ProxyFacts {
   readonly maxConnectionsPercent?: number;
   /** Whether the proxy's target group points at the budget's database. */
   readonly targetsDatabase: boolean;
+  /** How long the proxy keeps an idle client connection. @default PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS */
+  readonly idleClientTimeoutSeconds?: number;
 }
 
 /** Everything capacity depends on. */
@@ -143,12 +194,16 @@ export interface Capacity {
   readonly engine: EngineKind;
   readonly maxConnections: MaxConnections;
   readonly engineReserve: number;
+  /** The parameters behind a reserve above the engine's default: `superuser_reserved_connections 10 + rds.rds_superuser_reserved_connections 2`. */
+  readonly engineReserveBasis?: string;
+  /** MySQL max_user_connections: every ordinary connection is assumed to use one account, so none beyond it opens. */
+  readonly userConnectionLimit?: number;
   readonly reservations: readonly Reservation[];
   readonly reservedTotal: number;
   /** The part of reservedTotal whose clients connect through the proxy. */
   readonly reservedThroughProxy: number;
   readonly directDemand: number;
-  /** max_connections − engine reserve − reservations − direct demand. */
+  /** min(max_connections − engine reserve, max_user_connections) − reservations − direct demand. */
   readonly usable: number;
   readonly proxy?: {
     readonly path: string;
@@ -158,6 +213,8 @@ export interface Capacity {
     /** floor(max_connections × MaxConnectionsPercent / 100). */
     readonly ceiling: number;
     readonly internalConnections: number;
+    /** How long the proxy keeps an idle client connection; the pools' idle timeout is derived below it. */
+    readonly idleClientTimeoutSeconds: number;
   };
   /** What consumers may use at most: min(proxy ceiling, usable) − proxy internal, or usable. */
   readonly effectiveCeiling: number;
@@ -266,13 +323,19 @@ export function deriveMaxConnectionsPercent(maxConnections: number, usable: numb
 
 /** The capacity breakdown for a known max_connections. */
 export function computeCapacity(input: CapacityInput, maxConnections: MaxConnections): Capacity {
-  const engineReserve = ENGINE_RESERVED_CONNECTIONS[input.engine];
+  const reserve = engineReserve(input.engine, input.instances);
+  const userConnectionLimit = userLimit(input.instances);
   const reservations = [...input.reservations].sort((a, b) => compareText(a.name, b.name));
   const reservedTotal = reservations.reduce((sum, r) => sum + r.connections, 0);
   const reservedThroughProxy = input.proxy ? reservations.filter((r) => r.throughProxy).reduce((sum, r) => sum + r.connections, 0) : 0;
   const directDemand = input.directDemand ?? 0;
-  const usable = maxConnections.value - engineReserve - reservedTotal - directDemand;
-  const common = { engine: input.engine, maxConnections, engineReserve, reservations, reservedTotal, reservedThroughProxy, directDemand, usable };
+  // Without knowing which account each client uses, every ordinary connection is assumed to use the same one.
+  const ordinary = Math.min(maxConnections.value - reserve.value, userConnectionLimit ?? Infinity);
+  const usable = ordinary - reservedTotal - directDemand;
+  const common = {
+    engine: input.engine, maxConnections, engineReserve: reserve.value, engineReserveBasis: reserve.basis, userConnectionLimit,
+    reservations, reservedTotal, reservedThroughProxy, directDemand, usable,
+  };
   if (!input.proxy) {
     return { ...common, effectiveCeiling: Math.max(0, usable), limitedBy: 'database' };
   }
@@ -284,8 +347,40 @@ export function computeCapacity(input: CapacityInput, maxConnections: MaxConnect
   const limitedBy = forConsumers <= usable ? 'proxy' : 'database';
   return {
     ...common,
-    proxy: { path: input.proxy.path, maxConnectionsPercent, derived, ceiling, internalConnections: PROXY_INTERNAL_CONNECTIONS },
+    proxy: {
+      path: input.proxy.path, maxConnectionsPercent, derived, ceiling, internalConnections: PROXY_INTERNAL_CONNECTIONS,
+      idleClientTimeoutSeconds: input.proxy.idleClientTimeoutSeconds ?? PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS,
+    },
     effectiveCeiling: Math.max(0, Math.min(forConsumers, usable) - PROXY_INTERNAL_CONNECTIONS),
     limitedBy,
   };
+}
+
+/**
+ * The slots the engine keeps from ordinary roles: the PostgreSQL reserve parameters as the parameter groups
+ * set them (defaults where they do not), the largest over the instances, never below the engine's default.
+ */
+export function engineReserve(engine: EngineKind, instances: readonly DatabaseInstanceFacts[]): { value: number; basis?: string } {
+  const floor = ENGINE_RESERVED_CONNECTIONS[engine];
+  const defaults = DEFAULT_RESERVE_PARAMETERS[engine];
+  let best: { value: number; basis?: string } = { value: floor };
+  if (!defaults) {
+    return best;
+  }
+  for (const instance of instances) {
+    const set = instance.limitParameters ?? {};
+    const names = ENGINE_LIMIT_PARAMETERS[engine].filter((p) => p in defaults);
+    if (!names.some((p) => set[p] !== undefined)) continue;
+    const value = names.reduce((sum, p) => sum + (set[p] ?? defaults[p]!), 0);
+    if (value > best.value) {
+      best = { value, basis: names.filter((p) => (set[p] ?? defaults[p]!) > 0).map((p) => `${p} ${set[p] ?? defaults[p]}`).join(' + ') };
+    }
+  }
+  return best;
+}
+
+/** The lowest positive max_user_connections over the instances; undefined when none sets one. */
+function userLimit(instances: readonly DatabaseInstanceFacts[]): number | undefined {
+  const limits = instances.map((i) => i.limitParameters?.max_user_connections).filter((v): v is number => v !== undefined && v > 0);
+  return limits.length === 0 ? undefined : Math.min(...limits);
 }

@@ -35,9 +35,12 @@ export function describeCeiling(capacity: Capacity): string {
     const derivation = capacity.proxy.derived ? ' (derived by the budget)' : '';
     return `${m} × ${capacity.proxy.maxConnectionsPercent} %${derivation} = ${capacity.proxy.ceiling}${reservedText}${proxyKeeps}`;
   }
-  const terms = [m];
-  if (capacity.engineReserve > 0) {
-    terms.push(`${capacity.engineReserve} engine reserve`);
+  const user = capacity.userConnectionLimit;
+  const limitedByUser = user !== undefined && user < capacity.maxConnections.value - capacity.engineReserve;
+  // Every ordinary connection counts against one account's max_user_connections when it is below max_connections.
+  const terms = limitedByUser ? [`max_user_connections ${user} (of ${m})`] : [m];
+  if (!limitedByUser && capacity.engineReserve > 0) {
+    terms.push(`${capacity.engineReserve} engine reserve${capacity.engineReserveBasis ? ` (${capacity.engineReserveBasis})` : ''}`);
   }
   if (capacity.reservedTotal > 0) {
     terms.push(`${capacity.reservedTotal} reserved for ${listOf(capacity.reservations.map((r) => `'${r.name}'`), 'and')}`);

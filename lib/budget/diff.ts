@@ -1,4 +1,4 @@
-import { LedgerConsumerJson, LedgerJson, LedgerProblemJson } from './ledger';
+import { LedgerConsumerJson, LedgerJson, LedgerProblemJson } from './ledger-schema';
 import { compareText } from './text';
 
 /** How something differs between the base and the head. */

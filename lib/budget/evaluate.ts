@@ -2,6 +2,7 @@ import { allocate, AllocationRequest } from './allocation';
 import { computeCapacity, resolveMaxConnections } from './capacity';
 import { runChecks } from './checks';
 import { connectionsPerInstance, instanceCounts } from './demand';
+import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE, MAX_SETTABLE_MAX_CONNECTIONS } from './limits';
 import { BudgetEvaluation, BudgetInput, ConsumerInput, ConsumerResult, Totals } from './model';
 import { compareText } from './text';
 
@@ -68,25 +69,70 @@ function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-/** Inputs come from the constructs, which validate user props with friendly errors; this guards the core's contract. */
+/**
+ * Inputs come from the constructs and the template readers, which turn bad values into problems with friendly
+ * messages; this guards the core's contract. Every count is bounded, so every loop of the evaluation (the
+ * allocation, the fix searches) ends whatever the input.
+ */
 function assertValid(input: BudgetInput, consumers: readonly ConsumerInput[]): void {
-  const positive = (n: number) => Number.isInteger(n) && n >= 1;
+  const problems: string[] = [];
+  const whole = (what: string, n: unknown, min: number, max: number) => {
+    if (!(typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max)) {
+      problems.push(`${what} must be a whole number from ${min} to ${max}, got ${String(n)}`);
+    }
+  };
   for (let i = 1; i < consumers.length; i++) {
     if (consumers[i].path === consumers[i - 1].path) {
-      throw new Error(`evaluateBudget: consumer '${consumers[i].path}' is registered twice in budget '${input.path}'`);
+      problems.push(`consumer '${consumers[i].path}' is registered twice`);
     }
   }
   for (const c of consumers) {
+    const what = (field: string) => `${field} of '${c.path}'`;
     if (c.route === 'direct' && c.pool.kind !== 'fixed') {
-      throw new Error(`evaluateBudget: direct consumer '${c.path}' needs a fixed pool`);
+      problems.push(`direct consumer '${c.path}' needs a fixed pool`);
     }
-    const { processes, poolsPerProcess, overflowPerPool } = c.connections;
-    if (!positive(processes) || !positive(poolsPerProcess) || !Number.isInteger(overflowPerPool) || overflowPerPool < 0) {
-      throw new Error(`evaluateBudget: invalid connection shape for '${c.path}': ${JSON.stringify(c.connections)}`);
+    whole(what('processes'), c.connections.processes, 1, MAX_COUNT);
+    whole(what('poolsPerProcess'), c.connections.poolsPerProcess, 1, MAX_COUNT);
+    whole(what('overflowPerPool'), c.connections.overflowPerPool, 0, MAX_POOL_SIZE);
+    if (c.pool.kind === 'fixed') {
+      whole(what('pool size'), c.pool.size, 1, MAX_POOL_SIZE);
+    } else {
+      whole(what('pool min'), c.pool.min, 1, MAX_POOL_SIZE);
+      whole(what('pool max'), c.pool.max, c.pool.min, MAX_POOL_SIZE);
+      if (!(Number.isFinite(c.pool.weight) && c.pool.weight > 0 && c.pool.weight <= MAX_COUNT)) {
+        problems.push(`${what('pool weight')} must be above 0 and at most ${MAX_COUNT}, got ${c.pool.weight}`);
+      }
+    }
+    const shape = c.shape;
+    if (shape?.kind === 'ecs-service') {
+      whole(what('maxTasks'), shape.maxTasks, 0, MAX_COUNT);
+      if (shape.deployment.kind === 'rolling') whole(what('maximumPercent'), shape.deployment.maximumPercent, 0, MAX_COUNT);
+    } else if (shape?.kind === 'lambda-function') {
+      whole(what('maxConcurrency'), shape.maxConcurrency, 0, MAX_COUNT);
+    } else if (shape?.kind === 'ecs-task') {
+      whole(what('maxConcurrentRuns'), shape.maxConcurrentRuns, 0, MAX_COUNT);
+      whole(what('tasksPerRun'), shape.tasksPerRun, 0, MAX_COUNT);
     }
   }
-  const percent = input.capacity.proxy?.maxConnectionsPercent;
-  if (percent !== undefined && !(Number.isInteger(percent) && percent >= 1 && percent <= 100)) {
-    throw new Error(`evaluateBudget: MaxConnectionsPercent must be a whole number from 1 to 100, got ${percent}`);
+  const capacity = input.capacity;
+  const largest = MAX_SETTABLE_MAX_CONNECTIONS[capacity.engine];
+  if (largest === undefined) {
+    problems.push(`engine must be one of ${Object.keys(MAX_SETTABLE_MAX_CONNECTIONS).join(', ')}, got ${String(capacity.engine)}`);
+  } else {
+    if (capacity.maxConnections !== undefined) whole('maxConnections', capacity.maxConnections, 1, largest);
+    for (const instance of capacity.instances) {
+      if (instance.parameterGroupMaxConnections !== undefined) whole(`max_connections of '${instance.path}'`, instance.parameterGroupMaxConnections, 1, largest);
+      for (const [name, value] of Object.entries(instance.limitParameters ?? {})) whole(`${name} of '${instance.path}'`, value, 0, largest);
+    }
+  }
+  for (const r of capacity.reservations) whole(`connections of reservation '${r.name}'`, r.connections, 0, LARGEST_MAX_CONNECTIONS);
+  whole('directDemand', capacity.directDemand ?? 0, 0, Number.MAX_SAFE_INTEGER);
+  const percent = capacity.proxy?.maxConnectionsPercent;
+  if (percent !== undefined) whole('MaxConnectionsPercent', percent, 1, 100);
+  if (!(input.warningThresholdPercent > 0 && input.warningThresholdPercent <= 100)) {
+    problems.push(`warningThresholdPercent must be above 0 and at most 100, got ${input.warningThresholdPercent}`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`evaluateBudget: invalid input for budget '${input.path}': ${problems.join('; ')}`);
   }
 }

@@ -1,5 +1,5 @@
 import { BudgetDiff } from './diff';
-import { LedgerJson } from './ledger';
+import { LedgerJson } from './ledger-schema';
 import { count, percent } from './text';
 
 /**
@@ -11,9 +11,9 @@ export interface GuardrailOptions {
   readonly maxUtilizationPercent?: number;
   /** Fail when a budget's headroom is below this many connections. */
   readonly minHeadroom?: number;
-  /** Fail when a change raises a budget's worst case by more than this many connections (needs a base). */
+  /** Fail when a change raises a budget's worst case by more than this many connections (needs a base; a new budget has no increase). */
   readonly maxIncrease?: number;
-  /** Fail when a change raises a budget's worst case by more than this percentage (needs a base). */
+  /** Fail when a change raises a budget's worst case by more than this percentage (needs a base; a new budget has no increase). */
   readonly maxIncreasePercent?: number;
   /** Fail on unacknowledged warnings. */
   readonly strict?: boolean;
@@ -106,38 +106,38 @@ const minHeadroom = ceilingThreshold(
 
 const maxIncrease: Guardrail = {
   id: 'CB-CHECK-MAX-INCREASE',
-  summary: 'a change raises a budget\'s worst case by more than --max-increase connections',
+  summary: 'a change raises a budget\'s worst case by more than --max-increase connections (a new budget is judged by utilization and headroom)',
   run: ({ diff, options }) => {
     const limit = options.maxIncrease;
     if (limit === undefined || !diff) {
       return [];
     }
-    return diff.budgets.filter((b) => b.demandDelta > limit).map((b) => ({
+    return diff.budgets.filter((b) => b.demand.before !== null && b.demandDelta > limit).map((b) => ({
       id: 'CB-CHECK-MAX-INCREASE',
       budgetPath: b.budgetPath,
-      message: `worst case rises by ${b.demandDelta} (${b.demand.before ?? 'none'} → ${b.demand.after}), more than --max-increase ${limit}.`,
+      message: `worst case rises by ${b.demandDelta} (${b.demand.before} → ${b.demand.after}), more than --max-increase ${limit}.`,
     }));
   },
 };
 
 const maxIncreasePercent: Guardrail = {
   id: 'CB-CHECK-MAX-INCREASE-PERCENT',
-  summary: 'a change raises a budget\'s worst case by more than --max-increase-percent percent (a new budget counts as an unbounded increase)',
+  summary: 'a change raises a budget\'s worst case by more than --max-increase-percent percent (a new budget is judged by utilization and headroom)',
   run: ({ diff, options }) => {
     const limit = options.maxIncreasePercent;
     if (limit === undefined || !diff) {
       return [];
     }
     return diff.budgets.flatMap((b) => {
-      if (b.demandDelta <= 0) {
+      const before = b.demand.before;
+      if (before === null || b.demandDelta <= 0) {
         return [];
       }
-      const before = b.demand.before ?? 0;
       const rise = before === 0 ? Infinity : (100 * b.demandDelta) / before;
       if (rise <= limit) {
         return [];
       }
-      const what = before === 0 ? `worst case rises from ${b.demand.before === null ? 'no budget' : 0} to ${b.demand.after}` : `worst case rises by ${percent(rise)} (${before} → ${b.demand.after})`;
+      const what = before === 0 ? `worst case rises from 0 to ${b.demand.after}` : `worst case rises by ${percent(rise)} (${before} → ${b.demand.after})`;
       return [{ id: 'CB-CHECK-MAX-INCREASE-PERCENT', budgetPath: b.budgetPath, message: `${what}, more than --max-increase-percent ${percent(limit)}.` }];
     });
   },

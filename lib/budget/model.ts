@@ -14,6 +14,20 @@ export interface UnresolvedValue {
   readonly fix: string;
 }
 
+/** A value that no deployment can have or the budget cannot plan with: a percent of 150, max_connections '1e3'. */
+export interface InvalidValue {
+  /** Path of the construct that holds the value. */
+  readonly path: string;
+  /** What the value is: `max_connections parameter`. */
+  readonly what: string;
+  /** The value as written: `1e3`. */
+  readonly value: string;
+  /** What it must be: `a whole number from 1 to 262143`. */
+  readonly allowed: string;
+  /** How to correct it. */
+  readonly fix: string;
+}
+
 /**
  * How a consumer reaches the database. Through the proxy it shares the proxy's ceiling; directly it
  * takes its worst case out of max_connections before the proxy's share (it must have a fixed pool).
@@ -35,6 +49,8 @@ export interface ConsumerInput {
   /** Why nothing bounds the consumer's instances (a Lambda without reserved concurrency); absent when bounded. */
   readonly unbounded?: string;
   readonly unresolved: readonly UnresolvedValue[];
+  /** Values of the consumer's resources that cannot be right; the shape is then absent. @default none */
+  readonly invalid?: readonly InvalidValue[];
 }
 
 /**
@@ -52,6 +68,45 @@ export interface UnbudgetedIngress {
   readonly ports: string;
 }
 
+/** A client that can reach the proxy or the database but that no consumer or reservation counts. */
+export interface UnbudgetedClient {
+  /** Path of the resource (a service, a function, a rule, a container's task definition). */
+  readonly path: string;
+  /** How it reaches the database: `is placed in security group 'X', which may connect to 'Data/Proxy'`. */
+  readonly how: string;
+  readonly fix: string;
+}
+
+/** An ECS scalable target whose service the budget cannot tell: it may raise a budgeted service's task count. */
+export interface UnattributedScalableTarget {
+  readonly path: string;
+  /** Its ResourceId, described: `service/${Cluster}/${parameter 'ServiceName'}`. */
+  readonly resourceId: string;
+}
+
+/** A variable the budget delivers whose deployed value is not the budget's. */
+export interface OverwrittenVariable {
+  /** The consumer's path. */
+  readonly consumer: string;
+  /** Where the variable is delivered: `container 'app' of 'Services/ApiTask'`. */
+  readonly holder: string;
+  readonly name: string;
+  /** The budget's value. */
+  readonly budget: string;
+  /** What deploys instead: `'50'`, `nothing`, `a secret`. */
+  readonly deployed: string;
+}
+
+/** A figure the ledger stored that the templates do not give. */
+export interface LedgerDifference {
+  /** Path of what the figure is about: a consumer, the proxy, the budget. */
+  readonly subject: string;
+  /** `the most tasks of 'Services/Api'`. */
+  readonly what: string;
+  readonly ledger: string;
+  readonly templates: string;
+}
+
 /** Everything one budget is computed from. */
 export interface BudgetInput {
   /** Construct path of the budget. */
@@ -62,8 +117,20 @@ export interface BudgetInput {
   readonly warningThresholdPercent: number;
   /** Budget-level values left unknown (max_connections, proxy settings). */
   readonly unresolved: readonly UnresolvedValue[];
+  /** Budget-level values that cannot be right (a parameter that is not a number, a percent of 150). @default none */
+  readonly invalid?: readonly InvalidValue[];
   /** Ingress to the proxy or database from sources the budget does not count. @default none */
   readonly unbudgetedIngress?: readonly UnbudgetedIngress[];
+  /** Resources that can reach the proxy or database without a rule of their own. @default none */
+  readonly unbudgetedClients?: readonly UnbudgetedClient[];
+  /** ECS scalable targets whose service cannot be told. @default none */
+  readonly unattributedScalableTargets?: readonly UnattributedScalableTarget[];
+  /** Delivered variables whose deployed value is not the budget's. @default none */
+  readonly overwrittenVariables?: readonly OverwrittenVariable[];
+  /** Figures the stored ledger gives that the templates do not. @default none */
+  readonly ledgerDifferences?: readonly LedgerDifference[];
+  /** Resources the ledger names in stacks whose templates were not read. @default none */
+  readonly missingTemplates?: ReadonlyArray<{ readonly subject: string; readonly what: string; readonly stack: string }>;
 }
 
 /** A consumer with its pool size and demand. */

@@ -158,12 +158,26 @@ export function supportsOverflow(spec: PresetSpec): boolean {
 /** Environment variable names: letters, digits and underscores, not starting with a digit. */
 export const ENVIRONMENT_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Variables the operating system, language runtimes, ECS or Lambda own: a pool setting written into one breaks the
+ * process, or the platform overwrites it (SOURCES.lambdaReservedVariables, SOURCES.ecsContainerMetadata).
+ */
+export const RESERVED_VARIABLE_NAMES: ReadonlySet<string> = new Set([
+  'PATH', 'HOME', 'HOSTNAME', 'USER', 'SHELL', 'PWD', 'LANG', 'LC_ALL', 'TERM', 'TZ', 'LD_LIBRARY_PATH', 'LD_PRELOAD',
+  'NODE_OPTIONS', 'JAVA_TOOL_OPTIONS', 'PYTHONPATH', '_HANDLER', '_X_AMZN_TRACE_ID',
+]);
+/** Prefixes of variables that AWS sets in tasks and functions. */
+export const RESERVED_VARIABLE_PREFIXES: readonly string[] = ['AWS_', 'ECS_', 'LAMBDA_'];
+
 /** What is wrong with a preset for a consumer, as messages; empty when it fits. */
 export function presetProblems(spec: PresetSpec, overflowPerPool: number): string[] {
   const problems: string[] = [];
   for (const variable of presetVariables(spec)) {
     if (!ENVIRONMENT_VARIABLE_NAME.test(variable.name)) {
       problems.push(`environment variable name '${variable.name}' must be letters, digits and underscores, not starting with a digit`);
+    } else if (RESERVED_VARIABLE_NAMES.has(variable.name) || RESERVED_VARIABLE_PREFIXES.some((p) => variable.name.startsWith(p))) {
+      problems.push(`environment variable name '${variable.name}' belongs to the operating system, a language runtime or AWS `
+        + `(${[...RESERVED_VARIABLE_PREFIXES].map((p) => `${p}*`).join(', ')}, PATH, HOME and the like); name the pool setting after the pool`);
     }
   }
   const names = presetVariables(spec).map((v) => v.name);

@@ -1,4 +1,4 @@
-import { LedgerConsumerJson, LedgerJson } from './ledger';
+import { LedgerConsumerJson, LedgerJson } from './ledger-schema';
 
 /** Who opens connections in a rehearsal: a consumer at its worst case, or a reservation's clients. */
 export interface RehearsalClient {

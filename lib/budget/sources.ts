@@ -47,4 +47,12 @@ export const SOURCES = {
   rdsStorage: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html',
   eventBridgeEcsParameters: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html',
   rdsStaticParameters: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.Modifying.html',
+  postgresMaxConnections: 'https://postgresqlco.nf/doc/en/param/max_connections',
+  postgresReservedConnections: 'https://www.postgresql.org/docs/current/runtime-config-connection.html',
+  mysqlMaxConnections: 'https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_max_connections',
+  mariadbMaxConnections: 'https://mariadb.com/docs/server/ref/mdb/system-variables/max_connections',
+  mysqlMaxUserConnections: 'https://dev.mysql.com/doc/refman/8.0/en/user-resources.html',
+  ecsServiceQuotas: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html',
+  lambdaReservedVariables: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime',
+  ecsContainerMetadata: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4.html',
 } as const;

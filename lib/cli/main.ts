@@ -1,7 +1,7 @@
 import { parseArgs } from 'util';
 import { checkGuardrails, diffLedgers, GuardrailOptions, LedgerConsumerJson, LedgerJson, RehearsalPlanError, rehearsalPlan } from '../budget';
 import { libraryVersion } from '../private/package-version';
-import { InputError, LedgerSource, readLedgers } from './read-assembly';
+import { BudgetSource, InputError, readBudgets, verifiedLedgers } from './read-budgets';
 import { Format, FORMATS } from './render/format';
 import { checkJson, diffJson, reportJson } from './render/json';
 import { checkMarkdown, diffMarkdown, reportMarkdown } from './render/markdown';
@@ -170,7 +170,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
 
   switch (command) {
     case 'report': {
-      const head = requireLedgers(readLedgers(operands[0] ?? DEFAULT_ASSEMBLY));
+      const head = requireLedgers(readBudgets(operands[0] ?? DEFAULT_ASSEMBLY));
       const render: Record<Format, () => string> = {
         text: () => reportText(head, { color }),
         markdown: () => reportMarkdown(head),
@@ -183,19 +183,20 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       if (values.base === undefined) {
         throw new UsageError('diff needs --base: the assembly or templates to compare against.');
       }
-      const base = readLedgers(values.base);
-      const head = readLedgers(values.head ?? DEFAULT_ASSEMBLY);
-      if (base.ledgers.length === 0 && head.ledgers.length === 0) {
-        throw new InputError(`no connection budget ledger in ${describeSource(base)} or in ${describeSource(head)}.`);
+      const base = readBudgets(values.base);
+      const headSource = readBudgets(values.head ?? DEFAULT_ASSEMBLY);
+      if (base.budgets.length === 0 && headSource.budgets.length === 0) {
+        throw new InputError(`no connection budget ledger in ${describeSource(base)} or in ${describeSource(headSource)}.`);
       }
-      const diff = diffLedgers(base.ledgers, head.ledgers);
+      const head = verifiedLedgers(headSource);
+      const diff = diffLedgers(base.budgets.map((b) => b.ledger), head);
       const render: Record<Format, () => string> = {
         text: () => diffText(diff, { color }),
-        markdown: () => diffMarkdown(diff, head.ledgers),
+        markdown: () => diffMarkdown(diff, head),
         json: () => diffJson(diff),
       };
       io.stdout(render[format]());
-      return hasErrors(head.ledgers) || (values['fail-on-change'] && diff.changed) ? EXIT.failed : EXIT.ok;
+      return hasErrors(head) || (values['fail-on-change'] && diff.changed) ? EXIT.failed : EXIT.ok;
     }
     case 'check': {
       const options: GuardrailOptions = {
@@ -210,8 +211,8 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       if (values.base === undefined && needBase.length > 0) {
         throw new UsageError(`${needBase.map((o) => `--${o}`).join(', ')} ${needBase.length === 1 ? 'needs' : 'need'} --base: the assembly or templates to compare with.`);
       }
-      const head = requireLedgers(readLedgers(operands[0] ?? DEFAULT_ASSEMBLY));
-      const diff = values.base === undefined ? undefined : diffLedgers(readLedgers(values.base).ledgers, head);
+      const head = requireLedgers(readBudgets(operands[0] ?? DEFAULT_ASSEMBLY));
+      const diff = values.base === undefined ? undefined : diffLedgers(readBudgets(values.base).budgets.map((b) => b.ledger), head);
       const result: CheckResult = {
         head,
         diff,
@@ -227,7 +228,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       return result.violations.length > 0 ? EXIT.failed : EXIT.ok;
     }
     case 'rehearse': {
-      const ledgers = requireLedgers(readLedgers(operands[0] ?? DEFAULT_ASSEMBLY));
+      const ledgers = requireLedgers(readBudgets(operands[0] ?? DEFAULT_ASSEMBLY));
       const ledger = chooseBudget(ledgers, values.budget);
       const plan = rehearsalPlan(ledger, poolSource(values['pools-from'], ledger));
       const waitSeconds = parseNumber('wait', values.wait, true) ?? DEFAULT_WAIT_SECONDS;
@@ -277,7 +278,7 @@ function poolSource(value: string | undefined, ledger: LedgerJson): ((c: LedgerC
     if (n < 1) throw new UsageError(`--pools-from size:N needs N of at least 1, got '${value}'.`);
     return () => n;
   }
-  const other = readLedgers(value).ledgers.find((l) => l.budgetPath === ledger.budgetPath);
+  const other = readBudgets(value).budgets.map((b) => b.ledger).find((l) => l.budgetPath === ledger.budgetPath);
   if (!other) {
     throw new InputError(`--pools-from '${value}' has no ledger for budget '${ledger.budgetPath}'.`);
   }
@@ -310,15 +311,16 @@ function parseNumber(name: string, value: string | undefined, whole: boolean): n
   return n;
 }
 
-function requireLedgers(source: LedgerSource): readonly LedgerJson[] {
-  if (source.ledgers.length === 0) {
+/** The verified budgets of a source that must hold at least one. */
+function requireLedgers(source: BudgetSource): readonly LedgerJson[] {
+  if (source.budgets.length === 0) {
     throw new InputError(`no connection budget ledger in ${describeSource(source)}. `
       + 'Synthesize an app that uses ConnectionBudget or BudgetedDatabase (cdk synth), and pass the directory it wrote.');
   }
-  return source.ledgers;
+  return verifiedLedgers(source);
 }
 
-function describeSource(source: LedgerSource): string {
+function describeSource(source: BudgetSource): string {
   return `the ${source.templates === 1 ? '1 template' : `${source.templates} templates`} of ${source.kind} '${source.location}'`;
 }
 

@@ -1,42 +1,25 @@
 import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  buildLedger,
-  BudgetEvaluation,
-  ConnectionShape,
-  consumerLine,
-  consumerMetadataKey,
-  ConsumerInput,
-  ConsumerKind,
-  ConsumerShape,
-  derivePoolSettings,
-  EngineKind,
-  evaluateBudget,
-  formatProblem,
-  LedgerJson,
-  ledgerMetadataKey,
-  PoolRequest,
-  PoolSettings,
-  presetProblems,
-  presetVariables,
-  PresetSpec,
-  problemText,
-  summaryLine,
-  summaryMetadataKey,
-  UnresolvedValue,
+  buildLedger, BudgetEvaluation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
+  LARGEST_MAX_CONNECTIONS, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, MAX_SETTABLE_MAX_CONNECTIONS, PoolRequest,
+  PoolSettings, PresetSpec, problemText, PROXY_PORT, summaryLine, summaryMetadataKey,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
-import { engineKindOf, gatherDatabaseFacts, PROXY_PORT, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
-import { ecsTargetsOf, gatherEcsTaskFacts, targetSecurityGroups } from '../private/ecs-task-facts';
-import { gatherEcsServiceFacts } from '../private/ecs-service-facts';
-import { findUnbudgetedIngress, IngressTarget } from '../private/ingress';
-import { gatherLambdaFacts } from '../private/lambda-facts';
+import { engineKindOf, gatherDatabaseFacts, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
+import { deliver } from '../private/delivery';
+import { groupSource, peerSource, resourceRef } from '../private/ledger-refs';
 import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
+import { verifyAtSynthesis } from '../private/verification-plugin';
 import {
-  ConnectionReservation, ConsumerOptions, EcsServiceConsumerOptions, EcsTaskConsumerOptions, LambdaFunctionConsumerOptions,
+  ConnectionReservation, EcsServiceConsumerOptions, EcsTaskConsumerOptions, LambdaFunctionConsumerOptions,
 } from './consumer-options';
+import { ConsumerBinding, ConsumerProblem } from './consumers/binding';
+import { bindEcsService } from './consumers/ecs-service';
+import { bindEcsTask } from './consumers/ecs-task';
+import { bindLambdaFunction } from './consumers/lambda-function';
+import { presetOf } from './consumers/options';
 import { DatabaseTarget } from './database-target';
-import { PoolSettingsPreset } from './pool-settings-preset';
 import { PoolSize } from './pool-size';
 
 /** Properties of a {@link ConnectionBudget}. */
@@ -47,16 +30,18 @@ export interface ConnectionBudgetProps {
   readonly database: DatabaseTarget;
 
   /**
-   * The RDS Proxy the consumers connect through. Its MaxConnectionsPercent, read from its target group,
-   * sets the ceiling; consumers get ingress to it on the engine's port.
+   * The RDS Proxy the consumers connect through, defined in this app. Its MaxConnectionsPercent, read from its
+   * target group, sets the ceiling; consumers get ingress to it on the engine's port.
    *
    * @default - consumers connect to the database directly and get ingress to it
    */
   readonly proxy?: rds.DatabaseProxy;
 
   /**
-   * The database's max_connections, when the app does not define it exactly. A lower value set in the
-   * parameter group the database uses still wins.
+   * The database's max_connections, when the app does not define it exactly: for an imported database, or a class
+   * the budget has no default for. It is a claim: on a database in this app whose parameter group keeps the engine
+   * default, a claim above that default fails synth (CB-MAX-CONNECTIONS-CLAIM). A lower value set in the parameter
+   * group still wins.
    *
    * @default - max_connections from the parameter group the database uses; else the published default
    * for its class (Aurora) or a conservative estimate from its memory, with a CB-ESTIMATED-MAX-CONNECTIONS warning
@@ -81,29 +66,12 @@ export interface ConnectionBudgetProps {
 /** Near the limit means 90 % of the ceiling unless the budget says otherwise (design.md §3). */
 const DEFAULT_WARNING_THRESHOLD_PERCENT = 90;
 
-/** Which budget set each variable of a container or function, so two budgets never overwrite each other's. */
-const variableOwners = new WeakMap<object, Map<string, string>>();
-
-/** Something that receives environment variables: a container or a Lambda function. */
-interface EnvironmentHolder {
-  readonly key: object;
-  /** The stack whose template carries the variables. */
-  readonly stack: Stack;
-  readonly description: string;
-  add(name: string, value: string): void;
-}
-
 /** What the budget remembers of a consumer until it computes. */
 interface Registration {
-  readonly path: string;
-  readonly kind: ConsumerKind;
+  readonly binding: ConsumerBinding;
   readonly direct: boolean;
   readonly pool: PoolRequest;
-  readonly connections: ConnectionShape;
-  readonly options: ConsumerOptions;
-  readonly securityGroups: readonly ec2.ISecurityGroup[];
   readonly preset: PresetSpec;
-  readonly gather: (index: AppIndex) => { shape?: ConsumerShape; unbounded?: string; unresolved: readonly UnresolvedValue[] };
 }
 
 interface Computed {
@@ -119,7 +87,11 @@ interface Computed {
  *
  * The budget is computed once, just before synthesis, from the L1 resources that deploy: the services'
  * deployment configuration and scalable targets, Lambda reserved concurrency, EventBridge task counts,
- * the proxy's target group and the database's parameter group.
+ * the proxy's target group and the database's parameter groups. After synthesis it is verified against the
+ * templates written (a CDK validation plugin the budget registers on the app): every fact is read again from
+ * what deploys, overrides included, and every security group rule, security group member, launcher of a
+ * budgeted task definition and container of it is checked, so nothing changed after the budget computed can
+ * pass as fitting.
  *
  * It is written into the templates' Metadata for review: a summary line and one line per consumer in
  * every stack involved (so `cdk diff` shows a budget change), and the full ledger, which the
@@ -140,24 +112,19 @@ export class ConnectionBudget extends Construct {
     this.props = props;
     const database = props.database._instance ?? props.database._cluster!;
     this.database = database;
-    const engineType = database.engine?.engineType;
-    const engine = engineKindOf(engineType);
-    const problems = propsProblems(props);
-    if (!engine) {
-      problems.push(engineType === undefined
-        ? `the engine of '${database.node.path}' is unknown; pass engine when importing the database`
-        : `engine '${engineType}' of '${database.node.path}' is not supported; supported: ${SUPPORTED_ENGINE_TYPES.join(', ')}`);
-    }
-    if (problems.length > 0) {
+    const { engine, problem } = engineOf(database);
+    const problems = [...(problem ? [problem] : []), ...propsProblems(props, engine)];
+    if (problems.length > 0 || !engine) {
       throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
     }
-    this.engine = engine!;
+    this.engine = engine;
     for (const reservation of props.reservations ?? []) {
       this.reserve(reservation);
     }
     this.node.addValidation({
       validate: () => this.compute().evaluation.problems.filter((p) => p.level === 'error').map(formatProblem),
     });
+    verifyAtSynthesis(this);
     const stack = Stack.of(this);
     this.addSummaryMetadata(stack);
     stack.addMetadata(ledgerMetadataKey(this.node.path), Lazy.any({ produce: () => this.compute().ledger }));
@@ -168,7 +135,7 @@ export class ConnectionBudget extends Construct {
    * clients get ingress to the proxy (throughProxy) or the database.
    */
   public addReservation(reservation: ConnectionReservation): void {
-    const method = `addReservation('${reservation.name}')`;
+    const method = `addReservation(${typeof reservation?.name === 'string' ? `'${reservation.name}'` : ''})`;
     this.assertOpen(method);
     const problems = reservationProblems(reservation, this.reservations, this.props.proxy !== undefined);
     if (problems.length > 0) {
@@ -188,56 +155,24 @@ export class ConnectionBudget extends Construct {
   /**
    * Registers an ECS service (FargateService, Ec2Service, or the `service` of an aws-ecs-patterns
    * construct) in any stack of the app. Its container gets the pool settings as environment variables
-   * and it gets ingress to the proxy (or database) on the engine's port.
+   * and it gets ingress to the proxy (or database) on the engine's port. A task whose containers each hold
+   * pools registers once per container (`containerName`).
    */
   public addEcsService(service: ecs.BaseService, options: EcsServiceConsumerOptions = {}): void {
-    const path = service.node.path;
-    const method = `addEcsService('${path}')`;
-    this.assertNew(method, path);
-    this.assertOptions(method, options, [
-      ['processesPerTask', options.processesPerTask, 1],
-      ['maxTasks', options.maxTasks, 0],
-    ]);
-    const container = this.containerOf(service.taskDefinition, options.containerName, method);
-    this.register(method, {
-      path,
-      kind: 'ecs-service',
-      options,
-      connections: connectionShape(options, options.processesPerTask),
-      securityGroups: service.connections.securityGroups,
-      gather: (index) => gatherEcsServiceFacts(service, options.maxTasks, index),
-    }, containerHolder(container));
+    const method = `addEcsService('${pathOf(service)}')`;
+    this.assertOpen(method);
+    this.register(method, this.bind(method, () => bindEcsService(service, options ?? {})));
   }
 
   /**
-   * Registers a standalone ECS task definition: a scheduled job (an EventBridge rule target, such as the
+   * Registers a standalone ECS task definition: a scheduled job (an EventBridge rule or schedule target, such as the
    * aws-ecs-patterns ScheduledFargateTask) or a task that Step Functions or RunTask starts. Its worst case is
    * maxConcurrentRuns × tasks per run × processes × pools. Register it after the rule that runs it.
    */
   public addEcsTask(taskDefinition: ecs.TaskDefinition, options: EcsTaskConsumerOptions): void {
-    const path = taskDefinition.node.path;
-    const method = `addEcsTask('${path}')`;
-    this.assertNew(method, path);
-    this.assertOptions(method, options, [
-      ['maxConcurrentRuns', options.maxConcurrentRuns, 1],
-      ['tasksPerRun', options.tasksPerRun, 1],
-      ['processesPerTask', options.processesPerTask, 1],
-    ]);
-    const container = this.containerOf(taskDefinition, options.containerName, method);
-    const index = options.securityGroups ? undefined : AppIndex.of(this);
-    const securityGroups = options.securityGroups ?? targetSecurityGroups(ecsTargetsOf(taskDefinition, index!), index!);
-    if (securityGroups.length === 0) {
-      throw this.error(`${method}: no security group to grant ingress to: no EventBridge target in the app runs the task definition with one. `
-        + 'Pass securityGroups (the ones its launcher uses), or register the task after the rule that runs it.');
-    }
-    this.register(method, {
-      path,
-      kind: 'ecs-task',
-      options,
-      connections: connectionShape(options, options.processesPerTask),
-      securityGroups,
-      gather: (index) => gatherEcsTaskFacts(taskDefinition, options.maxConcurrentRuns, options.tasksPerRun, index),
-    }, containerHolder(container));
+    const method = `addEcsTask('${pathOf(taskDefinition)}')`;
+    this.assertOpen(method);
+    this.register(method, this.bind(method, () => bindEcsTask(taskDefinition, options ?? {} as EcsTaskConsumerOptions, () => AppIndex.of(this))));
   }
 
   /**
@@ -246,26 +181,9 @@ export class ConnectionBudget extends Construct {
    * reserved concurrency fails synth with CB-UNBOUNDED-LAMBDA.
    */
   public addLambdaFunction(fn: lambda.Function, options: LambdaFunctionConsumerOptions = {}): void {
-    const path = fn.node.path;
-    const method = `addLambdaFunction('${path}')`;
-    this.assertNew(method, path);
-    this.assertOptions(method, options, [['maxConcurrency', options.maxConcurrency, 0]]);
-    if (!fn.isBoundToVpc) {
-      throw this.error(`${method}: the function is not in a VPC, so it cannot reach the proxy or database; pass vpc to the function.`);
-    }
-    this.register(method, {
-      path,
-      kind: 'lambda-function',
-      options: { ...options, pool: options.pool ?? PoolSize.fixed(1) },
-      connections: connectionShape(options, 1),
-      securityGroups: fn.connections.securityGroups,
-      gather: () => gatherLambdaFacts(fn, options.maxConcurrency),
-    }, {
-      key: fn,
-      stack: Stack.of(fn),
-      description: `function '${path}'`,
-      add: (name, value) => fn.addEnvironment(name, value),
-    });
+    const method = `addLambdaFunction('${pathOf(fn)}')`;
+    this.assertOpen(method);
+    this.register(method, this.bind(method, () => bindLambdaFunction(fn, options ?? {})));
   }
 
   /**
@@ -293,24 +211,43 @@ export class ConnectionBudget extends Construct {
     return this.compute().evaluation;
   }
 
-  private register(method: string, registration: Omit<Registration, 'direct' | 'pool' | 'preset'>, holder: EnvironmentHolder): void {
-    const options = registration.options;
-    const pool = (options.pool ?? PoolSize.share())._request;
-    const direct = options.bypassProxy === true;
+  /** A consumer kind's binding, its problems reported as the budget's errors. */
+  private bind(method: string, bind: () => ConsumerBinding): ConsumerBinding {
+    const binding = this.withMethod(method, bind);
+    if (this.registered.some((r) => r.binding.path === binding.path)) {
+      throw this.error(`${method}: ${binding.path === binding.resourcePath ? 'the consumer is' : `its container '${binding.container}' is`} already registered with this budget.`);
+    }
+    return binding;
+  }
+
+  /** Runs a consumer kind's step; what it finds wrong with the consumer becomes the budget's error, naming the method. */
+  private withMethod<T>(method: string, step: () => T): T {
+    try {
+      return step();
+    } catch (e) {
+      if (e instanceof ConsumerProblem) throw this.error(`${method}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  private register(method: string, binding: ConsumerBinding): void {
+    const pool = (binding.options.pool ?? PoolSize.share())._request;
+    const direct = binding.options.bypassProxy === true;
     if (direct && !this.props.proxy) {
       throw this.error(`${method}: bypassProxy is set, but the budget has no proxy; every consumer already connects directly.`);
     }
     if (direct && pool.kind !== 'fixed') {
       throw this.error(`${method}: a consumer that bypasses the proxy needs a fixed pool (PoolSize.fixed), because its worst case is kept out of max_connections before the proxy's share is derived.`);
     }
-    const preset = presetOf(options);
-    this.deliver(method, registration.path, preset, holder);
-    const description = `Connections from ${registration.path} (connection budget ${this.node.path})`;
-    for (const group of registration.securityGroups) {
+    const preset = presetOf(binding.options);
+    this.withMethod(method, () => deliver(this.node.path, preset, binding.holder, () => this.settingsOf(binding.path)));
+    // One description per resource: a second container of the same task reuses the rule instead of duplicating it.
+    const description = `Connections from ${binding.resourcePath} (connection budget ${this.node.path})`;
+    for (const group of binding.securityGroups) {
       this.grantIngress(group, direct, description);
     }
-    this.registered.push({ ...registration, direct, pool, preset });
-    this.addConsumerMetadata(holder.stack, registration.path);
+    this.registered.push({ binding, direct, pool, preset });
+    this.addConsumerMetadata(binding.stack, binding.path);
   }
 
   /**
@@ -331,57 +268,10 @@ export class ConnectionBudget extends Construct {
     }));
   }
 
-  private deliver(method: string, path: string, preset: PresetSpec, holder: EnvironmentHolder): void {
-    const owners = variableOwners.get(holder.key) ?? new Map<string, string>();
-    const variables = presetVariables(preset);
-    for (const variable of variables) {
-      const taken = owners.get(variable.name);
-      if (taken !== undefined) {
-        throw this.error(`${method}: ${holder.description} already receives ${variable.name} from budget '${taken}'; pass a poolSettings preset with another prefix or variable.`);
-      }
-    }
-    for (const variable of variables) {
-      owners.set(variable.name, this.node.path);
-      holder.add(variable.name, Lazy.string({ produce: () => variable.render(this.settingsOf(path)) }));
-    }
-    variableOwners.set(holder.key, owners);
-  }
-
   private assertOpen(method: string): void {
     if (this.computed || this.computing) {
       throw this.error(`${method} was called after the budget was computed for synthesis; register every consumer while building the app.`);
     }
-  }
-
-  private assertNew(method: string, path: string): void {
-    this.assertOpen(method);
-    if (this.registered.some((r) => r.path === path)) {
-      throw this.error(`${method}: the consumer is already registered with this budget.`);
-    }
-  }
-
-  private assertOptions(method: string, options: ConsumerOptions, counts: ReadonlyArray<[name: string, value: number | undefined, min: number]>): void {
-    const problems = consumerOptionProblems(options, counts);
-    if (problems.length === 0) {
-      problems.push(...presetProblems(presetOf(options), options.overflowPerPool ?? 0));
-    }
-    if (problems.length > 0) {
-      throw this.error(`${method}: invalid options:\n- ${problems.join('\n- ')}`);
-    }
-  }
-
-  private containerOf(taskDefinition: ecs.TaskDefinition, containerName: string | undefined, method: string): ecs.ContainerDefinition {
-    if (containerName !== undefined) {
-      const named = taskDefinition.findContainer(containerName);
-      if (!named) {
-        throw this.error(`${method}: the task definition '${taskDefinition.node.path}' has no container named '${containerName}'.`);
-      }
-      return named;
-    }
-    if (!taskDefinition.defaultContainer) {
-      throw this.error(`${method}: the task definition '${taskDefinition.node.path}' has no container yet; add its containers before registering, or pass containerName.`);
-    }
-    return taskDefinition.defaultContainer;
   }
 
   /** The proxy (or, for direct clients and budgets without a proxy, the database) and the port clients connect to. */
@@ -443,16 +333,17 @@ export class ConnectionBudget extends Construct {
       reservations: this.reservations.map(({ name, connections, throughProxy }) => ({ name, connections, throughProxy: throughProxy === true })),
     }, index);
     const consumers: ConsumerInput[] = this.registered.map((r) => {
-      const facts = r.gather(index);
+      const facts = r.binding.gather(index);
       return {
-        path: r.path,
-        kind: r.kind,
+        path: r.binding.path,
+        kind: r.binding.kind,
         shape: facts.shape,
         unbounded: facts.unbounded,
-        connections: r.connections,
+        connections: r.binding.connections,
         pool: r.pool,
         route: r.direct ? 'direct' : 'proxy',
         unresolved: facts.unresolved,
+        invalid: facts.invalid,
       };
     });
     const evaluation = evaluateBudget({
@@ -461,55 +352,77 @@ export class ConnectionBudget extends Construct {
       consumers,
       warningThresholdPercent: this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT,
       unresolved: database.unresolved,
-      unbudgetedIngress: findUnbudgetedIngress(this.ingressTargets(), {
-        securityGroups: [
-          ...this.registered.flatMap((r) => r.securityGroups),
-          ...this.reservationClients().flatMap((c) => c.groups),
-          ...(this.props.proxy?.connections.securityGroups ?? []),
-        ],
-        peers: this.reservationClients().flatMap((c) => c.addresses),
-      }, index),
+      invalid: database.invalid,
     });
-    const settings = new Map(this.registered.map((r) => {
-      const result = evaluation.consumers.find((c) => c.input.path === r.path)!;
-      return [r.path, derivePoolSettings({
-        poolSize: result.poolSize,
-        overflowPerPool: result.input.connections.overflowPerPool,
-        minIdle: r.options.minIdleConnections,
-        acquireTimeoutMs: r.options.acquireTimeout?.toMilliseconds(),
-        proxyIdleClientTimeoutSeconds: r.direct ? undefined : database.proxyIdleClientTimeoutSeconds,
-      })] as const;
-    }));
-    const acknowledged = new Set<string>();
+    const acknowledged: string[] = [];
     for (const warning of evaluation.problems.filter((p) => p.level === 'warning')) {
       // addWarningV2 records nothing for an acknowledged ID; that is the only public trace of the acknowledgement.
       const recorded = this.node.metadata.length;
       Annotations.of(this).addWarningV2(warning.id, problemText(warning));
       if (this.node.metadata.length === recorded) {
-        acknowledged.add(warning.id);
+        acknowledged.push(warning.id);
       }
     }
-    const pools = new Map(this.registered.map((r) => [r.path, { preset: r.preset, settings: settings.get(r.path)! }] as const));
-    return { evaluation, settings, ledger: buildLedger(evaluation, pools, acknowledged) };
+    const consumerInputs = new Map(this.registered.map((r) => [r.binding.path, this.consumerInputs(r)] as const));
+    const settings = new Map(evaluation.consumers.map((c) => [c.input.path, consumerPoolSettings(c, evaluation.capacity, consumerInputs.get(c.input.path)!)] as const));
+    const ledger = buildLedger(evaluation, { budget: this.budgetInputs(acknowledged), consumers: consumerInputs });
+    return { evaluation, settings, ledger };
   }
 
-  private reservationClients(): ClientSources[] {
-    return this.reservations.flatMap((r) => (r.clients ?? []).map(splitClient));
-  }
-
-  /** The proxy and the database: only budgeted clients may reach them. */
-  private ingressTargets(): IngressTarget[] {
-    const targets: IngressTarget[] = [];
-    if (this.props.proxy) {
-      targets.push({ path: this.props.proxy.node.path, groups: this.props.proxy.connections.securityGroups, port: PROXY_PORT[this.engine] });
-    }
+  /** What the ledger records of the budget for the templates to be checked against. */
+  private budgetInputs(acknowledged: readonly string[]): LedgerInputsJson {
+    const { instance, cluster, proxy } = this._target();
+    const database = (instance ?? cluster)!;
+    const l1 = database.node.defaultChild;
     const port = this.database.connections.defaultPort?.toRuleJson().fromPort;
-    targets.push({
-      path: this.database.node.path,
-      groups: this.database.connections.securityGroups,
-      port: typeof port === 'number' && !Token.isUnresolved(port) ? port : undefined,
-    });
-    return targets;
+    return {
+      engine: this.engine,
+      maxConnections: this.props.maxConnections ?? null,
+      warningThresholdPercent: this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT,
+      database: {
+        kind: instance ? 'instance' : 'cluster',
+        path: database.node.path,
+        resource: l1 instanceof rds.CfnDBInstance || l1 instanceof rds.CfnDBCluster ? resourceRef(l1) : null,
+        securityGroups: database.connections.securityGroups.map(groupSource),
+        port: typeof port === 'number' && !Token.isUnresolved(port) ? port : null,
+      },
+      proxy: proxy ? {
+        path: proxy.node.path,
+        resource: resourceRef(proxy.node.defaultChild as rds.CfnDBProxy),
+        securityGroups: proxy.connections.securityGroups.map(groupSource),
+        port: PROXY_PORT[this.engine],
+        derivedPercent: this.deriveProxyPercent,
+      } : null,
+      reservations: this.reservations.map((r) => ({
+        name: r.name,
+        connections: r.connections,
+        throughProxy: r.throughProxy === true,
+        clients: (r.clients ?? []).flatMap((client) => {
+          const { groups, addresses } = splitClient(client);
+          return [...groups.map(groupSource), ...addresses.map((a) => peerSource(this, a))];
+        }),
+      })),
+      acknowledged,
+    };
+  }
+
+  /** What the ledger records of a consumer for the templates to be checked against. */
+  private consumerInputs(r: Registration): LedgerConsumerInputsJson {
+    const { binding } = r;
+    return {
+      resource: resourceRef(binding.resource),
+      container: binding.container ?? null,
+      preset: r.preset,
+      minIdleConnections: binding.options.minIdleConnections ?? null,
+      acquireTimeoutMs: binding.options.acquireTimeout?.toMilliseconds() ?? null,
+      bounds: {
+        maxTasks: binding.bounds.maxTasks ?? null,
+        maxConcurrency: binding.bounds.maxConcurrency ?? null,
+        maxConcurrentRuns: binding.bounds.maxConcurrentRuns ?? null,
+        tasksPerRun: binding.bounds.tasksPerRun ?? null,
+      },
+      securityGroups: binding.securityGroups.map(groupSource),
+    };
   }
 
   private error(message: string): Error {
@@ -517,21 +430,28 @@ export class ConnectionBudget extends Construct {
   }
 }
 
-function containerHolder(container: ecs.ContainerDefinition): EnvironmentHolder {
+/** A construct's path for messages, or what the value is when it is not a construct. */
+function pathOf(value: unknown): string {
+  return (value as { node?: { path?: string } })?.node?.path ?? String(value);
+}
+
+/** The budget's engine, or why the database has none the budget knows. */
+function engineOf(database: rds.IDatabaseInstance | rds.IDatabaseCluster): { engine?: EngineKind; problem?: string } {
+  const l1 = database.node.defaultChild;
+  if ((database as unknown) instanceof rds.ServerlessCluster || (l1 instanceof rds.CfnDBCluster && l1.engineMode === 'serverless')) {
+    return {
+      problem: `'${database.node.path}' is an Aurora Serverless v1 cluster, which RDS Proxy does not support and AWS no longer offers; `
+        + 'use Aurora Serverless v2 (rds.DatabaseCluster with ClusterInstance.serverlessV2)',
+    };
+  }
+  const engineType = database.engine?.engineType;
+  const engine = engineKindOf(engineType);
+  if (engine) return { engine };
   return {
-    key: container,
-    stack: Stack.of(container.taskDefinition),
-    description: `container '${container.containerName}' of '${container.taskDefinition.node.path}'`,
-    add: (name, value) => container.addEnvironment(name, value),
+    problem: engineType === undefined
+      ? `the engine of '${database.node.path}' is unknown; pass engine when importing the database (DatabaseInstance.fromDatabaseInstanceAttributes, DatabaseCluster.fromDatabaseClusterAttributes)`
+      : `engine '${engineType}' of '${database.node.path}' is not supported; supported: ${SUPPORTED_ENGINE_TYPES.join(', ')}`,
   };
-}
-
-function presetOf(options: ConsumerOptions): PresetSpec {
-  return (options.poolSettings ?? PoolSettingsPreset.generic())._spec;
-}
-
-function connectionShape(options: ConsumerOptions, processes: number | undefined): ConnectionShape {
-  return { processes: processes ?? 1, poolsPerProcess: options.poolsPerProcess ?? 1, overflowPerPool: options.overflowPerPool ?? 0 };
 }
 
 /** What a client connects from: security groups, or an address peer (a CIDR range, a prefix list). */
@@ -545,11 +465,16 @@ function splitClient(client: ec2.IConnectable): ClientSources {
   return isAddress ? { groups: [], addresses: [client as ec2.IPeer] } : { groups: client.connections.securityGroups, addresses: [] };
 }
 
-function propsProblems(props: ConnectionBudgetProps): string[] {
+function propsProblems(props: ConnectionBudgetProps, engine: EngineKind | undefined): string[] {
   const problems: string[] = [];
-  problems.push(...wholeNumberProblem('maxConnections', props.maxConnections, 1));
+  const proxy = props.proxy as unknown;
+  if (proxy !== undefined && !(proxy instanceof rds.DatabaseProxy && (proxy as rds.DatabaseProxy).node.defaultChild instanceof rds.CfnDBProxy)) {
+    problems.push(`the proxy '${pathOf(proxy)}' is not a DatabaseProxy defined in this app (an imported proxy's pool settings are not in the app); `
+      + 'pass the DatabaseProxy construct, or leave proxy out and keep the proxy\'s share as a reservation');
+  }
+  problems.push(...wholeNumberProblem('maxConnections', props.maxConnections, 1, engine ? MAX_SETTABLE_MAX_CONNECTIONS[engine] : LARGEST_MAX_CONNECTIONS));
   const threshold = props.warningThresholdPercent;
-  if (threshold !== undefined && !(Number.isFinite(threshold) && threshold > 0 && threshold <= 100)) {
+  if (threshold !== undefined && !(Number.isFinite(threshold) && !Token.isUnresolved(threshold) && threshold > 0 && threshold <= 100)) {
     problems.push(`warningThresholdPercent must be above 0 and at most 100, got ${describeNumber(threshold)}`);
   }
   const reservations = props.reservations ?? [];
@@ -559,35 +484,18 @@ function propsProblems(props: ConnectionBudgetProps): string[] {
 
 function reservationProblems(reservation: ConnectionReservation, existing: readonly ConnectionReservation[], hasProxy: boolean): string[] {
   const problems: string[] = [];
-  if (reservation.name.trim() === '') {
-    problems.push('every reservation needs a name');
-  } else if (existing.some((r) => r.name === reservation.name)) {
+  if (typeof reservation?.name !== 'string' || reservation.name.trim() === '') {
+    problems.push('every reservation needs a name: what the connections are for, such as \'migrations\'');
+    return problems;
+  }
+  if (existing.some((r) => r.name === reservation.name)) {
     problems.push(`reservation '${reservation.name}' is declared twice`);
   }
-  if (!isWholeNumber(reservation.connections, 0)) {
-    problems.push(`reservation '${reservation.name}' must keep a whole number of connections of at least 0, got ${describeNumber(reservation.connections)}`);
+  if (!isWholeNumber(reservation.connections, 0, LARGEST_MAX_CONNECTIONS)) {
+    problems.push(`reservation '${reservation.name}' must keep a whole number of connections from 0 to ${LARGEST_MAX_CONNECTIONS}, got ${describeNumber(reservation.connections)}`);
   }
   if (reservation.throughProxy && !hasProxy) {
     problems.push(`reservation '${reservation.name}' is throughProxy, but the budget has no proxy`);
-  }
-  return problems;
-}
-
-function consumerOptionProblems(options: ConsumerOptions, counts: ReadonlyArray<[name: string, value: number | undefined, min: number]>): string[] {
-  const problems: string[] = [];
-  for (const [name, value, min] of [
-    ...counts,
-    ['poolsPerProcess', options.poolsPerProcess, 1],
-    ['overflowPerPool', options.overflowPerPool, 0],
-    ['minIdleConnections', options.minIdleConnections, 0],
-  ] as const) {
-    problems.push(...wholeNumberProblem(name, value, min));
-  }
-  const timeout = options.acquireTimeout;
-  if (timeout?.isUnresolved()) {
-    problems.push('acquireTimeout must be a literal duration, got a token');
-  } else if (timeout !== undefined && timeout.toMilliseconds() <= 0) {
-    problems.push(`acquireTimeout must be longer than 0, got ${timeout.toHumanString()}`);
   }
   return problems;
 }

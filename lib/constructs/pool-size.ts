@@ -1,4 +1,5 @@
-import { DEFAULT_SHARE, PoolRequest } from '../budget';
+import { DEFAULT_SHARE, MAX_COUNT, MAX_POOL_SIZE, PoolRequest } from '../budget';
+import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
 
 /** How a weighted pool is derived from the budget. */
 export interface PoolShareOptions {
@@ -17,7 +18,8 @@ export interface PoolShareOptions {
   readonly min?: number;
 
   /**
-   * The largest pool per process the consumer is given, however much room the budget has.
+   * The largest pool per process the consumer is given, however much room the budget has (at most 262,143, the
+   * largest max_connections any engine accepts).
    *
    * @default 20
    */
@@ -29,11 +31,13 @@ export interface PoolShareOptions {
  */
 export class PoolSize {
   /**
-   * A pool of exactly `size` connections per process; the budget checks that it fits.
+   * A pool of exactly `size` connections per process (1 to 262,143, the largest max_connections any engine
+   * accepts); the budget checks that it fits.
    */
   public static fixed(size: number): PoolSize {
-    if (!Number.isInteger(size) || size < 1) {
-      throw new Error(`PoolSize.fixed(): size must be a whole number of at least 1, got ${size}.`);
+    const problems = wholeNumberProblem('size', size, 1, MAX_POOL_SIZE);
+    if (problems.length > 0) {
+      throw new Error(`PoolSize.fixed(): ${problems[0]}.`);
     }
     return new PoolSize({ kind: 'fixed', size });
   }
@@ -46,9 +50,13 @@ export class PoolSize {
     const min = options.min ?? DEFAULT_SHARE.min;
     const max = options.max ?? DEFAULT_SHARE.max;
     const problems: string[] = [];
-    if (!(Number.isFinite(weight) && weight > 0)) problems.push(`weight must be a number above 0, got ${weight}`);
-    if (!Number.isInteger(min) || min < 1) problems.push(`min must be a whole number of at least 1, got ${min}`);
-    if (!Number.isInteger(max) || max < min) problems.push(`max must be a whole number of at least min (${min}), got ${max}`);
+    if (!(Number.isFinite(weight) && isWholeNumber(Math.ceil(weight), 1, MAX_COUNT) && weight > 0)) {
+      problems.push(`weight must be a number above 0 and at most ${MAX_COUNT}, got ${describeNumber(weight)}`);
+    }
+    problems.push(...wholeNumberProblem('min', min, 1, MAX_POOL_SIZE));
+    if (!isWholeNumber(max, isWholeNumber(min, 1) ? min : 1, MAX_POOL_SIZE)) {
+      problems.push(`max must be a whole number from min (${describeNumber(min)}) to ${MAX_POOL_SIZE}, got ${describeNumber(max)}`);
+    }
     if (problems.length > 0) {
       throw new Error(`PoolSize.share(): ${problems.join('; ')}.`);
     }

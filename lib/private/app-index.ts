@@ -1,4 +1,4 @@
-import { aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_events as events, aws_rds as rds } from 'aws-cdk-lib';
+import { aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_events as events, aws_rds as rds, aws_scheduler as scheduler } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -18,6 +18,7 @@ export class AppIndex {
   public readonly parameterGroups: readonly rds.CfnDBParameterGroup[];
   public readonly clusterParameterGroups: readonly rds.CfnDBClusterParameterGroup[];
   public readonly rules: readonly events.CfnRule[];
+  public readonly schedules: readonly scheduler.CfnSchedule[];
   public readonly securityGroups: readonly ec2.ISecurityGroup[];
   public readonly ingressRules: readonly ec2.CfnSecurityGroupIngress[];
 
@@ -29,6 +30,7 @@ export class AppIndex {
     this.parameterGroups = all.filter((c): c is rds.CfnDBParameterGroup => c instanceof rds.CfnDBParameterGroup);
     this.clusterParameterGroups = all.filter((c): c is rds.CfnDBClusterParameterGroup => c instanceof rds.CfnDBClusterParameterGroup);
     this.rules = all.filter((c): c is events.CfnRule => c instanceof events.CfnRule);
+    this.schedules = all.filter((c): c is scheduler.CfnSchedule => c instanceof scheduler.CfnSchedule);
     this.securityGroups = all.filter((c): c is ec2.SecurityGroup => c instanceof ec2.SecurityGroup);
     this.ingressRules = all.filter((c): c is ec2.CfnSecurityGroupIngress => c instanceof ec2.CfnSecurityGroupIngress);
   }

@@ -1,46 +1,52 @@
-import { aws_ec2 as ec2, aws_ecs as ecs, aws_events as events, Stack } from 'aws-cdk-lib';
-import { EcsTaskShape, UnresolvedValue } from '../budget';
+import { aws_ec2 as ec2, aws_ecs as ecs, Stack } from 'aws-cdk-lib';
+import { EcsTaskShape } from '../budget';
+import { ShapeFacts } from '../template/ecs-service-shape';
+import { ecsTaskShape } from '../template/ecs-task-shape';
+import { field, objectField, objectValue } from '../template/values';
 import { AppIndex } from './app-index';
-import { numberValue, objectValue, resolved } from './template-values';
+import { ownerPath, resolved } from './l1';
 
-/**
- * EventBridge runs one task per invocation when an ECS target omits TaskCount
- * (AWS::Events::Rule EcsParameters TaskCount: "The default is 1"; SOURCES.eventBridgeEcsParameters).
- */
-export const EVENTBRIDGE_DEFAULT_TASK_COUNT = 1;
-
-/** An EventBridge rule target that runs a task definition. */
-interface EcsTarget {
-  readonly rule: events.CfnRule;
-  readonly parameters: Record<string, unknown>;
+/** An EventBridge target (a rule's, or an EventBridge Scheduler schedule's) that runs a task definition. */
+export interface EcsLauncher {
+  /** Path of the rule or schedule. */
+  readonly path: string;
+  readonly stack: Stack;
+  /** The target's EcsParameters, resolved in its stack. */
+  readonly ecsParameters: Record<string, unknown>;
 }
 
-/** Every EventBridge target in the app whose EcsParameters run `taskDefinition`. */
-export function ecsTargetsOf(taskDefinition: ecs.TaskDefinition, index: AppIndex): EcsTarget[] {
-  const found: EcsTarget[] = [];
+/** Every EventBridge rule target and schedule in the app whose EcsParameters run `taskDefinition`. */
+export function ecsLaunchersOf(taskDefinition: ecs.TaskDefinition, index: AppIndex): EcsLauncher[] {
+  const found: EcsLauncher[] = [];
+  const runs = (stack: Stack, parameters: unknown): parameters is Record<string, unknown> => {
+    const known = objectValue(parameters);
+    return known.kind === 'known'
+      && JSON.stringify(field(known.value, 'TaskDefinitionArn')) === JSON.stringify(stack.resolve(taskDefinition.taskDefinitionArn));
+  };
   for (const rule of index.rules) {
     const targets = resolved(rule, rule.targets);
-    if (!Array.isArray(targets)) continue;
-    const arn = JSON.stringify(Stack.of(rule).resolve(taskDefinition.taskDefinitionArn));
-    for (const target of targets) {
-      const parameters = objectValue((target as Record<string, unknown>)?.ecsParameters);
-      if (parameters.kind === 'known' && JSON.stringify(parameters.value.taskDefinitionArn) === arn) {
-        found.push({ rule, parameters: parameters.value });
-      }
+    for (const target of Array.isArray(targets) ? targets : []) {
+      const parameters = field(target, 'EcsParameters');
+      if (runs(Stack.of(rule), parameters)) found.push({ path: ownerPath(rule), stack: Stack.of(rule), ecsParameters: parameters });
     }
+  }
+  for (const schedule of index.schedules) {
+    const parameters = field(resolved(schedule, schedule.target), 'EcsParameters');
+    if (runs(Stack.of(schedule), parameters)) found.push({ path: ownerPath(schedule), stack: Stack.of(schedule), ecsParameters: parameters });
   }
   return found;
 }
 
-/** The security groups the EventBridge targets give the task, matched to the app's security group constructs. */
-export function targetSecurityGroups(targets: readonly EcsTarget[], index: AppIndex): ec2.ISecurityGroup[] {
+/** The security groups the launchers give the task, matched to the app's security group constructs. */
+export function launcherSecurityGroups(launchers: readonly EcsLauncher[], index: AppIndex): ec2.ISecurityGroup[] {
   const groups = new Set<ec2.ISecurityGroup>();
-  for (const { rule, parameters } of targets) {
-    const network = objectValue(parameters.networkConfiguration);
-    const vpc = network.kind === 'known' ? objectValue(network.value.awsVpcConfiguration) : network;
-    const ids = vpc.kind === 'known' && Array.isArray(vpc.value.securityGroups) ? vpc.value.securityGroups.map((id) => JSON.stringify(id)) : [];
+  for (const { stack, ecsParameters } of launchers) {
+    const network = objectField(ecsParameters, 'NetworkConfiguration');
+    const vpc = network.kind === 'known' ? objectField(network.value, 'AwsvpcConfiguration') : network;
+    const ids = vpc.kind === 'known' ? field(vpc.value, 'SecurityGroups') : undefined;
+    const rendered = Array.isArray(ids) ? ids.map((id) => JSON.stringify(id)) : [];
     for (const group of index.securityGroups) {
-      if (ids.includes(JSON.stringify(Stack.of(rule).resolve(group.securityGroupId)))) {
+      if (rendered.includes(JSON.stringify(stack.resolve(group.securityGroupId)))) {
         groups.add(group);
       }
     }
@@ -48,49 +54,12 @@ export function targetSecurityGroups(targets: readonly EcsTarget[], index: AppIn
   return [...groups];
 }
 
-/** The task's worst-case shape, or the values that keep it unknown. */
-export interface EcsTaskFacts {
-  readonly shape?: EcsTaskShape;
-  readonly unresolved: readonly UnresolvedValue[];
-}
-
-/**
- * Tasks per run: the TaskCount of every EventBridge target that runs the task definition, summed (each
- * launcher's runs can overlap the others'). `tasksPerRunBound` stands in for tokens and for launchers
- * outside EventBridge; where both exist, the larger counts.
- */
-export function gatherEcsTaskFacts(taskDefinition: ecs.TaskDefinition, maxConcurrentRuns: number, tasksPerRunBound: number | undefined, index: AppIndex): EcsTaskFacts {
-  const path = taskDefinition.node.path;
-  const unresolved: UnresolvedValue[] = [];
-  let fromTargets = 0;
-  const targets = ecsTargetsOf(taskDefinition, index);
-  for (const { rule, parameters } of targets) {
-    const taskCount = numberValue(parameters.taskCount);
-    if (taskCount.kind === 'known') {
-      fromTargets += taskCount.value;
-    } else if (taskCount.kind === 'absent') {
-      fromTargets += EVENTBRIDGE_DEFAULT_TASK_COUNT;
-    } else if (tasksPerRunBound === undefined) {
-      unresolved.push({ path: rule.node.path, what: 'TaskCount', fix: `Pass tasksPerRun to addEcsTask() for '${path}'.` });
-    }
-  }
-  if (targets.length === 0 && tasksPerRunBound === undefined) {
-    unresolved.push({
-      path, what: 'task count per run', why: 'no EventBridge rule in the app runs this task definition',
-      fix: `Pass tasksPerRun to addEcsTask() for '${path}': the most tasks one run starts (Step Functions, RunTask).`,
-    });
-  }
-  if (unresolved.length > 0) {
-    return { unresolved };
-  }
-  const useBound = tasksPerRunBound !== undefined && tasksPerRunBound > fromTargets;
-  return {
-    shape: {
-      kind: 'ecs-task',
-      maxConcurrentRuns,
-      tasksPerRun: useBound ? tasksPerRunBound : fromTargets,
-      tasksPerRunBasis: useBound ? 'tasksPerRun bound' : targets.length > 1 ? 'task counts of its EventBridge targets' : 'EventBridge target task count',
-    },
-    unresolved,
-  };
+/** A standalone task definition's worst case from the EventBridge targets in the app that run it. */
+export function gatherEcsTaskFacts(taskDefinition: ecs.TaskDefinition, maxConcurrentRuns: number, tasksPerRunBound: number | undefined, index: AppIndex): ShapeFacts<EcsTaskShape> {
+  return ecsTaskShape({
+    path: taskDefinition.node.path,
+    launchers: ecsLaunchersOf(taskDefinition, index),
+    maxConcurrentRuns,
+    tasksPerRunBound,
+  });
 }

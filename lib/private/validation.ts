@@ -1,16 +1,19 @@
 import { Token } from 'aws-cdk-lib';
 
-/** A whole number at least `min`; tokens are not numbers the budget can plan with. */
-export function isWholeNumber(value: number, min: number): boolean {
-  return !Token.isUnresolved(value) && Number.isInteger(value) && value >= min;
+/** A whole number in [min, max]; tokens are not numbers the budget can plan with. */
+export function isWholeNumber(value: number, min: number, max: number = Number.MAX_SAFE_INTEGER): boolean {
+  return !Token.isUnresolved(value) && Number.isInteger(value) && value >= min && value <= max;
 }
 
 /** A number for a message: its value, or `a token`. */
-export function describeNumber(value: number): string {
-  return Token.isUnresolved(value) ? 'a token' : String(value);
+export function describeNumber(value: unknown): string {
+  if (typeof value === 'number' && Token.isUnresolved(value)) return 'a token';
+  return typeof value === 'string' ? `'${value}'` : String(value);
 }
 
-/** `name must be a whole number of at least min, got value`, when it is not one; undefined passes. */
-export function wholeNumberProblem(name: string, value: number | undefined, min: number): string[] {
-  return value === undefined || isWholeNumber(value, min) ? [] : [`${name} must be a whole number of at least ${min}, got ${describeNumber(value)}`];
+/** `name must be a whole number from min to max, got value`, when it is not one; undefined passes. */
+export function wholeNumberProblem(name: string, value: number | undefined, min: number, max?: number): string[] {
+  if (value === undefined || isWholeNumber(value, min, max)) return [];
+  const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+  return [`${name} must be a whole number ${range}, got ${describeNumber(value)}`];
 }

@@ -137,10 +137,17 @@ describe('checkGuardrails', () => {
     ]);
   });
 
-  test('a new budget is an unbounded percentage increase, and an unknown ceiling fails the thresholds that need it', () => {
+  test('a new budget (a stage\'s first deployment) is judged by utilization and headroom, not by its increase over nothing', () => {
     const added = diffLedgers([], [head]);
-    expect(checkGuardrails({ head: [head], diff: added, options: { maxIncreasePercent: 1000 } }).map((v) => v.message))
-      .toEqual(['worst case rises from no budget to 276, more than --max-increase-percent 1000 %.']);
+    expect(checkGuardrails({ head: [head], diff: added, options: { maxIncrease: 0, maxIncreasePercent: 25 } })).toEqual([]);
+    expect(checkGuardrails({ head: [head], diff: added, options: { maxIncreasePercent: 25, maxUtilizationPercent: 50 } }).map((v) => v.id))
+      .toEqual(['CB-CHECK-MAX-UTILIZATION']);
+    const fromZero = diffLedgers([ledgerOf(budget(postgresBehindProxy(1000, 50), []))], [head]);
+    expect(checkGuardrails({ head: [head], diff: fromZero, options: { maxIncreasePercent: 1000 } }).map((v) => v.message))
+      .toEqual(['worst case rises from 0 to 276, more than --max-increase-percent 1000 %.']);
+  });
+
+  test('an unknown ceiling fails the thresholds that need it', () => {
     const unknown = ledgerOf(budget({ engine: 'rds-postgresql', instances: [{ path: 'Data/Db' }], reservations: [] }, [ecsService('Web/Api', { maxTasks: 1 })]));
     expect(checkGuardrails({ head: [unknown], options: { maxUtilizationPercent: 90, minHeadroom: 0 } }).map((v) => `${v.id}: ${v.message}`)).toEqual([
       'CB-CHECK-BUDGET-ERRORS: CB-UNKNOWN-MAX-CONNECTIONS: ' + unknown.problems[0].message + ' ' + unknown.problems[0].fix,

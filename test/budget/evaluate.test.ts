@@ -52,23 +52,30 @@ describe('evaluateBudget', () => {
 
   test('fails on a consumer registered twice', () => {
     expect(() => evaluateBudget(budget(postgresBehindProxy(400, 50), [consumers[0], consumers[0]])))
-      .toThrow("evaluateBudget: consumer 'Services/Web' is registered twice in budget 'Data/Budget'");
+      .toThrow("evaluateBudget: invalid input for budget 'Data/Budget': consumer 'Services/Web' is registered twice");
   });
 
   test('fails on an invalid connection shape or proxy percent', () => {
     expect(() => evaluateBudget(budget(postgresBehindProxy(400, 50), [ecsService('A', { maxTasks: 1, processes: 0 })])))
-      .toThrow(/^evaluateBudget: invalid connection shape for 'A'/);
+      .toThrow("evaluateBudget: invalid input for budget 'Data/Budget': processes of 'A' must be a whole number from 1 to 1000000, got 0");
     expect(() => evaluateBudget(budget(postgresBehindProxy(400, 0), [])))
-      .toThrow('evaluateBudget: MaxConnectionsPercent must be a whole number from 1 to 100, got 0');
+      .toThrow("evaluateBudget: invalid input for budget 'Data/Budget': MaxConnectionsPercent must be a whole number from 1 to 100, got 0");
   });
 });
 
 describe('checks', () => {
   test('the registry holds exactly these checks, in this order and at these levels', () => {
     expect(CHECKS.map((c) => `${c.id}:${c.level}`)).toEqual([
+      'CB-TEMPLATES-MISSING:error',
       'CB-UNRESOLVED-VALUE:error',
+      'CB-INVALID-VALUE:error',
+      'CB-MAX-CONNECTIONS-CLAIM:error',
       'CB-UNBOUNDED-LAMBDA:error',
       'CB-UNBUDGETED-INGRESS:error',
+      'CB-UNBUDGETED-CLIENT:error',
+      'CB-UNATTRIBUTED-SCALABLE-TARGET:error',
+      'CB-VARIABLE-OVERWRITTEN:error',
+      'CB-LEDGER-DIFFERS:error',
       'CB-UNKNOWN-MAX-CONNECTIONS:error',
       'CB-PROXY-TARGET-MISMATCH:error',
       'CB-RESERVATIONS-EXCEED-CAPACITY:error',

@@ -1,5 +1,5 @@
 import {
-  buildLedger, BudgetInput, CapacityInput, ConsumerInput, DeploymentModel, derivePoolSettings, evaluateBudget, LedgerJson, PoolRequest,
+  buildLedger, BudgetInput, CapacityInput, ConsumerInput, DeploymentModel, evaluateBudget, LedgerInputs, LedgerJson, PoolRequest,
 } from '../../lib/budget';
 
 /** An ECS service consumer with sensible defaults: rolling 200 %, one process, one pool. */
@@ -71,12 +71,33 @@ export function ecsTask(path: string, options: { runs: number; tasksPerRun: numb
   };
 }
 
+/** The ledger inputs a budget input implies: resources named after the consumers' paths, the generic DB_POOL_* preset. */
+export function inputsOf(input: BudgetInput, acknowledged: readonly string[] = []): LedgerInputs {
+  const at = (path: string) => ({ stack: path.split('/')[0], stackName: path.split('/')[0], logicalId: path.replace(/[^A-Za-z0-9]/g, '') });
+  const capacity = input.capacity;
+  return {
+    budget: {
+      engine: capacity.engine,
+      maxConnections: capacity.maxConnections ?? null,
+      warningThresholdPercent: input.warningThresholdPercent,
+      database: { kind: 'instance', path: 'Data/Db', resource: at('Data/Db'), securityGroups: [], port: 5432 },
+      proxy: capacity.proxy ? { path: capacity.proxy.path, resource: at(capacity.proxy.path), securityGroups: [], port: 5432, derivedPercent: capacity.proxy.maxConnectionsPercent === undefined } : null,
+      reservations: capacity.reservations.map((r) => ({ name: r.name, connections: r.connections, throughProxy: r.throughProxy === true, clients: [] })),
+      acknowledged,
+    },
+    consumers: new Map(input.consumers.map((c) => [c.path, {
+      resource: at(c.path),
+      container: c.kind === 'lambda-function' ? null : 'app',
+      preset: { framework: 'generic', prefix: 'DB_POOL' } as const,
+      minIdleConnections: null,
+      acquireTimeoutMs: null,
+      bounds: { maxTasks: null, maxConcurrency: null, maxConcurrentRuns: c.shape?.kind === 'ecs-task' ? c.shape.maxConcurrentRuns : null, tasksPerRun: null },
+      securityGroups: [],
+    }])),
+  };
+}
+
 /** The ledger of a budget input, every consumer with the generic DB_POOL_* preset. */
 export function ledgerOf(input: BudgetInput, acknowledged: readonly string[] = []): LedgerJson {
-  const evaluation = evaluateBudget(input);
-  const pools = new Map(evaluation.consumers.map((c) => [c.input.path, {
-    preset: { framework: 'generic', prefix: 'DB_POOL' } as const,
-    settings: derivePoolSettings({ poolSize: c.poolSize, overflowPerPool: c.input.connections.overflowPerPool }),
-  }]));
-  return buildLedger(evaluation, pools, new Set(acknowledged));
+  return buildLedger(evaluateBudget(input), inputsOf(input, acknowledged));
 }

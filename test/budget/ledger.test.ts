@@ -15,18 +15,20 @@ describe('buildLedger', () => {
 
   test('records the capacity breakdown with the source of max_connections', () => {
     expect(ledger.schema).toBe(LEDGER_SCHEMA);
-    expect(ledger.schemaVersion).toBe(1);
+    expect(ledger.schemaVersion).toBe(2);
     expect(ledger.budgetPath).toBe('Data/Budget');
     expect(ledger.capacity).toEqual({
       engine: 'rds-postgresql',
       maxConnections: { value: 400, source: 'parameter-group', basis: 'parameter group \'Data/Params\'' },
       engineReserve: 5,
+      engineReserveBasis: null,
+      userConnectionLimit: null,
       reservations: [{ name: 'migrations', connections: 10, throughProxy: false }],
       reservedTotal: 10,
       reservedThroughProxy: 0,
       directDemand: 0,
       usable: 385,
-      proxy: { path: 'Data/Proxy', maxConnectionsPercent: 60, derived: false, ceiling: 240, internalConnections: 5 },
+      proxy: { path: 'Data/Proxy', maxConnectionsPercent: 60, derived: false, ceiling: 240, internalConnections: 5, idleClientTimeoutSeconds: 1800 },
       ceiling: 235,
       limitedBy: 'proxy',
       explanation: 'max_connections 400 (parameter group \'Data/Params\') × 60 % = 240, less 5 kept by RDS Proxy',
@@ -40,6 +42,15 @@ describe('buildLedger', () => {
       path: 'Web/Api',
       kind: 'ecs-service',
       route: 'proxy',
+      inputs: {
+        resource: { stack: 'Web', stackName: 'Web', logicalId: 'WebApi' },
+        container: 'app',
+        preset: { framework: 'generic', prefix: 'DB_POOL' },
+        minIdleConnections: null,
+        acquireTimeoutMs: null,
+        bounds: { maxTasks: null, maxConcurrency: null, maxConcurrentRuns: null, tasksPerRun: null },
+        securityGroups: [],
+      },
       shape: { kind: 'ecs-service', maxTasks: 10, maxTasksBasis: 'autoscaling maximum', deployment: { kind: 'rolling', maximumPercent: 200 } },
       bound: { name: 'autoscaling maximum', value: 10 },
       instances: { steady: 10, peak: 20, explanation: '10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks' },
@@ -86,7 +97,7 @@ describe('buildLedger', () => {
   test('writes every object with sorted keys', () => {
     const text = JSON.stringify(ledger);
     expect(JSON.stringify(sortKeysDeep(JSON.parse(text)))).toBe(text);
-    expect(Object.keys(ledger)).toEqual(['budgetPath', 'capacity', 'consumers', 'problems', 'schema', 'schemaVersion', 'totals']);
+    expect(Object.keys(ledger)).toEqual(['budgetPath', 'capacity', 'consumers', 'inputs', 'problems', 'schema', 'schemaVersion', 'totals']);
   });
 
   test('is byte-identical for the same budget whatever the registration order', () => {
@@ -146,15 +157,26 @@ describe('parseLedger', () => {
       .toThrow('the ledger \'B\' in \'t.json\' is not a connection budget ledger (no "schema": "cdk-connection-budget/ledger").');
   });
 
-  test('fails on another schema version, naming both versions and the fix', () => {
-    expect(() => parseLedger({ ...ledger, schemaVersion: 2 }, 'the ledger \'B\' in \'t.json\''))
-      .toThrow(`the ledger 'B' in 't.json' has ledger schema version 2, but this connection-budget reads version ${LEDGER_SCHEMA_VERSION}. `
+  test('fails on another schema version, naming the versions it reads and the fix', () => {
+    expect(() => parseLedger({ ...ledger, schemaVersion: 3 }, 'the ledger \'B\' in \'t.json\''))
+      .toThrow(`the ledger 'B' in 't.json' has ledger schema version 3, but this connection-budget reads versions 1 and ${LEDGER_SCHEMA_VERSION}. `
         + 'Run the connection-budget CLI of the library version that synthesized it.');
   });
 
-  test('fails on missing or mistyped fields, naming each', () => {
-    const broken = { ...ledger, totals: { ...ledger.totals, demand: '212' }, consumers: [{ ...ledger.consumers[0], pool: {} }] };
-    expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 1 ledger: totals must be an object with demand, steadyDemand, directDemand, ceiling, headroom and utilizationPercent; '
-      + 'consumers[0] must be an object with path, kind, demand, steadyDemand, connectionsPerInstance, pool.size, connections, instances and poolSettings.variables.');
+  test('reads a version 1 ledger (without inputs) for a diff\'s base', () => {
+    const { inputs: _inputs, ...v1 } = JSON.parse(JSON.stringify(ledger));
+    v1.schemaVersion = 1;
+    v1.consumers = v1.consumers.map(({ inputs: _ci, ...c }: Record<string, unknown>) => c);
+    expect(parseLedger(v1, 'L').inputs).toBeNull();
+  });
+
+  test('fails on missing or mistyped fields, naming each within its bounds', () => {
+    const broken = {
+      ...ledger,
+      totals: { ...ledger.totals, demand: '212' },
+      consumers: [{ ...ledger.consumers[0], pool: {}, inputs: { ...ledger.consumers[0].inputs, bounds: { ...ledger.consumers[0].inputs!.bounds, maxTasks: 0 } } }],
+    };
+    expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 2 ledger: totals.demand must be a number; consumers[0].pool.size must be a whole number from 0 to 262143, got undefined; '
+      + 'consumers[0].pool.request must be an object; consumers[0].inputs.bounds.maxTasks must be a whole number from 1 to 1000000, got 0.');
   });
 });

@@ -1,17 +1,25 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LEDGER_SCHEMA_VERSION } from '../../lib/budget';
-import { USAGE } from '../../lib/cli/main';
-import { ecsService } from '../budget/fixtures';
-import { assemblyWith, directoryWith, run, runAsync, sampleLedger, templateWith } from './fixtures';
+import { aws_rds as rds } from 'aws-cdk-lib';
+import { ConnectionBudget, DatabaseTarget } from '../../lib';
+import { main, USAGE } from '../../lib/cli/main';
+import { synthSample } from './apps';
+import { directoryWith, run, runAsync, sampleLedger, templateWith } from './fixtures';
 
-// base: Api 10 tasks → 20 × 10 = 200, Worker 4 × 7 = 28; head: Api 12 tasks → 240.
-const base = assemblyWith({ Data: [sampleLedger(10)] });
-const head = assemblyWith({ Data: [sampleLedger(12)] });
-const over = assemblyWith({ Data: [sampleLedger(30)] });
+// Real apps, synthesized: base Api up to 10 tasks → 20 × 10 = 200, Worker 4 × 7 = 28; head up to 12 → 240;
+// over up to 30 → 600 of a ceiling of 495 (synthesized past its own checks, as a failing synth leaves it).
+const base = synthSample({ apiMaxTasks: 10 });
+const head = synthSample({ apiMaxTasks: 12 });
+const over = synthSample({ apiMaxTasks: 30, allowErrors: true });
+const created: string[] = [base, head, over];
+/** A directory the test removes afterwards. */
+const scratch = (dir: string) => {
+  created.push(dir);
+  return dir;
+};
 
 afterAll(() => {
-  for (const dir of [base, head, over]) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('exit codes', () => {
@@ -84,16 +92,18 @@ describe('rehearse refuses bad options before starting anything', () => {
   });
 
   test('a budget of another engine cannot be rehearsed', async () => {
-    const ledger = sampleLedger();
-    const mysql = directoryWith({ 'Data.json': templateWith({ ...ledger, capacity: { ...ledger.capacity!, engine: 'rds-mysql' } }) });
+    const mysql = scratch(synthSample({ engine: rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 }) }));
     const result = await runAsync(['rehearse', mysql]);
     expect(result).toEqual({ code: 2, stdout: '', stderr: 'connection-budget: budget \'Data/Budget\' is for rds-mysql; rehearsals run on PostgreSQL only.\n' });
   });
 
   test('an assembly with several budgets needs --budget', async () => {
-    const two = assemblyWith({ Data: [sampleLedger()], Other: [{ ...sampleLedger(), budgetPath: 'Other/Budget' }] });
+    const two = scratch(synthSample({
+      allowErrors: true,
+      change: ({ data, budget }) => new ConnectionBudget(data, 'Other', { database: budget._target().instance ? DatabaseTarget.fromInstance(budget._target().instance!) : DatabaseTarget.fromCluster(budget._target().cluster!) }),
+    }));
     const result = await runAsync(['rehearse', two]);
-    expect(result.stderr).toBe('connection-budget: the assembly has 2 budgets; choose one with --budget (\'Data/Budget\', \'Other/Budget\').\nRun connection-budget --help for usage.\n');
+    expect(result.stderr).toBe('connection-budget: the assembly has 2 budgets; choose one with --budget (\'Data/Budget\', \'Data/Other\').\nRun connection-budget --help for usage.\n');
   });
 });
 
@@ -106,9 +116,19 @@ describe('bad input gets a clear message and exit 2', () => {
     ['a template that is not JSON', () => directoryWith({ 'Data.template.json': '{ "Resources": ' }),
       /Data\.template\.json' is not valid JSON \(.+\); templates must be JSON, as cdk synth writes them\.\n$/],
     ['a ledger of another schema version', () => directoryWith({ 'Data.json': templateWith({ ...sampleLedger(), schemaVersion: 99 }) }),
-      new RegExp(`the ledger 'Data/Budget' in '.+Data\\.json' has ledger schema version 99, but this connection-budget reads version ${LEDGER_SCHEMA_VERSION}\\. Run the connection-budget CLI of the library version that synthesized it\\.\\n$`)],
+      /the ledger 'Data\/Budget' in '.+Data\.json' has ledger schema version 99, but this connection-budget reads versions 1 and 2\. Run the connection-budget CLI of the library version that synthesized it\.\n$/],
+    ['a schema version written as a string', () => directoryWith({ 'Data.json': templateWith({ ...sampleLedger(), schemaVersion: '1' as never }) }),
+      /the ledger 'Data\/Budget' in '.+Data\.json' has schemaVersion "1", a string; a ledger's schemaVersion is a number, 1 or 2\.\n$/],
     ['a damaged ledger', () => directoryWith({ 'Data.json': templateWith({ ...sampleLedger(), consumers: 'none' } as never) }),
-      /the ledger 'Data\/Budget' in '.+Data\.json' is not a valid version 1 ledger: consumers must be an array\.\n$/],
+      /the ledger 'Data\/Budget' in '.+Data\.json' is not a valid version 2 ledger: consumers must be an array\.\n$/],
+    ['a consumer without processes', () => {
+      const ledger = sampleLedger();
+      return directoryWith({ 'Data.json': templateWith({ ...ledger, consumers: [{ ...ledger.consumers[0], connections: { poolsPerProcess: 1, overflowPerPool: 0 } } as never] }) });
+    }, /is not a valid version 2 ledger: consumers\[0\]\.connections\.processes must be a whole number from 1 to 1000000, got undefined\.\n$/],
+    ['a claim no engine accepts', () => {
+      const ledger = sampleLedger();
+      return directoryWith({ 'Data.json': templateWith({ ...ledger, inputs: { ...ledger.inputs!, maxConnections: 1e15 } }) });
+    }, /is not a valid version 2 ledger: inputs\.maxConnections must be a whole number from 1 to 262143, got 1000000000000000\.\n$/],
     ['templates without any ledger', () => directoryWith({ 'Other.json': { Resources: {} } }),
       /^connection-budget: no connection budget ledger in the 1 template of template directory '.+'\. Synthesize an app that uses ConnectionBudget or BudgetedDatabase \(cdk synth\), and pass the directory it wrote\.\n$/],
     ['the same budget twice', () => directoryWith({ 'A.json': templateWith(sampleLedger()), 'B.json': templateWith(sampleLedger()) }),
@@ -125,47 +145,151 @@ describe('bad input gets a clear message and exit 2', () => {
   });
 
   test('an internal error exits 3 with a message, and the stack trace only on request', () => {
-    const broken = directoryWith({ 'Data.json': templateWith(sampleLedger()) });
-    // A ledger that passes the schema check but breaks the renderer: a reservation that is not an object.
-    const ledger = sampleLedger();
-    fs.writeFileSync(path.join(broken, 'Data.json'), JSON.stringify(templateWith({ ...ledger, capacity: { ...ledger.capacity!, reservations: [null as never] } })));
-    const plain = run(['report', broken]);
-    expect(plain.code).toBe(3);
-    expect(plain.stderr).toMatch(/^connection-budget: internal error: .+\nThis is a bug; please report it with the command you ran\. Set CONNECTION_BUDGET_DEBUG=1 for the stack trace\.\n$/);
-    expect(run(['report', broken], { env: { CONNECTION_BUDGET_DEBUG: '1' } }).stderr).toMatch(/\n\s+at /);
+    // Nothing a user passes breaks the CLI; an output that fails to write stands in for a bug.
+    const failing = (env: Record<string, string>) => {
+      let stderr = '';
+      const code = main(['report', head], { stdout: () => { throw new Error('EPIPE: the reader went away'); }, stderr: (t) => { stderr += t; }, env, isTTY: false });
+      return { code, stderr };
+    };
+    const plain = failing({});
+    expect(plain).toEqual({
+      code: 3,
+      stderr: 'connection-budget: internal error: EPIPE: the reader went away\nThis is a bug; please report it with the command you ran. Set CONNECTION_BUDGET_DEBUG=1 for the stack trace.\n',
+    });
+    expect(failing({ CONNECTION_BUDGET_DEBUG: '1' }).stderr).toMatch(/\n\s+at /);
   });
 });
 
 describe('inputs', () => {
   test('reads a directory of templates exported from deployed stacks, TemplateBody wrapper included', () => {
-    const exported = directoryWith({
-      'PlatformData.json': { TemplateBody: templateWith(sampleLedger(10)), StagesAvailable: ['Original', 'Processed'] },
-      'PlatformWeb.json': { TemplateBody: JSON.stringify({ Resources: {} }) },
+    const template = (stack: string) => JSON.parse(fs.readFileSync(path.join(base, `${stack}.template.json`), 'utf8'));
+    const exported = scratch(directoryWith({
+      'Data.json': { TemplateBody: template('Data'), StagesAvailable: ['Original', 'Processed'] },
+      'Web.json': { TemplateBody: JSON.stringify(template('Web')) },
+      'Jobs.json': template('Jobs'),
       'notes.json': { not: 'a template' },
-    });
+    }));
     const result = run(['diff', '--base', exported, '--head', head]);
-    expect(result.code).toBe(0);
     expect(result.stdout).toContain('~  Web/Api  +40  (200 → 240)');
+    expect(result.code).toBe(0);
   });
 
-  test('reads one template file', () => {
-    expect(run(['report', path.join(head, 'Data.template.json')]).stdout).toContain('Connection budget Data/Budget (RDS for PostgreSQL)');
+  test('one template alone cannot be checked against the stacks it does not hold, and says so', () => {
+    const result = run(['report', path.join(head, 'Data.template.json')]);
+    expect(result.stdout).toContain("error CB-TEMPLATES-MISSING: ConnectionBudget 'Data/Budget': the consumer 'Web/Api' is in stack 'Web', whose template is not among the templates read, "
+      + 'so it cannot be checked. Pass the whole cloud assembly (cdk.out) or every template of the app, not a part of it.');
+    expect(result.code).toBe(1);
   });
 
   test('reads nested assemblies (CDK Stages)', () => {
-    const nested = directoryWith({
-      'manifest.json': { version: '55.0.0', artifacts: { assemblyProd: { type: 'cdk:cloud-assembly', properties: { directoryName: 'assembly-Prod' } } } },
-      'assembly-Prod/manifest.json': { version: '55.0.0', artifacts: { ProdData: { type: 'aws:cloudformation:stack', properties: { templateFile: 'ProdData.template.json' } } } },
-      'assembly-Prod/ProdData.template.json': templateWith({ ...sampleLedger(), budgetPath: 'Prod/Data/Budget' }),
-    });
-    expect(run(['report', nested]).stdout).toContain('Connection budget Prod/Data/Budget');
+    const nested = scratch(synthSample({ stage: 'Prod' }));
+    const result = run(['report', nested]);
+    expect(result.stdout).toContain('Connection budget Prod/Data/Budget');
+    expect(result.code).toBe(0);
   });
 
   test('a budget that appears only in the head is an added budget', () => {
-    const empty = directoryWith({ 'Data.json': { Resources: {} } });
-    const result = run(['diff', '--base', empty, '--head', assemblyWith({ Data: [sampleLedger(10, [ecsService('Web/Extra', { maxTasks: 1, pool: 1 })])] })]);
-    expect(result.code).toBe(0);
+    const empty = scratch(directoryWith({ 'Data.json': { Resources: {} } }));
+    const result = run(['diff', '--base', empty, '--head', head]);
     expect(result.stdout).toContain('+ Connection budget Data/Budget');
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('hostile files are refused, never read without bound, and never hang', () => {
+  const copy = (from: string) => {
+    const dir = scratch(fs.mkdtempSync(path.join(path.dirname(from), 'copy-')));
+    fs.cpSync(from, dir, { recursive: true });
+    return dir;
+  };
+
+  test('a template that is a link to /dev/zero, or a FIFO, is not a regular file', () => {
+    const linked = copy(head);
+    fs.rmSync(path.join(linked, 'Web.template.json'));
+    fs.symlinkSync('/dev/zero', path.join(linked, 'Web.template.json'));
+    // In an assembly the link leads outside it; among exported templates it is no file.
+    expect(run(['report', linked]).stderr).toMatch(/manifest\.json' names 'Web\.template\.json', which is outside the cloud assembly '.+'; only files inside it are read\.\n$/);
+    const exported = scratch(directoryWith({ 'Data.json': JSON.parse(fs.readFileSync(path.join(head, 'Data.template.json'), 'utf8')) }));
+    fs.symlinkSync('/dev/zero', path.join(exported, 'Web.json'));
+    expect(run(['report', exported]).stderr).toMatch(/^connection-budget: '.+Web\.json' is not a regular file \(a device, a pipe or a socket\); templates and manifests must be files\.\n$/);
+    const fifo = copy(head);
+    fs.rmSync(path.join(fifo, 'Web.template.json'));
+    require('child_process').execFileSync('mkfifo', [path.join(fifo, 'Web.template.json')]);
+    const result = run(['report', fifo]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Web\.template\.json' is not a regular file/);
+  });
+
+  test('a manifest may not name a file outside its assembly, nor nest itself', () => {
+    const outside = copy(head);
+    const manifest = JSON.parse(fs.readFileSync(path.join(outside, 'manifest.json'), 'utf8'));
+    manifest.artifacts.Web.properties.templateFile = '../x.json';
+    fs.writeFileSync(path.join(outside, 'manifest.json'), JSON.stringify(manifest));
+    fs.writeFileSync(path.join(path.dirname(outside), 'x.json'), '{"Resources":{}}');
+    expect(run(['report', outside]).stderr).toMatch(/manifest\.json' names '\.\.\/x\.json', which is outside the cloud assembly '.+'; only files inside it are read\.\n$/);
+    fs.rmSync(path.join(path.dirname(outside), 'x.json'));
+    const looped = copy(head);
+    const loopManifest = JSON.parse(fs.readFileSync(path.join(looped, 'manifest.json'), 'utf8'));
+    loopManifest.artifacts.Self = { type: 'cdk:cloud-assembly', properties: { directoryName: '.' } };
+    fs.writeFileSync(path.join(looped, 'manifest.json'), JSON.stringify(loopManifest));
+    const result = run(['report', looped]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^connection-budget: the cloud assembly '.+' nests '.+' inside itself; its manifests form a loop\.\n$/);
+  });
+
+  test('a template with a UTF-8 byte order mark reads like any other', () => {
+    const bom = copy(head);
+    for (const file of fs.readdirSync(bom).filter((f) => f.endsWith('.template.json'))) {
+      fs.writeFileSync(path.join(bom, file), `\uFEFF${fs.readFileSync(path.join(bom, file), 'utf8')}`);
+    }
+    expect(run(['report', bom]).code).toBe(0);
+  });
+});
+
+describe('the CLI recomputes every budget from the templates and never trusts a stored figure', () => {
+  /** A copy of the head assembly whose stored ledger `edit` changed, as someone editing cdk.out by hand would. */
+  const tampered = (edit: (ledger: any) => void) => {
+    const dir = scratch(fs.mkdtempSync(path.join(path.dirname(head), 'tampered-')));
+    fs.cpSync(head, dir, { recursive: true });
+    const file = path.join(dir, 'Data.template.json');
+    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+    edit(template.Metadata['ConnectionBudgetLedger:Data/Budget']);
+    fs.writeFileSync(file, JSON.stringify(template));
+    return dir;
+  };
+
+  test('hand-edited totals, a negative demand and an error relabelled as an acknowledged warning are all caught', () => {
+    const edited = tampered((ledger) => {
+      ledger.totals.demand = 100;
+      ledger.totals.headroom = 395;
+      ledger.consumers[0].demand = -28;
+      ledger.problems = [{ id: 'CB-OVER-CAPACITY', level: 'warning', subject: 'Data/Budget', message: 'fine', fix: 'none', acknowledged: true }];
+    });
+    const result = run(['check', edited]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the worst case of 'Jobs/Worker' as -28 = ");
+    expect(result.stdout).toMatch(/but the templates give 28 = 4 tasks × 1 process × 1 pool × \(pool 5 \+ overflow 2\)/);
+  });
+
+  test('a safe ledger stored over templates that deploy more fails check with the real figures', () => {
+    // Api's autoscaling maximum raised in the template after the budget computed (an edit, an override).
+    const dir = scratch(fs.mkdtempSync(path.join(path.dirname(head), 'raised-')));
+    fs.cpSync(head, dir, { recursive: true });
+    const file = path.join(dir, 'Web.template.json');
+    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const target = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget');
+    target.Properties.MaxCapacity = 30;
+    fs.writeFileSync(file, JSON.stringify(template));
+    const result = run(['check', dir, '--format', 'json']);
+    expect(result.code).toBe(1);
+    const ids = JSON.parse(result.stdout).violations.map((v: { message: string }) => v.message.split(':')[0]);
+    expect(ids).toEqual(expect.arrayContaining(['CB-OVER-CAPACITY', 'CB-LEDGER-DIFFERS']));
+  });
+
+  test('the recomputed report equals the stored ledger when nothing was changed', () => {
+    const report = JSON.parse(run(['report', head, '--format', 'json']).stdout);
+    const stored = JSON.parse(fs.readFileSync(path.join(head, 'Data.template.json'), 'utf8')).Metadata['ConnectionBudgetLedger:Data/Budget'];
+    expect(report.budgets).toEqual([stored]);
   });
 });
 

@@ -172,9 +172,12 @@ describe('consumer errors name the consumer, the value and the fix', () => {
     const sync = scheduledTask(h, 'Sync', 1);
     expect(() => h.budget.addEcsTask(sync.taskDefinition, { maxConcurrentRuns: 0, tasksPerRun: 0 })).toThrow(
       "ConnectionBudget 'Data/Budget': addEcsTask('Services/Sync/ScheduledTaskDef'): invalid options:\n"
-      + '- maxConcurrentRuns must be a whole number of at least 1, got 0\n- tasksPerRun must be a whole number of at least 1, got 0');
+      + '- maxConcurrentRuns must be a whole number from 1 to 1000000, got 0\n- tasksPerRun must be a whole number from 1 to 1000000, got 0');
     expect(() => h.budget.addLambdaFunction(fn(h, 'Api', 5), { maxConcurrency: -1 })).toThrow(
-      "ConnectionBudget 'Data/Budget': addLambdaFunction('Services/Api'): invalid options:\n- maxConcurrency must be a whole number of at least 0, got -1");
+      "ConnectionBudget 'Data/Budget': addLambdaFunction('Services/Api'): invalid options:\n- maxConcurrency must be a whole number from 1 to 1000000, got -1");
+    // A bound of 0 for a token would make the consumer's demand 0 whatever deploys.
+    expect(() => h.budget.addLambdaFunction(fn(h, 'Api0', 5), { maxConcurrency: 0 })).toThrow(
+      "ConnectionBudget 'Data/Budget': addLambdaFunction('Services/Api0'): invalid options:\n- maxConcurrency must be a whole number from 1 to 1000000, got 0");
     expect(() => h.budget.addEcsTask(sync.taskDefinition, { maxConcurrentRuns: 1, overflowPerPool: 2, poolSettings: PoolSettingsPreset.springBootHikari() })).toThrow(
       "ConnectionBudget 'Data/Budget': addEcsTask('Services/Sync/ScheduledTaskDef'): invalid options:\n"
       + '- overflowPerPool is 2, but Spring Boot with HikariCP has no overflow setting, so the delivered variables could not hold the pool to it; '
@@ -186,7 +189,7 @@ describe('consumer errors name the consumer, the value and the fix', () => {
       + "because its worst case is kept out of max_connections before the proxy's share is derived.");
     expect(() => h.budget.addReservation({ name: 'bi', connections: 5, throughProxy: true })).not.toThrow();
     expect(() => h.budget.addReservation({ name: 'bi', connections: -1 })).toThrow(
-      "ConnectionBudget 'Data/Budget': addReservation('bi'): reservation 'bi' is declared twice; reservation 'bi' must keep a whole number of connections of at least 0, got -1.");
+      "ConnectionBudget 'Data/Budget': addReservation('bi'): reservation 'bi' is declared twice; reservation 'bi' must keep a whole number of connections from 0 to 262143, got -1.");
   });
 
   test('without a proxy, bypassProxy and reservations through the proxy make no sense', () => {
@@ -207,12 +210,13 @@ describe('CB-UNBUDGETED-INGRESS', () => {
     h.proxy!.connections.securityGroups[0].addIngressRule(ec2.Peer.ipv4('10.0.0.0/8'), ec2.Port.allTcp(), 'office');
     // A rule on a port the proxy does not listen on is no way in.
     h.proxy!.connections.securityGroups[0].addIngressRule(ec2.Peer.ipv4('10.1.0.0/16'), ec2.Port.tcp(22), 'ssh');
+    // The rules are read from the synthesized templates, after every construct added its own.
     expect(synthErrors(h.app)).toEqual([
-      "[Data/Budget] ConnectionBudget 'Data/Budget': the security group rule 'Data/Db/Proxy/ProxySecurityGroup/from DataStranger543C4AFB:5432' lets "
+      "[Data/Db/Proxy/ProxySecurityGroup/from DataStranger543C4AFB:5432] ConnectionBudget 'Data/Budget': the security group rule 'Data/Db/Proxy/ProxySecurityGroup/from DataStranger543C4AFB:5432' lets "
       + "security group 'Data/Stranger' connect to 'Data/Db/Proxy' on port 5432, but that source is neither a consumer nor a reservation of the budget, "
       + 'so its connections are not counted. Register the client with the budget (addEcsService, addEcsTask, addLambdaFunction), list it in the clients '
       + 'of a reservation, or remove the rule. [CB-UNBUDGETED-INGRESS]',
-      "[Data/Budget] ConnectionBudget 'Data/Budget': the security group rule 'Data/Db/Proxy/ProxySecurityGroup' lets 10.0.0.0/8 connect to 'Data/Db/Proxy' "
+      "[Data/Db/Proxy/ProxySecurityGroup] ConnectionBudget 'Data/Budget': the security group rule 'Data/Db/Proxy/ProxySecurityGroup' lets 10.0.0.0/8 connect to 'Data/Db/Proxy' "
       + 'on ports 0-65535, but that source is neither a consumer nor a reservation of the budget, so its connections are not counted. Register the client '
       + 'with the budget (addEcsService, addEcsTask, addLambdaFunction), list it in the clients of a reservation, or remove the rule. [CB-UNBUDGETED-INGRESS]',
     ]);
@@ -234,6 +238,6 @@ describe('CB-UNBUDGETED-INGRESS', () => {
     const second = new ConnectionBudget(h.data, 'Second', { database: DatabaseTarget.fromInstance(h.database), proxy: h.proxy });
     second.addReservation({ name: 'admin', connections: 1 });
     expect(synthErrors(h.app)).toEqual([expect.stringMatching(
-      /^\[Data\/Second\] ConnectionBudget 'Data\/Second': the security group rule 'Services\/Web\/SecurityGroup\/DataDbProxyProxySecurityGroup.*:5432 to' lets security group 'Services\/Web\/SecurityGroup' connect to 'Data\/Db\/Proxy' on port 5432.*\[CB-UNBUDGETED-INGRESS\]$/)]);
+      /^\[Services\/Web\/SecurityGroup\/DataDbProxyProxySecurityGroup.*:5432 to\] ConnectionBudget 'Data\/Second': the security group rule 'Services\/Web\/SecurityGroup\/DataDbProxyProxySecurityGroup.*:5432 to' lets security group 'Services\/Web\/SecurityGroup' connect to 'Data\/Db\/Proxy' on port 5432.*\[CB-UNBUDGETED-INGRESS\]$/)]);
   });
 });

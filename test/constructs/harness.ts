@@ -27,6 +27,8 @@ export interface HarnessOptions {
   readonly instanceType?: ec2.InstanceType;
   /** max_connections in the parameter group; none when undefined. */
   readonly maxConnectionsParameter?: string;
+  /** Further parameters of the parameter group. */
+  readonly parameters?: Record<string, string>;
   /** Proxy MaxConnectionsPercent; no proxy when null. */
   readonly proxyPercent?: number | null;
   readonly budget?: Partial<ConnectionBudgetProps>;
@@ -39,8 +41,8 @@ export function harness(options: HarnessOptions = {}): Harness {
   const data = new Stack(app, 'Data');
   const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const engine = options.engine ?? POSTGRES;
-  const parameterGroup = options.maxConnectionsParameter === undefined ? undefined
-    : new rds.ParameterGroup(data, 'Params', { engine, parameters: { max_connections: options.maxConnectionsParameter } });
+  const parameters = { ...options.parameters, ...(options.maxConnectionsParameter === undefined ? {} : { max_connections: options.maxConnectionsParameter }) };
+  const parameterGroup = Object.keys(parameters).length === 0 ? undefined : new rds.ParameterGroup(data, 'Params', { engine, parameters });
   const database = new rds.DatabaseInstance(data, 'Db', {
     engine, vpc, parameterGroup, storageEncrypted: true,
     instanceType: options.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE),
@@ -74,14 +76,32 @@ export function environmentOf(template: Record<string, any>, taskDefinitionId: s
   return Object.fromEntries((entry[1].Properties.ContainerDefinitions[0].Environment ?? []).map((e: any) => [e.Name, e.Value]));
 }
 
-/** The synth validation errors of an app, one per line as CDK prints them; [] when synth passes. */
+/**
+ * The synth errors of an app, one per line as CDK prints construct validation errors (`[path] message fix [ID]`),
+ * including the budget's post-synthesis verification (a validation plugin, reported FATAL); [] when synth passes.
+ */
 export function synthErrors(app: App): string[] {
   try {
     app.synth();
     return [];
   } catch (e) {
     const message = (e as Error).message;
-    if (!message.startsWith('Validation failed with the following errors:')) throw e;
-    return message.split('\n').slice(1).map((l) => l.trim());
+    if (message.startsWith('Validation failed with the following errors:')) {
+      return message.split('\n').slice(1).map((l) => l.trim());
+    }
+    const fatal = pluginErrors(message);
+    if (fatal.length === 0) throw e;
+    return fatal;
   }
+}
+
+/** The verification plugin's FATAL violations in a validation report's text, as `[path] message fix [ID]`. */
+export function pluginErrors(report: string): string[] {
+  const found: string[] = [];
+  // `   <construct path> <fqn>`: a path may hold spaces, the fqn does not.
+  const block = /FATAL (.*) \(ConnectionBudgetVerification\)\n {3}(.+) \S+\n {3}Suggested fix: (.*)\n {3}Rule ConnectionBudgetVerification::(\S+)/g;
+  for (const match of report.matchAll(block)) {
+    found.push(`[${match[2]}] ${match[1]} ${match[3]} [${match[4]}]`);
+  }
+  return found;
 }

@@ -11,9 +11,12 @@ import { BIN, ensureCompiled, ROOT } from '../helpers/compiled-cli';
 interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
 interface Synth extends Run { readonly out: string }
 
+/** The environment a user's shell gives the real tools: CDK's own template validation on, as it is by default. */
+const { CDK_VALIDATION: _off, ...userEnvironment } = process.env;
+
 function exec(command: string, args: readonly string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(command, [...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 },
+    execFile(command, [...args], { cwd: ROOT, env: { ...userEnvironment, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
   });
 }

@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CHECK_SCRIPT, guardrailArguments } from '../../lib/pipelines/check-script';
-import { LedgerJson } from '../../lib/budget';
-import { directoryWith, sampleLedger, templateWith } from '../cli/fixtures';
+import { synthSample } from '../cli/apps';
+import { directoryWith } from '../cli/fixtures';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
 
 /**
@@ -50,41 +50,41 @@ esac
 }
 
 /**
- * A stage assembly as CDK Pipelines hands it over: PlatformData in production's account with the ledger,
- * and PlatformWeb environment-agnostic, whose role placeholders the check fills from the build's ARN.
+ * A stage assembly as CDK Pipelines hands it over, from a real app in a Stage 'Production': Data in production's
+ * account, Web and Jobs environment-agnostic, whose role placeholders the check fills from the build's ARN.
  */
-function stageAssembly(ledger: LedgerJson): string {
-  return directoryWith({
-    'manifest.json': {
-      version: '55.0.0',
-      artifacts: {
-        ProductionPlatformData: {
-          type: 'aws:cloudformation:stack',
-          environment: 'aws://222222222222/eu-west-1',
-          properties: { templateFile: 'Data.template.json', stackName: 'Production-PlatformData', assumeRoleArn: 'arn:${AWS::Partition}:iam::222222222222:role/deploy' },
-        },
-        ProductionPlatformWeb: {
-          type: 'aws:cloudformation:stack',
-          environment: 'aws://unknown-account/unknown-region',
-          properties: { templateFile: 'Web.template.json', stackName: 'Production-PlatformWeb', assumeRoleArn: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/deploy-${AWS::Region}' },
-        },
-        ProductionAssets: { type: 'cdk:asset-manifest', properties: { file: 'assets.json' } },
-      },
-    },
-    'Data.template.json': templateWith(ledger),
-    'Web.template.json': templateWith(),
-  });
+function stageAssembly(apiMaxTasks: number): { root: string; stage: string } {
+  const root = synthSample({ apiMaxTasks, stage: 'Production' });
+  const stage = path.join(root, 'assembly-Production');
+  const manifestFile = path.join(stage, 'manifest.json');
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+  for (const artifact of Object.values<any>(manifest.artifacts).filter((a) => a.type === 'aws:cloudformation:stack')) {
+    const data = artifact.displayName === 'Production/Data';
+    artifact.environment = data ? 'aws://222222222222/eu-west-1' : 'aws://unknown-account/unknown-region';
+    artifact.properties.assumeRoleArn = data ? 'arn:${AWS::Partition}:iam::222222222222:role/deploy' : 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/deploy-${AWS::Region}';
+  }
+  fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+  return { root, stage };
 }
 
-const BASE = sampleLedger(10);
-const HEAD = sampleLedger(12);
-const head = stageAssembly(HEAD);
-const unchanged = stageAssembly(BASE);
-const deployedBase = { 'Production-PlatformData': { TemplateBody: templateWith(BASE) }, 'Production-PlatformWeb': { TemplateBody: templateWith() } };
+const base = stageAssembly(10);
+const changed = stageAssembly(12);
+const head = changed.stage;
+const unchanged = base.stage;
+/** The base's templates as get-template returns them, by stack name. */
+const deployedBase = Object.fromEntries(['Data', 'Web', 'Jobs'].map((stack) => [`Production-${stack}`, {
+  TemplateBody: JSON.parse(fs.readFileSync(path.join(base.stage, `Production${stack}${templateSuffix(base.stage, stack)}`), 'utf8')),
+}]));
+
+/** The template file of a stack in a stage assembly: `Production<Stack><hash>.template.json`. */
+function templateSuffix(stage: string, stack: string): string {
+  const file = fs.readdirSync(stage).find((f) => f.startsWith(`Production${stack}`) && f.endsWith('.template.json'))!;
+  return file.slice(`Production${stack}`.length);
+}
 
 beforeAll(() => ensureCompiled());
 afterAll(() => {
-  for (const dir of [head, unchanged]) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of [base.root, changed.root]) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the check\'s buildspec command, run locally', () => {
@@ -95,9 +95,11 @@ describe('the check\'s buildspec command, run locally', () => {
     expect(result.stdout).toContain('LINK=https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/111111111111/projects/ConnectionBudgetCheck/build/ConnectionBudgetCheck:0f1e2d3c/?region=eu-west-1');
     expect(result.calls).toEqual([
       'sts assume-role --role-arn arn:aws:iam::222222222222:role/deploy --role-session-name connection-budget-check --query Credentials --output json',
-      'cloudformation get-template --stack-name Production-PlatformData --region eu-west-1 --output json',
+      'cloudformation get-template --stack-name Production-Data --region eu-west-1 --output json',
       'sts assume-role --role-arn arn:aws:iam::111111111111:role/deploy-eu-west-1 --role-session-name connection-budget-check --query Credentials --output json',
-      'cloudformation get-template --stack-name Production-PlatformWeb --region eu-west-1 --output json',
+      'cloudformation get-template --stack-name Production-Web --region eu-west-1 --output json',
+      'sts assume-role --role-arn arn:aws:iam::111111111111:role/deploy-eu-west-1 --role-session-name connection-budget-check --query Credentials --output json',
+      'cloudformation get-template --stack-name Production-Jobs --region eu-west-1 --output json',
       'lambda invoke --function-name approver-function --invocation-type Event --cli-binary-format raw-in-base64-out '
         + '--payload {"PipelineName":"PlatformPipeline","StageName":"Production","ActionName":"ConnectionBudget.Confirm"} approve.out',
     ]);
@@ -107,7 +109,7 @@ describe('the check\'s buildspec command, run locally', () => {
     const result = runCheck({ head, deployed: deployedBase, notify: true });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('<!-- connection-budget-diff -->');
-    expect(result.stdout).toContain('| ~ | `Web/Api` | +40 (200 → 240) | 10 | 20 → 24 |');
+    expect(result.stdout).toContain('| ~ | `Production/Web/Api` | +40 (200 → 240) | 10 | 20 → 24 |');
     expect(result.stdout).toContain('MESSAGE=1 of 1 budget changed (1 consumer changed): worst case +40 (228 → 268), headroom 267 → 227. Review the report in the build log, then approve.');
     expect(result.calls.some((c) => c.startsWith('lambda invoke'))).toBe(false);
     const publish = result.calls.find((c) => c.startsWith('sns publish'))!;
@@ -118,15 +120,15 @@ describe('the check\'s buildspec command, run locally', () => {
   test('a stack not deployed yet counts as an empty template: the budget is new, so a person approves', () => {
     const result = runCheck({ head, deployed: {} });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Production-PlatformData is not deployed yet');
-    expect(result.stdout).toContain('### + `Data/Budget` (added)');
+    expect(result.stdout).toContain('Production-Data is not deployed yet');
+    expect(result.stdout).toContain('### + `Production/Data/Budget` (added)');
     expect(result.calls.some((c) => c.startsWith('lambda invoke'))).toBe(false);
   });
 
   test('a crossed guardrail fails the action with the report, before anything is approved', () => {
     const result = runCheck({ head, deployed: deployedBase, guardrails: guardrailArguments({ maxIncrease: 10, maxUtilizationPercent: 90 }) });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('- **CB-CHECK-MAX-INCREASE** `Data/Budget`: worst case rises by 40 (228 → 268), more than --max-increase 10.');
+    expect(result.stdout).toContain('- **CB-CHECK-MAX-INCREASE** `Production/Data/Budget`: worst case rises by 40 (228 → 268), more than --max-increase 10.');
     expect(result.stdout).toContain('connection-budget check failed with exit code 1; see the report above.');
     expect(result.calls.some((c) => c.startsWith('lambda invoke'))).toBe(false);
   });

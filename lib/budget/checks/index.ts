@@ -1,24 +1,38 @@
 import { BudgetEvaluation, Problem } from '../model';
 import { Check, CheckContext } from './check';
 import { estimatedMaxConnections } from './estimated-max-connections';
+import { invalidValue } from './invalid-value';
+import { maxConnectionsClaim } from './max-connections-claim';
 import { nearCapacity } from './near-capacity';
 import { noConsumers } from './no-consumers';
 import { overCapacity } from './over-capacity';
 import { proxyAboveUsable } from './proxy-above-usable';
 import { proxyTargetMismatch } from './proxy-target-mismatch';
 import { reservationsExceedCapacity } from './reservations-exceed-capacity';
+import { ledgerDiffers } from './ledger-differs';
+import { unattributedScalableTarget } from './unattributed-scalable-target';
 import { unboundedLambda } from './unbounded-lambda';
+import { unbudgetedClient } from './unbudgeted-client';
 import { unbudgetedIngress } from './unbudgeted-ingress';
 import { unknownMaxConnections } from './unknown-max-connections';
+import { templatesMissing } from './templates-missing';
 import { unresolvedValue } from './unresolved-value';
+import { variableOverwritten } from './variable-overwritten';
 
 export type { Check, CheckContext, Finding } from './check';
 
 /** Every budget check, in the order their problems are reported (errors are reported before warnings). */
 export const CHECKS: readonly Check[] = [
+  templatesMissing,
   unresolvedValue,
+  invalidValue,
+  maxConnectionsClaim,
   unboundedLambda,
   unbudgetedIngress,
+  unbudgetedClient,
+  unattributedScalableTarget,
+  variableOverwritten,
+  ledgerDiffers,
   unknownMaxConnections,
   proxyTargetMismatch,
   reservationsExceedCapacity,

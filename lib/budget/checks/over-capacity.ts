@@ -1,6 +1,7 @@
-import { Capacity, deriveMaxConnectionsPercent, proxyCeiling } from '../capacity';
+import { Capacity, computeCapacity, ENGINE_NAMES, proxyCeiling } from '../capacity';
 import { connectionsPerInstance, instanceBound, instanceCounts, withInstanceBound } from '../demand';
 import { ceilingName, describeCeiling, describeDemand, sentence } from '../describe';
+import { MAX_SETTABLE_MAX_CONNECTIONS } from '../limits';
 import { ConsumerResult } from '../model';
 import { listOf } from '../text';
 import { Check, CheckContext, Finding } from './check';
@@ -39,7 +40,7 @@ function finding(context: CheckContext, capacity: Capacity): Finding {
     : '';
   const fixes = [
     ...(largest[0] ? consumerFixes(largest[0], excess) : []),
-    ...capacityFixes(capacity, required),
+    ...capacityFixes(context, capacity, required),
   ];
   return {
     subject: context.path,
@@ -71,8 +72,8 @@ function consumerFixes(consumer: ConsumerResult, excess: number): string[] {
   return fixes;
 }
 
-/** A higher MaxConnectionsPercent (when the database has room) or a higher max_connections. */
-function capacityFixes(capacity: Capacity, required: number): string[] {
+/** A higher MaxConnectionsPercent (when the database has room), a higher max_connections, or a higher max_user_connections. */
+function capacityFixes(context: CheckContext, capacity: Capacity, required: number): string[] {
   const fixes: string[] = [];
   const internal = capacity.proxy?.internalConnections ?? 0;
   const throughProxy = capacity.reservedThroughProxy;
@@ -84,27 +85,29 @@ function capacityFixes(capacity: Capacity, required: number): string[] {
       fixes.push(`raise the MaxConnectionsPercent of '${proxy.path}' from ${proxy.maxConnectionsPercent} to ${percent}`);
     }
   }
-  const held = m - capacity.usable;
-  const ceilingAt = (candidate: number) => {
-    const usable = candidate - held;
-    if (!proxy) {
-      return usable;
-    }
-    const percent = proxy.derived ? deriveMaxConnectionsPercent(candidate, usable, throughProxy) : proxy.maxConnectionsPercent;
-    return Math.min(proxyCeiling(candidate, percent) - throughProxy, usable) - internal;
-  };
-  const needed = smallestUnbounded(m + 1, (candidate) => ceilingAt(candidate) >= required);
-  fixes.push(`raise max_connections from ${m} to at least ${needed} (set it in the parameter group, or choose a larger instance class)`);
+  // The same capacity with another max_connections: reserve, reservations, direct clients and proxy settings stay.
+  const inputs = { ...context.input.capacity, directDemand: capacity.directDemand };
+  const ceilingAt = (candidate: number) => computeCapacity(inputs, { ...capacity.maxConnections, value: candidate }).effectiveCeiling;
+  const largest = MAX_SETTABLE_MAX_CONNECTIONS[capacity.engine];
+  const needed = m < largest ? smallestWhere(m + 1, largest, (candidate) => ceilingAt(candidate) >= required) : undefined;
+  if (needed !== undefined) {
+    fixes.push(`raise max_connections from ${m} to at least ${needed} (set it in the parameter group, or choose a larger instance class)`);
+  } else if (capacity.userConnectionLimit !== undefined && capacity.userConnectionLimit < m - capacity.engineReserve) {
+    fixes.push(`raise max_user_connections from ${capacity.userConnectionLimit} in the parameter group (it caps every ordinary connection of one account)`);
+  } else {
+    fixes.push(`lower the demand: even the largest max_connections ${ENGINE_NAMES[capacity.engine]} accepts (${largest}) does not hold it`);
+  }
   return fixes;
 }
 
 /** The largest n in [1, upper] with `fits(n)`, for `fits` monotone (true below some point). */
 function largestWhere(upper: number, fits: (n: number) => boolean): number | undefined {
   let lo = 1;
-  let hi = upper;
+  // Above 2^53 whole numbers are no longer exact, and no count the budget plans with comes near.
+  let hi = Math.min(upper, Number.MAX_SAFE_INTEGER);
   let best: number | undefined;
   while (lo <= hi) {
-    const mid = Math.floor((lo + hi) / 2);
+    const mid = lo + Math.floor((hi - lo) / 2);
     if (fits(mid)) {
       best = mid;
       lo = mid + 1;
@@ -118,10 +121,10 @@ function largestWhere(upper: number, fits: (n: number) => boolean): number | und
 /** The smallest n in [lower, upper] with `fits(n)`, for `fits` monotone (true above some point). */
 function smallestWhere(lower: number, upper: number, fits: (n: number) => boolean): number | undefined {
   let lo = lower;
-  let hi = upper;
+  let hi = Math.min(upper, Number.MAX_SAFE_INTEGER);
   let best: number | undefined;
   while (lo <= hi) {
-    const mid = Math.floor((lo + hi) / 2);
+    const mid = lo + Math.floor((hi - lo) / 2);
     if (fits(mid)) {
       best = mid;
       hi = mid - 1;
@@ -130,13 +133,4 @@ function smallestWhere(lower: number, upper: number, fits: (n: number) => boolea
     }
   }
   return best;
-}
-
-/** Like smallestWhere without an upper bound: doubles until `fits`, then bisects. */
-function smallestUnbounded(lower: number, fits: (n: number) => boolean): number {
-  let upper = Math.max(lower, 1);
-  while (!fits(upper)) {
-    upper *= 2;
-  }
-  return smallestWhere(lower, upper, fits) ?? upper;
 }

@@ -7,7 +7,7 @@ export const unknownMaxConnections: Check = {
   summary: 'max_connections cannot be determined.',
   explanation: 'Without a limit there is no budget: the class has no published default or memory size, or the database is not defined in this app.',
   run: ({ path, maxConnections, input }) => {
-    if (maxConnections || input.unresolved.length > 0) {
+    if (maxConnections || input.unresolved.length > 0 || (input.invalid ?? []).length > 0) {
       return [];
     }
     const { engine, instances } = input.capacity;

@@ -1,6 +1,7 @@
 import { CfnResource, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { objectValue, resolved } from '../../private/template-values';
+import { objectValue } from '../../template/values';
+import { resolved } from '../../private/l1';
 import { BudgetNagRule } from './rule';
 import { anyIngress, appIndexOf, renderedList } from './support';
 

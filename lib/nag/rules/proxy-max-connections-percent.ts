@@ -1,6 +1,7 @@
 import { CfnResource, Stack, aws_rds as rds } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { numberValue, objectValue, resolved } from '../../private/template-values';
+import { numberValue, objectValue } from '../../template/values';
+import { resolved } from '../../private/l1';
 import { BudgetNagRule } from './rule';
 import { appIndexOf, renderedList, rendered } from './support';
 

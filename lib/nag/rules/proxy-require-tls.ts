@@ -1,6 +1,6 @@
 import { CfnResource, aws_rds as rds } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { resolved } from '../../private/template-values';
+import { resolved } from '../../private/l1';
 import { BudgetNagRule } from './rule';
 
 export const proxyRequireTls: BudgetNagRule = {

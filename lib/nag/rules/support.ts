@@ -1,7 +1,8 @@
 import { CfnResource, Stack, aws_rds as rds } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { AppIndex } from '../../private/app-index';
-import { numberValue, resolved } from '../../private/template-values';
+import { numberValue } from '../../template/values';
+import { resolved } from '../../private/l1';
 
 /** One index per app and validation run: rules look across the tree, and a walk per resource would be quadratic. */
 const indexes = new WeakMap<IConstruct, AppIndex>();

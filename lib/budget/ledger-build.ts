@@ -1,0 +1,125 @@
+import { Capacity } from './capacity';
+import { instanceBound } from './demand';
+import { describeCeiling } from './describe';
+import { LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LedgerCapacityJson, LedgerConsumerInputsJson, LedgerConsumerJson, LedgerInputsJson, LedgerJson } from './ledger-schema';
+import { BudgetEvaluation, ConsumerResult } from './model';
+import { derivePoolSettings, PoolSettings } from './pool-settings';
+import { presetVariables } from './presets';
+import { compareText } from './text';
+
+/** What a ledger records beyond the evaluation: the inputs the templates cannot say. */
+export interface LedgerInputs {
+  readonly budget: LedgerInputsJson;
+  /** By consumer path. */
+  readonly consumers: ReadonlyMap<string, LedgerConsumerInputsJson>;
+}
+
+/**
+ * The ledger of an evaluated budget. Deterministic: consumers and reservations come sorted from the
+ * evaluation, and every object is rebuilt with sorted keys.
+ */
+export function buildLedger(evaluation: BudgetEvaluation, inputs: LedgerInputs): LedgerJson {
+  const { totals } = evaluation;
+  const acknowledged = new Set(inputs.budget.acknowledged);
+  const ledger: LedgerJson = {
+    schema: LEDGER_SCHEMA,
+    schemaVersion: LEDGER_SCHEMA_VERSION,
+    budgetPath: evaluation.path,
+    inputs: { ...inputs.budget, acknowledged: [...acknowledged].sort(compareText) },
+    capacity: evaluation.capacity ? capacityJson(evaluation.capacity) : null,
+    consumers: evaluation.consumers.map((c) => consumerJson(c, evaluation.capacity, inputs.consumers.get(c.input.path))),
+    totals: {
+      demand: totals.demand,
+      directDemand: totals.directDemand,
+      steadyDemand: totals.steadyDemand,
+      required: totals.required,
+      ceiling: totals.ceiling ?? null,
+      headroom: totals.headroom ?? null,
+      utilizationPercent: totals.utilizationPercent === undefined ? null : roundTenth(totals.utilizationPercent),
+    },
+    problems: evaluation.problems.map((p) => ({
+      id: p.id,
+      level: p.level,
+      subject: p.subject,
+      message: p.message,
+      fix: p.fix,
+      acknowledged: p.level === 'warning' && acknowledged.has(p.id),
+    })),
+  };
+  return sortKeysDeep(ledger);
+}
+
+/** The settings a consumer's pool is delivered with: its size and overflow, its options, the proxy's idle timeout. */
+export function consumerPoolSettings(result: ConsumerResult, capacity: Capacity | undefined, inputs: LedgerConsumerInputsJson): PoolSettings {
+  return derivePoolSettings({
+    poolSize: result.poolSize,
+    overflowPerPool: result.input.connections.overflowPerPool,
+    minIdle: inputs.minIdleConnections ?? undefined,
+    acquireTimeoutMs: inputs.acquireTimeoutMs ?? undefined,
+    proxyIdleClientTimeoutSeconds: result.direct || !capacity?.proxy ? undefined : capacity.proxy.idleClientTimeoutSeconds,
+  });
+}
+
+function capacityJson(capacity: Capacity): LedgerCapacityJson {
+  return {
+    engine: capacity.engine,
+    maxConnections: { ...capacity.maxConnections },
+    engineReserve: capacity.engineReserve,
+    engineReserveBasis: capacity.engineReserveBasis ?? null,
+    userConnectionLimit: capacity.userConnectionLimit ?? null,
+    reservations: capacity.reservations.map((r) => ({ name: r.name, connections: r.connections, throughProxy: r.throughProxy === true })),
+    reservedTotal: capacity.reservedTotal,
+    reservedThroughProxy: capacity.reservedThroughProxy,
+    directDemand: capacity.directDemand,
+    usable: capacity.usable,
+    proxy: capacity.proxy ? { ...capacity.proxy } : null,
+    ceiling: capacity.effectiveCeiling,
+    limitedBy: capacity.limitedBy,
+    explanation: describeCeiling(capacity),
+  };
+}
+
+function consumerJson(result: ConsumerResult, capacity: Capacity | undefined, inputs: LedgerConsumerInputsJson | undefined): LedgerConsumerJson {
+  if (!inputs) {
+    throw new Error(`buildLedger: no inputs for consumer '${result.input.path}'`);
+  }
+  const { input } = result;
+  const settings = consumerPoolSettings(result, capacity, inputs);
+  return {
+    path: input.path,
+    kind: input.kind,
+    route: result.direct ? 'direct' : 'proxy',
+    inputs,
+    shape: input.shape ?? null,
+    bound: input.shape ? instanceBound(input.shape) : null,
+    instances: result.instances ? { ...result.instances } : null,
+    connections: { ...input.connections },
+    pool: { request: { ...input.pool }, size: result.poolSize },
+    poolSettings: {
+      framework: inputs.preset.framework,
+      ...settings,
+      variables: Object.fromEntries(presetVariables(inputs.preset).map((v) => [v.name, v.render(settings)])),
+    },
+    connectionsPerInstance: result.connectionsPerInstance,
+    demand: result.demand,
+    steadyDemand: result.steadyDemand,
+  };
+}
+
+function roundTenth(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+/** A copy with every object's keys in code-point order (arrays keep their order): same data, same bytes. */
+export function sortKeysDeep<T>(value: T): T {
+  if (Array.isArray(value)) {
+    return value.map(sortKeysDeep) as unknown as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => compareText(a, b));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeysDeep(v)])) as T;
+  }
+  return value;
+}

@@ -1,0 +1,224 @@
+import { ENGINE_NAMES } from './capacity';
+import { LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LedgerJson } from './ledger-schema';
+import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE } from './limits';
+import { FRAMEWORK_NAMES } from './presets';
+
+/*
+ * Reading ledgers back: input from files, so every field a reader uses is checked before use, within the
+ * bounds the core plans with, and a ledger that fails gets one message listing every field that is wrong.
+ */
+
+/** A value that is not a ledger this code can read; the message says where and why. */
+export class LedgerFormatError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'LedgerFormatError';
+  }
+}
+
+/** Whether a value claims to be a ledger (any version): what a reader looks for among template Metadata. */
+export function isLedgerLike(value: unknown): boolean {
+  return isObject(value) && value.schema === LEDGER_SCHEMA;
+}
+
+const READ_VERSIONS = [LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LEDGER_SCHEMA_VERSION];
+
+/**
+ * The ledger in `value`, checked: a version this code reads, and every field a reader uses of the right type and
+ * range. A version 1 ledger has no inputs (`inputs: null`). `where` names the source in messages:
+ * `the ledger 'Data/Db/Budget' in 'cdk.out/Data.template.json'`.
+ */
+export function parseLedger(value: unknown, where: string): LedgerJson {
+  if (!isObject(value) || value.schema !== LEDGER_SCHEMA) {
+    throw new LedgerFormatError(`${where} is not a connection budget ledger (no "schema": "${LEDGER_SCHEMA}").`);
+  }
+  const version = value.schemaVersion;
+  if (typeof version !== 'number') {
+    throw new LedgerFormatError(`${where} has schemaVersion ${JSON.stringify(version)}, ${typeof version === 'string' ? 'a string' : `of type ${typeof version}`}; `
+      + `a ledger's schemaVersion is a number, ${READ_VERSIONS.join(' or ')}.`);
+  }
+  if (!READ_VERSIONS.includes(version)) {
+    throw new LedgerFormatError(`${where} has ledger schema version ${version}, but this connection-budget reads versions ${READ_VERSIONS.join(' and ')}. `
+      + 'Run the connection-budget CLI of the library version that synthesized it.');
+  }
+  const c = new Checker();
+  c.text(value, 'budgetPath');
+  if (version >= LEDGER_SCHEMA_VERSION) {
+    checkInputs(c, value.inputs);
+  }
+  const capacity = value.capacity;
+  if (capacity !== null) {
+    c.object(value, 'capacity', (cap) => {
+      c.object(cap, 'maxConnections', (m) => c.whole(m, 'value', 1, LARGEST_MAX_CONNECTIONS, 'capacity.maxConnections'));
+      for (const field of ['ceiling', 'engineReserve', 'reservedTotal', 'reservedThroughProxy', 'directDemand']) c.number(cap, field, 'capacity');
+      c.text(cap, 'explanation', 'capacity');
+      c.oneOf(cap, 'engine', Object.keys(ENGINE_NAMES), 'capacity');
+      c.array(cap, 'reservations', () => undefined, 'capacity');
+      if (cap.proxy !== null) c.object(cap, 'proxy', (p) => c.whole(p, 'maxConnectionsPercent', 1, 100, 'capacity.proxy'), 'capacity');
+    });
+  }
+  c.object(value, 'totals', (t) => {
+    for (const field of ['demand', 'steadyDemand', 'directDemand']) c.number(t, field, 'totals');
+    for (const field of ['ceiling', 'headroom', 'utilizationPercent']) c.nullableNumber(t, field, 'totals');
+  });
+  c.array(value, 'consumers', (consumer, at) => {
+    c.text(consumer, 'path', at);
+    c.text(consumer, 'kind', at);
+    c.oneOf(consumer, 'route', ['proxy', 'direct'], at);
+    for (const field of ['demand', 'steadyDemand', 'connectionsPerInstance']) c.number(consumer, field, at);
+    c.object(consumer, 'connections', (cn) => {
+      c.whole(cn, 'processes', 1, MAX_COUNT, `${at}.connections`);
+      c.whole(cn, 'poolsPerProcess', 1, MAX_COUNT, `${at}.connections`);
+      c.whole(cn, 'overflowPerPool', 0, MAX_POOL_SIZE, `${at}.connections`);
+    }, at);
+    c.object(consumer, 'pool', (pool) => {
+      c.whole(pool, 'size', 0, MAX_POOL_SIZE, `${at}.pool`);
+      c.object(pool, 'request', (request) => {
+        if (request.kind === 'fixed') {
+          c.whole(request, 'size', 1, MAX_POOL_SIZE, `${at}.pool.request`);
+        } else if (request.kind === 'share') {
+          c.whole(request, 'min', 1, MAX_POOL_SIZE, `${at}.pool.request`);
+          c.whole(request, 'max', 1, MAX_POOL_SIZE, `${at}.pool.request`);
+          c.range(request, 'weight', Number.MIN_VALUE, MAX_COUNT, `${at}.pool.request`);
+        } else {
+          c.fail(`${at}.pool.request.kind must be 'fixed' or 'share'`);
+        }
+      }, `${at}.pool`);
+    }, at);
+    if (consumer.instances !== null) {
+      c.object(consumer, 'instances', (i) => { c.number(i, 'peak', `${at}.instances`); c.number(i, 'steady', `${at}.instances`); }, at);
+    }
+    c.object(consumer, 'poolSettings', (s) => c.object(s, 'variables', () => undefined, `${at}.poolSettings`), at);
+    if (version >= LEDGER_SCHEMA_VERSION) checkConsumerInputs(c, consumer.inputs, `${at}.inputs`);
+  });
+  c.array(value, 'problems', (problem, at) => {
+    c.text(problem, 'id', at);
+    c.oneOf(problem, 'level', ['error', 'warning'], at);
+    c.text(problem, 'message', at);
+    c.text(problem, 'fix', at);
+    if (typeof problem.acknowledged !== 'boolean') c.fail(`${at}.acknowledged must be true or false`);
+  });
+  if (c.problems.length > 0) {
+    throw new LedgerFormatError(`${where} is not a valid version ${version} ledger: ${c.problems.join('; ')}.`);
+  }
+  return (version < LEDGER_SCHEMA_VERSION ? { ...value, inputs: null } : value) as unknown as LedgerJson;
+}
+
+function checkInputs(c: Checker, inputs: unknown): void {
+  if (!isObject(inputs)) {
+    c.fail('inputs must be an object');
+    return;
+  }
+  c.oneOf(inputs, 'engine', Object.keys(ENGINE_NAMES), 'inputs');
+  if (inputs.maxConnections !== null) c.whole(inputs, 'maxConnections', 1, LARGEST_MAX_CONNECTIONS, 'inputs');
+  c.range(inputs, 'warningThresholdPercent', Number.MIN_VALUE, 100, 'inputs');
+  c.object(inputs, 'database', (d) => { c.oneOf(d, 'kind', ['instance', 'cluster'], 'inputs.database'); checkTarget(c, d, 'inputs.database'); }, 'inputs');
+  if (inputs.proxy !== null) c.object(inputs, 'proxy', (p) => checkTarget(c, p, 'inputs.proxy'), 'inputs');
+  c.array(inputs, 'reservations', (r, at) => {
+    c.text(r, 'name', at);
+    c.whole(r, 'connections', 0, LARGEST_MAX_CONNECTIONS, at);
+    c.array(r, 'clients', (s, sat) => checkSource(c, s, sat), at);
+  }, 'inputs');
+  c.array(inputs, 'acknowledged', (id, at) => { if (typeof id !== 'string') c.fail(`${at} must be a string`); }, 'inputs');
+}
+
+function checkTarget(c: Checker, target: Record<string, any>, at: string): void {
+  c.text(target, 'path', at);
+  if (target.resource !== null) c.object(target, 'resource', (r) => checkResource(c, r, `${at}.resource`), at);
+  c.array(target, 'securityGroups', (s, sat) => checkSource(c, s, sat), at);
+  if (target.port !== null) c.whole(target, 'port', 1, 65_535, at);
+}
+
+function checkConsumerInputs(c: Checker, inputs: unknown, at: string): void {
+  if (!isObject(inputs)) {
+    c.fail(`${at} must be an object`);
+    return;
+  }
+  c.object(inputs, 'resource', (r) => checkResource(c, r, `${at}.resource`), at);
+  if (inputs.container !== null) c.text(inputs, 'container', at);
+  c.object(inputs, 'preset', (p) => c.oneOf(p, 'framework', Object.keys(FRAMEWORK_NAMES), `${at}.preset`), at);
+  if (inputs.minIdleConnections !== null) c.whole(inputs, 'minIdleConnections', 0, MAX_POOL_SIZE, at);
+  if (inputs.acquireTimeoutMs !== null) c.range(inputs, 'acquireTimeoutMs', Number.MIN_VALUE, Number.MAX_SAFE_INTEGER, at);
+  c.object(inputs, 'bounds', (b) => {
+    for (const field of ['maxTasks', 'maxConcurrency', 'maxConcurrentRuns', 'tasksPerRun']) {
+      if (b[field] !== null) c.whole(b, field, 1, MAX_COUNT, `${at}.bounds`);
+    }
+  }, at);
+  c.array(inputs, 'securityGroups', (s, sat) => checkSource(c, s, sat), at);
+}
+
+function checkResource(c: Checker, resource: Record<string, any>, at: string): void {
+  for (const field of ['stack', 'stackName', 'logicalId']) c.text(resource, field, at);
+}
+
+function checkSource(c: Checker, source: unknown, at: string): void {
+  if (!isObject(source) || typeof source.stack !== 'string' || typeof source.stackName !== 'string' || !('value' in source)) {
+    c.fail(`${at} must be an object with stack, stackName and value`);
+  }
+}
+
+/** Collects every field that is wrong, each named by its path in the ledger. */
+class Checker {
+  public readonly problems: string[] = [];
+
+  public fail(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  public text(value: Record<string, any>, field: string, at?: string): void {
+    if (typeof value[field] !== 'string') this.fail(`${name(at, field)} must be a string`);
+  }
+
+  public number(value: Record<string, any>, field: string, at?: string): void {
+    if (!isNumber(value[field])) this.fail(`${name(at, field)} must be a number`);
+  }
+
+  public nullableNumber(value: Record<string, any>, field: string, at?: string): void {
+    if (value[field] !== null && !isNumber(value[field])) this.fail(`${name(at, field)} must be a number or null`);
+  }
+
+  public whole(value: Record<string, any>, field: string, min: number, max: number, at?: string): void {
+    const n = value[field];
+    if (!(Number.isInteger(n) && n >= min && n <= max)) this.fail(`${name(at, field)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(n)}`);
+  }
+
+  public range(value: Record<string, any>, field: string, min: number, max: number, at?: string): void {
+    const n = value[field];
+    if (!(isNumber(n) && n >= min && n <= max)) this.fail(`${name(at, field)} must be a number above 0 and at most ${max}, got ${JSON.stringify(n)}`);
+  }
+
+  public oneOf(value: Record<string, any>, field: string, allowed: readonly string[], at?: string): void {
+    if (!allowed.includes(value[field])) this.fail(`${name(at, field)} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value[field])}`);
+  }
+
+  public object(value: Record<string, any>, field: string, check: (child: Record<string, any>) => void, at?: string): void {
+    const child = value[field];
+    if (isObject(child)) check(child);
+    else this.fail(`${name(at, field)} must be an object`);
+  }
+
+  public array(value: Record<string, any>, field: string, check: (item: Record<string, any>, at: string) => void, at?: string): void {
+    const items = value[field];
+    if (!Array.isArray(items)) {
+      this.fail(`${name(at, field)} must be an array`);
+      return;
+    }
+    items.forEach((item, i) => {
+      const itemAt = `${name(at, field)}[${i}]`;
+      if (isObject(item) || typeof item !== 'object') check(item as Record<string, any>, itemAt);
+      else this.fail(`${itemAt} must be an object`);
+    });
+  }
+}
+
+function name(at: string | undefined, field: string): string {
+  return at === undefined ? field : `${at}.${field}`;
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}

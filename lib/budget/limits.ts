@@ -1,0 +1,36 @@
+import { EngineKind } from './capacity';
+
+/**
+ * The largest max_connections each engine accepts. A claim or a parameter value above it cannot be what
+ * the database runs with.
+ * - PostgreSQL (RDS and Aurora): 262,143 (MAX_BACKENDS; SOURCES.postgresMaxConnections, and Aurora's
+ *   "up to 262,143", SOURCES.auroraPostgresMaxConnections).
+ * - MySQL and MariaDB: 100,000 (SOURCES.mysqlMaxConnections, SOURCES.mariadbMaxConnections).
+ * - Aurora MySQL: 16,000 (SOURCES.auroraMysqlMaxConnections).
+ */
+export const MAX_SETTABLE_MAX_CONNECTIONS: Readonly<Record<EngineKind, number>> = {
+  'rds-postgresql': 262_143,
+  'aurora-postgresql': 262_143,
+  'rds-mysql': 100_000,
+  'rds-mariadb': 100_000,
+  'aurora-mysql': 16_000,
+};
+
+/** The largest max_connections of any engine: no pool can be larger and still fit. */
+export const LARGEST_MAX_CONNECTIONS = Math.max(...Object.values(MAX_SETTABLE_MAX_CONNECTIONS));
+
+/** A pool (or its overflow) per process can never exceed the largest max_connections of any engine. */
+export const MAX_POOL_SIZE = LARGEST_MAX_CONNECTIONS;
+
+/**
+ * ECS runs at most 5,000 tasks per service (SOURCES.ecsServiceQuotas); a desired count or an autoscaling
+ * maximum above it cannot deploy.
+ */
+export const ECS_MAX_TASKS_PER_SERVICE = 5_000;
+
+/**
+ * The largest count (processes, pools, runs, tasks per run, execution environments) the library plans
+ * with. No AWS quota comes near it, and a consumer with more instances than the largest max_connections
+ * cannot fit whatever its pool: a larger number is a typo, and rejecting it keeps every figure exact.
+ */
+export const MAX_COUNT = 1_000_000;

@@ -1,0 +1,81 @@
+import {
+  compareText, LEDGER_METADATA_KEY_PREFIX, LEDGER_SCHEMA_VERSION, LedgerFormatError, LedgerJson, parseLedger,
+} from '../budget';
+import { storedLedgers } from '../template/budget-resources';
+import { InputError, readTemplates, TemplateSource } from '../template/read';
+import { TemplateSet } from '../template/template-set';
+import { verifyLedger } from '../template/verify';
+
+export { InputError } from '../template/read';
+
+/** One budget as the CLI shows it. */
+export interface ReadBudget {
+  /**
+   * Rebuilt from the templates (every figure re-derived, every problem rechecked, differences from the stored
+   * ledger reported as CB-LEDGER-DIFFERS); for a schema 1 ledger, which has no inputs to rebuild from, as stored.
+   */
+  readonly ledger: LedgerJson;
+  /** Whether the ledger was rebuilt from the templates. */
+  readonly verified: boolean;
+  /** The template file it was stored in. */
+  readonly file: string;
+}
+
+/** The budgets found in a cloud assembly, a directory of templates, or one template. */
+export interface BudgetSource {
+  /** As the user gave it. */
+  readonly location: string;
+  readonly kind: TemplateSource['kind'];
+  /** How many templates were read. */
+  readonly templates: number;
+  /** Sorted by budget path. */
+  readonly budgets: readonly ReadBudget[];
+}
+
+/**
+ * Reads every budget at `location` and verifies it against the templates there: the CLI never trusts a ledger's
+ * stored figures. Only I/O, parsing and the template readers: the figures are the core's.
+ */
+export function readBudgets(location: string): BudgetSource {
+  const source = readTemplates(location);
+  const set = new TemplateSet(source.stacks);
+  const fileOf = new Map<string, string>();
+  const budgets: ReadBudget[] = [];
+  for (const { key, value, file } of storedLedgers(set, LEDGER_METADATA_KEY_PREFIX)) {
+    let stored: LedgerJson;
+    try {
+      stored = parseLedger(value, `the ledger '${key}' in '${file}'`);
+    } catch (e) {
+      if (e instanceof LedgerFormatError) throw new InputError(e.message);
+      throw e;
+    }
+    const other = fileOf.get(stored.budgetPath);
+    if (other !== undefined) {
+      throw new InputError(`budget '${stored.budgetPath}' has a ledger in both '${other}' and '${file}'; pass one app's templates at a time.`);
+    }
+    fileOf.set(stored.budgetPath, file);
+    budgets.push(stored.inputs
+      ? { ledger: verifyLedger(stored, set).ledger, verified: true, file }
+      : { ledger: stored, verified: false, file });
+  }
+  return {
+    location,
+    kind: source.kind,
+    templates: source.stacks.length,
+    budgets: budgets.sort((a, b) => compareText(a.ledger.budgetPath, b.ledger.budgetPath)),
+  };
+}
+
+/**
+ * The budgets a command judges (report, check, the head of a diff): each must be verifiable, since a figure that
+ * cannot be checked against the templates proves nothing.
+ */
+export function verifiedLedgers(source: BudgetSource): LedgerJson[] {
+  const unverified = source.budgets.filter((b) => !b.verified);
+  if (unverified.length > 0) {
+    throw new InputError(`${unverified.map((b) => `budget '${b.ledger.budgetPath}' in '${b.file}'`).join(', ')} was written with ledger schema version `
+      + `${unverified[0].ledger.schemaVersion} by an earlier cdk-connection-budget, which records too little to check its figures against the templates `
+      + `(this version writes ${LEDGER_SCHEMA_VERSION}). Synthesize the app with this version; an older ledger is read only as the base of a diff.`);
+  }
+  return source.budgets.map((b) => b.ledger);
+}

@@ -1,0 +1,35 @@
+import { MAX_COUNT, MAX_POOL_SIZE, presetProblems, PresetSpec } from '../../budget';
+import { wholeNumberProblem } from '../../private/validation';
+import { ConsumerOptions } from '../consumer-options';
+import { PoolSettingsPreset } from '../pool-settings-preset';
+
+/** A count option with its allowed range: `['maxTasks', options.maxTasks, 1, ECS_MAX_TASKS_PER_SERVICE]`. */
+export type CountOption = readonly [name: string, value: number | undefined, min: number, max: number];
+
+/** The preset a consumer's variables follow. */
+export function presetOf(options: ConsumerOptions): PresetSpec {
+  return (options.poolSettings ?? PoolSettingsPreset.generic())._spec;
+}
+
+/** Everything wrong with a consumer's options, as messages; the preset is judged once the numbers are right. */
+export function consumerOptionProblems(options: ConsumerOptions, counts: readonly CountOption[]): string[] {
+  const problems: string[] = [];
+  for (const [name, value, min, max] of [
+    ...counts,
+    ['poolsPerProcess', options.poolsPerProcess, 1, MAX_COUNT],
+    ['overflowPerPool', options.overflowPerPool, 0, MAX_POOL_SIZE],
+    ['minIdleConnections', options.minIdleConnections, 0, MAX_POOL_SIZE],
+  ] as const) {
+    problems.push(...wholeNumberProblem(name, value, min, max));
+  }
+  const timeout = options.acquireTimeout;
+  if (timeout?.isUnresolved()) {
+    problems.push('acquireTimeout must be a literal duration, got a token');
+  } else if (timeout !== undefined && timeout.toMilliseconds() <= 0) {
+    problems.push(`acquireTimeout must be longer than 0, got ${timeout.toHumanString()}`);
+  }
+  if (problems.length === 0) {
+    problems.push(...presetProblems(presetOf(options), options.overflowPerPool ?? 0));
+  }
+  return problems;
+}

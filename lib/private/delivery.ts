@@ -1,0 +1,33 @@
+import { Lazy } from 'aws-cdk-lib';
+import { PoolSettings, presetVariables, PresetSpec } from '../budget';
+import { ConsumerProblem, EnvironmentHolder } from '../constructs/consumers/binding';
+
+/** Which budget set each variable of a container or function, so two budgets never overwrite each other's. */
+const variableOwners = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Delivers a preset's variables to a container or function, each a value produced when the budget is computed.
+ * Refuses a variable another budget delivers, or one the app already sets: the budget's value must be the one
+ * that deploys, and the app's own must not be lost.
+ */
+export function deliver(budgetPath: string, preset: PresetSpec, holder: EnvironmentHolder, settings: () => PoolSettings): void {
+  const owners = variableOwners.get(holder.key) ?? new Map<string, string>();
+  const variables = presetVariables(preset);
+  for (const variable of variables) {
+    const owner = owners.get(variable.name);
+    if (owner !== undefined) {
+      throw new ConsumerProblem(`${holder.description} already receives ${variable.name} from budget '${owner}'; pass a poolSettings preset with another prefix or variable.`);
+    }
+  }
+  const existing = holder.existingNames(owners.size > 0);
+  const taken = variables.map((v) => v.name).filter((name) => existing.has(name));
+  if (taken.length > 0) {
+    throw new ConsumerProblem(`${holder.description} already sets ${taken.join(', ')}, which the pool settings would overwrite; `
+      + 'pass a poolSettings preset with another prefix or variable names, or remove the app\'s own value.');
+  }
+  for (const variable of variables) {
+    owners.set(variable.name, budgetPath);
+    holder.add(variable.name, Lazy.string({ produce: () => variable.render(settings()) }));
+  }
+  variableOwners.set(holder.key, owners);
+}

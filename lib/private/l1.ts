@@ -1,0 +1,13 @@
+import { Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { ownerOf } from '../template/template-set';
+
+/** Resolves an L1 property the way the template will render it (before any raw override). */
+export function resolved(l1: IConstruct, value: unknown): unknown {
+  return value === undefined ? undefined : Stack.of(l1).resolve(value);
+}
+
+/** Path of the construct that owns an L1 (the L2 around it, or the L1 itself at a stack's top), for messages. */
+export function ownerPath(l1: IConstruct): string {
+  return ownerOf(l1.node.path, Stack.of(l1).node.path);
+}

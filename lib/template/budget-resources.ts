@@ -1,0 +1,144 @@
+import { LedgerJson, LedgerResourceJson, LedgerSourceJson } from '../budget';
+import { literalText } from './intrinsics';
+import { identity, record, TemplateResource, TemplateSet } from './template-set';
+import { field } from './values';
+
+/** Types of the resources a budget reads. */
+export const TYPES = {
+  service: 'AWS::ECS::Service',
+  taskDefinition: 'AWS::ECS::TaskDefinition',
+  function: 'AWS::Lambda::Function',
+  scalableTarget: 'AWS::ApplicationAutoScaling::ScalableTarget',
+  rule: 'AWS::Events::Rule',
+  schedule: 'AWS::Scheduler::Schedule',
+  dbInstance: 'AWS::RDS::DBInstance',
+  dbCluster: 'AWS::RDS::DBCluster',
+  parameterGroup: 'AWS::RDS::DBParameterGroup',
+  clusterParameterGroup: 'AWS::RDS::DBClusterParameterGroup',
+  proxy: 'AWS::RDS::DBProxy',
+  proxyTargetGroup: 'AWS::RDS::DBProxyTargetGroup',
+  proxyEndpoint: 'AWS::RDS::DBProxyEndpoint',
+  securityGroup: 'AWS::EC2::SecurityGroup',
+  ingress: 'AWS::EC2::SecurityGroupIngress',
+  egress: 'AWS::EC2::SecurityGroupEgress',
+  secretAttachment: 'AWS::SecretsManager::SecretTargetAttachment',
+} as const;
+
+/** A resource the ledger names, or why the templates do not have it. */
+export type Located =
+  | { readonly kind: 'found'; readonly resource: TemplateResource }
+  | { readonly kind: 'stack-missing'; readonly stack: string }
+  | { readonly kind: 'resource-missing'; readonly where: string };
+
+/** Finds a resource a ledger names. */
+export function locate(set: TemplateSet, location: LedgerResourceJson): Located {
+  const stack = set.stack(location);
+  if (!stack) {
+    return { kind: 'stack-missing', stack: location.stack };
+  }
+  const resource = set.resourcesOf(stack).get(location.logicalId);
+  return resource ? { kind: 'found', resource } : { kind: 'resource-missing', where: `logical ID '${location.logicalId}' in stack '${location.stack}'` };
+}
+
+/** The identity of a source the ledger recorded (a security group ID or an address), comparable with what rules say. */
+export function sourceIdentity(set: TemplateSet, source: LedgerSourceJson): string | undefined {
+  const stack = set.stack(source);
+  const address = addressIdentity(source.value);
+  if (address !== undefined) return address;
+  if (stack) return set.identityOf(stack, source.value);
+  const text = literalText(source.value);
+  return text === undefined ? undefined : `literal:${text}`;
+}
+
+/** `cidr:10.0.0.0/16`, `cidr6:…`, `prefix-list:…` for an address peer written `{ CidrIp }` (either case); undefined otherwise. */
+export function addressIdentity(value: unknown): string | undefined {
+  for (const [name, kind] of [['CidrIp', 'cidr'], ['CidrIpv6', 'cidr6'], ['SourcePrefixListId', 'prefix-list']] as const) {
+    const text = literalText(field(value, name));
+    if (text !== undefined) return `${kind}:${text}`;
+  }
+  return undefined;
+}
+
+/** The instances of a cluster: every DBInstance whose DBClusterIdentifier refers to it. */
+export function clusterInstances(set: TemplateSet, cluster: TemplateResource): TemplateResource[] {
+  const id = identity(cluster);
+  return set.all(TYPES.dbInstance).filter((i) => set.identityOf(i.stack, field(i.properties, 'DBClusterIdentifier')) === id);
+}
+
+/** The resource a property refers to (a parameter group, a task definition), when it is in the templates. */
+export function referenced(set: TemplateSet, from: TemplateResource, value: unknown, type?: string): TemplateResource | undefined {
+  const targets = set.targets(from.stack, value);
+  const found = targets.length === 1 && targets[0].kind === 'resource' ? targets[0].resource : undefined;
+  return found && (type === undefined || found.type === type) ? found : undefined;
+}
+
+/** Identities of the security groups listed in a property (an array of IDs). */
+export function groupIdentities(set: TemplateSet, from: TemplateResource, list: unknown): string[] {
+  return (Array.isArray(list) ? list : []).flatMap((id) => set.identityOf(from.stack, id) ?? []);
+}
+
+/** The security groups a compute resource is placed in, by type. */
+export function attachedGroups(set: TemplateSet, resource: TemplateResource): string[] {
+  const props = resource.properties;
+  switch (resource.type) {
+    case TYPES.service:
+      return groupIdentities(set, resource, field(field(field(props, 'NetworkConfiguration'), 'AwsvpcConfiguration'), 'SecurityGroups'));
+    case TYPES.function:
+      return groupIdentities(set, resource, field(field(props, 'VpcConfig'), 'SecurityGroupIds'));
+    case TYPES.proxy:
+      return groupIdentities(set, resource, field(props, 'VpcSecurityGroupIds'));
+    case TYPES.dbInstance:
+      return groupIdentities(set, resource, field(props, 'VPCSecurityGroups'));
+    case TYPES.dbCluster:
+      return groupIdentities(set, resource, field(props, 'VpcSecurityGroupIds'));
+    default:
+      return [];
+  }
+}
+
+/** The security groups an EventBridge target's EcsParameters give the task. */
+export function ecsParametersGroups(set: TemplateSet, from: TemplateResource, ecsParameters: unknown): string[] {
+  return groupIdentities(set, from, field(field(field(ecsParameters, 'NetworkConfiguration'), 'AwsVpcConfiguration'), 'SecurityGroups'));
+}
+
+/** One ECS target of a rule or schedule: its parameters, and where it is for messages. */
+export interface EcsTarget {
+  readonly resource: TemplateResource;
+  /** `target 'Target0'` of a rule; empty for a schedule's single target. */
+  readonly label: string;
+  /** The whole target object, to search for references. */
+  readonly target: unknown;
+  readonly ecsParameters: unknown;
+}
+
+/** The targets of every EventBridge rule and schedule in the set that carry EcsParameters (or refer to anything, for membership). */
+export function eventTargets(set: TemplateSet): EcsTarget[] {
+  const targets: EcsTarget[] = [];
+  for (const rule of set.all(TYPES.rule)) {
+    const list = field(rule.properties, 'Targets');
+    for (const target of Array.isArray(list) ? list : []) {
+      const id = field(target, 'Id');
+      targets.push({ resource: rule, label: ` (target '${typeof id === 'string' ? id : '?'}')`, target, ecsParameters: field(target, 'EcsParameters') });
+    }
+  }
+  for (const schedule of set.all(TYPES.schedule)) {
+    const target = field(schedule.properties, 'Target');
+    targets.push({ resource: schedule, label: '', target, ecsParameters: field(target, 'EcsParameters') });
+  }
+  return targets;
+}
+
+/** Every ledger in a set of templates, with the stack it is stored in. */
+export function storedLedgers(set: TemplateSet, prefix: string): Array<{ key: string; value: unknown; file: string }> {
+  return set.stacks.flatMap((stack) => Object.entries(record(stack.template.Metadata))
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([key, value]) => ({ key: key.slice(prefix.length), value, file: stack.file })));
+}
+
+/** The stored ledger's inputs, asserted present (a version 2 ledger). */
+export function inputsOf(ledger: LedgerJson): NonNullable<LedgerJson['inputs']> {
+  if (!ledger.inputs) {
+    throw new Error(`the ledger of '${ledger.budgetPath}' has no inputs`);
+  }
+  return ledger.inputs;
+}

@@ -1,0 +1,132 @@
+import { DeploymentModel, ECS_DEFAULT_MAXIMUM_PERCENT, ECS_MAX_TASKS_PER_SERVICE, EcsServiceShape, InvalidValue, MAX_COUNT, UnresolvedValue } from '../budget';
+import { describeValue, field, objectField, stringValue, wholeInRange } from './values';
+
+/**
+ * CloudFormation starts a new service with one task when DesiredCount is omitted
+ * (AWS::ECS::Service DesiredCount: "For new services, if a desired count is not specified, a default value of 1 is used").
+ */
+export const ECS_DEFAULT_DESIRED_COUNT = 1;
+
+/** The scalable dimension of an ECS service's task count. */
+export const ECS_DESIRED_COUNT_DIMENSION = 'ecs:service:DesiredCount';
+
+/** Deployment strategies that run the new revision's whole fleet beside the old one. */
+const PARALLEL_FLEET_STRATEGIES: Readonly<Record<string, string>> = {
+  BLUE_GREEN: 'an ECS blue/green deployment',
+  LINEAR: 'an ECS linear deployment',
+  CANARY: 'an ECS canary deployment',
+};
+const PARALLEL_FLEET_CONTROLLERS: Readonly<Record<string, string>> = {
+  CODE_DEPLOY: 'a CodeDeploy blue/green deployment',
+  EXTERNAL: 'an EXTERNAL deployment controller (counted as two fleets)',
+};
+
+/** An ECS service as its resources deploy it: the service's properties and every scalable target that scales it. */
+export interface EcsServiceResources {
+  /** Path of the service, for messages. */
+  readonly path: string;
+  /** The AWS::ECS::Service properties. */
+  readonly service: unknown;
+  readonly scalableTargets: ReadonlyArray<{ readonly path: string; readonly properties: unknown }>;
+  /** The consumer's maxTasks: stands in for tokens; where the template gives a number too, the larger counts. */
+  readonly maxTasksBound?: number;
+}
+
+/** A consumer's deployed shape, or the values that keep it unknown or cannot be right. */
+export interface ShapeFacts<S> {
+  readonly shape?: S;
+  readonly unresolved: readonly UnresolvedValue[];
+  readonly invalid: readonly InvalidValue[];
+}
+
+/** The worst-case task count and deployment model of an ECS service. */
+export function ecsServiceShape(resources: EcsServiceResources): ShapeFacts<EcsServiceShape> {
+  const { path, service, maxTasksBound } = resources;
+  const unresolved: UnresolvedValue[] = [];
+  const invalid: InvalidValue[] = [];
+  const fix = `Pass maxTasks to addEcsService() for '${path}': the most tasks it can ever run.`;
+  const unknown = (where: string, what: string) => {
+    if (maxTasksBound === undefined) unresolved.push({ path: where, what, fix });
+  };
+  const taskCount = (where: string, what: string, value: unknown): number | undefined => {
+    const count = wholeInRange(value, 0, ECS_MAX_TASKS_PER_SERVICE);
+    if (count.kind === 'invalid') {
+      invalid.push({
+        path: where, what, value: describeValue(value), allowed: `a whole number from 0 to ${ECS_MAX_TASKS_PER_SERVICE} (ECS runs at most ${ECS_MAX_TASKS_PER_SERVICE} tasks per service)`,
+        fix: `Give '${where}' a ${what} ECS can run.`,
+      });
+    } else if (count.kind === 'token') {
+      unknown(where, what);
+    }
+    return count.kind === 'known' ? count.value : undefined;
+  };
+
+  const candidates: Array<{ value: number; basis: string }> = [];
+  for (const target of resources.scalableTargets) {
+    const max = taskCount(target.path, 'MaxCapacity', field(target.properties, 'MaxCapacity'));
+    if (max !== undefined) candidates.push({ value: max, basis: 'autoscaling maximum' });
+  }
+
+  const daemon = stringValue(field(service, 'SchedulingStrategy'));
+  if (daemon.kind === 'known' && daemon.value === 'DAEMON') {
+    if (maxTasksBound === undefined) {
+      unresolved.push({
+        path, what: 'task count', why: 'a DAEMON service runs one task per container instance',
+        fix: `Pass maxTasks to addEcsService() for '${path}': the most container instances its cluster can run.`,
+      });
+    }
+  } else {
+    const desiredValue = field(service, 'DesiredCount');
+    if (desiredValue === undefined || desiredValue === null) {
+      if (resources.scalableTargets.length === 0) candidates.push({ value: ECS_DEFAULT_DESIRED_COUNT, basis: 'desired count, CloudFormation default' });
+    } else {
+      const desired = taskCount(path, 'DesiredCount', desiredValue);
+      if (desired !== undefined) candidates.push({ value: desired, basis: 'desired count' });
+    }
+  }
+  if (maxTasksBound !== undefined) {
+    candidates.push({ value: maxTasksBound, basis: 'maxTasks bound' });
+  }
+
+  const deployment = deploymentModel(service, path, unresolved, invalid);
+  if (unresolved.length > 0 || invalid.length > 0 || !deployment || candidates.length === 0) {
+    return { unresolved, invalid };
+  }
+  // The first candidate of the highest value names the basis: autoscaling, then desired count, then the bound.
+  const top = candidates.reduce((best, c) => (c.value > best.value ? c : best));
+  return { shape: { kind: 'ecs-service', maxTasks: top.value, maxTasksBasis: top.basis, deployment }, unresolved, invalid };
+}
+
+function deploymentModel(service: unknown, path: string, unresolved: UnresolvedValue[], invalid: InvalidValue[]): DeploymentModel | undefined {
+  const controller = objectField(service, 'DeploymentController');
+  const controllerType = controller.kind === 'known' ? stringValue(field(controller.value, 'Type')) : controller;
+  if (controllerType.kind === 'known' && PARALLEL_FLEET_CONTROLLERS[controllerType.value]) {
+    return { kind: 'parallel-fleet', reason: PARALLEL_FLEET_CONTROLLERS[controllerType.value] };
+  }
+  const fixDeployment = `Give the deployment settings of '${path}' as literals.`;
+  if (controllerType.kind === 'token') {
+    unresolved.push({ path, what: 'DeploymentController', fix: fixDeployment });
+    return undefined;
+  }
+  const configuration = objectField(service, 'DeploymentConfiguration');
+  if (configuration.kind === 'token') {
+    unresolved.push({ path, what: 'DeploymentConfiguration', fix: fixDeployment });
+    return undefined;
+  }
+  const fields = configuration.kind === 'known' ? configuration.value : {};
+  const strategy = stringValue(field(fields, 'Strategy'));
+  if (strategy.kind === 'known' && PARALLEL_FLEET_STRATEGIES[strategy.value]) {
+    return { kind: 'parallel-fleet', reason: PARALLEL_FLEET_STRATEGIES[strategy.value] };
+  }
+  const percentValue = field(fields, 'MaximumPercent');
+  const maximumPercent = wholeInRange(percentValue, 0, MAX_COUNT);
+  if (strategy.kind === 'token' || maximumPercent.kind === 'token') {
+    unresolved.push({ path, what: 'DeploymentConfiguration', fix: fixDeployment });
+    return undefined;
+  }
+  if (maximumPercent.kind === 'invalid') {
+    invalid.push({ path, what: 'MaximumPercent', value: describeValue(percentValue), allowed: 'a whole number of percent', fix: fixDeployment });
+    return undefined;
+  }
+  return { kind: 'rolling', maximumPercent: maximumPercent.kind === 'known' ? maximumPercent.value : ECS_DEFAULT_MAXIMUM_PERCENT };
+}

@@ -1,0 +1,112 @@
+import { CapacityInput, InvalidValue, LedgerInputsJson, ProxyFacts, UnresolvedValue } from '../budget';
+import { clusterInstances, Located, locate, referenced, TYPES } from './budget-resources';
+import { capacitySinks, instanceFacts, proxySettings } from './capacity-facts';
+import { identity, TemplateResource, TemplateSet } from './template-set';
+import { field } from './values';
+
+/** The capacity side of a budget, read from the templates. */
+export interface GatheredCapacity {
+  readonly capacity: CapacityInput;
+  readonly unresolved: readonly UnresolvedValue[];
+  readonly invalid: readonly InvalidValue[];
+  /** The database's resources: the instance, or the cluster and its instances (empty when imported). */
+  readonly databaseResources: readonly TemplateResource[];
+  /** The proxy, when the budget has one in the templates. */
+  readonly proxy?: TemplateResource;
+  /** The MaxConnectionsPercent the proxy's target group deploys, when the budget derives it (BudgetedDatabase). */
+  readonly deployedDerivedPercent?: unknown;
+  /** Resources the ledger names that the templates lack. */
+  readonly missing: readonly Missing[];
+}
+
+/** A resource the ledger names that is not in the templates. */
+export interface Missing {
+  readonly what: string;
+  readonly located: Exclude<Located, { kind: 'found' }>;
+}
+
+/** Reads max_connections, the limit parameters, the sizes and the proxy settings of a budget from the templates. */
+export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): GatheredCapacity {
+  const { unresolved, invalid, sink, instanceSink } = capacitySinks(inputs.maxConnections !== null);
+  const missing: Missing[] = [];
+
+  let databaseResources: TemplateResource[] = [];
+  let instances: TemplateResource[] = [];
+  let cluster: TemplateResource | undefined;
+  if (inputs.database.resource) {
+    const located = locate(set, inputs.database.resource);
+    if (located.kind === 'found') {
+      if (inputs.database.kind === 'cluster') {
+        cluster = located.resource;
+        instances = clusterInstances(set, cluster);
+        databaseResources = [cluster, ...instances];
+      } else {
+        instances = [located.resource];
+        databaseResources = instances;
+      }
+    } else {
+      missing.push({ what: `the database '${inputs.database.path}'`, located });
+    }
+  }
+
+  const instanceFactsList = instances.map((instance) => {
+    const groups = [
+      referenced(set, instance, field(instance.properties, 'DBParameterGroupName'), TYPES.parameterGroup),
+      cluster && referenced(set, cluster, field(cluster.properties, 'DBClusterParameterGroupName'), TYPES.clusterParameterGroup),
+    ].filter((g): g is TemplateResource => g !== undefined);
+    return instanceFacts(inputs.engine, {
+      path: set.pathOf(instance),
+      instance: instance.properties,
+      parameterGroups: groups.map((g) => ({ path: set.pathOf(g), properties: g.properties })),
+      cluster: cluster && { path: set.pathOf(cluster), properties: cluster.properties },
+    }, instanceSink);
+  });
+
+  let proxy: TemplateResource | undefined;
+  let proxyFacts: ProxyFacts | undefined;
+  let deployedDerivedPercent: unknown;
+  if (inputs.proxy?.resource) {
+    const located = locate(set, inputs.proxy.resource);
+    if (located.kind === 'found') {
+      proxy = located.resource;
+      const proxyIdentity = identity(proxy);
+      const targetGroup = set.all(TYPES.proxyTargetGroup).find((g) => set.identityOf(g.stack, field(g.properties, 'DBProxyName')) === proxyIdentity);
+      const settings = proxySettings(inputs.proxy.path, targetGroup?.properties, proxy.properties, inputs.proxy.derivedPercent, sink);
+      if (inputs.proxy.derivedPercent) {
+        deployedDerivedPercent = field(field(targetGroup?.properties, 'ConnectionPoolConfigurationInfo'), 'MaxConnectionsPercent');
+      }
+      const targetIds = targetGroup ? [
+        ...listOf(field(targetGroup.properties, 'DBInstanceIdentifiers')), ...listOf(field(targetGroup.properties, 'DBClusterIdentifiers')),
+      ].map((v) => set.identityOf(targetGroup.stack, v)) : [];
+      const database = inputs.database.kind === 'cluster' ? cluster : instances[0];
+      proxyFacts = {
+        path: inputs.proxy.path,
+        maxConnectionsPercent: settings.maxConnectionsPercent,
+        targetsDatabase: database !== undefined && targetIds.includes(identity(database)),
+        idleClientTimeoutSeconds: settings.idleClientTimeoutSeconds,
+      };
+    } else {
+      missing.push({ what: `the proxy '${inputs.proxy.path}'`, located });
+    }
+  }
+
+  return {
+    capacity: {
+      engine: inputs.engine,
+      maxConnections: inputs.maxConnections ?? undefined,
+      instances: instanceFactsList,
+      reservations: inputs.reservations.map(({ name, connections, throughProxy }) => ({ name, connections, throughProxy })),
+      proxy: proxyFacts,
+    },
+    unresolved,
+    invalid,
+    databaseResources,
+    proxy,
+    deployedDerivedPercent,
+    missing,
+  };
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}

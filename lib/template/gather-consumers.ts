@@ -1,0 +1,104 @@
+import { ConsumerInput, LedgerConsumerJson } from '../budget';
+import { attachedGroups, EcsTarget, ecsParametersGroups, eventTargets, locate, referenced, TYPES } from './budget-resources';
+import { ECS_DESIRED_COUNT_DIMENSION, ecsServiceShape } from './ecs-service-shape';
+import { ecsTaskShape } from './ecs-task-shape';
+import { Missing } from './gather-capacity';
+import { literalText } from './intrinsics';
+import { lambdaShape } from './lambda-shape';
+import { identity, TemplateResource, TemplateSet } from './template-set';
+import { field, stringValue } from './values';
+
+/** A consumer as the templates deploy it, with what the hole checks need. */
+export interface GatheredConsumer {
+  readonly stored: LedgerConsumerJson;
+  readonly input: ConsumerInput;
+  /** The service, task definition or function; undefined when the templates lack it. */
+  readonly resource?: TemplateResource;
+  /** The task definition whose container receives the pool (ECS). */
+  readonly taskDefinition?: TemplateResource;
+  /** Security groups the consumer's instances are placed in, as the templates deploy them. */
+  readonly groups: readonly string[];
+  /** For a standalone task: the EventBridge targets that run it. */
+  readonly launchers: readonly EcsTarget[];
+  /** The resources its shape was read from, for messages. */
+  readonly sources: readonly string[];
+}
+
+/** Every consumer of a stored ledger, re-read from the templates. */
+export function gatherConsumers(consumers: readonly LedgerConsumerJson[], set: TemplateSet, missing: Missing[]): GatheredConsumer[] {
+  const targets = eventTargets(set);
+  return consumers.map((stored) => {
+    const inputs = stored.inputs!;
+    const base = { path: stored.path, kind: stored.kind, connections: stored.connections, pool: stored.pool.request, route: stored.route };
+    const located = locate(set, inputs.resource);
+    if (located.kind !== 'found') {
+      missing.push({ what: `the consumer '${stored.path}'`, located });
+      return { stored, input: { ...base, unresolved: [] }, groups: [], launchers: [], sources: [] };
+    }
+    const resource = located.resource;
+    const bounds = inputs.bounds;
+    if (stored.kind === 'lambda-function') {
+      const facts = lambdaShape(stored.path, resource.properties, bounds.maxConcurrency ?? undefined);
+      return { stored, input: { ...base, ...facts }, resource, groups: attachedGroups(set, resource), launchers: [], sources: [set.pathOf(resource)] };
+    }
+    if (stored.kind === 'ecs-task') {
+      const taskIdentity = identity(resource);
+      const launchers = targets.filter((t) => set.identityOf(t.resource.stack, field(t.ecsParameters, 'TaskDefinitionArn')) === taskIdentity);
+      const facts = ecsTaskShape({
+        path: stored.path,
+        launchers: launchers.map((l) => ({ path: set.pathOf(l.resource), ecsParameters: l.ecsParameters })),
+        maxConcurrentRuns: bounds.maxConcurrentRuns ?? 0,
+        tasksPerRunBound: bounds.tasksPerRun ?? undefined,
+      });
+      const groups = launchers.flatMap((l) => ecsParametersGroups(set, l.resource, l.ecsParameters));
+      return { stored, input: { ...base, ...facts }, resource, taskDefinition: resource, groups, launchers, sources: launchers.map((l) => `${set.pathOf(l.resource)}${l.label}`) };
+    }
+    const scalableTargets = scalableTargetsOf(set, resource);
+    const facts = ecsServiceShape({
+      path: stored.path,
+      service: resource.properties,
+      scalableTargets: scalableTargets.map((t) => ({ path: set.pathOf(t), properties: t.properties })),
+      maxTasksBound: bounds.maxTasks ?? undefined,
+    });
+    const taskDefinition = referenced(set, resource, field(resource.properties, 'TaskDefinition'), TYPES.taskDefinition);
+    const sources = [set.pathOf(resource), ...scalableTargets.map((t) => `scalable target '${set.pathOf(t)}'`)];
+    return { stored, input: { ...base, ...facts }, resource, taskDefinition, groups: attachedGroups(set, resource), launchers: [], sources };
+  });
+}
+
+/** How an ECS scalable target's ResourceId names its service. */
+export type ScalableTargetService =
+  | { readonly kind: 'service'; readonly service: TemplateResource }
+  | { readonly kind: 'literal'; readonly name: string }
+  | { readonly kind: 'unknown'; readonly description: string };
+
+/** The ECS scalable targets of the set (a token dimension may be ECS too), with the service each names. */
+export function ecsScalableTargets(set: TemplateSet): Array<{ target: TemplateResource; service: ScalableTargetService }> {
+  return set.all(TYPES.scalableTarget).flatMap((target): Array<{ target: TemplateResource; service: ScalableTargetService }> => {
+    const dimension = stringValue(field(target.properties, 'ScalableDimension'));
+    if (dimension.kind === 'known' && dimension.value !== ECS_DESIRED_COUNT_DIMENSION) return [];
+    const resourceId = field(target.properties, 'ResourceId');
+    const services = set.targets(target.stack, resourceId).flatMap((t) => (t.kind === 'resource' && t.resource.type === TYPES.service ? [t.resource] : []));
+    if (services.length > 0) {
+      return services.map((service) => ({ target, service: { kind: 'service', service } }));
+    }
+    const text = literalText(resourceId);
+    if (text !== undefined) {
+      return [{ target, service: { kind: 'literal', name: text.slice(text.lastIndexOf('/') + 1) } }];
+    }
+    return [{ target, service: { kind: 'unknown', description: describeResourceId(set, target, resourceId) } }];
+  });
+}
+
+/** The scalable targets that scale a service: by reference, or by its literal ServiceName. */
+function scalableTargetsOf(set: TemplateSet, service: TemplateResource): TemplateResource[] {
+  const name = stringValue(field(service.properties, 'ServiceName'));
+  return ecsScalableTargets(set).filter(({ service: named }) => (named.kind === 'service' && named.service === service)
+    || (named.kind === 'literal' && name.kind === 'known' && named.name === name.value)).map(({ target }) => target);
+}
+
+/** A ResourceId for a message: its literal parts, and what each reference leads to. */
+function describeResourceId(set: TemplateSet, target: TemplateResource, resourceId: unknown): string {
+  const unknowns = set.targets(target.stack, resourceId).flatMap((t) => (t.kind === 'unknown' ? [t.text] : [set.pathOf(t.resource)]));
+  return unknowns.length > 0 ? `a ResourceId made from ${unknowns.join(', ')}` : `the ResourceId ${JSON.stringify(resourceId)}`;
+}

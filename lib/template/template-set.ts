@@ -1,0 +1,191 @@
+import { literalsIn, literalText, referencesIn } from './intrinsics';
+
+/** One stack's synthesized (or deployed) template. */
+export interface StackTemplate {
+  /** Construct path of the stack (a cloud assembly's display name); undefined for an exported template. */
+  readonly path?: string;
+  /** The CloudFormation stack name. */
+  readonly name: string;
+  /** The file it was read from, for messages. */
+  readonly file: string;
+  readonly template: Readonly<Record<string, unknown>>;
+  /** The construct path of each resource's L1, by logical ID, as a cloud assembly records it. @default - none */
+  readonly l1Paths?: ReadonlyMap<string, string>;
+}
+
+/** A resource of a template. */
+export interface TemplateResource {
+  readonly stack: StackTemplate;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly properties: unknown;
+}
+
+/** Where a stack is and which of its resources: how a ledger names a resource. */
+export interface ResourceLocation {
+  /** Construct path of the stack. */
+  readonly stack: string;
+  /** CloudFormation name of the stack. */
+  readonly stackName: string;
+  readonly logicalId: string;
+}
+
+/** What a reference leads to once cross-stack exports and stack outputs are followed. */
+export type Target =
+  | { readonly kind: 'resource'; readonly resource: TemplateResource; readonly attribute?: string }
+  | { readonly kind: 'unknown'; readonly text: string };
+
+/** How deep exports may lead to exports: more is a cycle or a mistake, not a template. */
+const MAX_REFERENCE_DEPTH = 8;
+
+/** The path of the L1 construct behind a resource, when the reader knows the app's construct tree. */
+export type L1PathOf = (resource: TemplateResource) => string | undefined;
+
+/**
+ * The templates of an app (or of a stage's deployed stacks), with every reference between them resolvable:
+ * `Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::ImportValue` (strong cross-stack references) and `Fn::GetStackOutput`
+ * (weak ones). No aws-cdk-lib import: the CLI reads exported templates with it.
+ */
+export class TemplateSet {
+  private readonly byPath = new Map<string, StackTemplate>();
+  private readonly byName = new Map<string, StackTemplate>();
+  private readonly exports = new Map<string, { stack: StackTemplate; value: unknown }>();
+  private readonly resourceCache = new Map<StackTemplate, ReadonlyMap<string, TemplateResource>>();
+  private readonly identityCache = new WeakMap<object, readonly string[]>();
+
+  public constructor(public readonly stacks: readonly StackTemplate[], private readonly l1PathOf?: L1PathOf) {
+    for (const stack of stacks) {
+      if (stack.path !== undefined) this.byPath.set(stack.path, stack);
+      this.byName.set(stack.name, stack);
+      for (const output of Object.values(record(stack.template.Outputs))) {
+        const exportName = record(record(output).Export).Name;
+        if (typeof exportName === 'string') this.exports.set(exportName, { stack, value: record(output).Value });
+      }
+    }
+  }
+
+  /** The stack a ledger names: by construct path in an assembly, by stack name among exported templates. */
+  public stack(location: Pick<ResourceLocation, 'stack' | 'stackName'>): StackTemplate | undefined {
+    return this.byPath.get(location.stack) ?? this.byName.get(location.stackName);
+  }
+
+  /** The resources of a stack, by logical ID. */
+  public resourcesOf(stack: StackTemplate): ReadonlyMap<string, TemplateResource> {
+    let resources = this.resourceCache.get(stack);
+    if (!resources) {
+      resources = new Map(Object.entries(record(stack.template.Resources)).map(([logicalId, body]) => [logicalId, {
+        stack, logicalId, type: String(record(body).Type ?? ''), properties: record(body).Properties ?? {},
+      }]));
+      this.resourceCache.set(stack, resources);
+    }
+    return resources;
+  }
+
+  /** A resource a ledger names. */
+  public resource(location: ResourceLocation): TemplateResource | undefined {
+    const stack = this.stack(location);
+    return stack && this.resourcesOf(stack).get(location.logicalId);
+  }
+
+  /** Every resource of the set, optionally of one type. */
+  public all(type?: string): TemplateResource[] {
+    return this.stacks.flatMap((stack) => [...this.resourcesOf(stack).values()].filter((r) => type === undefined || r.type === type));
+  }
+
+  /** Where every reference inside `value` (written in `stack`) leads. */
+  public targets(stack: StackTemplate, value: unknown, depth = 0): Target[] {
+    if (depth > MAX_REFERENCE_DEPTH) {
+      return [{ kind: 'unknown', text: 'a chain of exports too deep to follow' }];
+    }
+    return referencesIn(value).flatMap((reference): Target[] => {
+      if (reference.kind === 'resource') {
+        const resource = this.resourcesOf(stack).get(reference.logicalId);
+        // A Ref to a template parameter: its value is chosen at deploy time.
+        return resource ? [{ kind: 'resource', resource, attribute: reference.attribute }] : [{ kind: 'unknown', text: `parameter '${reference.logicalId}' of stack '${stack.name}'` }];
+      }
+      if (reference.kind === 'import') {
+        const name = literalText(reference.exportName);
+        const exported = name === undefined ? undefined : this.exports.get(name);
+        return exported ? this.targets(exported.stack, exported.value, depth + 1) : [{ kind: 'unknown', text: `export '${name ?? 'computed at deploy time'}'` }];
+      }
+      const stackName = literalText(reference.stackName);
+      const outputName = literalText(reference.outputName);
+      const producer = stackName === undefined ? undefined : this.byName.get(stackName);
+      const output = producer && outputName !== undefined ? record(record(producer.template.Outputs)[outputName]) : undefined;
+      return producer && output && 'Value' in output
+        ? this.targets(producer, output.Value, depth + 1)
+        : [{ kind: 'unknown', text: `output '${outputName}' of stack '${stackName}'` }];
+    });
+  }
+
+  /**
+   * What a value denotes, comparable across stacks: `resource:<stack>|<logicalId>` for a reference to a
+   * resource (whatever the attribute: a security group's Ref and GroupId are one group), `literal:<text>`
+   * for a plain string; undefined when it is neither (a parameter, an export outside the set).
+   */
+  public identityOf(stack: StackTemplate, value: unknown): string | undefined {
+    const text = literalText(value);
+    if (text !== undefined) {
+      return `literal:${text}`;
+    }
+    const targets = this.targets(stack, value);
+    return targets.length === 1 && targets[0].kind === 'resource' ? identity(targets[0].resource) : undefined;
+  }
+
+  /**
+   * Every identity a value (written in `stack`) refers to: the resources its references lead to, and every
+   * literal string in it (an imported security group is a literal ID). Cached per value object, so scanning the
+   * whole set for who refers to what stays linear.
+   */
+  public identitiesIn(stack: StackTemplate, value: unknown): readonly string[] {
+    const cacheable = typeof value === 'object' && value !== null;
+    const cached = cacheable ? this.identityCache.get(value) : undefined;
+    if (cached) return cached;
+    const ids = new Set(this.targets(stack, value).flatMap((t) => (t.kind === 'resource' ? [identity(t.resource)] : [])));
+    for (const text of literalsIn(value)) ids.add(`literal:${text}`);
+    const result = [...ids];
+    if (cacheable) this.identityCache.set(value, result);
+    return result;
+  }
+
+  /**
+   * The path of the construct that owns a resource (the L2 around the L1, as synth messages name it), or where
+   * it is: `logical ID 'X' in stack 'Y'`. The L1's path comes from the app's construct tree when the reader has
+   * it, else from the `aws:cdk:path` metadata that `cdk synth` writes.
+   */
+  public pathOf(resource: TemplateResource): string {
+    const l1Path = this.l1Path(resource);
+    return l1Path === undefined ? this.whereIs(resource) : ownerOf(l1Path, resource.stack.path);
+  }
+
+  /** The path of the L1 itself (a security group rule is its own construct), or where the resource is. */
+  public ruleOf(resource: TemplateResource): string {
+    return this.l1Path(resource) ?? this.whereIs(resource);
+  }
+
+  private l1Path(resource: TemplateResource): string | undefined {
+    const fromMetadata = record(record(record(resource.stack.template.Resources)[resource.logicalId]).Metadata)['aws:cdk:path'];
+    return this.l1PathOf?.(resource) ?? resource.stack.l1Paths?.get(resource.logicalId) ?? (typeof fromMetadata === 'string' ? fromMetadata : undefined);
+  }
+
+  private whereIs(resource: TemplateResource): string {
+    return `logical ID '${resource.logicalId}' in stack '${resource.stack.path ?? resource.stack.name}'`;
+  }
+}
+
+/** The identity of a resource, as identityOf returns it. */
+export function identity(resource: TemplateResource): string {
+  return `resource:${resource.stack.path ?? resource.stack.name}|${resource.logicalId}`;
+}
+
+/** A value as a record; anything else as an empty one. */
+export function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : {};
+}
+
+/** The L2 around an L1 (its parent), or the L1 itself when its parent is the stack. */
+export function ownerOf(l1Path: string, stackPath: string | undefined): string {
+  const slash = l1Path.lastIndexOf('/');
+  const parent = slash < 0 ? l1Path : l1Path.slice(0, slash);
+  return slash < 0 || parent === stackPath ? l1Path : parent;
+}

@@ -1,0 +1,182 @@
+import {
+  BudgetEvaluation, BudgetInput, buildLedger, consumerLine, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerJson,
+  OverwrittenVariable, PROXY_PORT, runChecks,
+} from '../budget';
+import { sourceIdentity } from './budget-resources';
+import { gatherCapacity, Missing } from './gather-capacity';
+import { GatheredConsumer, gatherConsumers } from './gather-consumers';
+import {
+  consumerGroupsOf, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, guardedGroups, Placement,
+} from './holes';
+import { TemplateResource, TemplateSet } from './template-set';
+import { describeValue, field, numberValue } from './values';
+
+/** A stored ledger and the same budget rebuilt from the templates that deploy. */
+export interface VerifiedLedger {
+  /** As stored in the template. */
+  readonly stored: LedgerJson;
+  /** Rebuilt from the templates and the stored inputs: every figure re-derived, every problem rechecked. */
+  readonly ledger: LedgerJson;
+  readonly evaluation: BudgetEvaluation;
+}
+
+/**
+ * Re-derives a budget from the templates: every fact its ledger counted (deployment configuration, scalable
+ * targets, desired and task counts, reserved concurrency, the proxy's settings, parameter group values) is read
+ * again from what deploys, overrides included, and evaluated with the core; the delivered variables, every
+ * security group attachment and rule, every launcher of a budgeted task definition and every container of it
+ * are checked. The stored figures are never trusted: where they differ, CB-LEDGER-DIFFERS says so.
+ * The ledger must have inputs (schema version 2).
+ */
+export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedger {
+  const inputs = stored.inputs;
+  if (!inputs) {
+    throw new Error(`verifyLedger: the ledger of '${stored.budgetPath}' has no inputs (schema version ${stored.schemaVersion})`);
+  }
+  const capacity = gatherCapacity(inputs, set);
+  const missing: Missing[] = [...capacity.missing];
+  const consumers = gatherConsumers(stored.consumers, set, missing);
+
+  const guarded: Guarded[] = [];
+  if (inputs.proxy) {
+    const resources = capacity.proxy ? [capacity.proxy] : [];
+    guarded.push({ path: inputs.proxy.path, resources, groups: guardedGroups(set, resources, inputs.proxy.securityGroups), port: PROXY_PORT[inputs.engine] });
+  }
+  guarded.push({
+    path: inputs.database.path,
+    resources: capacity.databaseResources,
+    groups: guardedGroups(set, capacity.databaseResources, inputs.database.securityGroups),
+    port: databasePort(capacity.databaseResources, inputs.database.port),
+  });
+  const placement: Placement = { set, inputs, guarded, consumers };
+  const consumerGroups = consumerGroupsOf(placement);
+  const reservationGroups = inputs.reservations.flatMap((r) => r.clients.map((c) => sourceIdentity(set, c)).filter((id): id is string => id !== undefined));
+  const allowedGroups = new Set([...consumerGroups, ...reservationGroups, ...guarded.flatMap((g) => [...g.groups])]);
+
+  const input: BudgetInput = {
+    path: stored.budgetPath,
+    capacity: capacity.capacity,
+    consumers: consumers.map((c) => c.input),
+    warningThresholdPercent: inputs.warningThresholdPercent,
+    unresolved: capacity.unresolved,
+    invalid: capacity.invalid,
+    unbudgetedIngress: findUnbudgetedIngress(placement, allowedGroups),
+    unbudgetedClients: findUnbudgetedClients(placement, consumerGroups),
+    unattributedScalableTargets: findUnattributedScalableTargets(set),
+    overwrittenVariables: consumers.flatMap((c) => overwrittenVariables(set, c)),
+    ledgerDifferences: missing.filter((m) => m.located.kind === 'resource-missing').map((m) => ({
+      subject: stored.budgetPath, what: `the place of ${m.what}`, ledger: m.located.kind === 'resource-missing' ? m.located.where : '', templates: 'no such resource',
+    })),
+    missingTemplates: missing.flatMap((m) => (m.located.kind === 'stack-missing' ? [{ subject: stored.budgetPath, what: m.what, stack: m.located.stack }] : [])),
+  };
+  const ledgerInputs = { budget: inputs, consumers: new Map(stored.consumers.map((c) => [c.path, c.inputs!])) };
+  let evaluation = evaluateBudget(input);
+  let ledger = buildLedger(evaluation, ledgerInputs);
+  // What the templates lack is reported as missing; its figures are not compared as well.
+  const differences = ledgerDifferences(stored, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0);
+  const derived = evaluation.capacity?.proxy;
+  const deployedPercent = numberValue(capacity.deployedDerivedPercent);
+  if (inputs.proxy?.derivedPercent && derived && !(deployedPercent.kind === 'known' && deployedPercent.value === derived.maxConnectionsPercent)) {
+    // BudgetedDatabase writes the derived percent into the target group; anything else there is not the budget's.
+    differences.push({
+      subject: inputs.proxy.path, what: `the MaxConnectionsPercent of '${inputs.proxy.path}'`,
+      ledger: `${derived.maxConnectionsPercent} (derived)`, templates: capacity.deployedDerivedPercent === undefined ? 'none (RDS Proxy\'s default, 100)' : describeValue(capacity.deployedDerivedPercent),
+    });
+  }
+  if (differences.length > 0) {
+    const withDifferences = { ...input, ledgerDifferences: [...input.ledgerDifferences!, ...differences] };
+    const { problems: _problems, ...rest } = evaluation;
+    evaluation = { ...rest, input: withDifferences, problems: runChecks({ ...rest, input: withDifferences }) };
+    ledger = buildLedger(evaluation, ledgerInputs);
+  }
+  return { stored, ledger, evaluation };
+}
+
+/** Figures the stored ledger gives that the rebuilt one does not, one per consumer and one for the capacity. */
+function ledgerDifferences(stored: LedgerJson, rebuilt: LedgerJson, gathered: readonly GatheredConsumer[], capacityFound: boolean): LedgerDifference[] {
+  const differences: LedgerDifference[] = [];
+  if (!capacityFound) {
+    return differences;
+  }
+  const a = stored.capacity;
+  const b = rebuilt.capacity;
+  const capacityFigure = (c: LedgerJson['capacity']) => (c === null ? 'unknown'
+    : `max_connections ${c.maxConnections.value}, engine reserve ${c.engineReserve}, usable ${c.usable}, `
+      + `${c.proxy ? `proxy ${c.proxy.maxConnectionsPercent} % = ${c.proxy.ceiling}, ` : ''}ceiling ${c.ceiling}`);
+  if (capacityFigure(a) !== capacityFigure(b) || (a?.userConnectionLimit ?? null) !== (b?.userConnectionLimit ?? null)) {
+    differences.push({ subject: stored.budgetPath, what: 'the capacity', ledger: capacityFigure(a), templates: capacityFigure(b) });
+  }
+  const rebuiltByPath = new Map(rebuilt.consumers.map((c) => [c.path, c]));
+  const found = new Set(gathered.map((g) => g.stored.path));
+  for (const consumer of stored.consumers.filter((c) => found.has(c.path))) {
+    const again = rebuiltByPath.get(consumer.path);
+    if (again && figures(consumer) !== figures(again)) {
+      const sources = gathered.find((g) => g.stored.path === consumer.path)?.sources ?? [];
+      differences.push({
+        subject: consumer.path,
+        what: `the worst case of '${consumer.path}'`,
+        ledger: consumerLine(consumer),
+        templates: `${consumerLine(again)}${sources.length > 0 ? `, read from ${sources.map((s) => (s.startsWith('scalable') ? s : `'${s}'`)).join(' and ')}` : ''}`,
+      });
+    }
+  }
+  const totals = (l: LedgerJson) => JSON.stringify(l.totals);
+  if (differences.length === 0 && found.size === stored.consumers.length && totals(stored) !== totals(rebuilt)) {
+    const text = (l: LedgerJson) => `worst case ${l.totals.demand} of ${l.totals.ceiling ?? 'an unknown ceiling'} (steady ${l.totals.steadyDemand}, `
+      + `direct ${l.totals.directDemand}, required ${l.totals.required}, headroom ${l.totals.headroom ?? 'unknown'})`;
+    differences.push({ subject: stored.budgetPath, what: 'the totals', ledger: text(stored), templates: text(rebuilt) });
+  }
+  return differences;
+}
+
+/** The figures of a consumer that the templates decide. */
+function figures(c: LedgerConsumerJson): string {
+  return JSON.stringify([c.kind, c.route, c.shape, c.instances?.peak ?? null, c.instances?.steady ?? null, c.pool.size, c.connectionsPerInstance, c.demand, c.steadyDemand]);
+}
+
+/** The variables the budget delivered (as stored) that deploy with another value. */
+function overwrittenVariables(set: TemplateSet, consumer: GatheredConsumer): OverwrittenVariable[] {
+  const { stored } = consumer;
+  const inputs = stored.inputs!;
+  const holder = delivery(set, consumer);
+  if (!holder) return [];
+  return Object.entries(stored.poolSettings.variables).flatMap(([name, budget]) => {
+    const values = holder.environment.filter((e) => e.name === name).map((e) => e.value);
+    const deployed = holder.secrets.includes(name) ? 'a secret'
+      : values.length === 0 ? 'nothing'
+        : values.length > 1 ? values.map(describeValue).join(' and ') : typeof values[0] === 'string' ? `'${values[0]}'` : describeValue(values[0]);
+    return deployed === `'${budget}'` ? [] : [{ consumer: stored.path, holder: holder.description(inputs.container), name, budget, deployed }];
+  });
+}
+
+/** Where a consumer's variables are delivered: its container's environment and secrets, or its function's variables. */
+function delivery(set: TemplateSet, consumer: GatheredConsumer):
+  { environment: Array<{ name: unknown; value: unknown }>; secrets: string[]; description: (container: string | null) => string } | undefined {
+  if (consumer.stored.kind === 'lambda-function') {
+    if (!consumer.resource) return undefined;
+    const variables = field(field(consumer.resource.properties, 'Environment'), 'Variables');
+    const entries = typeof variables === 'object' && variables !== null && !Array.isArray(variables) ? Object.entries(variables) : [];
+    return { environment: entries.map(([name, value]) => ({ name, value })), secrets: [], description: () => `the function '${consumer.stored.path}'` };
+  }
+  const task = consumer.taskDefinition;
+  if (!task) return undefined;
+  const name = consumer.stored.inputs!.container;
+  const definitions = field(task.properties, 'ContainerDefinitions');
+  const definition = (Array.isArray(definitions) ? definitions : []).find((d) => field(d, 'Name') === name);
+  const list = (value: unknown) => (Array.isArray(value) ? value : []);
+  return {
+    environment: list(field(definition, 'Environment')).map((e) => ({ name: field(e, 'Name'), value: field(e, 'Value') })),
+    secrets: list(field(definition, 'Secrets')).map((e) => field(e, 'Name')).filter((n): n is string => typeof n === 'string'),
+    description: (container) => `the container '${container}' of '${set.pathOf(task)}'`,
+  };
+}
+
+/** The database's port: its Port property when it is a number, else what the app knew. */
+function databasePort(resources: readonly TemplateResource[], declared: number | null): number | undefined {
+  for (const resource of resources) {
+    const port = numberValue(field(resource.properties, 'Port'));
+    if (port.kind === 'known') return port.value;
+    if (port.kind === 'token') return undefined;
+  }
+  return declared ?? undefined;
+}
