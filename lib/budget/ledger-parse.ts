@@ -136,7 +136,7 @@ function checkConsumerInputs(c: Checker, inputs: unknown, at: string): void {
   }
   c.object(inputs, 'resource', (r) => checkResource(c, r, `${at}.resource`), at);
   if (inputs.container !== null) c.text(inputs, 'container', at);
-  c.object(inputs, 'preset', (p) => c.oneOf(p, 'framework', Object.keys(FRAMEWORK_NAMES), `${at}.preset`), at);
+  c.object(inputs, 'preset', (p) => checkPreset(c, p, `${at}.preset`), at);
   if (inputs.minIdleConnections !== null) c.whole(inputs, 'minIdleConnections', 0, MAX_POOL_SIZE, at);
   if (inputs.acquireTimeoutMs !== null) c.range(inputs, 'acquireTimeoutMs', Number.MIN_VALUE, Number.MAX_SAFE_INTEGER, at);
   c.object(inputs, 'bounds', (b) => {
@@ -145,6 +145,31 @@ function checkConsumerInputs(c: Checker, inputs: unknown, at: string): void {
     }
   }, at);
   c.array(inputs, 'securityGroups', (s, sat) => checkSource(c, s, sat), at);
+}
+
+/** A preset as PresetSpec writes it: a prefix, one variable, or custom names, by framework. */
+function checkPreset(c: Checker, preset: Record<string, any>, at: string): void {
+  c.oneOf(preset, 'framework', Object.keys(FRAMEWORK_NAMES), at);
+  switch (preset.framework) {
+    case 'rails':
+      return;
+    case 'pgx':
+    case 'npgsql':
+    case 'prisma':
+      c.text(preset, 'variable', at);
+      return;
+    case 'custom':
+      c.object(preset, 'variables', (v) => {
+        c.text(v, 'maxSize', `${at}.variables`);
+        for (const field of ['minIdle', 'maxOverflow', 'acquireTimeout', 'idleTimeout', 'maxLifetime']) {
+          if (v[field] !== undefined) c.text(v, field, `${at}.variables`);
+        }
+        c.oneOf(v, 'timeUnit', ['milliseconds', 'seconds'], `${at}.variables`);
+      }, at);
+      return;
+    default:
+      c.text(preset, 'prefix', at);
+  }
 }
 
 function checkResource(c: Checker, resource: Record<string, any>, at: string): void {

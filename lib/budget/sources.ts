@@ -54,5 +54,6 @@ export const SOURCES = {
   mysqlMaxUserConnections: 'https://dev.mysql.com/doc/refman/8.0/en/user-resources.html',
   ecsServiceQuotas: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html',
   lambdaReservedVariables: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime',
+  auroraReplicas: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Replication.html',
   ecsContainerMetadata: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4.html',
 } as const;

@@ -1,6 +1,8 @@
-import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DEFAULT_ACQUIRE_TIMEOUT_MS, EngineKind, estimateMaxConnections, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS } from '../budget';
+import {
+  DEFAULT_ACQUIRE_TIMEOUT_MS, EngineKind, estimateMaxConnections, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS,
+} from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
 import { wholeNumberProblem } from '../private/validation';
 import { ConnectionBudget } from './connection-budget';
@@ -179,6 +181,8 @@ const MIN_ALLOCATED_STORAGE_GIB = 20;
 /** The proxy keeps RDS Proxy's own default, which the clients' idle timeout is derived from. */
 const DEFAULT_PROXY_IDLE_CLIENT_TIMEOUT = Duration.seconds(PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS);
 const DEFAULT_READERS = 1;
+/** An Aurora cluster has at most 15 Aurora Replicas besides its writer (SOURCES.auroraReplicas). */
+const AURORA_MAX_READERS = 15;
 
 /**
  * Parameters that require TLS from every client (SOURCES.rdsPostgresSsl, SOURCES.rdsMysqlSsl).
@@ -227,6 +231,10 @@ export class BudgetedDatabase extends Construct {
     const problems = budgetedDatabaseProblems(props, kind, engine?.engineType);
     if (problems.length > 0 || !kind || !engine) {
       throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
+    }
+    if (props.maxConnections === undefined && Token.isUnresolved(instanceType.toString())) {
+      throw this.error('instanceType is a token, so the class, and with it the default max_connections, is unknown until deploy; '
+        + 'give the class as a literal (ec2.InstanceType.of(...)), or pass maxConnections.');
     }
     const maxConnections = props.maxConnections ?? estimateMaxConnections(kind, { kind: 'provisioned', instanceClass: `db.${instanceType}` })?.value;
     if (maxConnections === undefined) {
@@ -347,8 +355,8 @@ function budgetedDatabaseProblems(props: BudgetedDatabaseProps, kind: EngineKind
     problems.push(`engine '${engineType}' is not supported; supported: ${SUPPORTED_ENGINE_TYPES.join(', ')}`);
   }
   problems.push(
-    ...wholeNumberProblem('maxConnections', props.maxConnections, 1),
-    ...wholeNumberProblem('readers', props.readers, 0),
+    ...wholeNumberProblem('maxConnections', props.maxConnections, 1, kind ? MAX_SETTABLE_MAX_CONNECTIONS[kind] : LARGEST_MAX_CONNECTIONS),
+    ...wholeNumberProblem('readers', props.readers, 0, AURORA_MAX_READERS),
     ...wholeNumberProblem('allocatedStorageGiB', props.allocatedStorageGiB, MIN_ALLOCATED_STORAGE_GIB),
   );
   if (props.clusterEngine && (props.multiAz !== undefined || props.allocatedStorageGiB !== undefined)) {

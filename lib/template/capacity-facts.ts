@@ -157,7 +157,7 @@ export function proxySettings(path: string, targetGroup: unknown, proxy: unknown
       maxConnectionsPercent = percent.value;
     } else if (percent.kind === 'invalid') {
       sink.invalid({
-        path, what: 'MaxConnectionsPercent', value: describeValue(raw), allowed: 'a whole number from 1 to 100 (SOURCES.rdsProxyPoolConfiguration)',
+        path, what: 'MaxConnectionsPercent', value: describeValue(raw), allowed: 'a whole number from 1 to 100',
         fix: `Set the maxConnectionsPercent of '${path}' to a whole number from 1 to 100.`,
       });
     } else if (percent.kind === 'token') {

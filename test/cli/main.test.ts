@@ -125,6 +125,15 @@ describe('bad input gets a clear message and exit 2', () => {
       const ledger = sampleLedger();
       return directoryWith({ 'Data.json': templateWith({ ...ledger, consumers: [{ ...ledger.consumers[0], connections: { poolsPerProcess: 1, overflowPerPool: 0 } } as never] }) });
     }, /is not a valid version 2 ledger: consumers\[0\]\.connections\.processes must be a whole number from 1 to 1000000, got undefined\.\n$/],
+    ['an engine the library does not know', () => {
+      const ledger = sampleLedger();
+      return directoryWith({ 'Data.json': templateWith({ ...ledger, capacity: { ...ledger.capacity!, engine: 'oracle' as never } }) });
+    }, /is not a valid version 2 ledger: capacity\.engine must be one of rds-postgresql, rds-mysql, rds-mariadb, aurora-postgresql, aurora-mysql, got "oracle"\.\n$/],
+    ['a custom preset without its variable names', () => {
+      const ledger = sampleLedger();
+      const consumer = { ...ledger.consumers[0], inputs: { ...ledger.consumers[0].inputs!, preset: { framework: 'custom', variables: null } } };
+      return directoryWith({ 'Data.json': templateWith({ ...ledger, consumers: [consumer as never] }) });
+    }, /is not a valid version 2 ledger: consumers\[0\]\.inputs\.preset\.variables must be an object\.\n$/],
     ['a claim no engine accepts', () => {
       const ledger = sampleLedger();
       return directoryWith({ 'Data.json': templateWith({ ...ledger, inputs: { ...ledger.inputs!, maxConnections: 1e15 } }) });

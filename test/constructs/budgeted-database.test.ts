@@ -112,8 +112,8 @@ test('invalid properties fail at once, all named', () => {
     vpc: a.vpc, clusterEngine: AURORA_MYSQL, maxConnections: 0, readers: -1, multiAz: true,
     idleInTransactionSessionTimeout: Duration.minutes(1), parameters: { max_connections: '5', innodb_lock_wait_timeout: '10' },
   })).toThrow("BudgetedDatabase 'Data/Bad': invalid properties:\n"
-    + '- maxConnections must be a whole number of at least 1, got 0\n'
-    + '- readers must be a whole number of at least 0, got -1\n'
+    + '- maxConnections must be a whole number from 1 to 16000, got 0\n'
+    + '- readers must be a whole number from 0 to 15, got -1\n'
     + '- multiAz and allocatedStorageGiB apply to an RDS DB instance; an Aurora cluster gets its availability from readers and sizes its storage itself\n'
     + '- idleInTransactionSessionTimeout and statementTimeout are PostgreSQL parameters; set MySQL timeouts in parameters\n'
     + '- parameters may not set max_connections: the construct manages them (use maxConnections, idleInTransactionSessionTimeout or statementTimeout)');

@@ -1,0 +1,69 @@
+import { App, CfnParameter, Stack, Token, aws_ec2 as ec2, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
+import { BudgetedDatabase, ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
+import { harness, POSTGRES, synthErrors } from './harness';
+
+// Inputs that once gave a TypeError, an internal assertion or a misleading message. Each now names the construct
+// path, what is wrong and the fix.
+
+describe('fails with a message that names the construct, the value and the fix', () => {
+  test.each([0, 150])('a proxy at MaxConnectionsPercent %i', (percent) => {
+    const h = harness({ maxConnectionsParameter: '500', proxyPercent: percent });
+    h.service('Api', { desiredCount: 1 });
+    expect(synthErrors(h.app)).toEqual([
+      `[Data/Budget] ConnectionBudget 'Data/Budget': the MaxConnectionsPercent of 'Data/Db/Proxy' is ${percent}, but it must be a whole number from 1 to 100. `
+      + "Set the maxConnectionsPercent of 'Data/Db/Proxy' to a whole number from 1 to 100. [CB-INVALID-VALUE]",
+    ]);
+  });
+
+  test('an imported proxy', () => {
+    const h = harness({ maxConnectionsParameter: '500', proxyPercent: null });
+    const imported = rds.DatabaseProxy.fromDatabaseProxyAttributes(h.data, 'Imported', {
+      dbProxyArn: 'arn:aws:rds:eu-west-1:111111111111:db-proxy:prx-1', dbProxyName: 'prx', endpoint: 'prx.example.com', securityGroups: [],
+    });
+    expect(() => new ConnectionBudget(h.data, 'Other', { database: DatabaseTarget.fromInstance(h.database), proxy: imported as rds.DatabaseProxy })).toThrow(
+      "ConnectionBudget 'Data/Other': invalid properties:\n- the proxy 'Data/Imported' is not a DatabaseProxy defined in this app (an imported proxy's pool settings are not in the app); "
+      + "pass the DatabaseProxy construct, or leave proxy out and keep the proxy's share as a reservation");
+  });
+
+  test('a SingletonFunction, a Lambda alias and a version', () => {
+    const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
+    const props = { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => 1;'), vpc: h.vpc };
+    const singleton = new lambda.SingletonFunction(h.services, 'Singleton', { uuid: '6b1f6f58-1c9e-4f0e-9d4e-1f3f0c1a2b3c', ...props });
+    expect(() => h.budget.addLambdaFunction(singleton as unknown as lambda.Function)).toThrow(
+      "ConnectionBudget 'Data/Budget': addLambdaFunction('Services/Singleton'): 'Services/Singleton' is a SingletonFunction, whose one function every SingletonFunction "
+      + 'of the same uuid shares; the budget cannot count it. Create a lambda.Function (or NodejsFunction) for the database work and register that.');
+    const fn = new lambda.Function(h.services, 'Fn', props);
+    expect(() => h.budget.addLambdaFunction(fn.addAlias('live') as unknown as lambda.Function)).toThrow(
+      "ConnectionBudget 'Data/Budget': addLambdaFunction('Services/Fn/Aliaslive'): 'Services/Fn/Aliaslive' is a Lambda alias; reserved concurrency and the VPC belong to the function, "
+      + "so register 'Services/Fn' itself.");
+    expect(() => h.budget.addLambdaFunction(fn.currentVersion as unknown as lambda.Function)).toThrow(
+      "ConnectionBudget 'Data/Budget': addLambdaFunction('Services/Fn/CurrentVersion'): 'Services/Fn/CurrentVersion' is a Lambda version; reserved concurrency and the VPC "
+      + "belong to the function, so register 'Services/Fn' itself.");
+  });
+
+  test('a reservation without a name', () => {
+    const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
+    expect(() => h.budget.addReservation({ connections: 5 } as never)).toThrow(
+      "ConnectionBudget 'Data/Budget': addReservation(): every reservation needs a name: what the connections are for, such as 'migrations'.");
+  });
+
+  test('an Aurora Serverless v1 cluster', () => {
+    const stack = new Stack(new App(), 'Data');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const v1 = new rds.ServerlessCluster(stack, 'Cluster', { engine: rds.DatabaseClusterEngine.AURORA_POSTGRESQL, vpc,
+      parameterGroup: rds.ParameterGroup.fromParameterGroupName(stack, 'Params', 'default.aurora-postgresql11') });
+    expect(() => new ConnectionBudget(stack, 'Budget', { database: DatabaseTarget.fromCluster(v1 as unknown as rds.IDatabaseCluster) })).toThrow(
+      "ConnectionBudget 'Data/Budget': invalid properties:\n- 'Data/Cluster' is an Aurora Serverless v1 cluster, which RDS Proxy does not support and AWS no longer offers; "
+      + 'use Aurora Serverless v2 (rds.DatabaseCluster with ClusterInstance.serverlessV2)');
+  });
+
+  test('a token pool size, and a token instance type for BudgetedDatabase', () => {
+    expect(() => PoolSize.fixed(Token.asNumber({ resolve: () => 5 }))).toThrow('PoolSize.fixed(): size must be a whole number from 1 to 262143, got a token.');
+    const stack = new Stack(new App(), 'Data');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const instanceClass = new CfnParameter(stack, 'Class', { type: 'String' }).valueAsString;
+    expect(() => new BudgetedDatabase(stack, 'Db', { vpc, instanceEngine: POSTGRES, instanceType: new ec2.InstanceType(instanceClass) })).toThrow(
+      "BudgetedDatabase 'Data/Db': instanceType is a token, so the class, and with it the default max_connections, is unknown until deploy; "
+      + 'give the class as a literal (ec2.InstanceType.of(...)), or pass maxConnections.');
+  });
+});
