@@ -1,5 +1,5 @@
 import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds, Lazy, Stack, Token } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   buildLedger, BudgetEvaluation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
   LARGEST_MAX_CONNECTIONS, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, MAX_SETTABLE_MAX_CONNECTIONS, PoolRequest,
@@ -118,6 +118,13 @@ export class ConnectionBudget extends Construct {
       throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
     }
     this.engine = engine;
+    for (const construct of [database, props.proxy].flatMap((c): IConstruct[] => (c ? [c] : []))) {
+      const nested = nestedStackOf(construct);
+      if (nested) {
+        throw this.error(`'${construct.node.path}' is in the nested stack '${nested}', whose template is an asset that the budget's verification `
+          + 'and the connection-budget CLI do not read; define it in a Stack.');
+      }
+    }
     for (const reservation of props.reservations ?? []) {
       this.reserve(reservation);
     }
@@ -214,6 +221,11 @@ export class ConnectionBudget extends Construct {
   /** A consumer kind's binding, its problems reported as the budget's errors. */
   private bind(method: string, bind: () => ConsumerBinding): ConsumerBinding {
     const binding = this.withMethod(method, bind);
+    const nested = nestedStackOf(binding.resource);
+    if (nested) {
+      throw this.error(`${method}: the consumer is in the nested stack '${nested}', whose template is an asset that the budget's verification `
+        + 'and the connection-budget CLI do not read; define it in a Stack.');
+    }
     if (this.registered.some((r) => r.binding.path === binding.path)) {
       throw this.error(`${method}: ${binding.path === binding.resourcePath ? 'the consumer is' : `its container '${binding.container}' is`} already registered with this budget.`);
     }
@@ -433,6 +445,12 @@ export class ConnectionBudget extends Construct {
 /** A construct's path for messages, or what the value is when it is not a construct. */
 function pathOf(value: unknown): string {
   return (value as { node?: { path?: string } })?.node?.path ?? String(value);
+}
+
+/** The path of the nested stack a construct is in, if any. */
+function nestedStackOf(construct: IConstruct): string | undefined {
+  const stack = Stack.of(construct);
+  return stack.nested ? stack.node.path : undefined;
 }
 
 /** The budget's engine, or why the database has none the budget knows. */

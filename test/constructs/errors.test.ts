@@ -1,4 +1,4 @@
-import { App, CfnParameter, Stack, Token, aws_ec2 as ec2, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
+import { App, CfnParameter, NestedStack, Stack, Token, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { BudgetedDatabase, ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
 import { harness, POSTGRES, synthErrors } from './harness';
 
@@ -65,5 +65,16 @@ describe('fails with a message that names the construct, the value and the fix',
     expect(() => new BudgetedDatabase(stack, 'Db', { vpc, instanceEngine: POSTGRES, instanceType: new ec2.InstanceType(instanceClass) })).toThrow(
       "BudgetedDatabase 'Data/Db': instanceType is a token, so the class, and with it the default max_connections, is unknown until deploy; "
       + 'give the class as a literal (ec2.InstanceType.of(...)), or pass maxConnections.');
+  });
+
+  test('a consumer in a nested stack, whose template the verification cannot read', () => {
+    const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
+    const nested = new NestedStack(h.services, 'Nested');
+    const taskDefinition = new ecs.FargateTaskDefinition(nested, 'Task');
+    taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+    const service = new ecs.FargateService(nested, 'Api', { cluster: h.cluster, taskDefinition, minHealthyPercent: 100 });
+    expect(() => h.budget.addEcsService(service)).toThrow(
+      "ConnectionBudget 'Data/Budget': addEcsService('Services/Nested/Api'): the consumer is in the nested stack 'Services/Nested', whose template is an asset "
+      + "that the budget's verification and the connection-budget CLI do not read; define it in a Stack.");
   });
 });
