@@ -66,6 +66,8 @@ export interface UnbudgetedIngress {
   readonly source: string;
   /** The ports the rule opens: `5432`, `all ports`. */
   readonly ports: string;
+  /** When the rule's own group is known only at deploy: what it is (`parameter 'Sg' of stack 'Ops'`); it may be the target's. @default - the rule's group is the target's */
+  readonly uncertain?: string;
 }
 
 /** A client that can reach the proxy or the database but that no consumer or reservation counts. */

@@ -1,7 +1,7 @@
 import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  DEFAULT_ACQUIRE_TIMEOUT_MS, EngineKind, estimateMaxConnections, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS,
+  DEFAULT_ACQUIRE_TIMEOUT_MS, EngineKind, estimateMaxConnections, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT,
 } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
 import { wholeNumberProblem } from '../private/validation';
@@ -334,12 +334,9 @@ export class BudgetedDatabase extends Construct {
   }
 
   private derivedMaxConnectionsPercent(): number {
-    const percent = this.budget._evaluation().capacity?.proxy?.maxConnectionsPercent;
-    if (percent === undefined) {
-      // Unreachable while the parameter group holds a literal max_connections: kept as an invariant.
-      throw this.error('internal: the proxy\'s MaxConnectionsPercent could not be derived because max_connections is unknown.');
-    }
-    return percent;
+    // Without a known max_connections (a parameter changed to a token) the budget fails synth with the reason;
+    // CDK may resolve this value before it validates, so it gets RDS Proxy's default, which never deploys.
+    return this.budget._evaluation().capacity?.proxy?.maxConnectionsPercent ?? PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT;
   }
 
   private error(message: string): Error {

@@ -118,7 +118,7 @@ export class ConnectionBudget extends Construct {
       throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
     }
     this.engine = engine;
-    for (const construct of [database, props.proxy].flatMap((c): IConstruct[] => (c ? [c] : []))) {
+    for (const construct of [this, database, props.proxy].flatMap((c): IConstruct[] => (c ? [c] : []))) {
       const nested = nestedStackOf(construct);
       if (nested) {
         throw this.error(`'${construct.node.path}' is in the nested stack '${nested}', whose template is an asset that the budget's verification `
@@ -252,7 +252,7 @@ export class ConnectionBudget extends Construct {
       throw this.error(`${method}: a consumer that bypasses the proxy needs a fixed pool (PoolSize.fixed), because its worst case is kept out of max_connections before the proxy's share is derived.`);
     }
     const preset = presetOf(binding.options);
-    this.withMethod(method, () => deliver(this.node.path, preset, binding.holder, () => this.settingsOf(binding.path)));
+    this.withMethod(method, () => deliver(this.node.path, binding.path, preset, binding.holder, () => this.settingsOf(binding.path)));
     // One description per resource: a second container of the same task reuses the rule instead of duplicating it.
     const description = `Connections from ${binding.resourcePath} (connection budget ${this.node.path})`;
     for (const group of binding.securityGroups) {

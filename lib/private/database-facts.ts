@@ -1,7 +1,8 @@
 import { aws_rds as rds } from 'aws-cdk-lib';
 import { CapacityInput, EngineKind, InvalidValue, Reservation, UnresolvedValue } from '../budget';
-import { capacitySinks, FactSink, instanceFacts, InstanceResources, proxySettings } from '../template/capacity-facts';
+import { capacitySinks, externalParameterGroup, FactSink, instanceFacts, InstanceResources, proxySettings } from '../template/capacity-facts';
 import { AppIndex } from './app-index';
+import { literalText } from '../template/intrinsics';
 import { ownerPath, resolved } from './l1';
 
 /** The database a budget is attached to: exactly one of the two. */
@@ -74,18 +75,29 @@ function instanceResources(database: BudgetDatabase, index: AppIndex): rds.CfnDB
     return l1 instanceof rds.CfnDBInstance ? [l1] : [];
   }
   const cluster = database.cluster!;
-  return index.dbInstances.filter((i) => i.dbClusterIdentifier === cluster.clusterIdentifier);
+  const clusterL1 = cluster.node.defaultChild;
+  const name = clusterL1 instanceof rds.CfnDBCluster ? literalText(resolved(clusterL1, clusterL1.dbClusterIdentifier))?.toLowerCase() : undefined;
+  // By reference, or by the cluster's name (RDS compares identifiers without case): a failover can promote any of them.
+  return index.dbInstances.filter((i) => i.dbClusterIdentifier === cluster.clusterIdentifier
+    || (name !== undefined && literalText(resolved(i, i.dbClusterIdentifier))?.toLowerCase() === name));
 }
 
 /** An instance's properties, its parameter groups' and its cluster's, as the shared readers take them. */
 function l1Instance(l1: rds.CfnDBInstance, cluster: rds.IDatabaseCluster | undefined, index: AppIndex): InstanceResources {
   const clusterL1 = cluster?.node.defaultChild instanceof rds.CfnDBCluster ? cluster.node.defaultChild : undefined;
-  const groups = [index.parameterGroupNamed(l1.dbParameterGroupName), clusterL1 && index.clusterParameterGroupNamed(clusterL1.dbClusterParameterGroupName)]
-    .filter((g): g is rds.CfnDBParameterGroup | rds.CfnDBClusterParameterGroup => g !== undefined);
+  const groupOf = (owner: rds.CfnDBInstance | rds.CfnDBCluster | undefined, name: string | undefined, group: rds.CfnDBParameterGroup | rds.CfnDBClusterParameterGroup | undefined) => {
+    if (!owner) return [];
+    if (group) return [{ path: ownerPath(group), properties: { Parameters: resolved(group, group.parameters) } }];
+    const external = externalParameterGroup(resolved(owner, name));
+    return external === undefined ? [] : [{ path: ownerPath(owner), external }];
+  };
   return {
     path: ownerPath(l1),
     instance: { DBInstanceClass: resolved(l1, l1.dbInstanceClass) },
-    parameterGroups: groups.map((g) => ({ path: ownerPath(g), properties: { Parameters: resolved(g, g.parameters) } })),
+    parameterGroups: [
+      ...groupOf(l1, l1.dbParameterGroupName, index.parameterGroupNamed(l1.dbParameterGroupName)),
+      ...groupOf(clusterL1, clusterL1?.dbClusterParameterGroupName, clusterL1 && index.clusterParameterGroupNamed(clusterL1.dbClusterParameterGroupName)),
+    ],
     cluster: clusterL1 && { path: ownerPath(clusterL1), properties: { ServerlessV2ScalingConfiguration: resolved(clusterL1, clusterL1.serverlessV2ScalingConfiguration) } },
   };
 }

@@ -2,21 +2,26 @@ import { Lazy } from 'aws-cdk-lib';
 import { PoolSettings, presetVariables, PresetSpec } from '../budget';
 import { ConsumerProblem, EnvironmentHolder } from '../constructs/consumers/binding';
 
-/** Which budget set each variable of a container or function, so two budgets never overwrite each other's. */
-const variableOwners = new WeakMap<object, Map<string, string>>();
+/** Which budget, for which consumer, set each variable of a container or function, so no two overwrite each other's. */
+const variableOwners = new WeakMap<object, Map<string, { readonly budget: string; readonly consumer: string }>>();
 
 /**
  * Delivers a preset's variables to a container or function, each a value produced when the budget is computed.
  * Refuses a variable another budget delivers, or one the app already sets: the budget's value must be the one
  * that deploys, and the app's own must not be lost.
  */
-export function deliver(budgetPath: string, preset: PresetSpec, holder: EnvironmentHolder, settings: () => PoolSettings): void {
-  const owners = variableOwners.get(holder.key) ?? new Map<string, string>();
+export function deliver(budgetPath: string, consumerPath: string, preset: PresetSpec, holder: EnvironmentHolder, settings: () => PoolSettings): void {
+  const owners = variableOwners.get(holder.key) ?? new Map<string, { budget: string; consumer: string }>();
   const variables = presetVariables(preset);
   for (const variable of variables) {
     const owner = owners.get(variable.name);
+    if (owner?.budget === budgetPath) {
+      // Two services of one task definition: the variables live in the task definition, so they would share one pool size.
+      throw new ConsumerProblem(`${holder.description} already receives ${variable.name} for '${owner.consumer}': consumers that share a task definition `
+        + 'share its variables, and so one pool size; give each its own task definition.');
+    }
     if (owner !== undefined) {
-      throw new ConsumerProblem(`${holder.description} already receives ${variable.name} from budget '${owner}'; pass a poolSettings preset with another prefix or variable.`);
+      throw new ConsumerProblem(`${holder.description} already receives ${variable.name} from budget '${owner.budget}'; pass a poolSettings preset with another prefix or variable.`);
     }
   }
   const existing = holder.existingNames(owners.size > 0);
@@ -26,7 +31,7 @@ export function deliver(budgetPath: string, preset: PresetSpec, holder: Environm
       + 'pass a poolSettings preset with another prefix or variable names, or remove the app\'s own value.');
   }
   for (const variable of variables) {
-    owners.set(variable.name, budgetPath);
+    owners.set(variable.name, { budget: budgetPath, consumer: consumerPath });
     holder.add(variable.name, Lazy.string({ produce: () => variable.render(settings()) }));
   }
   variableOwners.set(holder.key, owners);

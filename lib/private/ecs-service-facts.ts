@@ -20,7 +20,10 @@ export function gatherEcsServiceFacts(service: ecs.BaseService, maxTasksBound: n
       DeploymentController: resolved(cfn, cfn.deploymentController),
       DeploymentConfiguration: resolved(cfn, cfn.deploymentConfiguration),
     },
-    scalableTargets: scalableTargetsOf(cfn, index).map((t) => ({ path: ownerPath(t), properties: { MaxCapacity: resolved(t, t.maxCapacity) } })),
+    scalableTargets: scalableTargetsOf(cfn, index).map((t) => ({
+      path: ownerPath(t),
+      properties: { MaxCapacity: resolved(t, t.maxCapacity), ScheduledActions: resolved(t, t.scheduledActions) },
+    })),
     maxTasksBound,
   });
 }

@@ -1,6 +1,6 @@
 import { LedgerJson, LedgerResourceJson, LedgerSourceJson } from '../budget';
 import { literalText } from './intrinsics';
-import { identity, record, TemplateResource, TemplateSet } from './template-set';
+import { identity, record, StackTemplate, TemplateResource, TemplateSet } from './template-set';
 import { field } from './values';
 
 /** Types of the resources a budget reads. */
@@ -40,29 +40,48 @@ export function locate(set: TemplateSet, location: LedgerResourceJson): Located 
   return resource ? { kind: 'found', resource } : { kind: 'resource-missing', where: `logical ID '${location.logicalId}' in stack '${location.stack}'` };
 }
 
-/** The identity of a source the ledger recorded (a security group ID or an address), comparable with what rules say. */
+/**
+ * The identity of a source the ledger recorded, comparable with what rules say: a security group (a group
+ * construct's ID, or a `Peer.securityGroupId` peer), or an address (`cidr:…`, `cidr6:…`, `prefix-list:…`).
+ */
 export function sourceIdentity(set: TemplateSet, source: LedgerSourceJson): string | undefined {
   const stack = set.stack(source);
-  const address = addressIdentity(source.value);
+  const peerGroup = field(source.value, 'SourceSecurityGroupId');
+  if (peerGroup !== undefined) {
+    return stack ? set.identityOf(stack, peerGroup) : literalIdentity(peerGroup);
+  }
+  const address = addressIdentity(set, stack, source.value);
   if (address !== undefined) return address;
-  if (stack) return set.identityOf(stack, source.value);
-  const text = literalText(source.value);
-  return text === undefined ? undefined : `literal:${text}`;
+  return stack ? set.identityOf(stack, source.value) : literalIdentity(source.value);
 }
 
-/** `cidr:10.0.0.0/16`, `cidr6:…`, `prefix-list:…` for an address peer written `{ CidrIp }` (either case); undefined otherwise. */
-export function addressIdentity(value: unknown): string | undefined {
+/** The identity of an address peer written `{ CidrIp }` (either case), literal or a reference; undefined for anything else. */
+export function addressIdentity(set: TemplateSet, stack: StackTemplate | undefined, value: unknown): string | undefined {
   for (const [name, kind] of [['CidrIp', 'cidr'], ['CidrIpv6', 'cidr6'], ['SourcePrefixListId', 'prefix-list']] as const) {
-    const text = literalText(field(value, name));
-    if (text !== undefined) return `${kind}:${text}`;
+    const address = field(value, name);
+    if (address === undefined) continue;
+    const id = stack ? set.identityOf(stack, address) : literalIdentity(address);
+    return id === undefined ? undefined : `${kind}:${id}`;
   }
   return undefined;
 }
 
-/** The instances of a cluster: every DBInstance whose DBClusterIdentifier refers to it. */
+function literalIdentity(value: unknown): string | undefined {
+  const text = literalText(value);
+  return text === undefined ? undefined : `literal:${text}`;
+}
+
+/**
+ * The instances of a cluster: every DBInstance whose DBClusterIdentifier refers to it, or names it (RDS compares
+ * identifiers without case): a failover can promote any of them.
+ */
 export function clusterInstances(set: TemplateSet, cluster: TemplateResource): TemplateResource[] {
   const id = identity(cluster);
-  return set.all(TYPES.dbInstance).filter((i) => set.identityOf(i.stack, field(i.properties, 'DBClusterIdentifier')) === id);
+  const name = literalText(field(cluster.properties, 'DBClusterIdentifier'))?.toLowerCase();
+  return set.all(TYPES.dbInstance).filter((i) => {
+    const value = field(i.properties, 'DBClusterIdentifier');
+    return set.identityOf(i.stack, value) === id || (name !== undefined && literalText(value)?.toLowerCase() === name);
+  });
 }
 
 /** The resource a property refers to (a parameter group, a task definition), when it is in the templates. */

@@ -41,8 +41,11 @@ export interface InstanceResources {
   readonly path: string;
   /** The AWS::RDS::DBInstance properties. */
   readonly instance: unknown;
-  /** The parameter groups that apply, in the order they win: the instance's own, then its cluster's. */
-  readonly parameterGroups: ReadonlyArray<{ readonly path: string; readonly properties: unknown }>;
+  /**
+   * The parameter groups that apply, in the order they win: the instance's own, then its cluster's. A group the
+   * app does not define (named, or known only at deploy) has no properties: what it sets is unknown.
+   */
+  readonly parameterGroups: ReadonlyArray<{ readonly path: string; readonly properties?: unknown; readonly external?: string }>;
   /** The AWS::RDS::DBCluster properties, for Serverless v2 capacity. */
   readonly cluster?: { readonly path: string; readonly properties: unknown };
 }
@@ -66,6 +69,16 @@ export function instanceFacts(engine: EngineKind, resources: InstanceResources, 
   // The first group that sets a parameter decides: an instance-level value overrides the cluster's.
   for (const name of ['max_connections', ...ENGINE_LIMIT_PARAMETERS[engine]] as const) {
     for (const group of resources.parameterGroups) {
+      if (group.external !== undefined) {
+        if (name === 'max_connections') {
+          sink.unknown({
+            path, what: 'max_connections', why: `its parameter group, ${group.external}, is not defined in this app`,
+            fix: 'Pass maxConnections to the budget (the value that parameter group sets), or define the parameter group in the app.',
+          });
+          blocked = true;
+        }
+        break;
+      }
       const parameters = objectField(group.properties, 'Parameters');
       if (parameters.kind === 'token') {
         if (name === 'max_connections') sink.unknown({ path: group.path, what: 'Parameters', fix: BOUND_FIX });
@@ -178,4 +191,14 @@ export function proxySettings(path: string, targetGroup: unknown, proxy: unknown
     sink.unknown({ path, what: 'IdleClientTimeout', fix: 'Give the proxy\'s idleClientTimeout as a literal duration.' });
   }
   return { maxConnectionsPercent, idleClientTimeoutSeconds };
+}
+
+/**
+ * How a DBParameterGroupName the app does not define reads: RDS's default groups (`default.postgres16`) keep the
+ * engine defaults, so they set nothing; any other name, or a value known only at deploy, is a group outside the app.
+ */
+export function externalParameterGroup(name: unknown): string | undefined {
+  if (name === undefined || name === null) return undefined;
+  if (typeof name === 'string') return name.startsWith('default.') ? undefined : `'${name}'`;
+  return 'a name known only at deploy';
 }

@@ -65,6 +65,21 @@ export function ecsServiceShape(resources: EcsServiceResources): ShapeFacts<EcsS
   for (const target of resources.scalableTargets) {
     const max = taskCount(target.path, 'MaxCapacity', field(target.properties, 'MaxCapacity'));
     if (max !== undefined) candidates.push({ value: max, basis: 'autoscaling maximum' });
+    // A scheduled action sets the target's capacity while it is in force: its maximum (or minimum) is a task count too.
+    const actions = field(target.properties, 'ScheduledActions');
+    if (actions !== undefined && !Array.isArray(actions)) {
+      unknown(target.path, 'ScheduledActions');
+    }
+    for (const action of Array.isArray(actions) ? actions : []) {
+      const name = typeof field(action, 'ScheduledActionName') === 'string' ? field(action, 'ScheduledActionName') as string : 'a scheduled action';
+      const capacity = field(action, 'ScalableTargetAction');
+      for (const bound of ['MaxCapacity', 'MinCapacity']) {
+        const value = field(capacity, bound);
+        if (value === undefined || value === null) continue;
+        const scheduled = taskCount(target.path, `${bound} of scheduled action '${name}'`, value);
+        if (scheduled !== undefined) candidates.push({ value: scheduled, basis: 'scheduled scaling' });
+      }
+    }
   }
 
   const daemon = stringValue(field(service, 'SchedulingStrategy'));

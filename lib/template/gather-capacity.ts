@@ -1,6 +1,6 @@
 import { CapacityInput, InvalidValue, LedgerInputsJson, ProxyFacts, UnresolvedValue } from '../budget';
 import { clusterInstances, Located, locate, referenced, TYPES } from './budget-resources';
-import { capacitySinks, instanceFacts, proxySettings } from './capacity-facts';
+import { capacitySinks, externalParameterGroup, instanceFacts, proxySettings } from './capacity-facts';
 import { identity, TemplateResource, TemplateSet } from './template-set';
 import { field } from './values';
 
@@ -49,18 +49,20 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
     }
   }
 
-  const instanceFactsList = instances.map((instance) => {
-    const groups = [
-      referenced(set, instance, field(instance.properties, 'DBParameterGroupName'), TYPES.parameterGroup),
-      cluster && referenced(set, cluster, field(cluster.properties, 'DBClusterParameterGroupName'), TYPES.clusterParameterGroup),
-    ].filter((g): g is TemplateResource => g !== undefined);
-    return instanceFacts(inputs.engine, {
-      path: set.pathOf(instance),
-      instance: instance.properties,
-      parameterGroups: groups.map((g) => ({ path: set.pathOf(g), properties: g.properties })),
-      cluster: cluster && { path: set.pathOf(cluster), properties: cluster.properties },
-    }, instanceSink);
-  });
+  const groupOf = (owner: TemplateResource | undefined, property: string, type: string) => {
+    if (!owner) return [];
+    const name = field(owner.properties, property);
+    const group = referenced(set, owner, name, type);
+    if (group) return [{ path: set.pathOf(group), properties: group.properties }];
+    const external = externalParameterGroup(name);
+    return external === undefined ? [] : [{ path: set.pathOf(owner), external }];
+  };
+  const instanceFactsList = instances.map((instance) => instanceFacts(inputs.engine, {
+    path: set.pathOf(instance),
+    instance: instance.properties,
+    parameterGroups: [...groupOf(instance, 'DBParameterGroupName', TYPES.parameterGroup), ...groupOf(cluster, 'DBClusterParameterGroupName', TYPES.clusterParameterGroup)],
+    cluster: cluster && { path: set.pathOf(cluster), properties: cluster.properties },
+  }, instanceSink));
 
   let proxy: TemplateResource | undefined;
   let proxyFacts: ProxyFacts | undefined;

@@ -22,6 +22,7 @@ const MAX_ASSEMBLY_DEPTH = 16;
 const MANIFEST_FILE = 'manifest.json';
 const STACK_ARTIFACT = 'aws:cloudformation:stack';
 const NESTED_ASSEMBLY_ARTIFACT = 'cdk:cloud-assembly';
+const ASSET_MANIFEST_ARTIFACT = 'cdk:asset-manifest';
 
 /** The templates found at a location, and what the location was. */
 export interface TemplateSource {
@@ -96,7 +97,10 @@ export function readAssembly(directory: string): StackTemplate[] {
           throw new InputError(`'${file}', the template of stack '${id}' in '${manifestFile}', is not a CloudFormation template (no Resources).`);
         }
         const name = typeof properties.stackName === 'string' ? properties.stackName : id;
-        stacks.push({ path: typeof artifact.displayName === 'string' ? artifact.displayName : name, name, file, template, l1Paths: l1Paths(root, dir, artifact, manifestFile) });
+        const stack: StackTemplate = {
+          path: typeof artifact.displayName === 'string' ? artifact.displayName : name, name, file, template, scope: dir, l1Paths: l1Paths(root, dir, artifact, manifestFile),
+        };
+        stacks.push(stack, ...nestedStacks(root, dir, stack, manifest.artifacts as Record<string, Artifact>, artifact, manifestFile));
       } else if (artifact?.type === NESTED_ASSEMBLY_ARTIFACT && typeof properties.directoryName === 'string') {
         visit(inside(root, dir, properties.directoryName, manifestFile), depth + 1, new Set([...seen, real]));
       }
@@ -104,6 +108,40 @@ export function readAssembly(directory: string): StackTemplate[] {
   };
   visit(directory, 0, new Set());
   return stacks;
+}
+
+/**
+ * The nested stacks of a stack: CDK writes each nested template as a file asset of its parent, so the parent's
+ * asset manifest names the file and the object key that the AWS::CloudFormation::Stack's TemplateURL points at.
+ */
+function nestedStacks(root: string, dir: string, parent: StackTemplate, artifacts: Record<string, Artifact>, artifact: Artifact, manifestFile: string): StackTemplate[] {
+  const assetArtifacts = (artifact.dependencies ?? []).map((id) => artifacts[id]).filter((a) => a?.type === ASSET_MANIFEST_ARTIFACT);
+  const files = new Map<string, string>();
+  for (const assets of assetArtifacts) {
+    const file = assets.properties?.file;
+    if (typeof file !== 'string') continue;
+    const manifest = readJsonFile(inside(root, dir, file, manifestFile)) as { files?: Record<string, { source?: { path?: unknown }; destinations?: Record<string, { objectKey?: unknown }> }> };
+    for (const asset of Object.values(manifest?.files ?? {})) {
+      const source = asset?.source?.path;
+      if (typeof source !== 'string' || !source.endsWith('.nested.template.json')) continue;
+      for (const destination of Object.values(asset.destinations ?? {})) {
+        if (typeof destination?.objectKey === 'string') files.set(destination.objectKey, source);
+      }
+    }
+  }
+  const nested: StackTemplate[] = [];
+  for (const [logicalId, body] of Object.entries((parent.template.Resources ?? {}) as Record<string, { Type?: string; Properties?: { TemplateURL?: unknown } }>)) {
+    if (body?.Type !== 'AWS::CloudFormation::Stack') continue;
+    const url = JSON.stringify(body.Properties?.TemplateURL ?? '');
+    const key = [...files.keys()].find((objectKey) => url.includes(objectKey));
+    if (key === undefined) continue;
+    const file = inside(root, dir, files.get(key)!, manifestFile);
+    const template = unwrapTemplate(readJsonFile(file), file);
+    if (!template) continue;
+    const stack: StackTemplate = { name: `${parent.name}/${logicalId}`, file, template, l1Paths: parent.l1Paths, parent: { stack: parent, logicalId } };
+    nested.push(stack, ...nestedStacks(root, dir, stack, artifacts, artifact, manifestFile));
+  }
+  return nested;
 }
 
 /** A cloud assembly manifest's artifact, as far as the reader uses it. */
@@ -114,6 +152,7 @@ interface Artifact {
   /** Construct path → entries, among them `aws:cdk:logicalId`; in a file of its own in newer assemblies. */
   readonly metadata?: Record<string, unknown>;
   readonly additionalMetadataFile?: unknown;
+  readonly dependencies?: readonly string[];
 }
 
 /** Logical ID → construct path of the L1, from the `aws:cdk:logicalId` entries the assembly records for a stack. */

@@ -11,6 +11,13 @@ export interface StackTemplate {
   readonly template: Readonly<Record<string, unknown>>;
   /** The construct path of each resource's L1, by logical ID, as a cloud assembly records it. @default - none */
   readonly l1Paths?: ReadonlyMap<string, string>;
+  /**
+   * Where exports and stack names are unique: the cloud assembly (a Stage's) the stack belongs to. Two Stages may
+   * deploy stacks of one name to two accounts. @default - one scope for every stack
+   */
+  readonly scope?: string;
+  /** For a nested stack: the parent stack and the logical ID of the AWS::CloudFormation::Stack that creates it. @default - not nested */
+  readonly parent?: { readonly stack: StackTemplate; readonly logicalId: string };
 }
 
 /** A resource of a template. */
@@ -52,21 +59,24 @@ export class TemplateSet {
   private readonly exports = new Map<string, { stack: StackTemplate; value: unknown }>();
   private readonly resourceCache = new Map<StackTemplate, ReadonlyMap<string, TemplateResource>>();
   private readonly identityCache = new WeakMap<object, readonly string[]>();
+  /** Nested stacks by the parent stack and the logical ID of the resource that creates them. */
+  private readonly nestedByResource = new Map<StackTemplate, Map<string, StackTemplate>>();
 
   public constructor(public readonly stacks: readonly StackTemplate[], private readonly l1PathOf?: L1PathOf) {
     for (const stack of stacks) {
       if (stack.path !== undefined) this.byPath.set(stack.path, stack);
-      this.byName.set(stack.name, stack);
+      if (!stack.parent) this.byName.set(scoped(stack, stack.name), stack);
       for (const output of Object.values(record(stack.template.Outputs))) {
         const exportName = record(record(output).Export).Name;
-        if (typeof exportName === 'string') this.exports.set(exportName, { stack, value: record(output).Value });
+        if (typeof exportName === 'string') this.exports.set(scoped(stack, exportName), { stack, value: record(output).Value });
       }
+      if (stack.parent) this.nestedByResource.set(stack.parent.stack, new Map([...(this.nestedByResource.get(stack.parent.stack) ?? []), [stack.parent.logicalId, stack]]));
     }
   }
 
   /** The stack a ledger names: by construct path in an assembly, by stack name among exported templates. */
   public stack(location: Pick<ResourceLocation, 'stack' | 'stackName'>): StackTemplate | undefined {
-    return this.byPath.get(location.stack) ?? this.byName.get(location.stackName);
+    return this.byPath.get(location.stack) ?? this.stacks.find((s) => !s.parent && s.name === location.stackName);
   }
 
   /** The resources of a stack, by logical ID. */
@@ -100,17 +110,26 @@ export class TemplateSet {
     return referencesIn(value).flatMap((reference): Target[] => {
       if (reference.kind === 'resource') {
         const resource = this.resourcesOf(stack).get(reference.logicalId);
-        // A Ref to a template parameter: its value is chosen at deploy time.
-        return resource ? [{ kind: 'resource', resource, attribute: reference.attribute }] : [{ kind: 'unknown', text: `parameter '${reference.logicalId}' of stack '${stack.name}'` }];
+        if (resource) {
+          // A nested stack's output, read by its parent: follow it into the nested template.
+          const nested = resource.type === 'AWS::CloudFormation::Stack' ? this.nestedByResource.get(stack)?.get(resource.logicalId) : undefined;
+          const output = nested && reference.attribute?.startsWith('Outputs.') ? record(record(nested.template.Outputs)[reference.attribute.slice('Outputs.'.length)]) : undefined;
+          if (nested && output && 'Value' in output) return this.targets(nested, output.Value, depth + 1);
+          return [{ kind: 'resource', resource, attribute: reference.attribute }];
+        }
+        // A nested stack's parameter is whatever its parent passes; any other parameter is chosen at deploy time.
+        const passed = stack.parent && record(record(this.resourcesOf(stack.parent.stack).get(stack.parent.logicalId)?.properties).Parameters)[reference.logicalId];
+        if (stack.parent && passed !== undefined) return this.targets(stack.parent.stack, passed, depth + 1);
+        return [{ kind: 'unknown', text: `parameter '${reference.logicalId}' of stack '${stack.path ?? stack.name}'` }];
       }
       if (reference.kind === 'import') {
         const name = literalText(reference.exportName);
-        const exported = name === undefined ? undefined : this.exports.get(name);
+        const exported = name === undefined ? undefined : this.exports.get(scoped(stack, name));
         return exported ? this.targets(exported.stack, exported.value, depth + 1) : [{ kind: 'unknown', text: `export '${name ?? 'computed at deploy time'}'` }];
       }
       const stackName = literalText(reference.stackName);
       const outputName = literalText(reference.outputName);
-      const producer = stackName === undefined ? undefined : this.byName.get(stackName);
+      const producer = stackName === undefined ? undefined : this.byName.get(scoped(stack, stackName));
       const output = producer && outputName !== undefined ? record(record(producer.template.Outputs)[outputName]) : undefined;
       return producer && output && 'Value' in output
         ? this.targets(producer, output.Value, depth + 1)
@@ -171,6 +190,16 @@ export class TemplateSet {
   private whereIs(resource: TemplateResource): string {
     return `logical ID '${resource.logicalId}' in stack '${resource.stack.path ?? resource.stack.name}'`;
   }
+}
+
+/** A name (an export, a stack name) within the scope of the stack that uses it. */
+function scoped(stack: StackTemplate, name: string): string {
+  return `${rootOf(stack).scope ?? ''}|${name}`;
+}
+
+/** The top-level stack a nested stack belongs to. */
+function rootOf(stack: StackTemplate): StackTemplate {
+  return stack.parent ? rootOf(stack.parent.stack) : stack;
 }
 
 /** The identity of a resource, as identityOf returns it. */

@@ -2,12 +2,10 @@ import {
   BudgetEvaluation, BudgetInput, buildLedger, consumerLine, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerJson,
   OverwrittenVariable, PROXY_PORT, runChecks,
 } from '../budget';
-import { sourceIdentity } from './budget-resources';
 import { gatherCapacity, Missing } from './gather-capacity';
 import { GatheredConsumer, gatherConsumers } from './gather-consumers';
-import {
-  consumerGroupsOf, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, guardedGroups, Placement,
-} from './holes';
+import { Actor, actorsOf, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, Placement, runnersOf } from './holes';
+import { consumerGroups, guardedGroups, sourceIdentities } from './holes/groups';
 import { TemplateResource, TemplateSet } from './template-set';
 import { describeValue, field, numberValue } from './values';
 
@@ -37,21 +35,31 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
   const missing: Missing[] = [...capacity.missing];
   const consumers = gatherConsumers(stored.consumers, set, missing);
 
+  // Who may reach what: the proxy its route's consumers and reservations; the database its direct ones (every one
+  // without a proxy), and the proxy. A consumer counted through the proxy with a rule straight to the database is a hole.
+  const proxied = inputs.proxy !== null;
+  const routed = (route: 'proxy' | 'direct') => consumers.filter((c) => !proxied || c.stored.route === route);
+  const reserved = (throughProxy: boolean) => sourceIdentities(set, inputs.reservations.filter((r) => !proxied || r.throughProxy === throughProxy).flatMap((r) => r.clients));
   const guarded: Guarded[] = [];
+  const proxyResources = capacity.proxy ? [capacity.proxy] : [];
+  const proxyGroups = inputs.proxy ? guardedGroups(set, proxyResources, inputs.proxy.securityGroups) : new Set<string>();
+  const databaseGroups = guardedGroups(set, capacity.databaseResources, inputs.database.securityGroups);
   if (inputs.proxy) {
-    const resources = capacity.proxy ? [capacity.proxy] : [];
-    guarded.push({ path: inputs.proxy.path, resources, groups: guardedGroups(set, resources, inputs.proxy.securityGroups), port: PROXY_PORT[inputs.engine] });
+    guarded.push({
+      path: inputs.proxy.path, resources: proxyResources, groups: proxyGroups, port: PROXY_PORT[inputs.engine],
+      allowed: new Set([...consumerGroups(set, routed('proxy')), ...reserved(true), ...proxyGroups]),
+    });
   }
   guarded.push({
     path: inputs.database.path,
     resources: capacity.databaseResources,
-    groups: guardedGroups(set, capacity.databaseResources, inputs.database.securityGroups),
+    groups: databaseGroups,
     port: databasePort(capacity.databaseResources, inputs.database.port),
+    allowed: new Set([...consumerGroups(set, routed('direct')), ...reserved(false), ...proxyGroups, ...databaseGroups]),
   });
   const placement: Placement = { set, inputs, guarded, consumers };
-  const consumerGroups = consumerGroupsOf(placement);
-  const reservationGroups = inputs.reservations.flatMap((r) => r.clients.map((c) => sourceIdentity(set, c)).filter((id): id is string => id !== undefined));
-  const allowedGroups = new Set([...consumerGroups, ...reservationGroups, ...guarded.flatMap((g) => [...g.groups])]);
+  const actors = actorsOf(set);
+  const runners = runnersOf(placement, actors);
 
   const input: BudgetInput = {
     path: stored.budgetPath,
@@ -60,10 +68,10 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
     warningThresholdPercent: inputs.warningThresholdPercent,
     unresolved: capacity.unresolved,
     invalid: capacity.invalid,
-    unbudgetedIngress: findUnbudgetedIngress(placement, allowedGroups),
-    unbudgetedClients: findUnbudgetedClients(placement, consumerGroups),
+    unbudgetedIngress: findUnbudgetedIngress(placement),
+    unbudgetedClients: findUnbudgetedClients(placement, consumerGroups(set, consumers), actors),
     unattributedScalableTargets: findUnattributedScalableTargets(set),
-    overwrittenVariables: consumers.flatMap((c) => overwrittenVariables(set, c)),
+    overwrittenVariables: consumers.flatMap((c) => [...overwrittenVariables(set, c), ...overriddenVariables(set, c, runners.get(c) ?? [])]),
     ledgerDifferences: missing.filter((m) => m.located.kind === 'resource-missing').map((m) => ({
       subject: stored.budgetPath, what: `the place of ${m.what}`, ledger: m.located.kind === 'resource-missing' ? m.located.where : '', templates: 'no such resource',
     })),
@@ -147,6 +155,24 @@ function overwrittenVariables(set: TemplateSet, consumer: GatheredConsumer): Ove
         : values.length > 1 ? values.map(describeValue).join(' and ') : typeof values[0] === 'string' ? `'${values[0]}'` : describeValue(values[0]);
     return deployed === `'${budget}'` ? [] : [{ consumer: stored.path, holder: holder.description(inputs.container), name, budget, deployed }];
   });
+}
+
+/**
+ * Variables a launcher of the consumer's task overrides: an EventBridge target's or a schedule's input, a state
+ * machine's container overrides. Whatever mentions a delivered variable's name may set it, and ECS lets an override
+ * win over the task definition.
+ */
+function overriddenVariables(set: TemplateSet, consumer: GatheredConsumer, runners: readonly Actor[]): OverwrittenVariable[] {
+  const { stored } = consumer;
+  return Object.entries(stored.poolSettings.variables).flatMap(([name, budget]) => runners
+    .filter((runner) => runner.texts.some((text) => new RegExp(`(^|[^A-Za-z0-9_])${name}($|[^A-Za-z0-9_])`).test(text)))
+    .map((runner) => ({
+      consumer: stored.path,
+      holder: `a container override in '${set.pathOf(runner.resource)}${runner.label}'`,
+      name,
+      budget,
+      deployed: 'a value of its own',
+    })));
 }
 
 /** Where a consumer's variables are delivered: its container's environment and secrets, or its function's variables. */

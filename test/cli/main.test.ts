@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { aws_rds as rds } from 'aws-cdk-lib';
+import { NestedStack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { ConnectionBudget, DatabaseTarget } from '../../lib';
 import { main, USAGE } from '../../lib/cli/main';
 import { synthSample } from './apps';
@@ -195,6 +195,18 @@ describe('inputs', () => {
     const result = run(['report', nested]);
     expect(result.stdout).toContain('Connection budget Prod/Data/Budget');
     expect(result.code).toBe(0);
+  });
+
+  test('reads the nested stacks of an assembly, so a rule hidden in one is seen', () => {
+    const hidden = scratch(synthSample({
+      allowErrors: true,
+      change: ({ web, budget }) => new ec2.CfnSecurityGroupIngress(new NestedStack(web, 'Hidden'), 'Hole', {
+        groupId: budget._target().proxy!.connections.securityGroups[0].securityGroupId, ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIp: '10.0.0.0/8',
+      }),
+    }));
+    const result = run(['check', hidden]);
+    expect(result.stdout).toContain("CB-UNBUDGETED-INGRESS: ConnectionBudget 'Data/Budget': the security group rule 'Web/Hidden/Hole' lets 10.0.0.0/8 connect to 'Data/Db/Proxy' on port 5432");
+    expect(result.code).toBe(1);
   });
 
   test('a budget that appears only in the head is an added budget', () => {

@@ -140,7 +140,7 @@ describe('facts come from the L1 resources that deploy', () => {
   test('a DAEMON service needs an explicit task bound', () => {
     const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
     h.cluster.addCapacity('Capacity', { instanceType: new ec2.InstanceType('t3.micro'), maxCapacity: 3 });
-    const taskDefinition = new ecs.Ec2TaskDefinition(h.services, 'AgentTask');
+    const taskDefinition = new ecs.Ec2TaskDefinition(h.services, 'AgentTask', { networkMode: ecs.NetworkMode.AWS_VPC });
     taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1'), memoryLimitMiB: 128 });
     const svc = new ecs.Ec2Service(h.services, 'Agent', { cluster: h.cluster, taskDefinition, daemon: true });
     h.budget.addEcsService(svc, { pool: PoolSize.fixed(2) });

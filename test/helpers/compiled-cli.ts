@@ -15,6 +15,8 @@ export function ensureCompiled(): void {
   const newest = (dir: string): number => Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) =>
     e.isDirectory() ? newest(path.join(dir, e.name)) : e.name.endsWith('.ts') ? fs.statSync(path.join(dir, e.name)).mtimeMs : 0));
   if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < newest(path.join(ROOT, 'lib'))) {
+    // From scratch: a module whose source was removed or moved must not linger in dist and be loaded instead.
+    fs.rmSync(path.join(ROOT, 'dist', 'lib'), { recursive: true, force: true });
     execFileSync('npx', ['tsc', '-p', 'tsconfig.jsii.json'], { cwd: ROOT, stdio: 'pipe' });
   }
 }

@@ -18,7 +18,8 @@ export const overCapacity: Check = {
     + 'the database or RDS Proxy refuses connections and the platform goes down although the database is healthy.',
   run: (context) => {
     const { capacity, totals } = context;
-    if (!capacity || totals.required <= capacity.effectiveCeiling) {
+    // With reservations above max_connections there is nothing to share; CB-RESERVATIONS-EXCEED-CAPACITY says why.
+    if (!capacity || capacity.usable < 0 || totals.required <= capacity.effectiveCeiling) {
       return [];
     }
     return [finding(context, capacity)];

@@ -9,7 +9,8 @@ export const unbudgetedIngress: Check = {
     + 'is exactly the consumer that exhausts the database in the incidents this library answers.',
   run: ({ input }) => (input.unbudgetedIngress ?? []).map((rule) => ({
     subject: rule.rulePath,
-    message: `the security group rule '${rule.rulePath}' lets ${rule.source} connect to '${rule.targetPath}' on ${rule.ports}, `
+    message: `the security group rule '${rule.rulePath}' lets ${rule.source} connect to '${rule.targetPath}' on ${rule.ports}`
+      + `${rule.uncertain ? ` if its own security group, ${rule.uncertain}, is that one's` : ''}, `
       + 'but that source is neither a consumer nor a reservation of the budget, so its connections are not counted.',
     fix: 'Register the client with the budget (addEcsService, addEcsTask, addLambdaFunction), list it in the clients of a reservation, or remove the rule.',
   })),

@@ -3,6 +3,7 @@ import { ECS_MAX_TASKS_PER_SERVICE, MAX_COUNT } from '../../budget';
 import { gatherEcsServiceFacts } from '../../private/ecs-service-facts';
 import { EcsServiceConsumerOptions } from '../consumer-options';
 import { ConsumerBinding, ConsumerProblem, connectionShape } from './binding';
+import { separateNetworkProblem } from './ecs-network';
 import { containerConsumerPath, containerHolder, containerOf } from './ecs-container';
 import { consumerOptionProblems } from './options';
 
@@ -18,6 +19,14 @@ export function bindEcsService(service: ecs.BaseService, options: EcsServiceCons
   ]);
   if (problems.length > 0) {
     throw new ConsumerProblem(`invalid options:\n- ${problems.join('\n- ')}`);
+  }
+  const separate = separateNetworkProblem(service.taskDefinition);
+  if (separate) {
+    throw new ConsumerProblem(separate);
+  }
+  if (service.connections.securityGroups.length === 0) {
+    throw new ConsumerProblem('the service has no security group of its own (an EXTERNAL deployment controller keeps the network configuration '
+      + 'on its task sets), so the budget can neither grant it ingress nor tell its connections from other clients\'; give the service securityGroups.');
   }
   const container = containerOf(service.taskDefinition, options.containerName);
   const cfn = service.node.defaultChild;

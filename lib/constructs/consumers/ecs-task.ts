@@ -4,6 +4,7 @@ import { AppIndex } from '../../private/app-index';
 import { ecsLaunchersOf, gatherEcsTaskFacts, launcherSecurityGroups } from '../../private/ecs-task-facts';
 import { EcsTaskConsumerOptions } from '../consumer-options';
 import { ConsumerBinding, ConsumerProblem, connectionShape } from './binding';
+import { separateNetworkProblem } from './ecs-network';
 import { containerConsumerPath, containerHolder, containerOf } from './ecs-container';
 import { consumerOptionProblems } from './options';
 
@@ -23,6 +24,10 @@ export function bindEcsTask(taskDefinition: ecs.TaskDefinition, options: EcsTask
   }
   if (problems.length > 0) {
     throw new ConsumerProblem(`invalid options:\n- ${problems.join('\n- ')}`);
+  }
+  const separate = separateNetworkProblem(taskDefinition);
+  if (separate) {
+    throw new ConsumerProblem(separate);
   }
   const container = containerOf(taskDefinition, options.containerName);
   const securityGroups = options.securityGroups ?? launcherSecurityGroups(ecsLaunchersOf(taskDefinition, index()), index());

@@ -1,0 +1,26 @@
+import { UnattributedScalableTarget, UnbudgetedClient } from '../../budget';
+import { ecsScalableTargets } from '../gather-consumers';
+import { TemplateSet } from '../template-set';
+import { Actor, launchers, members, runnersOf } from './clients';
+import { containers } from './containers';
+import { Placement } from './placement';
+
+export { findUnbudgetedIngress } from './ingress';
+export { actorsOf, runnersOf } from './clients';
+export type { Actor } from './clients';
+export type { Guarded, Placement } from './placement';
+
+/**
+ * Resources that reach the database without a rule of their own: placed in a consumer's, the proxy's or the
+ * database's security group; running a budgeted task definition; or a second container of a budgeted task that
+ * carries connection settings.
+ */
+export function findUnbudgetedClients(placement: Placement, consumerGroups: ReadonlySet<string>, actors: readonly Actor[]): UnbudgetedClient[] {
+  return [...members(placement, consumerGroups, actors), ...launchers(placement, runnersOf(placement, actors)), ...containers(placement)];
+}
+
+/** ECS scalable targets whose service cannot be told from the templates. */
+export function findUnattributedScalableTargets(set: TemplateSet): UnattributedScalableTarget[] {
+  return ecsScalableTargets(set).flatMap(({ target, service }) => (service.kind === 'unknown'
+    ? [{ path: set.pathOf(target), resourceId: service.description }] : []));
+}
