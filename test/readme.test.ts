@@ -60,7 +60,8 @@ describe('the README documents the ledger schema', () => {
       ...inputs.budget,
       database: { ...inputs.budget.database, securityGroups: [source] },
       proxy: { ...inputs.budget.proxy!, securityGroups: [source] },
-      reservations: inputs.budget.reservations.map((r) => ({ ...r, clients: [source] })),
+      // The Data API's reservation carries the one optional field.
+      reservations: inputs.budget.reservations.map((r) => ({ ...r, clients: [source], dataApi: true as const })),
     };
     const consumers = new Map([...inputs.consumers].map(([path, c]) => [path, { ...c, securityGroups: [source] }]));
     const ledger = buildLedger(evaluateBudget(input), { budget: budgetInputs, consumers });

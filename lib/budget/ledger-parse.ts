@@ -118,6 +118,8 @@ function checkInputs(c: Checker, inputs: unknown): void {
     c.text(r, 'name', at);
     c.whole(r, 'connections', 0, LARGEST_MAX_CONNECTIONS, at);
     c.array(r, 'clients', (s, sat) => checkSource(c, s, sat), at);
+    if (typeof r.throughProxy !== 'boolean') c.fail(`${at}.throughProxy must be true or false`);
+    if (r.dataApi !== undefined && r.dataApi !== true) c.fail(`${at}.dataApi must be true when present`);
   }, 'inputs');
   c.array(inputs, 'acknowledged', (id, at) => { if (typeof id !== 'string') c.fail(`${at} must be a string`); }, 'inputs');
 }

@@ -85,6 +85,8 @@ export interface LedgerInputsJson {
     readonly connections: number;
     readonly throughProxy: boolean;
     readonly clients: readonly LedgerSourceJson[];
+    /** Present and true for the connections of the cluster's RDS Data API. */
+    readonly dataApi?: boolean;
   }>;
   /** Warning IDs acknowledged in the app, sorted. */
   readonly acknowledged: readonly string[];

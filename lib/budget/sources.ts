@@ -55,5 +55,7 @@ export const SOURCES = {
   ecsServiceQuotas: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html',
   lambdaReservedVariables: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime',
   auroraReplicas: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Replication.html',
+  rdsDataApiLimits: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html',
+  ecsServiceDesiredCount: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount',
   ecsContainerMetadata: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4.html',
 } as const;

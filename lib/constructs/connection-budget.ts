@@ -409,6 +409,7 @@ export class ConnectionBudget extends Construct {
         name: r.name,
         connections: r.connections,
         throughProxy: r.throughProxy === true,
+        ...(r.dataApi === true ? { dataApi: true } : {}),
         clients: (r.clients ?? []).flatMap((client) => {
           const { groups, addresses } = splitClient(client);
           return [...groups.map(groupSource), ...addresses.map((a) => peerSource(this, a))];
@@ -490,6 +491,15 @@ function propsProblems(props: ConnectionBudgetProps, engine: EngineKind | undefi
     problems.push(`the proxy '${pathOf(proxy)}' is not a DatabaseProxy defined in this app (an imported proxy's pool settings are not in the app); `
       + 'pass the DatabaseProxy construct, or leave proxy out and keep the proxy\'s share as a reservation');
   }
+  const database = props.database?._instance ?? props.database?._cluster;
+  if (proxy instanceof rds.DatabaseProxy && database) {
+    // A rule to a group both hold is a rule to the database too: every proxy client could bypass the proxy's limit.
+    const shared = proxy.connections.securityGroups.filter((g) => database.connections.securityGroups.includes(g));
+    if (shared.length > 0) {
+      problems.push(`the proxy '${proxy.node.path}' shares the security group ${shared.map((g) => `'${g.node.path}'`).join(', ')} with the database '${database.node.path}', `
+        + 'so every client allowed to reach the proxy can also reach the database around it; give the proxy a security group of its own (the securityGroups of addProxy)');
+    }
+  }
   problems.push(...wholeNumberProblem('maxConnections', props.maxConnections, 1, engine ? MAX_SETTABLE_MAX_CONNECTIONS[engine] : LARGEST_MAX_CONNECTIONS));
   const threshold = props.warningThresholdPercent;
   if (threshold !== undefined && !(Number.isFinite(threshold) && !Token.isUnresolved(threshold) && threshold > 0 && threshold <= 100)) {
@@ -514,6 +524,9 @@ function reservationProblems(reservation: ConnectionReservation, existing: reado
   }
   if (reservation.throughProxy && !hasProxy) {
     problems.push(`reservation '${reservation.name}' is throughProxy, but the budget has no proxy`);
+  }
+  if (reservation.dataApi && reservation.throughProxy) {
+    problems.push(`reservation '${reservation.name}' is for the Data API, which connects to the cluster's writer directly: drop throughProxy`);
   }
   return problems;
 }

@@ -28,6 +28,15 @@ export interface ConnectionReservation {
    * @default - none
    */
   readonly clients?: ec2.IConnectable[];
+
+  /**
+   * Whether these are the connections of the RDS Data API on the budget's Aurora cluster (`enableDataApi`). Its
+   * callers reach the writer with no security group rule, so a cluster with the Data API on fails synth
+   * (CB-UNBUDGETED-CLIENT) until a reservation counts them.
+   *
+   * @default false
+   */
+  readonly dataApi?: boolean;
 }
 
 /** How any consumer uses its database connections. */

@@ -1,4 +1,6 @@
-import { aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_events as events, aws_rds as rds, aws_scheduler as scheduler } from 'aws-cdk-lib';
+import {
+  aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_events as events, aws_pipes as pipes, aws_rds as rds, aws_scheduler as scheduler,
+} from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -19,6 +21,7 @@ export class AppIndex {
   public readonly clusterParameterGroups: readonly rds.CfnDBClusterParameterGroup[];
   public readonly rules: readonly events.CfnRule[];
   public readonly schedules: readonly scheduler.CfnSchedule[];
+  public readonly pipes: readonly pipes.CfnPipe[];
   public readonly securityGroups: readonly ec2.ISecurityGroup[];
   public readonly ingressRules: readonly ec2.CfnSecurityGroupIngress[];
 
@@ -31,6 +34,7 @@ export class AppIndex {
     this.clusterParameterGroups = all.filter((c): c is rds.CfnDBClusterParameterGroup => c instanceof rds.CfnDBClusterParameterGroup);
     this.rules = all.filter((c): c is events.CfnRule => c instanceof events.CfnRule);
     this.schedules = all.filter((c): c is scheduler.CfnSchedule => c instanceof scheduler.CfnSchedule);
+    this.pipes = all.filter((c): c is pipes.CfnPipe => c instanceof pipes.CfnPipe);
     this.securityGroups = all.filter((c): c is ec2.SecurityGroup => c instanceof ec2.SecurityGroup);
     this.ingressRules = all.filter((c): c is ec2.CfnSecurityGroupIngress => c instanceof ec2.CfnSecurityGroupIngress);
   }

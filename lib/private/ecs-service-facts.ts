@@ -1,7 +1,7 @@
 import { aws_applicationautoscaling as appscaling, aws_ecs as ecs, Stack } from 'aws-cdk-lib';
 import { EcsServiceShape } from '../budget';
 import { ECS_DESIRED_COUNT_DIMENSION, ecsServiceShape, ShapeFacts } from '../template/ecs-service-shape';
-import { literalText, referencesIn } from '../template/intrinsics';
+import { referencesIn, textWithPlaceholders } from '../template/intrinsics';
 import { stringValue } from '../template/values';
 import { AppIndex } from './app-index';
 import { ownerPath, resolved } from './l1';
@@ -42,7 +42,8 @@ export function scalableTargetsOf(cfn: ecs.CfnService, index: AppIndex): appscal
     if (dimension.kind === 'known' && dimension.value !== ECS_DESIRED_COUNT_DIMENSION) return false;
     const resourceId = stack.resolve(target.resourceId);
     if (referencesIn(resourceId).some((r) => r.kind === 'resource' && r.logicalId === logicalId)) return true;
-    const text = literalText(resourceId);
-    return name.kind === 'known' && text !== undefined && text.endsWith(`/${name.value}`);
+    // `service/<cluster>/<name>`: a literal last segment names the service, whatever makes the cluster's part.
+    const text = textWithPlaceholders(resourceId);
+    return name.kind === 'known' && text !== undefined && text.slice(text.lastIndexOf('/') + 1) === name.value;
   });
 }

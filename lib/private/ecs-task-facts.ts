@@ -1,7 +1,9 @@
-import { aws_ec2 as ec2, aws_ecs as ecs, Stack } from 'aws-cdk-lib';
+import { aws_ec2 as ec2, aws_ecs as ecs, Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { EcsTaskShape } from '../budget';
 import { ShapeFacts } from '../template/ecs-service-shape';
 import { ecsTaskShape } from '../template/ecs-task-shape';
+import { alternatives, listItems, literalsIn, wordPattern } from '../template/intrinsics';
 import { field, objectField, objectValue } from '../template/values';
 import { AppIndex } from './app-index';
 import { ownerPath, resolved } from './l1';
@@ -15,24 +17,31 @@ export interface EcsLauncher {
   readonly ecsParameters: Record<string, unknown>;
 }
 
-/** Every EventBridge rule target and schedule in the app whose EcsParameters run `taskDefinition`. */
+/**
+ * Every EventBridge rule target, schedule and pipe in the app whose ECS parameters run `taskDefinition` (by reference,
+ * or by its family name in an ARN), once per branch of the template's conditions: what the verification reads too.
+ */
 export function ecsLaunchersOf(taskDefinition: ecs.TaskDefinition, index: AppIndex): EcsLauncher[] {
   const found: EcsLauncher[] = [];
-  const runs = (stack: Stack, parameters: unknown): parameters is Record<string, unknown> => {
-    const known = objectValue(parameters);
-    return known.kind === 'known'
-      && JSON.stringify(field(known.value, 'TaskDefinitionArn')) === JSON.stringify(stack.resolve(taskDefinition.taskDefinitionArn));
+  const family = Token.isUnresolved(taskDefinition.family) ? undefined : wordPattern(taskDefinition.family);
+  const runs = (stack: Stack, arn: unknown): boolean => JSON.stringify(arn) === JSON.stringify(stack.resolve(taskDefinition.taskDefinitionArn))
+    || (family !== undefined && literalsIn(arn).some((text) => family.test(text)));
+  const add = (l1: IConstruct, parameters: unknown) => {
+    const stack = Stack.of(l1);
+    for (const branch of alternatives(parameters)) {
+      const known = objectValue(branch);
+      if (known.kind === 'known' && runs(stack, field(known.value, 'TaskDefinitionArn'))) found.push({ path: ownerPath(l1), stack, ecsParameters: known.value });
+    }
   };
   for (const rule of index.rules) {
-    const targets = resolved(rule, rule.targets);
-    for (const target of Array.isArray(targets) ? targets : []) {
-      const parameters = field(target, 'EcsParameters');
-      if (runs(Stack.of(rule), parameters)) found.push({ path: ownerPath(rule), stack: Stack.of(rule), ecsParameters: parameters });
-    }
+    const { items, computed } = listItems(resolved(rule, rule.targets));
+    for (const target of [...items, ...computed]) add(rule, field(target, 'EcsParameters'));
   }
   for (const schedule of index.schedules) {
-    const parameters = field(resolved(schedule, schedule.target), 'EcsParameters');
-    if (runs(Stack.of(schedule), parameters)) found.push({ path: ownerPath(schedule), stack: Stack.of(schedule), ecsParameters: parameters });
+    for (const target of alternatives(resolved(schedule, schedule.target))) add(schedule, field(target, 'EcsParameters'));
+  }
+  for (const pipe of index.pipes) {
+    add(pipe, field(resolved(pipe, pipe.targetParameters), 'EcsTaskParameters'));
   }
   return found;
 }
@@ -44,7 +53,7 @@ export function launcherSecurityGroups(launchers: readonly EcsLauncher[], index:
     const network = objectField(ecsParameters, 'NetworkConfiguration');
     const vpc = network.kind === 'known' ? objectField(network.value, 'AwsvpcConfiguration') : network;
     const ids = vpc.kind === 'known' ? field(vpc.value, 'SecurityGroups') : undefined;
-    const rendered = Array.isArray(ids) ? ids.map((id) => JSON.stringify(id)) : [];
+    const rendered = listItems(ids).items.map((id) => JSON.stringify(id));
     for (const group of index.securityGroups) {
       if (rendered.includes(JSON.stringify(stack.resolve(group.securityGroupId)))) {
         groups.add(group);

@@ -1,5 +1,5 @@
 import { LedgerJson, LedgerResourceJson, LedgerSourceJson } from '../budget';
-import { literalText } from './intrinsics';
+import { alternatives, listItems, literalsIn, literalText, wordPattern } from './intrinsics';
 import { identity, record, StackTemplate, TemplateResource, TemplateSet } from './template-set';
 import { field } from './values';
 
@@ -11,6 +11,7 @@ export const TYPES = {
   scalableTarget: 'AWS::ApplicationAutoScaling::ScalableTarget',
   rule: 'AWS::Events::Rule',
   schedule: 'AWS::Scheduler::Schedule',
+  pipe: 'AWS::Pipes::Pipe',
   dbInstance: 'AWS::RDS::DBInstance',
   dbCluster: 'AWS::RDS::DBCluster',
   parameterGroup: 'AWS::RDS::DBParameterGroup',
@@ -91,9 +92,32 @@ export function referenced(set: TemplateSet, from: TemplateResource, value: unkn
   return found && (type === undefined || found.type === type) ? found : undefined;
 }
 
-/** Identities of the security groups listed in a property (an array of IDs). */
+/**
+ * Whether a value (a target's TaskDefinitionArn, a state machine's definition) may run a task definition: it refers
+ * to it, or writes its family name as text (`nightly-job`, `nightly-job:3`, an ARN ending `task-definition/nightly-job`).
+ */
+export function namesTaskDefinition(set: TemplateSet, stack: StackTemplate, value: unknown, task: TemplateResource): boolean {
+  if (set.identitiesIn(stack, value).includes(identity(task))) return true;
+  const family = familyPattern(task);
+  return family !== undefined && literalsIn(value).some((text) => family.test(text));
+}
+
+/** A task definition's literal family as a word inside larger text; undefined when its family is not literal. */
+export function familyPattern(task: TemplateResource): RegExp | undefined {
+  const family = literalText(field(task.properties, 'Family'));
+  return family === undefined ? undefined : wordPattern(family);
+}
+
+/**
+ * Identities of the security groups listed in a property (an array of IDs), whichever way its conditions go. A list
+ * made only at deploy (`Fn::Split`, a List parameter) may hold any group it refers to.
+ */
 export function groupIdentities(set: TemplateSet, from: TemplateResource, list: unknown): string[] {
-  return (Array.isArray(list) ? list : []).flatMap((id) => set.identityOf(from.stack, id) ?? []);
+  const { items, computed } = listItems(list);
+  return [...new Set([
+    ...items.flatMap((id) => set.identityOf(from.stack, id) ?? []),
+    ...computed.flatMap((value) => set.identitiesIn(from.stack, value)),
+  ])];
 }
 
 /** The security groups a compute resource is placed in, by type. */
@@ -130,19 +154,30 @@ export interface EcsTarget {
   readonly ecsParameters: unknown;
 }
 
-/** The targets of every EventBridge rule and schedule in the set that carry EcsParameters (or refer to anything, for membership). */
+/**
+ * The targets of every EventBridge rule, schedule and pipe in the set that carry ECS parameters (or refer to anything,
+ * for membership), whichever way the template's conditions go: a target (or its parameters) written as an `Fn::If`
+ * counts once per branch.
+ */
 export function eventTargets(set: TemplateSet): EcsTarget[] {
   const targets: EcsTarget[] = [];
+  const add = (resource: TemplateResource, label: string, target: unknown, ecsParameters: unknown) => {
+    for (const parameters of alternatives(ecsParameters)) targets.push({ resource, label, target, ecsParameters: parameters });
+  };
   for (const rule of set.all(TYPES.rule)) {
-    const list = field(rule.properties, 'Targets');
-    for (const target of Array.isArray(list) ? list : []) {
+    const { items, computed } = listItems(field(rule.properties, 'Targets'));
+    for (const target of [...items, ...computed]) {
       const id = field(target, 'Id');
-      targets.push({ resource: rule, label: ` (target '${typeof id === 'string' ? id : '?'}')`, target, ecsParameters: field(target, 'EcsParameters') });
+      add(rule, ` (target '${typeof id === 'string' ? id : '?'}')`, target, field(target, 'EcsParameters'));
     }
   }
   for (const schedule of set.all(TYPES.schedule)) {
-    const target = field(schedule.properties, 'Target');
-    targets.push({ resource: schedule, label: '', target, ecsParameters: field(target, 'EcsParameters') });
+    for (const target of alternatives(field(schedule.properties, 'Target'))) add(schedule, '', target, field(target, 'EcsParameters'));
+  }
+  // An EventBridge Pipe's ECS target: the same parameters, under TargetParameters.
+  for (const pipe of set.all(TYPES.pipe)) {
+    const target = field(pipe.properties, 'TargetParameters');
+    add(pipe, '', pipe.properties, field(target, 'EcsTaskParameters'));
   }
   return targets;
 }

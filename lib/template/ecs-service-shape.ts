@@ -1,9 +1,11 @@
 import { DeploymentModel, ECS_DEFAULT_MAXIMUM_PERCENT, ECS_MAX_TASKS_PER_SERVICE, EcsServiceShape, InvalidValue, MAX_COUNT, UnresolvedValue } from '../budget';
-import { describeValue, field, objectField, stringValue, wholeInRange } from './values';
+import { alternatives, ifArguments, listItems } from './intrinsics';
+import { countAlternatives, describeValue, field, objectField, objectValue, stringValue, wholeInRange } from './values';
 
 /**
- * CloudFormation starts a new service with one task when DesiredCount is omitted
- * (AWS::ECS::Service DesiredCount: "For new services, if a desired count is not specified, a default value of 1 is used").
+ * CloudFormation starts a new service with one task when DesiredCount is omitted (SOURCES.ecsServiceDesiredCount:
+ * "For new services, if a desired count is not specified, a default value of 1 is used"). On an update it leaves the
+ * running count alone, so a count changed outside the templates stays: a known limit (README).
  */
 export const ECS_DEFAULT_DESIRED_COUNT = 1;
 
@@ -48,17 +50,18 @@ export function ecsServiceShape(resources: EcsServiceResources): ShapeFacts<EcsS
   const unknown = (where: string, what: string) => {
     if (maxTasksBound === undefined) unresolved.push({ path: where, what, fix });
   };
+  // Every branch of a conditional count may deploy: the largest literal counts, a token needs the bound.
   const taskCount = (where: string, what: string, value: unknown): number | undefined => {
-    const count = wholeInRange(value, 0, ECS_MAX_TASKS_PER_SERVICE);
-    if (count.kind === 'invalid') {
+    const count = countAlternatives(value, 0, ECS_MAX_TASKS_PER_SERVICE);
+    if (count.invalid) {
       invalid.push({
-        path: where, what, value: describeValue(value), allowed: `a whole number from 0 to ${ECS_MAX_TASKS_PER_SERVICE} (ECS runs at most ${ECS_MAX_TASKS_PER_SERVICE} tasks per service)`,
+        path: where, what, value: describeValue(count.invalid.value), allowed: `a whole number from 0 to ${ECS_MAX_TASKS_PER_SERVICE} (ECS runs at most ${ECS_MAX_TASKS_PER_SERVICE} tasks per service)`,
         fix: `Give '${where}' a ${what} ECS can run.`,
       });
-    } else if (count.kind === 'token') {
+    } else if (count.token) {
       unknown(where, what);
     }
-    return count.kind === 'known' ? count.value : undefined;
+    return count.largest;
   };
 
   const candidates: Array<{ value: number; basis: string }> = [];
@@ -66,13 +69,16 @@ export function ecsServiceShape(resources: EcsServiceResources): ShapeFacts<EcsS
     const max = taskCount(target.path, 'MaxCapacity', field(target.properties, 'MaxCapacity'));
     if (max !== undefined) candidates.push({ value: max, basis: 'autoscaling maximum' });
     // A scheduled action sets the target's capacity while it is in force: its maximum (or minimum) is a task count too.
-    const actions = field(target.properties, 'ScheduledActions');
-    if (actions !== undefined && !Array.isArray(actions)) {
+    const actions = listItems(field(target.properties, 'ScheduledActions'));
+    if (actions.computed.length > 0) {
       unknown(target.path, 'ScheduledActions');
     }
-    for (const action of Array.isArray(actions) ? actions : []) {
+    for (const action of actions.items) {
       const name = typeof field(action, 'ScheduledActionName') === 'string' ? field(action, 'ScheduledActionName') as string : 'a scheduled action';
       const capacity = field(action, 'ScalableTargetAction');
+      if (capacity !== undefined && objectValue(capacity).kind === 'token' && ifArguments(capacity) === undefined) {
+        unknown(target.path, `ScalableTargetAction of scheduled action '${name}'`);
+      }
       for (const bound of ['MaxCapacity', 'MinCapacity']) {
         const value = field(capacity, bound);
         if (value === undefined || value === null) continue;
@@ -82,21 +88,24 @@ export function ecsServiceShape(resources: EcsServiceResources): ShapeFacts<EcsS
     }
   }
 
-  const daemon = stringValue(field(service, 'SchedulingStrategy'));
-  if (daemon.kind === 'known' && daemon.value === 'DAEMON') {
+  // A strategy known only at deploy may be DAEMON: one task per container instance, which the template cannot say.
+  const strategies = alternatives(field(service, 'SchedulingStrategy')).map(stringValue);
+  const daemon = strategies.find((s) => s.kind === 'token' || (s.kind === 'known' && s.value === 'DAEMON'));
+  if (daemon) {
     if (maxTasksBound === undefined) {
       unresolved.push({
-        path, what: 'task count', why: 'a DAEMON service runs one task per container instance',
+        path, what: 'task count',
+        why: daemon.kind === 'token' ? 'its SchedulingStrategy is known only at deploy, and a DAEMON service runs one task per container instance'
+          : 'a DAEMON service runs one task per container instance',
         fix: `Pass maxTasks to addEcsService() for '${path}': the most container instances its cluster can run.`,
       });
     }
   } else {
     const desiredValue = field(service, 'DesiredCount');
-    if (desiredValue === undefined || desiredValue === null) {
-      if (resources.scalableTargets.length === 0) candidates.push({ value: ECS_DEFAULT_DESIRED_COUNT, basis: 'desired count, CloudFormation default' });
-    } else {
-      const desired = taskCount(path, 'DesiredCount', desiredValue);
-      if (desired !== undefined) candidates.push({ value: desired, basis: 'desired count' });
+    const desired = taskCount(path, 'DesiredCount', desiredValue);
+    if (desired !== undefined) candidates.push({ value: desired, basis: 'desired count' });
+    if (countAlternatives(desiredValue, 0, ECS_MAX_TASKS_PER_SERVICE).absent && resources.scalableTargets.length === 0) {
+      candidates.push({ value: ECS_DEFAULT_DESIRED_COUNT, basis: 'desired count, CloudFormation default' });
     }
   }
   if (maxTasksBound !== undefined) {

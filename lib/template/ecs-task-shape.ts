@@ -1,6 +1,6 @@
 import { EcsTaskShape, InvalidValue, MAX_COUNT, UnresolvedValue } from '../budget';
 import { ShapeFacts } from './ecs-service-shape';
-import { describeValue, field, wholeInRange } from './values';
+import { countAlternatives, describeValue, field } from './values';
 
 /**
  * EventBridge (rules and EventBridge Scheduler) runs one task per invocation when an ECS target omits TaskCount
@@ -26,16 +26,16 @@ export function ecsTaskShape(resources: EcsTaskResources): ShapeFacts<EcsTaskSha
   const invalid: InvalidValue[] = [];
   let fromTargets = 0;
   for (const launcher of resources.launchers) {
-    const value = field(launcher.ecsParameters, 'TaskCount');
-    const taskCount = wholeInRange(value, 1, MAX_COUNT);
-    if (taskCount.kind === 'known') {
-      fromTargets += taskCount.value;
-    } else if (taskCount.kind === 'absent') {
-      fromTargets += EVENTBRIDGE_DEFAULT_TASK_COUNT;
-    } else if (taskCount.kind === 'invalid') {
-      invalid.push({ path: launcher.path, what: 'TaskCount', value: describeValue(value), allowed: `a whole number from 1 to ${MAX_COUNT}`, fix: `Give '${launcher.path}' a task count ECS accepts.` });
-    } else if (tasksPerRunBound === undefined) {
+    // Every branch of a conditional TaskCount may deploy; a branch that leaves it out runs EventBridge's default.
+    const count = countAlternatives(field(launcher.ecsParameters, 'TaskCount'), 1, MAX_COUNT);
+    const literal = Math.max(count.largest ?? 0, count.absent ? EVENTBRIDGE_DEFAULT_TASK_COUNT : 0);
+    if (count.invalid) {
+      invalid.push({ path: launcher.path, what: 'TaskCount', value: describeValue(count.invalid.value), allowed: `a whole number from 1 to ${MAX_COUNT}`, fix: `Give '${launcher.path}' a task count ECS accepts.` });
+    } else if (count.token && tasksPerRunBound === undefined) {
       unresolved.push({ path: launcher.path, what: 'TaskCount', fix: `Pass tasksPerRun to addEcsTask() for '${path}'.` });
+    } else {
+      // A token branch is covered by the bound below, which counts when it is the larger.
+      fromTargets += literal;
     }
   }
   if (resources.launchers.length === 0 && tasksPerRunBound === undefined) {

@@ -1,6 +1,7 @@
 import { CapacityInput, InvalidValue, LedgerInputsJson, ProxyFacts, UnresolvedValue } from '../budget';
 import { clusterInstances, Located, locate, referenced, TYPES } from './budget-resources';
 import { capacitySinks, externalParameterGroup, instanceFacts, proxySettings } from './capacity-facts';
+import { listItems } from './intrinsics';
 import { identity, TemplateResource, TemplateSet } from './template-set';
 import { field } from './values';
 
@@ -72,7 +73,16 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
     if (located.kind === 'found') {
       proxy = located.resource;
       const proxyIdentity = identity(proxy);
-      const targetGroup = set.all(TYPES.proxyTargetGroup).find((g) => set.identityOf(g.stack, field(g.properties, 'DBProxyName')) === proxyIdentity);
+      const targetGroups = set.all(TYPES.proxyTargetGroup).filter((g) => set.identitiesIn(g.stack, field(g.properties, 'DBProxyName')).includes(proxyIdentity));
+      const targetGroup = targetGroups[0];
+      if (targetGroups.length > 1) {
+        // RDS Proxy has one target group (named default): two resources for it leave the settings to whichever applies last.
+        sink.invalid({
+          path: inputs.proxy.path, what: 'number of target groups', value: `${targetGroups.length} (${targetGroups.map((g) => `'${set.pathOf(g)}'`).join(', ')})`,
+          allowed: '1: RDS Proxy has a single target group, and whichever of these CloudFormation applies last would set its connection limit',
+          fix: `Keep only the target group '${inputs.proxy.path}' creates, and set its limit with maxConnectionsPercent.`,
+        });
+      }
       const settings = proxySettings(inputs.proxy.path, targetGroup?.properties, proxy.properties, inputs.proxy.derivedPercent, sink);
       if (inputs.proxy.derivedPercent) {
         deployedDerivedPercent = field(field(targetGroup?.properties, 'ConnectionPoolConfigurationInfo'), 'MaxConnectionsPercent');
@@ -109,6 +119,8 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
   };
 }
 
+/** The identifiers a target group lists, whichever way its conditions go. */
 function listOf(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+  const { items, computed } = listItems(value);
+  return [...items, ...computed];
 }

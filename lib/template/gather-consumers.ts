@@ -1,11 +1,11 @@
-import { ConsumerInput, LedgerConsumerJson } from '../budget';
-import { attachedGroups, EcsTarget, ecsParametersGroups, eventTargets, locate, referenced, TYPES } from './budget-resources';
+import { ConsumerInput, LedgerConsumerJson, UnresolvedValue } from '../budget';
+import { attachedGroups, EcsTarget, ecsParametersGroups, eventTargets, locate, namesTaskDefinition, referenced, TYPES } from './budget-resources';
 import { ECS_DESIRED_COUNT_DIMENSION, ecsServiceShape } from './ecs-service-shape';
 import { ecsTaskShape } from './ecs-task-shape';
 import { Missing } from './gather-capacity';
-import { literalText } from './intrinsics';
+import { literalText, PLACEHOLDER, textWithPlaceholders } from './intrinsics';
 import { lambdaShape } from './lambda-shape';
-import { identity, TemplateResource, TemplateSet } from './template-set';
+import { TemplateResource, TemplateSet } from './template-set';
 import { field, stringValue } from './values';
 
 /** A consumer as the templates deploy it, with what the hole checks need. */
@@ -42,8 +42,7 @@ export function gatherConsumers(consumers: readonly LedgerConsumerJson[], set: T
       return { stored, input: { ...base, ...facts }, resource, groups: attachedGroups(set, resource), launchers: [], sources: [set.pathOf(resource)] };
     }
     if (stored.kind === 'ecs-task') {
-      const taskIdentity = identity(resource);
-      const launchers = targets.filter((t) => set.identityOf(t.resource.stack, field(t.ecsParameters, 'TaskDefinitionArn')) === taskIdentity);
+      const launchers = targets.filter((t) => namesTaskDefinition(set, t.resource.stack, field(t.ecsParameters, 'TaskDefinitionArn'), resource));
       const facts = ecsTaskShape({
         path: stored.path,
         launchers: launchers.map((l) => ({ path: set.pathOf(l.resource), ecsParameters: l.ecsParameters })),
@@ -60,9 +59,19 @@ export function gatherConsumers(consumers: readonly LedgerConsumerJson[], set: T
       scalableTargets: scalableTargets.map((t) => ({ path: set.pathOf(t), properties: t.properties })),
       maxTasksBound: bounds.maxTasks ?? undefined,
     });
-    const taskDefinition = referenced(set, resource, field(resource.properties, 'TaskDefinition'), TYPES.taskDefinition);
+    const taskDefinitionValue = field(resource.properties, 'TaskDefinition');
+    const taskDefinition = referenced(set, resource, taskDefinitionValue, TYPES.taskDefinition);
+    // Without its task definition in the templates, the pool settings it deploys cannot be read.
+    const unknownTask: UnresolvedValue[] = taskDefinition ? [] : [{
+      path: stored.path,
+      what: 'task definition',
+      why: `its TaskDefinition is ${describeTaskDefinition(set, resource, taskDefinitionValue)}, not one task definition of the app`,
+      fix: `Give '${stored.path}' its task definition through the construct (the taskDefinition prop), not an override.`,
+    }];
     const sources = [set.pathOf(resource), ...scalableTargets.map((t) => `scalable target '${set.pathOf(t)}'`)];
-    return { stored, input: { ...base, ...facts }, resource, taskDefinition, groups: attachedGroups(set, resource), launchers: [], sources };
+    return {
+      stored, input: { ...base, ...facts, unresolved: [...facts.unresolved, ...unknownTask] }, resource, taskDefinition, groups: attachedGroups(set, resource), launchers: [], sources,
+    };
   });
 }
 
@@ -82,9 +91,10 @@ export function ecsScalableTargets(set: TemplateSet): Array<{ target: TemplateRe
     if (services.length > 0) {
       return services.map((service) => ({ target, service: { kind: 'service', service } }));
     }
-    const text = literalText(resourceId);
-    if (text !== undefined) {
-      return [{ target, service: { kind: 'literal', name: text.slice(text.lastIndexOf('/') + 1) } }];
+    // `service/<cluster>/<name>`: a literal service name decides, whatever makes the cluster's part.
+    const name = literalLastSegment(resourceId);
+    if (name !== undefined) {
+      return [{ target, service: { kind: 'literal', name } }];
     }
     return [{ target, service: { kind: 'unknown', description: describeResourceId(set, target, resourceId) } }];
   });
@@ -101,4 +111,20 @@ function scalableTargetsOf(set: TemplateSet, service: TemplateResource): Templat
 function describeResourceId(set: TemplateSet, target: TemplateResource, resourceId: unknown): string {
   const unknowns = set.targets(target.stack, resourceId).flatMap((t) => (t.kind === 'unknown' ? [t.text] : [set.pathOf(t.resource)]));
   return unknowns.length > 0 ? `a ResourceId made from ${unknowns.join(', ')}` : `the ResourceId ${JSON.stringify(resourceId)}`;
+}
+
+/** A service's TaskDefinition for a message: a name, a choice between task definitions, or what it is made from. */
+function describeTaskDefinition(set: TemplateSet, service: TemplateResource, value: unknown): string {
+  const text = literalText(value);
+  if (text !== undefined) return `'${text}'`;
+  const targets = set.targets(service.stack, value).map((t) => (t.kind === 'resource' ? `'${set.pathOf(t.resource)}'` : t.text));
+  return targets.length > 1 ? `one of ${targets.join(' and ')}, chosen at deploy` : targets.length === 1 ? targets[0] : 'missing';
+}
+
+/** The part of a ResourceId after its last `/`, when that part is literal text. */
+function literalLastSegment(resourceId: unknown): string | undefined {
+  const text = textWithPlaceholders(resourceId);
+  if (text === undefined) return undefined;
+  const last = text.slice(text.lastIndexOf('/') + 1);
+  return last.length > 0 && !last.includes(PLACEHOLDER) ? last : undefined;
 }

@@ -101,6 +101,82 @@ export function literalText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A name (a task definition's family) as a whole word inside larger text: `task-definition/nightly-job:3`. */
+export function wordPattern(name: string): RegExp {
+  return new RegExp(`(^|[^A-Za-z0-9_-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_-])`);
+}
+
+/** Stands for a part of a text known only at deploy; no template text contains it. */
+export const PLACEHOLDER = '\u0000';
+
+/**
+ * A string value with every part known only at deploy replaced by PLACEHOLDER: a plain string, `Fn::Join`, or
+ * `Fn::Sub` without a variable map; any other intrinsic is one PLACEHOLDER as a whole; undefined for what is not text.
+ */
+export function textWithPlaceholders(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== 1) return undefined;
+  const record = value as Record<string, unknown>;
+  const join = record['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    return join[1].map((part) => textWithPlaceholders(part) ?? PLACEHOLDER).join(join[0]);
+  }
+  const sub = record['Fn::Sub'];
+  if (typeof sub === 'string') return sub.replace(/\$\{[^!}][^}]*\}/g, PLACEHOLDER);
+  return 'Ref' in record || Object.keys(record)[0].startsWith('Fn::') ? PLACEHOLDER : undefined;
+}
+
+/** The condition and branches of an `Fn::If`; undefined for anything else. */
+export function ifArguments(value: unknown): readonly [unknown, unknown, unknown] | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  const args = (value as Record<string, unknown>)['Fn::If'];
+  return keys.length === 1 && Array.isArray(args) && args.length === 3 ? [args[0], args[1], args[2]] : undefined;
+}
+
+/** `{ Ref: 'AWS::NoValue' }`: the property is left out. */
+export function isNoValue(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>).Ref === 'AWS::NoValue' && Object.keys(value).length === 1;
+}
+
+/** Stands for a property an `Fn::If` branch leaves out. */
+export const NO_VALUE = { Ref: 'AWS::NoValue' } as const;
+
+/**
+ * The values a property may deploy with, whichever way the template's conditions go: each branch of an `Fn::If`
+ * (nested ones included), and undefined for a branch that leaves the property out (`AWS::NoValue`).
+ */
+export function alternatives(value: unknown): unknown[] {
+  const args = ifArguments(value);
+  if (args) return [...alternatives(args[1]), ...alternatives(args[2])];
+  return [isNoValue(value) ? undefined : value];
+}
+
+/** The items a list property may hold, and the values that make a list only at deploy (a List parameter, `Fn::Split`). */
+export interface ListItems {
+  /** Every item of every branch: the union, which is the worst case for who may connect. */
+  readonly items: readonly unknown[];
+  /** Branches that are not written as a list. */
+  readonly computed: readonly unknown[];
+}
+
+/** A list property read whichever way its conditions go: the items of every branch, and what is not a list. */
+export function listItems(value: unknown): ListItems {
+  const items: unknown[] = [];
+  const computed: unknown[] = [];
+  for (const branch of alternatives(value)) {
+    if (branch === undefined || branch === null) continue;
+    if (!Array.isArray(branch)) {
+      computed.push(branch);
+      continue;
+    }
+    for (const element of branch) {
+      items.push(...alternatives(element).filter((item) => item !== undefined && item !== null));
+    }
+  }
+  return { items, computed };
+}
+
 function splitOnce(text: string, separator: string): [string, string | undefined] {
   const i = text.indexOf(separator);
   return i < 0 ? [text, undefined] : [text.slice(0, i), text.slice(i + 1)];

@@ -1,6 +1,6 @@
 import { LambdaFunctionShape, MAX_COUNT } from '../budget';
 import { ShapeFacts } from './ecs-service-shape';
-import { describeValue, field, wholeInRange } from './values';
+import { countAlternatives, describeValue, field } from './values';
 
 /** A Lambda function's concurrency bound, or why it has none. */
 export interface LambdaFacts extends ShapeFacts<LambdaFunctionShape> {
@@ -13,25 +13,30 @@ export interface LambdaFacts extends ShapeFacts<LambdaFunctionShape> {
  * execution environments (SOURCES.lambdaReservedConcurrency). `maxConcurrencyBound` stands in for a token.
  */
 export function lambdaShape(path: string, properties: unknown, maxConcurrencyBound: number | undefined): LambdaFacts {
-  const value = field(properties, 'ReservedConcurrentExecutions');
-  const reserved = wholeInRange(value, 0, MAX_COUNT);
-  if (reserved.kind === 'known') {
-    return { shape: { kind: 'lambda-function', maxConcurrency: reserved.value, maxConcurrencyBasis: 'reserved concurrency' }, unresolved: [], invalid: [] };
-  }
-  if (reserved.kind === 'invalid') {
+  // Every branch of a conditional value may deploy: one that leaves it out leaves the function unbounded.
+  const count = countAlternatives(field(properties, 'ReservedConcurrentExecutions'), 0, MAX_COUNT);
+  if (count.invalid) {
     return {
       unresolved: [],
       invalid: [{
-        path, what: 'ReservedConcurrentExecutions', value: describeValue(value), allowed: `a whole number from 0 to ${MAX_COUNT}`,
+        path, what: 'ReservedConcurrentExecutions', value: describeValue(count.invalid.value), allowed: `a whole number from 0 to ${MAX_COUNT}`,
         fix: `Give '${path}' a reserved concurrency Lambda accepts.`,
       }],
     };
   }
-  if (reserved.kind === 'absent') {
-    return { unbounded: 'no reserved concurrency', unresolved: [], invalid: [] };
+  if (count.absent) {
+    return { unbounded: count.largest === undefined && !count.token ? 'no reserved concurrency' : 'no reserved concurrency when its condition leaves it out', unresolved: [], invalid: [] };
+  }
+  if (!count.token) {
+    return { shape: { kind: 'lambda-function', maxConcurrency: count.largest!, maxConcurrencyBasis: 'reserved concurrency' }, unresolved: [], invalid: [] };
   }
   if (maxConcurrencyBound !== undefined) {
-    return { shape: { kind: 'lambda-function', maxConcurrency: maxConcurrencyBound, maxConcurrencyBasis: 'maxConcurrency bound' }, unresolved: [], invalid: [] };
+    const literalWins = count.largest !== undefined && count.largest > maxConcurrencyBound;
+    return {
+      shape: { kind: 'lambda-function', maxConcurrency: literalWins ? count.largest! : maxConcurrencyBound, maxConcurrencyBasis: literalWins ? 'reserved concurrency' : 'maxConcurrency bound' },
+      unresolved: [],
+      invalid: [],
+    };
   }
   return {
     unresolved: [{

@@ -139,7 +139,7 @@ export class TemplateSet {
 
   /**
    * What a value denotes, comparable across stacks: `resource:<stack>|<logicalId>` for a reference to a
-   * resource (whatever the attribute: a security group's Ref and GroupId are one group), `literal:<text>`
+   * resource (a security group's Ref and GroupId are one group; a VPC's DefaultSecurityGroup is another), `literal:<text>`
    * for a plain string; undefined when it is neither (a parameter, an export outside the set).
    */
   public identityOf(stack: StackTemplate, value: unknown): string | undefined {
@@ -148,7 +148,7 @@ export class TemplateSet {
       return `literal:${text}`;
     }
     const targets = this.targets(stack, value);
-    return targets.length === 1 && targets[0].kind === 'resource' ? identity(targets[0].resource) : undefined;
+    return targets.length === 1 && targets[0].kind === 'resource' ? attributeIdentity(targets[0].resource, targets[0].attribute) : undefined;
   }
 
   /**
@@ -160,7 +160,7 @@ export class TemplateSet {
     const cacheable = typeof value === 'object' && value !== null;
     const cached = cacheable ? this.identityCache.get(value) : undefined;
     if (cached) return cached;
-    const ids = new Set(this.targets(stack, value).flatMap((t) => (t.kind === 'resource' ? [identity(t.resource)] : [])));
+    const ids = new Set(this.targets(stack, value).flatMap((t) => (t.kind === 'resource' ? [attributeIdentity(t.resource, t.attribute)] : [])));
     for (const text of literalsIn(value)) ids.add(`literal:${text}`);
     const result = [...ids];
     if (cacheable) this.identityCache.set(value, result);
@@ -202,9 +202,23 @@ function rootOf(stack: StackTemplate): StackTemplate {
   return stack.parent ? rootOf(stack.parent.stack) : stack;
 }
 
+/**
+ * Attributes that denote another thing than their resource: a VPC's default security group is a security group of
+ * its own, its CIDR blocks are address ranges. Any other attribute is the resource (a group's Ref and GroupId).
+ */
+const DISTINCT_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  'AWS::EC2::VPC': ['DefaultSecurityGroup', 'DefaultNetworkAcl', 'CidrBlock', 'CidrBlockAssociations', 'Ipv6CidrBlocks'],
+};
+
 /** The identity of a resource, as identityOf returns it. */
 export function identity(resource: TemplateResource): string {
   return `resource:${resource.stack.path ?? resource.stack.name}|${resource.logicalId}`;
+}
+
+/** The identity of what an attribute of a resource denotes: the resource's own, or another thing's (DISTINCT_ATTRIBUTES). */
+export function attributeIdentity(resource: TemplateResource, attribute: string | undefined): string {
+  const distinct = attribute !== undefined && DISTINCT_ATTRIBUTES[resource.type]?.includes(attribute);
+  return distinct ? `${identity(resource)}.${attribute}` : identity(resource);
 }
 
 /** A value as a record; anything else as an empty one. */

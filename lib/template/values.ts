@@ -5,6 +5,8 @@
  * `DBInstanceClass` where it writes `dbInstanceClass`. No aws-cdk-lib import: the CLI uses this too.
  */
 
+import { alternatives, ifArguments, NO_VALUE } from './intrinsics';
+
 /** A value read from a property: absent, known, or a token CloudFormation only knows at deploy time. */
 export type TemplateValue<T> =
   | { readonly kind: 'absent' }
@@ -23,8 +25,18 @@ export function isIntrinsic(value: unknown): boolean {
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
 }
 
-/** A property of a bag, whatever the case of its key; undefined when the bag is not an object. */
+/**
+ * A property of a bag, whatever the case of its key; undefined when the bag is not an object. A bag written as an
+ * `Fn::If` gives the property of each branch, as an `Fn::If` of the same condition, so a value read through it is
+ * never mistaken for an absent one.
+ */
 export function field(bag: unknown, name: string): unknown {
+  const branches = ifArguments(bag);
+  if (branches) {
+    const [condition, whenTrue, whenFalse] = branches;
+    const [a, b] = [field(whenTrue, name), field(whenFalse, name)];
+    return a === undefined && b === undefined ? undefined : { 'Fn::If': [condition, a ?? NO_VALUE, b ?? NO_VALUE] };
+  }
   if (typeof bag !== 'object' || bag === null || Array.isArray(bag) || isIntrinsic(bag)) {
     return undefined;
   }
@@ -93,4 +105,31 @@ export function wholeInRange(value: unknown, min: number, max: number): Template
     return parsed.kind === 'token' && typeof value === 'string' ? { kind: 'invalid' } : parsed;
   }
   return Number.isInteger(parsed.value) && parsed.value >= min && parsed.value <= max ? parsed : { kind: 'invalid' };
+}
+
+/**
+ * A count read whichever way the template's conditions go: the largest whole number of its branches (an
+ * `Fn::If` of 60 and 4 deploys 60 when its condition holds), whether a branch leaves it out, whether one is a
+ * token, and the first branch that is not a whole number in [min, max].
+ */
+export interface CountAlternatives {
+  readonly largest?: number;
+  readonly absent: boolean;
+  readonly token: boolean;
+  readonly invalid?: { readonly value: unknown };
+}
+
+export function countAlternatives(value: unknown, min: number, max: number): CountAlternatives {
+  let largest: number | undefined;
+  let absent = false;
+  let token = false;
+  let invalid: { value: unknown } | undefined;
+  for (const branch of alternatives(value)) {
+    const read = wholeInRange(branch, min, max);
+    if (read.kind === 'known') largest = Math.max(largest ?? read.value, read.value);
+    else if (read.kind === 'absent') absent = true;
+    else if (read.kind === 'token') token = true;
+    else invalid ??= { value: branch };
+  }
+  return { largest, absent, token, invalid };
 }

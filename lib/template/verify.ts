@@ -2,6 +2,7 @@ import {
   BudgetEvaluation, BudgetInput, buildLedger, consumerLine, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerJson,
   OverwrittenVariable, PROXY_PORT, runChecks,
 } from '../budget';
+import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
 import { gatherCapacity, Missing } from './gather-capacity';
 import { GatheredConsumer, gatherConsumers } from './gather-consumers';
 import { Actor, actorsOf, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, Placement, runnersOf } from './holes';
@@ -115,8 +116,10 @@ function ledgerDifferences(stored: LedgerJson, rebuilt: LedgerJson, gathered: re
     differences.push({ subject: stored.budgetPath, what: 'the capacity', ledger: capacityFigure(a), templates: capacityFigure(b) });
   }
   const rebuiltByPath = new Map(rebuilt.consumers.map((c) => [c.path, c]));
-  const found = new Set(gathered.map((g) => g.stored.path));
-  for (const consumer of stored.consumers.filter((c) => found.has(c.path))) {
+  // A consumer whose shape the templates leave unknown or invalid is reported as such, not as a second difference.
+  const readable = new Set(gathered.filter((g) => g.input.unresolved.length === 0 && (g.input.invalid ?? []).length === 0 && g.input.unbounded === undefined)
+    .map((g) => g.stored.path));
+  for (const consumer of stored.consumers.filter((c) => readable.has(c.path))) {
     const again = rebuiltByPath.get(consumer.path);
     if (again && figures(consumer) !== figures(again)) {
       const sources = gathered.find((g) => g.stored.path === consumer.path)?.sources ?? [];
@@ -129,7 +132,7 @@ function ledgerDifferences(stored: LedgerJson, rebuilt: LedgerJson, gathered: re
     }
   }
   const totals = (l: LedgerJson) => JSON.stringify(l.totals);
-  if (differences.length === 0 && found.size === stored.consumers.length && totals(stored) !== totals(rebuilt)) {
+  if (differences.length === 0 && readable.size === stored.consumers.length && totals(stored) !== totals(rebuilt)) {
     const text = (l: LedgerJson) => `worst case ${l.totals.demand} of ${l.totals.ceiling ?? 'an unknown ceiling'} (steady ${l.totals.steadyDemand}, `
       + `direct ${l.totals.directDemand}, required ${l.totals.required}, headroom ${l.totals.headroom ?? 'unknown'})`;
     differences.push({ subject: stored.budgetPath, what: 'the totals', ledger: text(stored), templates: text(rebuilt) });
@@ -142,18 +145,27 @@ function figures(c: LedgerConsumerJson): string {
   return JSON.stringify([c.kind, c.route, c.shape, c.instances?.peak ?? null, c.instances?.steady ?? null, c.pool.size, c.connectionsPerInstance, c.demand, c.steadyDemand]);
 }
 
-/** The variables the budget delivered (as stored) that deploy with another value. */
+/** The variables the budget delivered (as stored) that deploy with another value, in any branch of the template's conditions. */
 function overwrittenVariables(set: TemplateSet, consumer: GatheredConsumer): OverwrittenVariable[] {
   const { stored } = consumer;
-  const inputs = stored.inputs!;
-  const holder = delivery(set, consumer);
-  if (!holder) return [];
+  const container = stored.inputs!.container;
+  let read: (name: string) => Outcome[];
+  let holder: string;
+  if (stored.kind === 'lambda-function') {
+    if (!consumer.resource) return [];
+    const variables = field(field(consumer.resource.properties, 'Environment'), 'Variables');
+    read = (name) => functionVariable(variables, name);
+    holder = `the function '${stored.path}'`;
+  } else {
+    const task = consumer.taskDefinition;
+    if (!task || container === null) return [];
+    const definitions = field(task.properties, 'ContainerDefinitions');
+    read = (name) => containerVariable(definitions, container, name);
+    holder = `the container '${container}' of '${set.pathOf(task)}'`;
+  }
   return Object.entries(stored.poolSettings.variables).flatMap(([name, budget]) => {
-    const values = holder.environment.filter((e) => e.name === name).map((e) => e.value);
-    const deployed = holder.secrets.includes(name) ? 'a secret'
-      : values.length === 0 ? 'nothing'
-        : values.length > 1 ? values.map(describeValue).join(' and ') : typeof values[0] === 'string' ? `'${values[0]}'` : describeValue(values[0]);
-    return deployed === `'${budget}'` ? [] : [{ consumer: stored.path, holder: holder.description(inputs.container), name, budget, deployed }];
+    const deployed = deployedInstead(read(name), budget);
+    return deployed === undefined ? [] : [{ consumer: stored.path, holder, name, budget, deployed }];
   });
 }
 
@@ -173,28 +185,6 @@ function overriddenVariables(set: TemplateSet, consumer: GatheredConsumer, runne
       budget,
       deployed: 'a value of its own',
     })));
-}
-
-/** Where a consumer's variables are delivered: its container's environment and secrets, or its function's variables. */
-function delivery(set: TemplateSet, consumer: GatheredConsumer):
-  { environment: Array<{ name: unknown; value: unknown }>; secrets: string[]; description: (container: string | null) => string } | undefined {
-  if (consumer.stored.kind === 'lambda-function') {
-    if (!consumer.resource) return undefined;
-    const variables = field(field(consumer.resource.properties, 'Environment'), 'Variables');
-    const entries = typeof variables === 'object' && variables !== null && !Array.isArray(variables) ? Object.entries(variables) : [];
-    return { environment: entries.map(([name, value]) => ({ name, value })), secrets: [], description: () => `the function '${consumer.stored.path}'` };
-  }
-  const task = consumer.taskDefinition;
-  if (!task) return undefined;
-  const name = consumer.stored.inputs!.container;
-  const definitions = field(task.properties, 'ContainerDefinitions');
-  const definition = (Array.isArray(definitions) ? definitions : []).find((d) => field(d, 'Name') === name);
-  const list = (value: unknown) => (Array.isArray(value) ? value : []);
-  return {
-    environment: list(field(definition, 'Environment')).map((e) => ({ name: field(e, 'Name'), value: field(e, 'Value') })),
-    secrets: list(field(definition, 'Secrets')).map((e) => field(e, 'Name')).filter((n): n is string => typeof n === 'string'),
-    description: (container) => `the container '${container}' of '${set.pathOf(task)}'`,
-  };
 }
 
 /** The database's port: its Port property when it is a number, else what the app knew. */

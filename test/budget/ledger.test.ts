@@ -179,4 +179,12 @@ describe('parseLedger', () => {
     expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 2 ledger: totals.demand must be a number; consumers[0].pool.size must be a whole number from 0 to 262143, got undefined; '
       + 'consumers[0].pool.request must be an object; consumers[0].inputs.bounds.maxTasks must be a whole number from 1 to 1000000, got 0.');
   });
+
+  test('a reservation\'s route and Data API flag are checked', () => {
+    const reservation = { name: 'r', connections: 1, clients: [] };
+    const withReservations = (...reservations: unknown[]) => ({ ...ledger, inputs: { ...ledger.inputs!, reservations } });
+    expect(parseLedger(withReservations({ ...reservation, throughProxy: false, dataApi: true }), 'L').inputs!.reservations[0].dataApi).toBe(true);
+    expect(() => parseLedger(withReservations({ ...reservation, throughProxy: 'no', dataApi: false }), 'L')).toThrow(
+      'L is not a valid version 2 ledger: inputs.reservations[0].throughProxy must be true or false; inputs.reservations[0].dataApi must be true when present.');
+  });
 });

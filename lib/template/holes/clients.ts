@@ -1,7 +1,7 @@
 import { UnbudgetedClient } from '../../budget';
-import { eventTargets, TYPES } from '../budget-resources';
+import { eventTargets, familyPattern, TYPES } from '../budget-resources';
 import { GatheredConsumer } from '../gather-consumers';
-import { literalsIn, literalText } from '../intrinsics';
+import { literalsIn } from '../intrinsics';
 import { identity, TemplateResource, TemplateSet } from '../template-set';
 import { field } from '../values';
 import { dedupe, describeIdentity, isInert, Placement } from './placement';
@@ -23,7 +23,7 @@ export interface Actor {
 export function actorsOf(set: TemplateSet): Actor[] {
   const actors: Actor[] = [];
   for (const resource of set.all()) {
-    if (isInert(resource) || resource.type === TYPES.rule || resource.type === TYPES.schedule) continue;
+    if (isInert(resource) || resource.type === TYPES.rule || resource.type === TYPES.schedule || resource.type === TYPES.pipe) continue;
     actors.push({ resource, label: '', ids: set.identitiesIn(resource.stack, resource.properties), texts: literalsIn(resource.properties) });
   }
   for (const target of eventTargets(set)) {
@@ -42,11 +42,10 @@ export function actorsOf(set: TemplateSet): Actor[] {
 export function runsTask(actor: Actor, task: TemplateResource): boolean {
   const refs = actor.runs ?? actor.ids;
   if (refs.includes(identity(task))) return true;
-  const family = literalText(field(task.properties, 'Family'));
+  const family = familyPattern(task);
   if (family === undefined) return false;
-  const word = new RegExp(`(^|[^A-Za-z0-9_-])${family.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_-])`);
   const texts = actor.runs ? actor.runs.filter((id) => id.startsWith('literal:')).map((id) => id.slice('literal:'.length)) : actor.texts;
-  return texts.some((text) => word.test(text));
+  return texts.some((text) => family.test(text));
 }
 
 /** Resources in a consumer's, the proxy's or the database's security group that nothing counts. */

@@ -28,12 +28,14 @@ export function containers(placement: Placement): UnbudgetedClient[] {
   }
   const databaseIds = new Set(placement.guarded.flatMap((g) => g.resources.map(identity)));
   const secretIds = connectionSecrets(placement);
+  // A custom preset's names (WORKER_POOL) are pool settings too, wherever they appear.
+  const poolNames = new Set([...PRESET_DEFAULT_NAMES, ...placement.consumers.flatMap((c) => Object.keys(c.stored.poolSettings.variables))]);
   const found: UnbudgetedClient[] = [];
   for (const [task, names] of registered) {
     for (const definition of arrayOf(field(task.properties, 'ContainerDefinitions'))) {
       const name = field(definition, 'Name');
       if (typeof name !== 'string' || names.has(name)) continue;
-      const evidence = connectionEvidence(set, task, definition, databaseIds, secretIds);
+      const evidence = connectionEvidence(set, task, definition, { databaseIds, secretIds, poolNames });
       if (evidence.length > 0) {
         const known = [...names].map((n) => `'${n}'`).join(', ');
         found.push({
@@ -48,18 +50,20 @@ export function containers(placement: Placement): UnbudgetedClient[] {
 }
 
 /** Why a container looks like a database client: its variables or secrets. */
-function connectionEvidence(set: TemplateSet, task: TemplateResource, definition: unknown, databaseIds: ReadonlySet<string>, secretIds: ReadonlySet<string>): string[] {
+function connectionEvidence(set: TemplateSet, task: TemplateResource, definition: unknown, known: {
+  readonly databaseIds: ReadonlySet<string>; readonly secretIds: ReadonlySet<string>; readonly poolNames: ReadonlySet<string>;
+}): string[] {
   const evidence: string[] = [];
   for (const entry of [...arrayOf(field(definition, 'Environment')), ...arrayOf(field(definition, 'Secrets'))]) {
     const name = field(entry, 'Name');
     if (typeof name !== 'string') continue;
     const value = field(entry, 'Value') ?? field(entry, 'ValueFrom');
     const refs = set.targets(task.stack, value).flatMap((t) => (t.kind === 'resource' ? [identity(t.resource)] : []));
-    if (refs.some((r) => databaseIds.has(r))) {
+    if (refs.some((r) => known.databaseIds.has(r))) {
       evidence.push(`${name} refers to the proxy or the database`);
-    } else if (refs.some((r) => secretIds.has(r))) {
+    } else if (refs.some((r) => known.secretIds.has(r))) {
       evidence.push(`${name} holds the database's secret`);
-    } else if (PRESET_DEFAULT_NAMES.has(name) || CONNECTION_VARIABLE.test(name)) {
+    } else if (known.poolNames.has(name) || CONNECTION_VARIABLE.test(name)) {
       evidence.push(`it sets ${name}`);
     }
   }

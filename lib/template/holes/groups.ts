@@ -1,5 +1,5 @@
 import { LedgerSourceJson } from '../../budget';
-import { attachedGroups, sourceIdentity, TYPES } from '../budget-resources';
+import { attachedGroups, groupIdentities, sourceIdentity, TYPES } from '../budget-resources';
 import { GatheredConsumer } from '../gather-consumers';
 import { identity, TemplateResource, TemplateSet } from '../template-set';
 import { field } from '../values';
@@ -31,10 +31,7 @@ export function guardedGroups(set: TemplateSet, resources: readonly TemplateReso
   const proxies = new Set(resources.filter((r) => r.type === TYPES.proxy).map(identity));
   for (const endpoint of set.all(TYPES.proxyEndpoint)) {
     if (!set.identitiesIn(endpoint.stack, field(endpoint.properties, 'DBProxyName')).some((id) => proxies.has(id))) continue;
-    for (const id of field(endpoint.properties, 'VpcSecurityGroupIds') instanceof Array ? field(endpoint.properties, 'VpcSecurityGroupIds') as unknown[] : []) {
-      const group = set.identityOf(endpoint.stack, id);
-      if (group) groups.add(group);
-    }
+    groupIdentities(set, endpoint, field(endpoint.properties, 'VpcSecurityGroupIds')).forEach((group) => groups.add(group));
   }
   return groups;
 }

@@ -3,6 +3,7 @@ import { ecsScalableTargets } from '../gather-consumers';
 import { TemplateSet } from '../template-set';
 import { Actor, launchers, members, runnersOf } from './clients';
 import { containers } from './containers';
+import { dataApi } from './data-api';
 import { Placement } from './placement';
 
 export { findUnbudgetedIngress } from './ingress';
@@ -13,10 +14,10 @@ export type { Guarded, Placement } from './placement';
 /**
  * Resources that reach the database without a rule of their own: placed in a consumer's, the proxy's or the
  * database's security group; running a budgeted task definition; or a second container of a budgeted task that
- * carries connection settings.
+ * carries connection settings; or the cluster's Data API.
  */
 export function findUnbudgetedClients(placement: Placement, consumerGroups: ReadonlySet<string>, actors: readonly Actor[]): UnbudgetedClient[] {
-  return [...members(placement, consumerGroups, actors), ...launchers(placement, runnersOf(placement, actors)), ...containers(placement)];
+  return [...members(placement, consumerGroups, actors), ...launchers(placement, runnersOf(placement, actors)), ...containers(placement), ...dataApi(placement)];
 }
 
 /** ECS scalable targets whose service cannot be told from the templates. */

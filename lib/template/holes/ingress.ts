@@ -1,5 +1,6 @@
 import { UnbudgetedIngress } from '../../budget';
 import { addressIdentity, TYPES } from '../budget-resources';
+import { listItems } from '../intrinsics';
 import { identity, TemplateResource, TemplateSet } from '../template-set';
 import { describeValue, field, numberValue } from '../values';
 import { dedupe, describeIdentity, Guarded, Placement } from './placement';
@@ -39,8 +40,12 @@ export function findUnbudgetedIngress(placement: Placement): UnbudgetedIngress[]
   for (const guarded of placement.guarded) {
     for (const group of set.all(TYPES.securityGroup)) {
       if (!guarded.groups.has(identity(group))) continue;
-      const inline = field(group.properties, 'SecurityGroupIngress');
-      for (const rule of Array.isArray(inline) ? inline : []) judge(guarded, set.pathOf(group), group, rule);
+      // Every branch of a conditional list of rules may deploy; a list made only at deploy may open anything.
+      const inline = listItems(field(group.properties, 'SecurityGroupIngress'));
+      for (const rule of inline.items) judge(guarded, set.pathOf(group), group, rule);
+      if (inline.computed.length > 0) {
+        found.push({ rulePath: set.pathOf(group), targetPath: guarded.path, source: 'the sources of inline rules made only at deploy', ports: 'ports known only at deploy' });
+      }
     }
   }
   return dedupe(found, (f) => `${f.rulePath}|${f.targetPath}|${f.source}`);

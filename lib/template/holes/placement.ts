@@ -1,7 +1,8 @@
 import { LedgerInputsJson } from '../../budget';
 import { TYPES } from '../budget-resources';
+import { listItems } from '../intrinsics';
 import { GatheredConsumer } from '../gather-consumers';
-import { identity, TemplateResource, TemplateSet } from '../template-set';
+import { attributeIdentity, identity, TemplateResource, TemplateSet } from '../template-set';
 
 /** The proxy or the database: its resources, its security groups, its port, and who may reach it. */
 export interface Guarded {
@@ -24,15 +25,17 @@ export interface Placement {
 
 /**
  * Resource types that refer to a security group or a task definition without running code in it: security group
- * rules, IAM, stored IDs, network endpoints and data stores (a load balancer, a VPC endpoint, a database, a cache
- * opens no database connection), custom resources (their function is the one that would run), nested stacks
+ * rules, IAM, stored IDs, network endpoints and data stores (a load balancer, a VPC endpoint, a database, a cache, a
+ * search domain, a broker opens no database connection; Redshift is left out, as its federated queries do), custom resources (their function is the one that would run), nested stacks
  * (their own resources are read).
  */
 export const INERT_TYPES: ReadonlySet<string> = new Set([
   TYPES.securityGroup, TYPES.ingress, TYPES.egress, 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::CDK::Metadata',
   'AWS::SSM::Parameter', 'AWS::EC2::VPCEndpoint', 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::ElasticLoadBalancing::LoadBalancer',
   'AWS::EFS::MountTarget', TYPES.dbInstance, TYPES.dbCluster, 'AWS::ElastiCache::CacheCluster', 'AWS::ElastiCache::ReplicationGroup',
-  'AWS::ElastiCache::ServerlessCache', 'AWS::CloudFormation::CustomResource', 'AWS::CloudFormation::Stack',
+  'AWS::ElastiCache::ServerlessCache', 'AWS::MemoryDB::Cluster', 'AWS::OpenSearchService::Domain', 'AWS::Elasticsearch::Domain',
+  'AWS::MSK::Cluster', 'AWS::DocDB::DBCluster', 'AWS::DocDB::DBInstance', 'AWS::Neptune::DBCluster', 'AWS::Neptune::DBInstance',
+  'AWS::AmazonMQ::Broker', 'AWS::CloudFormation::CustomResource', 'AWS::CloudFormation::Stack',
 ]);
 
 /** Whether a resource never opens connections itself (custom resources of any name included). */
@@ -46,11 +49,14 @@ export function describeIdentity(set: TemplateSet, id: string): string {
     return `security group '${id.slice('literal:'.length)}'`;
   }
   const resource = set.all(TYPES.securityGroup).find((g) => identity(g) === id);
-  return resource ? `security group '${set.pathOf(resource)}'` : `security group ${id}`;
+  if (resource) return `security group '${set.pathOf(resource)}'`;
+  const vpc = set.all('AWS::EC2::VPC').find((v) => attributeIdentity(v, 'DefaultSecurityGroup') === id);
+  return vpc ? `the default security group of '${set.pathOf(vpc)}'` : `security group ${id}`;
 }
 
+/** The items of a list property, whichever way its conditions go. */
 export function arrayOf(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+  return [...listItems(value).items];
 }
 
 export function dedupe<T>(items: readonly T[], key: (item: T) => string): T[] {

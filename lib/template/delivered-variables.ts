@@ -1,0 +1,81 @@
+import { alternatives, listItems } from './intrinsics';
+import { describeValue, field } from './values';
+
+/** What a variable deploys as in one way the template's conditions can go. */
+export type Outcome =
+  | { readonly kind: 'value'; readonly value: unknown }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'secret' }
+  | { readonly kind: 'computed' };
+
+const MISSING: Outcome = { kind: 'missing' };
+const COMPUTED: Outcome = { kind: 'computed' };
+
+/**
+ * What a variable deploys as, across every branch of the template's conditions: undefined when every branch deploys
+ * exactly `budget`, else the values it may deploy instead (`'50'`, `nothing`, `a secret`, `'20' or '50'`). A branch that
+ * leaves the variable out deploys nothing: the framework then uses its own default pool. Of two entries of one name,
+ * the container gets one.
+ */
+export function deployedInstead(outcomes: readonly Outcome[], budget: string): string | undefined {
+  const texts = [...new Set(outcomes.map(describeOutcome))];
+  return texts.length === 1 && texts[0] === `'${budget}'` ? undefined : texts.join(' or ');
+}
+
+function describeOutcome(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'missing': return 'nothing';
+    case 'secret': return 'a secret';
+    case 'computed': return 'a value known only at deploy';
+    default: return typeof outcome.value === 'string' ? `'${outcome.value}'` : describeValue(outcome.value);
+  }
+}
+
+/** The outcomes of a variable in a container of a task definition's ContainerDefinitions. */
+export function containerVariable(definitions: unknown, container: string, name: string): Outcome[] {
+  const { items, computed } = listItems(definitions);
+  const outcomes: Outcome[] = computed.length > 0 ? [COMPUTED] : [];
+  const matching = items.filter((d) => field(d, 'Name') === container);
+  if (matching.length === 0) outcomes.push(MISSING);
+  for (const definition of matching) {
+    if (listItems(field(definition, 'Secrets')).items.some((s) => field(s, 'Name') === name)) {
+      outcomes.push({ kind: 'secret' });
+      continue;
+    }
+    for (const branch of alternatives(field(definition, 'Environment'))) {
+      outcomes.push(...environmentListVariable(branch, name));
+    }
+  }
+  return outcomes;
+}
+
+/** The outcomes of a variable in one branch of a container's Environment (a list of Name and Value). */
+function environmentListVariable(list: unknown, name: string): Outcome[] {
+  if (list === undefined || list === null) return [MISSING];
+  if (!Array.isArray(list)) return [COMPUTED];
+  const outcomes: Outcome[] = [];
+  let alwaysSet = false;
+  for (const element of list) {
+    const options = alternatives(element);
+    const setting = options.filter((o) => field(o, 'Name') === name);
+    for (const option of setting) outcomes.push(...valueOutcomes(field(option, 'Value')));
+    // An entry written as an Fn::If sets the variable only when its condition chooses the branch that names it.
+    if (setting.length > 0 && setting.length === options.length) alwaysSet = true;
+  }
+  return alwaysSet ? outcomes : [...outcomes, MISSING];
+}
+
+/** The outcomes of a variable in a Lambda function's Environment.Variables. */
+export function functionVariable(variables: unknown, name: string): Outcome[] {
+  return alternatives(variables).flatMap((branch): Outcome[] => {
+    if (branch === undefined || branch === null) return [MISSING];
+    if (typeof branch !== 'object' || Array.isArray(branch) || Object.keys(branch).some((k) => k === 'Ref' || k.startsWith('Fn::'))) return [COMPUTED];
+    // Variable names are case-sensitive: DB_POOL_MAX and db_pool_max are two variables.
+    const value = (branch as Record<string, unknown>)[name];
+    return value === undefined ? [MISSING] : valueOutcomes(value);
+  });
+}
+
+function valueOutcomes(value: unknown): Outcome[] {
+  return alternatives(value).map((v) => (v === undefined ? MISSING : { kind: 'value', value: v }));
+}

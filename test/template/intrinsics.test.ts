@@ -1,0 +1,112 @@
+import { containerVariable, deployedInstead, functionVariable } from '../../lib/template/delivered-variables';
+import { alternatives, listItems, NO_VALUE, PLACEHOLDER, textWithPlaceholders, wordPattern } from '../../lib/template/intrinsics';
+import { countAlternatives, field, numberValue } from '../../lib/template/values';
+
+// Reading values the way CloudFormation deploys them: every branch of an Fn::If may be the one that deploys.
+const ifOf = (whenTrue: unknown, whenFalse: unknown) => ({ 'Fn::If': ['Chosen', whenTrue, whenFalse] });
+const ref = (id: string) => ({ Ref: id });
+
+describe('alternatives and list items', () => {
+  test.each([
+    ['a plain value', 5, [5]],
+    ['absent', undefined, [undefined]],
+    ['AWS::NoValue', NO_VALUE, [undefined]],
+    ['both branches', ifOf(60, 4), [60, 4]],
+    ['nested conditions', ifOf(ifOf(1, 2), NO_VALUE), [1, 2, undefined]],
+    ['a reference stays one value', ref('Count'), [ref('Count')]],
+    ['a malformed Fn::If is a value', { 'Fn::If': ['Chosen', 1] }, [{ 'Fn::If': ['Chosen', 1] }]],
+  ])('%s', (_, value, expected) => {
+    expect(alternatives(value)).toEqual(expected);
+  });
+
+  test.each([
+    ['a list', ['a', 'b'], { items: ['a', 'b'], computed: [] }],
+    ['a conditional list: the union', ifOf(['a'], ['b', 'c']), { items: ['a', 'b', 'c'], computed: [] }],
+    ['a conditional element, or none', ['a', ifOf('b', NO_VALUE)], { items: ['a', 'b'], computed: [] }],
+    ['a list left out', ifOf(['a'], NO_VALUE), { items: ['a'], computed: [] }],
+    ['a list made at deploy', { 'Fn::Split': [',', ref('Ids')] }, { items: [], computed: [{ 'Fn::Split': [',', ref('Ids')] }] }],
+    ['absent', undefined, { items: [], computed: [] }],
+  ])('%s', (_, value, expected) => {
+    expect(listItems(value)).toEqual(expected);
+  });
+});
+
+describe('a field of a conditional object is conditional, never absent', () => {
+  test.each([
+    ['both branches set it', ifOf({ TaskCount: 50 }, { TaskCount: 1 }), ifOf(50, 1)],
+    ['one branch leaves it out', ifOf({ TaskCount: 50 }, {}), ifOf(50, NO_VALUE)],
+    ['the object left out in one branch', ifOf({ TaskCount: 50 }, NO_VALUE), ifOf(50, NO_VALUE)],
+    ['neither branch sets it', ifOf({}, NO_VALUE), undefined],
+    ['keys in another case', { taskCount: 3 }, 3],
+    ['a reference holds no fields', ref('Parameters'), undefined],
+  ])('%s', (_, bag, expected) => {
+    expect(field(bag, 'TaskCount')).toEqual(expected);
+  });
+
+  test('a number read through a conditional object is a token, so the budget asks for a bound', () => {
+    expect(numberValue(field(ifOf({ TaskCount: 50 }, {}), 'TaskCount'))).toEqual({ kind: 'token' });
+  });
+});
+
+describe('counts across branches: the largest literal, and whether one is absent, a token or invalid', () => {
+  test.each([
+    ['a literal', 7, { largest: 7, absent: false, token: false }],
+    ['the larger branch', ifOf(60, '4'), { largest: 60, absent: false, token: false }],
+    ['a branch that leaves it out', ifOf(5, NO_VALUE), { largest: 5, absent: true, token: false }],
+    ['a token branch', ifOf(ref('Count'), 3), { largest: 3, absent: false, token: true }],
+    ['an invalid branch, named', ifOf(3, '1e3'), { largest: 3, absent: false, token: false, invalid: { value: '1e3' } }],
+    ['below the range', -1, { absent: false, token: false, invalid: { value: -1 } }],
+  ])('%s', (_, value, expected) => {
+    expect(countAlternatives(value, 0, 100)).toEqual({ largest: undefined, invalid: undefined, ...expected });
+  });
+});
+
+describe('text with the parts known only at deploy replaced', () => {
+  test.each([
+    ['plain text', 'service/main/api', 'service/main/api'],
+    ['a join with a reference', { 'Fn::Join': ['', ['service/', ref('Cluster'), '/api']] }, `service/${PLACEHOLDER}/api`],
+    ['a substitution', { 'Fn::Sub': 'service/${Cluster}/api' }, `service/${PLACEHOLDER}/api`],
+    ['a substitution with its own variables is unknown as a whole', { 'Fn::Sub': ['service/${C}/api', { C: 'x' }] }, PLACEHOLDER],
+    ['a whole reference', ref('Id'), PLACEHOLDER],
+    ['a number is not text', 5, undefined],
+  ])('%s', (_, value, expected) => {
+    expect(textWithPlaceholders(value)).toBe(expected);
+  });
+
+  test.each([
+    ['an ARN with a revision', 'arn:aws:ecs:us-east-1:1:task-definition/nightly-job:3', true],
+    ['the family alone', 'nightly-job', true],
+    ['a longer family', 'nightly-job-2', false],
+    ['a family with a prefix', 'old-nightly-job', false],
+  ])('a family as a word: %s', (_, text, expected) => {
+    expect(wordPattern('nightly-job').test(text)).toBe(expected);
+  });
+});
+
+describe('what a delivered variable deploys as, across branches', () => {
+  const env = (...entries: Array<[string, unknown]>) => entries.map(([Name, Value]) => ({ Name, Value }));
+  const container = (environment: unknown, secrets: unknown[] = []) => [{ Name: 'app', Environment: environment, Secrets: secrets }];
+
+  test.each([
+    ['the budget\'s value', container(env(['DB_POOL_MAX', '20'])), undefined],
+    ['another value', container(env(['DB_POOL_MAX', '50'])), "'50'"],
+    ['two entries, one of them wins', container(env(['DB_POOL_MAX', '20'], ['DB_POOL_MAX', '50'])), "'20' or '50'"],
+    ['a branch without it', container(ifOf(env(['DB_POOL_MAX', '20']), [])), "'20' or nothing"],
+    ['an entry only one branch writes', container([ifOf({ Name: 'DB_POOL_MAX', Value: '20' }, NO_VALUE)]), "'20' or nothing"],
+    ['a conditional value', container(env(['DB_POOL_MAX', ifOf('20', '80')])), "'20' or '80'"],
+    ['an environment made at deploy', container(ref('Environment')), 'a value known only at deploy'],
+    ['a secret of that name', container(env(['DB_POOL_MAX', '20']), [{ Name: 'DB_POOL_MAX', ValueFrom: 'arn' }]), 'a secret'],
+    ['the container gone', [{ Name: 'other', Environment: env(['DB_POOL_MAX', '20']) }], 'nothing'],
+  ])('container: %s', (_, definitions, expected) => {
+    expect(deployedInstead(containerVariable(definitions, 'app', 'DB_POOL_MAX'), '20')).toBe(expected);
+  });
+
+  test.each([
+    ['the budget\'s value', { DB_POOL_MAX: '2' }, undefined],
+    ['another case is another variable', { db_pool_max: '2' }, 'nothing'],
+    ['a branch without it', ifOf({ DB_POOL_MAX: '2' }, { OTHER: 'x' }), "'2' or nothing"],
+    ['variables made at deploy', ref('Variables'), 'a value known only at deploy'],
+  ])('function: %s', (_, variables, expected) => {
+    expect(deployedInstead(functionVariable(variables, 'DB_POOL_MAX'), '2')).toBe(expected);
+  });
+});
