@@ -6,11 +6,17 @@ import * as fc from 'fast-check';
 import { buildPlatform } from '../../bin/example/platform';
 import { evaluateBudget, rehearsalPlan } from '../../lib/budget';
 import { rehearse } from '../../lib/cli/rehearse/rehearse';
-import { findBinaries, MissingToolError } from '../../lib/cli/rehearse/stand-in';
+import { ADMIN_ROLE, findBinaries, MissingToolError, startStandIn } from '../../lib/cli/rehearse/stand-in';
+import { openSession } from '../../lib/cli/rehearse/wire';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
 import { runAsync } from '../cli/fixtures';
 
 // Real PostgreSQL and PgBouncer, from the Debian packages .ci/run installs.
+/**
+ * A bound on a stuck rehearsal of the example app, never its verdict: starting and stopping its ~800 PostgreSQL
+ * backends takes about 45 s on an idle 2-core machine, and two to three times that with both cores busy.
+ */
+const EXAMPLE_REHEARSAL_TIMEOUT_MS = 600_000;
 const leftovers = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('connection-budget-rehearsal-'));
 
 describe('connection-budget rehearse on the example app', () => {
@@ -33,7 +39,7 @@ describe('connection-budget rehearse on the example app', () => {
     expect(result.stdout).toMatch(/PlatformWeb\/Storefront\/Service\s+proxy\s+10\s+200\s+200\s+0\s+0\s+\d+ ms\s+\d+ ms/);
     expect(result.code).toBe(0);
     expect(leftovers().length).toBe(before);
-  });
+  }, EXAMPLE_REHEARSAL_TIMEOUT_MS);
 
   test('with every pool at a framework default of 10, the same topology loses connections, and the report says who lost', async () => {
     const result = await runAsync(['rehearse', outdir, '--pools-from', 'size:10', '--wait', '3', '--format', 'json']);
@@ -48,6 +54,27 @@ describe('connection-budget rehearse on the example app', () => {
     expect(losers.length).toBeGreaterThan(0);
     expect(losers.every((o: { errors: string[] }) => o.errors.includes('query_wait_timeout'))).toBe(true);
     expect(report.summary).toMatch(new RegExp(`^786 of 1087 connections opened: 0 refused and 301 timed out, lost by ${losers.map((o: { name: string }) => o.name).join(', ')}\\.$`));
+  }, EXAMPLE_REHEARSAL_TIMEOUT_MS);
+});
+
+describe('the proxy stand-in', () => {
+  test('has every server connection its clients can use open before the first client connects, and waits only then', async () => {
+    // GIVEN ceiling floor(100 × 50 %) − 5 = 45 and 4 tasks × 200 % × pool 8 = 64 clients through the proxy
+    const plan = rehearsalPlan(ledgerOf(budget(postgresBehindProxy(100, 50), [ecsService('Web/Api', { maxTasks: 4, pool: 8 })])));
+    expect(plan.proxyServerConnections).toBe(45);
+    const standIn = await startStandIn(plan, 7);
+    try {
+      // WHEN PgBouncer's console is asked, before any client of the rehearsal connected
+      const adminConsole = await openSession({ port: standIn.target('proxy').port, user: ADMIN_ROLE, database: 'pgbouncer' }, 10_000);
+      const pool = (await adminConsole.query('SHOW POOLS')).find((row) => row.database === 'app');
+      const wait = (await adminConsole.query('SHOW CONFIG')).find((row) => row.key === 'query_wait_timeout');
+      adminConsole.close();
+      // THEN the ceiling's 45 server connections are open and idle, and the proxy's wait is armed
+      expect(pool).toMatchObject({ sv_idle: '45', sv_active: '0', sv_login: '0', cl_active: '0', cl_waiting: '0' });
+      expect(wait?.value).toBe('7');
+    } finally {
+      standIn.stop();
+    }
   });
 });
 

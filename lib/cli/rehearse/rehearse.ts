@@ -1,5 +1,5 @@
 import { ClientOutcome, percentile, RehearsalPlan } from '../../budget';
-import { CLIENT_ROLE, PROXY_DATABASE, startStandIn } from './stand-in';
+import { SERVER_STEP_TIMEOUT_MS, startStandIn } from './stand-in';
 import { Attempt, connectAndQuery } from './wire';
 
 /** How a rehearsal runs. */
@@ -13,13 +13,11 @@ export interface RehearsalOptions {
 /** The most connections a rehearsal opens: a bound on what a typo in a budget can do to this machine. */
 export const MAX_REHEARSAL_CONNECTIONS = 20_000;
 
-/** Client-side slack beyond the proxy's wait, so its own timeout (an answer) wins over ours (silence). */
-const CLIENT_TIMEOUT_SLACK_MS = 5_000;
-
 /**
  * Runs a plan: starts the stand-in, opens every client's connections at once (each runs a query, so the
  * proxy stand-in must hand it a server connection), holds them together, then releases them and stops
- * the stand-in, also when interrupted.
+ * the stand-in, also when interrupted. A connection the stand-in never answers (it waits at most the proxy's
+ * wait, then answers with a timeout) makes the rehearsal inconclusive: an error, never a verdict.
  */
 export async function rehearse(plan: RehearsalPlan, options: RehearsalOptions): Promise<ClientOutcome[]> {
   const total = plan.clients.reduce((n, c) => n + c.connections, 0);
@@ -34,14 +32,18 @@ export async function rehearse(plan: RehearsalPlan, options: RehearsalOptions): 
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    const timeoutMs = options.waitSeconds * 1000 + CLIENT_TIMEOUT_SLACK_MS;
-    const attempts = await Promise.all(plan.clients.map((client) => Promise.all(Array.from({ length: client.connections }, () => {
-      const direct = client.route === 'direct' || standIn.proxyPort === undefined;
-      return connectAndQuery(direct ? standIn.databasePort : standIn.proxyPort!, CLIENT_ROLE, direct ? 'postgres' : PROXY_DATABASE, 'SELECT 1', timeoutMs);
-    }))));
+    const deadlineMs = options.waitSeconds * 1000 + SERVER_STEP_TIMEOUT_MS;
+    const attempts = await Promise.all(plan.clients.map((client) => Promise.all(Array.from({ length: client.connections }, () =>
+      connectAndQuery(standIn.target(client.route), 'SELECT 1', { deadlineMs, window: standIn.window })))));
     await new Promise((r) => setTimeout(r, options.holdMs));
     for (const attempt of attempts.flat()) {
       if (attempt.ok) attempt.release();
+    }
+    const unanswered = attempts.flat().filter((a) => !a.ok && a.kind === 'unanswered').length;
+    if (unanswered > 0) {
+      throw new Error(`the stand-in left ${unanswered} of ${total} connections unanswered for ${deadlineMs / 1000} s `
+        + `(the ${options.waitSeconds} s wait and ${SERVER_STEP_TIMEOUT_MS / 1000} s more), so the rehearsal has no verdict. `
+        + 'The machine is too busy, or a server stopped answering: run it again on a quieter machine.');
     }
     return plan.clients.map((client, i) => outcome(client.name, client.route, attempts[i]));
   } finally {

@@ -1,34 +1,56 @@
 import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { setMaxListeners } from 'events';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { RehearsalPlan } from '../../budget';
-import { connectAndQuery } from './wire';
+
+import { AcceptWindow, connectAndQuery, openSession, Session, Target } from './wire';
 
 /** The tools a rehearsal needs are not installed; the message says how to install them. Exit code 2. */
 export class MissingToolError extends Error {}
 
 /** Role of the rehearsal's clients: not a superuser, so the reserved superuser slots stay out of reach, as on RDS. */
 export const CLIENT_ROLE = 'app';
-/** The superuser that prepares the database. */
-const ADMIN_ROLE = 'rehearsal_admin';
+/** The superuser that prepares the database, and PgBouncer's admin. */
+export const ADMIN_ROLE = 'rehearsal_admin';
 /** The database alias the proxy stand-in serves. */
 export const PROXY_DATABASE = 'app';
-/** How long the local servers get to accept connections after starting. */
-const STARTUP_TIMEOUT_MS = 30_000;
+/**
+ * How long a local server gets for one step (to start, to open the next server connection, to answer, to stop)
+ * before the rehearsal gives up on it: pg_ctl's default wait, https://www.postgresql.org/docs/15/app-pg-ctl.html (-t).
+ * A deadline on a stuck server, never a verdict: the budget's outcome never depends on it.
+ */
+export const SERVER_STEP_TIMEOUT_MS = 60_000;
 /** How often a starting server is probed. */
 const STARTUP_POLL_MS = 200;
-/** PgBouncer client slots beyond the plan's connections: the readiness probe and a margin, so its own client limit never decides a rehearsal. */
+/** PgBouncer client slots beyond the plan's connections: its admin sessions and a margin, so its own client limit never decides a rehearsal. */
 const SPARE_CLIENT_SLOTS = 100;
 /** Shared memory of the local PostgreSQL: kept small, since a rehearsal holds connections, not data. */
 const SHARED_BUFFERS = '32MB';
+/**
+ * PostgreSQL sessions of the rehearsal itself, held from start to end: one superuser session that prepares and
+ * inspects the database. max_connections is raised by as many, so the budget's clients see exactly its slots.
+ */
+const OWN_DATABASE_SESSIONS = 1;
+/**
+ * Accept-queue length of PgBouncer's listener, and the most connections a rehearsal leaves unanswered at once:
+ * PgBouncer's default listen_backlog, and Linux's SOMAXCONN before 5.4 (https://www.pgbouncer.org/config.html#listen_backlog).
+ */
+const LISTEN_BACKLOG = 128;
+/**
+ * PostgreSQL's accept queue is twice max_connections: src/backend/libpq/pqcomm.c (StreamServerPort),
+ * `maxconn = MaxConnections * 2`.
+ */
+const POSTGRES_BACKLOG_PER_CONNECTION = 2;
 
 /** A local PostgreSQL, and PgBouncer in front of it, shaped like a budget's capacity. */
 export interface StandIn {
-  readonly databasePort: number;
-  /** Undefined when the budget has no proxy. */
-  readonly proxyPort?: number;
+  /** Where a client of `route` connects, as the rehearsal's ordinary role. */
+  readonly target: (route: 'proxy' | 'direct') => Target;
+  /** Admission of the clients' connections, so no server's accept queue overflows. */
+  readonly window: AcceptWindow;
   /** Stops both servers and removes the data directory; safe to call twice. */
   readonly stop: () => void;
 }
@@ -66,15 +88,22 @@ export function findBinaries(needProxy: boolean, directories?: readonly string[]
  * on loopback only, and (with a proxy) PgBouncer in session pooling, so each client holds its own server
  * connection: the pinned worst case of RDS Proxy. Its database-side limit is the proxy's, and a client
  * waits for a server connection at most `waitSeconds`, like the proxy's borrow timeout.
+ *
+ * PgBouncer opens server connections one at a time (objects.c, launch_new_connection: "Allow only a single
+ * connection attempt at a time"), so on a busy machine a burst of clients would wait for PostgreSQL to start
+ * backends, not for the budget. The stand-in therefore opens every server connection the clients can use before
+ * it returns, and only then arms the wait: a client then waits only when the proxy's ceiling is taken.
  */
 export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Promise<StandIn> {
   const binaries = findBinaries(plan.proxyServerConnections !== undefined);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'connection-budget-rehearsal-'));
   const processes: ChildProcess[] = [];
+  const sessions: Session[] = [];
   let stopped = false;
   const stop = () => {
     if (stopped) return;
     stopped = true;
+    sessions.forEach((session) => session.close());
     for (const child of processes) {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
@@ -87,53 +116,110 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
     const data = path.join(dir, 'data');
     execFileSync(binaries.initdb, ['-D', data, '-U', ADMIN_ROLE, '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'pipe', ...user });
     const databasePort = await freePort();
+    const maxConnections = plan.maxConnections + OWN_DATABASE_SESSIONS;
     const postgres = spawn(binaries.postgres, [
       '-D', data, '-p', String(databasePort),
       '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
-      '-c', `max_connections=${plan.maxConnections}`,
+      '-c', `max_connections=${maxConnections}`,
       '-c', `superuser_reserved_connections=${plan.superuserReservedConnections}`,
       '-c', 'fsync=off', '-c', `shared_buffers=${SHARED_BUFFERS}`, '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal',
     ], { stdio: 'ignore', ...user });
     processes.push(postgres);
-    await waitUntilReady(databasePort, ADMIN_ROLE, 'postgres', postgres, 'PostgreSQL');
-    await run(databasePort, `CREATE ROLE ${CLIENT_ROLE} LOGIN`);
-
-    let proxyPort: number | undefined;
-    if (plan.proxyServerConnections !== undefined) {
-      proxyPort = await freePort();
-      const clients = plan.clients.reduce((n, c) => n + c.connections, 0);
-      const ini = path.join(dir, 'pgbouncer.ini');
-      fs.writeFileSync(path.join(dir, 'userlist.txt'), `"${CLIENT_ROLE}" ""\n`);
-      fs.writeFileSync(ini, [
-        '[databases]',
-        `${PROXY_DATABASE} = host=127.0.0.1 port=${databasePort} dbname=postgres user=${CLIENT_ROLE}`,
-        '[pgbouncer]',
-        'listen_addr = 127.0.0.1',
-        `listen_port = ${proxyPort}`,
-        'unix_socket_dir =',
-        'auth_type = trust',
-        `auth_file = ${path.join(dir, 'userlist.txt')}`,
-        'pool_mode = session',
-        `max_client_conn = ${clients + SPARE_CLIENT_SLOTS}`,
-        `default_pool_size = ${plan.proxyServerConnections}`,
-        `max_db_connections = ${plan.proxyServerConnections}`,
-        'reserve_pool_size = 0',
-        `query_wait_timeout = ${waitSeconds}`,
-        'ignore_startup_parameters = application_name',
-        `logfile = ${path.join(dir, 'pgbouncer.log')}`,
-        '',
-      ].join('\n'));
-      if (user) {
-        for (const file of ['pgbouncer.ini', 'userlist.txt']) fs.chownSync(path.join(dir, file), user.uid, user.gid);
-      }
-      const pgbouncer = spawn(binaries.pgbouncer, [ini], { stdio: 'ignore', ...user });
-      processes.push(pgbouncer);
-      await waitUntilReady(proxyPort, CLIENT_ROLE, PROXY_DATABASE, pgbouncer, 'PgBouncer');
+    const admin = await waitForSession({ port: databasePort, user: ADMIN_ROLE, database: 'postgres' }, postgres, 'PostgreSQL');
+    sessions.push(admin);
+    await admin.query(`CREATE ROLE ${CLIENT_ROLE} LOGIN`);
+    const direct: Target = { port: databasePort, user: CLIENT_ROLE, database: 'postgres' };
+    const window = new AcceptWindow(Math.min(LISTEN_BACKLOG, POSTGRES_BACKLOG_PER_CONNECTION * maxConnections));
+    if (plan.proxyServerConnections === undefined) {
+      return { target: () => direct, window, stop };
     }
-    return { databasePort, proxyPort, stop };
+
+    const proxyPort = await freePort();
+    const proxyClients = plan.clients.filter((c) => c.route === 'proxy').reduce((n, c) => n + c.connections, 0);
+    const ini = path.join(dir, 'pgbouncer.ini');
+    fs.writeFileSync(path.join(dir, 'userlist.txt'), `"${CLIENT_ROLE}" ""\n"${ADMIN_ROLE}" ""\n`);
+    fs.writeFileSync(ini, [
+      '[databases]',
+      `${PROXY_DATABASE} = host=127.0.0.1 port=${databasePort} dbname=postgres user=${CLIENT_ROLE}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${proxyPort}`,
+      `listen_backlog = ${LISTEN_BACKLOG}`,
+      'unix_socket_dir =',
+      'auth_type = trust',
+      `auth_file = ${path.join(dir, 'userlist.txt')}`,
+      `admin_users = ${ADMIN_ROLE}`,
+      'pool_mode = session',
+      `max_client_conn = ${proxyClients + SPARE_CLIENT_SLOTS}`,
+      `default_pool_size = ${plan.proxyServerConnections}`,
+      `max_db_connections = ${plan.proxyServerConnections}`,
+      'reserve_pool_size = 0',
+      // Queued clients wait without limit while the server connections are opened; the wait is armed after.
+      'query_wait_timeout = 0',
+      // Opened server connections stay, unchecked: the clients that come after the opening find them ready.
+      'server_idle_timeout = 0',
+      'server_check_query =',
+      'server_reset_query =',
+      'ignore_startup_parameters = application_name',
+      `logfile = ${path.join(dir, 'pgbouncer.log')}`,
+      '',
+    ].join('\n'));
+    if (user) {
+      for (const file of ['pgbouncer.ini', 'userlist.txt']) fs.chownSync(path.join(dir, file), user.uid, user.gid);
+    }
+    const pgbouncer = spawn(binaries.pgbouncer, [ini], { stdio: 'ignore', ...user });
+    processes.push(pgbouncer);
+    const adminConsole = await waitForSession({ port: proxyPort, user: ADMIN_ROLE, database: 'pgbouncer' }, pgbouncer, 'PgBouncer');
+    sessions.push(adminConsole);
+    const proxy: Target = { port: proxyPort, user: CLIENT_ROLE, database: PROXY_DATABASE };
+    await openServerConnections(proxy, adminConsole, Math.min(plan.proxyServerConnections, proxyClients), window);
+    await adminConsole.query(`SET query_wait_timeout = ${waitSeconds}`);
+    return { target: (route) => (route === 'proxy' ? proxy : direct), window, stop };
   } catch (e) {
     stop();
     throw e;
+  }
+}
+
+/**
+ * Has PgBouncer open `count` server connections and keep them: as many clients connect at once and each runs
+ * a query (in session pooling each holds its own server connection), then they leave, and the console must show
+ * every one of those server connections idle in the pool. PgBouncer's min_pool_size would open them only with a
+ * client connected, one per maintenance pass, three a second (janitor.c, check_pool_size and full_maint_period).
+ * However long the opening takes, it goes on while PgBouncer keeps opening connections.
+ */
+async function openServerConnections(proxy: Target, adminConsole: Session, count: number, window: AcceptWindow): Promise<void> {
+  const stalled = new AbortController();
+  setMaxListeners(count + 1, stalled.signal);
+  let opened = 0;
+  let progress = { opened, at: Date.now() };
+  const watch = setInterval(() => {
+    if (opened > progress.opened) progress = { opened, at: Date.now() };
+    else if (Date.now() - progress.at > SERVER_STEP_TIMEOUT_MS) stalled.abort(`no server connection opened for ${SERVER_STEP_TIMEOUT_MS / 1000} s`);
+  }, STARTUP_POLL_MS);
+  const attempts = await Promise.all(Array.from({ length: count }, () =>
+    connectAndQuery(proxy, 'SELECT 1', { signal: stalled.signal, window }).then((attempt) => {
+      if (attempt.ok) opened += 1;
+      return attempt;
+    })));
+  clearInterval(watch);
+  for (const attempt of attempts) {
+    if (attempt.ok) attempt.release();
+  }
+  const failed = attempts.flatMap((a) => (a.ok ? [] : [a.message]));
+  if (failed.length > 0) {
+    throw new Error(`PgBouncer opened ${opened} of the ${count} server connections its clients need: ${[...new Set(failed)].join('; ')}`);
+  }
+  const deadline = Date.now() + SERVER_STEP_TIMEOUT_MS;
+  for (;;) {
+    // The pool appears with its first client; without clients there is none.
+    const pool = (await adminConsole.query('SHOW POOLS')).find((row) => row.database === proxy.database);
+    const idle = Number(pool?.sv_idle ?? 0);
+    if (idle === count && Number(pool?.cl_active ?? 0) === 0 && Number(pool?.cl_waiting ?? 0) === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`PgBouncer kept ${idle} of the ${count} server connections its clients need idle for ${SERVER_STEP_TIMEOUT_MS / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
   }
 }
 
@@ -160,24 +246,20 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilReady(port: number, user: string, database: string, child: ChildProcess, what: string): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+/** Opens a session on a starting server as soon as it accepts one. */
+async function waitForSession(target: Target, child: ChildProcess, what: string): Promise<Session> {
+  const deadline = Date.now() + SERVER_STEP_TIMEOUT_MS;
+  let last = '';
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new Error(`${what} exited with code ${child.exitCode} while starting`);
     }
-    const attempt = await connectAndQuery(port, user, database, 'SELECT 1', 1000);
-    if (attempt.ok) {
-      attempt.release();
-      return;
+    try {
+      return await openSession(target, SERVER_STEP_TIMEOUT_MS);
+    } catch (e) {
+      last = (e as Error).message;
     }
     await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
   }
-  throw new Error(`${what} did not accept connections within ${STARTUP_TIMEOUT_MS / 1000} s`);
-}
-
-async function run(port: number, statement: string): Promise<void> {
-  const attempt = await connectAndQuery(port, ADMIN_ROLE, 'postgres', statement, 10_000);
-  if (!attempt.ok) throw new Error(`preparing the rehearsal database failed: ${attempt.message}`);
-  attempt.release();
+  throw new Error(`${what} did not accept connections within ${SERVER_STEP_TIMEOUT_MS / 1000} s: ${last}`);
 }
