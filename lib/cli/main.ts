@@ -8,7 +8,7 @@ import { checkMarkdown, diffMarkdown, reportMarkdown } from './render/markdown';
 import { CheckResult } from './render/summary';
 import { rehearsalJson, rehearsalMarkdown, rehearsalText } from './render/rehearsal';
 import { checkText, diffText, reportText } from './render/text';
-import { rehearse } from './rehearse/rehearse';
+import { MAX_WAIT_SECONDS, rehearse } from './rehearse/rehearse';
 import { MissingToolError } from './rehearse/stand-in';
 
 /** Exit codes, documented in the README and in `--help`. */
@@ -49,7 +49,8 @@ Options:
   --budget PATH                 rehearse: the budget to rehearse, when the assembly has several
   --pools-from A|size:N         rehearse: replay other pool sizes on the same topology: those of assembly A,
                                 or N for every pool (a framework default)
-  --wait SECONDS                rehearse: how long a client waits for a connection (default 30, the borrow timeout)
+  --wait SECONDS                rehearse: how long a client waits for a connection (default 30, the borrow timeout;
+                                at most ${MAX_WAIT_SECONDS}, RDS Proxy's longest)
   -h, --help                    this help
   --version                     the version
 
@@ -233,6 +234,10 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       const waitSeconds = parseNumber('wait', values.wait, true) ?? DEFAULT_WAIT_SECONDS;
       if (waitSeconds < 1) {
         throw new UsageError(`--wait must be at least 1 second, got '${values.wait}'.`);
+      }
+      if (waitSeconds > MAX_WAIT_SECONDS) {
+        throw new UsageError(`--wait must be at most ${MAX_WAIT_SECONDS} seconds, got '${values.wait}': `
+          + `RDS Proxy waits at most ${MAX_WAIT_SECONDS} s for a connection (its ConnectionBorrowTimeout).`);
       }
       return rehearse(plan, { waitSeconds, holdMs: HOLD_MS }).then((outcomes) => {
         const render: Record<Format, () => string> = {

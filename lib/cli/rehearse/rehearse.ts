@@ -10,6 +10,14 @@ export interface RehearsalOptions {
   readonly holdMs: number;
 }
 
+/**
+ * The longest a client may wait for a connection, in seconds: RDS Proxy's longest ConnectionBorrowTimeout in the
+ * current RDS API (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ConnectionPoolConfiguration.html,
+ * 0 to 300 s; the console says "up to a maximum of five minutes"). CloudFormation still documents 3600 s, which the
+ * current API does not accept; a longer wait would rehearse a proxy that cannot be deployed.
+ */
+export const MAX_WAIT_SECONDS = 300;
+
 /** The most connections a rehearsal opens: a bound on what a typo in a budget can do to this machine. */
 export const MAX_REHEARSAL_CONNECTIONS = 20_000;
 

@@ -1,0 +1,19 @@
+import * as fs from 'fs';
+import { assemblyWith, runAsync, sampleLedger } from '../cli/fixtures';
+
+// Options a rehearsal refuses before it starts anything: no server runs in this file.
+const assembly = assemblyWith({ Data: [sampleLedger()] });
+
+afterAll(() => fs.rmSync(assembly, { recursive: true, force: true }));
+
+describe('rehearse --wait', () => {
+  test.each([
+    ['301', '--wait must be at most 300 seconds, got \'301\': RDS Proxy waits at most 300 s for a connection (its ConnectionBorrowTimeout).'],
+    ['1000000', '--wait must be at most 300 seconds, got \'1000000\': RDS Proxy waits at most 300 s for a connection (its ConnectionBorrowTimeout).'],
+    // From here on Node's timers overflow: every connection would time out after 1 ms.
+    ['2147484', '--wait must be at most 300 seconds, got \'2147484\': RDS Proxy waits at most 300 s for a connection (its ConnectionBorrowTimeout).'],
+  ])('fails when --wait is %s', async (wait, message) => {
+    const result = await runAsync(['rehearse', assembly, '--wait', wait]);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `connection-budget: ${message}\nRun connection-budget --help for usage.\n` });
+  });
+});
