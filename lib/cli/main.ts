@@ -271,15 +271,20 @@ function chooseBudget(ledgers: readonly LedgerJson[], budget: string | undefined
   return ledgers[0];
 }
 
+/** What makes `--pools-from` one size for every pool rather than an assembly. */
+const POOL_SIZE_PREFIX = 'size:';
+
 /** The pool sizes `--pools-from` replays: `size:N` for every pool, or those of the same budget in another assembly. */
 function poolSource(value: string | undefined, ledger: LedgerJson): ((c: LedgerConsumerJson) => number | undefined) | undefined {
   if (value === undefined) {
     return undefined;
   }
-  const size = /^size:(\d+)$/.exec(value);
-  if (size) {
-    const n = Number(size[1]);
-    if (n < 1) throw new UsageError(`--pools-from size:N needs N of at least 1, got '${value}'.`);
+  if (value.startsWith(POOL_SIZE_PREFIX)) {
+    const n = Number(value.slice(POOL_SIZE_PREFIX.length));
+    if (!/^\d+$/.test(value.slice(POOL_SIZE_PREFIX.length)) || !Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(`--pools-from size:N needs N of at least 1, got '${value}'. N is a whole number: the pool size every consumer gets `
+        + `(to replay the pools of an assembly named like this, write './${value}').`);
+    }
     return () => n;
   }
   const other = readLedgers(value).ledgers.find((l) => l.budgetPath === ledger.budgetPath);

@@ -17,3 +17,15 @@ describe('rehearse --wait', () => {
     expect(result).toEqual({ code: 2, stdout: '', stderr: `connection-budget: ${message}\nRun connection-budget --help for usage.\n` });
   });
 });
+
+describe('rehearse --pools-from size:N', () => {
+  test.each(['size:-1', 'size:abc', 'size:0', 'size:1.5', 'size:', 'size:1e3'])('fails when it is %s, a size that is not a whole number of at least 1', async (value) => {
+    const result = await runAsync(['rehearse', assembly, '--pools-from', value]);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `connection-budget: --pools-from size:N needs N of at least 1, got '${value}'. N is a whole number: the pool size every consumer gets `
+        + `(to replay the pools of an assembly named like this, write './${value}').\nRun connection-budget --help for usage.\n`,
+    });
+  });
+});
