@@ -29,3 +29,21 @@ describe('rehearse --pools-from size:N', () => {
     });
   });
 });
+
+test('a ledger consumer missing a number the plan multiplies is refused with exit 2, not left out of the rehearsal', async () => {
+  const ledger = sampleLedger();
+  const damaged = assemblyWith({ Data: [{ ...ledger, consumers: ledger.consumers.map((c) => (c.path === 'Jobs/Worker'
+    ? { ...c, connections: { poolsPerProcess: c.connections.poolsPerProcess, overflowPerPool: c.connections.overflowPerPool } } as typeof c : c)) }] });
+  try {
+    const result = await runAsync(['rehearse', damaged]);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'connection-budget: budget \'Data/Budget\' cannot be rehearsed: consumer \'Jobs/Worker\': connections.processes is missing, not a whole '
+        + 'number of at least 0. A rehearsal opens every consumer\'s worst case from these numbers: fix the budget\'s errors (connection-budget '
+        + 'report lists them), or synthesize the app again with this library version if the ledger was damaged or edited.\n',
+    });
+  } finally {
+    fs.rmSync(damaged, { recursive: true, force: true });
+  }
+});
