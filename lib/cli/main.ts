@@ -9,7 +9,7 @@ import { CheckResult } from './render/summary';
 import { rehearsalJson, rehearsalMarkdown, rehearsalText } from './render/rehearsal';
 import { checkText, diffText, reportText } from './render/text';
 import { MAX_WAIT_SECONDS, rehearse } from './rehearse/rehearse';
-import { MissingToolError } from './rehearse/stand-in';
+import { RehearsalError } from './rehearse/errors';
 
 /** Exit codes, documented in the README and in `--help`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
@@ -109,7 +109,7 @@ function failed(e: unknown, io: CliIo): number {
     io.stderr(`connection-budget: ${e.message}\nRun connection-budget --help for usage.\n`);
     return EXIT.usage;
   }
-  if (e instanceof InputError || e instanceof MissingToolError || e instanceof RehearsalPlanError) {
+  if (e instanceof InputError || e instanceof RehearsalError || e instanceof RehearsalPlanError) {
     io.stderr(`connection-budget: ${e.message}\n`);
     return EXIT.usage;
   }

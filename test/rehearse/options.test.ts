@@ -47,3 +47,14 @@ test('a ledger consumer missing a number the plan multiplies is refused with exi
     fs.rmSync(damaged, { recursive: true, force: true });
   }
 });
+
+test('a plan over the connection cap is refused with exit 2, naming the count and the fix', async () => {
+  // Api 20 tasks × 1000 + Worker 4 × (1000 + 2) + migrations 10 = 24,018.
+  const result = await runAsync(['rehearse', assembly, '--pools-from', 'size:1000']);
+  expect(result).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: 'connection-budget: the plan opens 24018 connections, more than a rehearsal opens (20000). '
+      + 'Rehearse smaller pools on the same topology (--pools-from size:N), or a smaller budget.\n',
+  });
+});

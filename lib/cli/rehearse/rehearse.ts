@@ -1,4 +1,5 @@
 import { ClientOutcome, percentile, RehearsalPlan } from '../../budget';
+import { RehearsalError } from './errors';
 import { SERVER_STEP_TIMEOUT_MS, startStandIn } from './stand-in';
 import { Attempt, connectAndQuery } from './wire';
 
@@ -30,7 +31,8 @@ export const MAX_REHEARSAL_CONNECTIONS = 20_000;
 export async function rehearse(plan: RehearsalPlan, options: RehearsalOptions): Promise<ClientOutcome[]> {
   const total = plan.clients.reduce((n, c) => n + c.connections, 0);
   if (total > MAX_REHEARSAL_CONNECTIONS) {
-    throw new RangeError(`the plan opens ${total} connections, more than a rehearsal allows (${MAX_REHEARSAL_CONNECTIONS}).`);
+    throw new RehearsalError(`the plan opens ${total} connections, more than a rehearsal opens (${MAX_REHEARSAL_CONNECTIONS}). `
+      + 'Rehearse smaller pools on the same topology (--pools-from size:N), or a smaller budget.');
   }
   const standIn = await startStandIn(plan, options.waitSeconds);
   const interrupted = () => {
@@ -49,7 +51,7 @@ export async function rehearse(plan: RehearsalPlan, options: RehearsalOptions): 
     }
     const unanswered = attempts.flat().filter((a) => !a.ok && a.kind === 'unanswered').length;
     if (unanswered > 0) {
-      throw new Error(`the stand-in left ${unanswered} of ${total} connections unanswered for ${deadlineMs / 1000} s `
+      throw new RehearsalError(`the stand-in left ${unanswered} of ${total} connections unanswered for ${deadlineMs / 1000} s `
         + `(the ${options.waitSeconds} s wait and ${SERVER_STEP_TIMEOUT_MS / 1000} s more), so the rehearsal has no verdict. `
         + 'The machine is too busy, or a server stopped answering: run it again on a quieter machine.');
     }

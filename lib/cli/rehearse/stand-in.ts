@@ -5,11 +5,12 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { RehearsalPlan } from '../../budget';
+import { RehearsalError } from './errors';
 
 import { AcceptWindow, connectAndQuery, openSession, Session, Target } from './wire';
 
 /** The tools a rehearsal needs are not installed; the message says how to install them. Exit code 2. */
-export class MissingToolError extends Error {}
+export class MissingToolError extends RehearsalError {}
 
 /** Role of the rehearsal's clients: not a superuser, so the reserved superuser slots stay out of reach, as on RDS. */
 export const CLIENT_ROLE = 'app';
@@ -27,6 +28,8 @@ export const SERVER_STEP_TIMEOUT_MS = 60_000;
 const STARTUP_POLL_MS = 200;
 /** PgBouncer client slots beyond the plan's connections: its admin sessions and a margin, so its own client limit never decides a rehearsal. */
 const SPARE_CLIENT_SLOTS = 100;
+/** How much of a server's output an error quotes: enough for PostgreSQL's FATAL line and its DETAIL and HINT. */
+const LOG_TAIL_LINES = 10;
 /** Shared memory of the local PostgreSQL: kept small, since a rehearsal holds connections, not data. */
 const SHARED_BUFFERS = '32MB';
 /**
@@ -114,18 +117,25 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
     const user = process.getuid?.() === 0 ? serviceUser() : undefined;
     if (user) fs.chownSync(dir, user.uid, user.gid);
     const data = path.join(dir, 'data');
-    execFileSync(binaries.initdb, ['-D', data, '-U', ADMIN_ROLE, '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'pipe', ...user });
+    try {
+      execFileSync(binaries.initdb, ['-D', data, '-U', ADMIN_ROLE, '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'pipe', ...user });
+    } catch (e) {
+      const failed = e as { status: number | null; signal: NodeJS.Signals | null; stderr?: Buffer; message: string };
+      throw new RehearsalError(`initdb ${exitDescription({ exitCode: failed.status ?? null, signalCode: failed.signal ?? null })} while creating the rehearsal's database, so there is `
+        + `nothing to rehearse against. Its last output:\n${indent(lastLines(String(failed.stderr ?? failed.message)))}`);
+    }
     const databasePort = await freePort();
     const maxConnections = plan.maxConnections + OWN_DATABASE_SESSIONS;
-    const postgres = spawn(binaries.postgres, [
+    const postgresLog = path.join(dir, 'postgres.log');
+    const postgres = spawnLogged(binaries.postgres, [
       '-D', data, '-p', String(databasePort),
       '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
       '-c', `max_connections=${maxConnections}`,
       '-c', `superuser_reserved_connections=${plan.superuserReservedConnections}`,
       '-c', 'fsync=off', '-c', `shared_buffers=${SHARED_BUFFERS}`, '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal',
-    ], { stdio: 'ignore', ...user });
+    ], postgresLog, user);
     processes.push(postgres);
-    const admin = await waitForSession({ port: databasePort, user: ADMIN_ROLE, database: 'postgres' }, postgres, 'PostgreSQL');
+    const admin = await waitForSession({ port: databasePort, user: ADMIN_ROLE, database: 'postgres' }, postgres, 'PostgreSQL', postgresLog);
     sessions.push(admin);
     await admin.query(`CREATE ROLE ${CLIENT_ROLE} LOGIN`);
     const direct: Target = { port: databasePort, user: CLIENT_ROLE, database: 'postgres' };
@@ -161,18 +171,18 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
       'server_check_query =',
       'server_reset_query =',
       'ignore_startup_parameters = application_name',
-      `logfile = ${path.join(dir, 'pgbouncer.log')}`,
       '',
     ].join('\n'));
     if (user) {
       for (const file of ['pgbouncer.ini', 'userlist.txt']) fs.chownSync(path.join(dir, file), user.uid, user.gid);
     }
-    const pgbouncer = spawn(binaries.pgbouncer, [ini], { stdio: 'ignore', ...user });
+    const pgbouncerLog = path.join(dir, 'pgbouncer.log');
+    const pgbouncer = spawnLogged(binaries.pgbouncer, [ini], pgbouncerLog, user);
     processes.push(pgbouncer);
-    const adminConsole = await waitForSession({ port: proxyPort, user: ADMIN_ROLE, database: 'pgbouncer' }, pgbouncer, 'PgBouncer');
+    const adminConsole = await waitForSession({ port: proxyPort, user: ADMIN_ROLE, database: 'pgbouncer' }, pgbouncer, 'PgBouncer', pgbouncerLog);
     sessions.push(adminConsole);
     const proxy: Target = { port: proxyPort, user: CLIENT_ROLE, database: PROXY_DATABASE };
-    await openServerConnections(proxy, adminConsole, Math.min(plan.proxyServerConnections, proxyClients), window);
+    await openServerConnections(proxy, adminConsole, Math.min(plan.proxyServerConnections, proxyClients), window, pgbouncerLog);
     await adminConsole.query(`SET query_wait_timeout = ${waitSeconds}`);
     return { target: (route) => (route === 'proxy' ? proxy : direct), window, stop };
   } catch (e) {
@@ -188,7 +198,7 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
  * client connected, one per maintenance pass, three a second (janitor.c, check_pool_size and full_maint_period).
  * However long the opening takes, it goes on while PgBouncer keeps opening connections.
  */
-async function openServerConnections(proxy: Target, adminConsole: Session, count: number, window: AcceptWindow): Promise<void> {
+async function openServerConnections(proxy: Target, adminConsole: Session, count: number, window: AcceptWindow, log: string): Promise<void> {
   const stalled = new AbortController();
   setMaxListeners(count + 1, stalled.signal);
   let opened = 0;
@@ -208,7 +218,8 @@ async function openServerConnections(proxy: Target, adminConsole: Session, count
   }
   const failed = attempts.flatMap((a) => (a.ok ? [] : [a.message]));
   if (failed.length > 0) {
-    throw new Error(`PgBouncer opened ${opened} of the ${count} server connections its clients need: ${[...new Set(failed)].join('; ')}`);
+    throw new RehearsalError(`PgBouncer opened ${opened} of the ${count} server connections its clients need (${[...new Set(failed)].join('; ')}), `
+      + `so the rehearsal cannot start. Its last output:\n${indent(lastLines(readLog(log)))}`);
   }
   const deadline = Date.now() + SERVER_STEP_TIMEOUT_MS;
   for (;;) {
@@ -217,7 +228,8 @@ async function openServerConnections(proxy: Target, adminConsole: Session, count
     const idle = Number(pool?.sv_idle ?? 0);
     if (idle === count && Number(pool?.cl_active ?? 0) === 0 && Number(pool?.cl_waiting ?? 0) === 0) return;
     if (Date.now() > deadline) {
-      throw new Error(`PgBouncer kept ${idle} of the ${count} server connections its clients need idle for ${SERVER_STEP_TIMEOUT_MS / 1000} s`);
+      throw new RehearsalError(`PgBouncer kept ${idle} of the ${count} server connections its clients need idle for ${SERVER_STEP_TIMEOUT_MS / 1000} s, `
+        + `so the rehearsal cannot start. Its last output:\n${indent(lastLines(readLog(log)))}`);
     }
     await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
   }
@@ -246,13 +258,14 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Opens a session on a starting server as soon as it accepts one. */
-async function waitForSession(target: Target, child: ChildProcess, what: string): Promise<Session> {
+/** Opens a session on a starting server as soon as it accepts one; fails with the server's output when it exits or never accepts. */
+async function waitForSession(target: Target, child: ChildProcess, what: string, log: string): Promise<Session> {
   const deadline = Date.now() + SERVER_STEP_TIMEOUT_MS;
   let last = '';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`${what} exited with code ${child.exitCode} while starting`);
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
+      throw new RehearsalError(`${what} ${exitDescription(child)} while starting, so there is nothing to rehearse against. `
+        + `Its last output:\n${indent(lastLines(readLog(log)))}`);
     }
     try {
       return await openSession(target, SERVER_STEP_TIMEOUT_MS);
@@ -261,5 +274,38 @@ async function waitForSession(target: Target, child: ChildProcess, what: string)
     }
     await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
   }
-  throw new Error(`${what} did not accept connections within ${SERVER_STEP_TIMEOUT_MS / 1000} s: ${last}`);
+  throw new RehearsalError(`${what} did not accept connections within ${SERVER_STEP_TIMEOUT_MS / 1000} s (the last attempt: ${last}), `
+    + `so there is nothing to rehearse against. Its last output:\n${indent(lastLines(readLog(log)))}`);
+}
+
+/** Starts a server with its standard output and error appended to `log`, for the errors that quote it. */
+function spawnLogged(file: string, args: readonly string[], log: string, user: { uid: number; gid: number } | undefined): ChildProcess {
+  const fd = fs.openSync(log, 'a');
+  try {
+    const child = spawn(file, args, { stdio: ['ignore', fd, fd], ...user });
+    // A server that cannot be started at all (not executable, say) has no pid and emits only this error.
+    child.on('error', (e) => fs.appendFileSync(log, `${e.message}\n`));
+    return child;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readLog(file: string): string {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
+/** The last lines of a server's output that say something. */
+function lastLines(output: string): string[] {
+  const lines = output.split('\n').filter((line) => line.trim() !== '');
+  return lines.length > 0 ? lines.slice(-LOG_TAIL_LINES) : ['(no output)'];
+}
+
+function indent(lines: readonly string[]): string {
+  return lines.map((line) => `  ${line}`).join('\n');
+}
+
+function exitDescription(child: { pid?: number; exitCode: number | null; signalCode: string | null }): string {
+  if (child.exitCode !== null) return `exited with code ${child.exitCode}`;
+  return child.signalCode !== null ? `was stopped by ${child.signalCode}` : 'could not be started';
 }
