@@ -21,12 +21,35 @@ test('fails with exit 2 and PostgreSQL\'s own error when PostgreSQL cannot start
   // THEN the exit code is 2 and the message quotes the server
   expect(result.code).toBe(2);
   expect(result.stdout).toBe('');
-  expect(result.stderr).toMatch(/^connection-budget: PostgreSQL exited with code 1 while starting, so there is nothing to rehearse against\. Its last output:\n {2}.*FATAL: {2}300001 is outside the valid range for parameter "max_connections" \(1 \.\. 262143\)\n$/);
+  expect(result.stderr).toMatch(/^connection-budget: PostgreSQL exited with code 1 while starting, so there is nothing to rehearse against\. From its output:\n {2}.*FATAL: {2}300001 is outside the valid range for parameter "max_connections" \(1 \.\. 262143\)\n$/);
+});
+
+/** Runs the compiled CLI with `prefix` (a command such as prlimit) in front of node, and `env`. */
+function runCompiled(args: string[], options: { prefix?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  ensureCompiled();
+  const [file, ...rest] = [...(options.prefix ?? []), 'node', BIN, ...args];
+  return new Promise((resolve) => {
+    execFile(file, rest, { env: options.env ?? process.env }, (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }));
+  });
+}
+
+test('fails with exit 2 before starting anything when the connections need more open files than a process may have', async () => {
+  // GIVEN 238 connections, 228 of them through the proxy, which opens 228 server connections for them: PgBouncer needs 456 + 100 spare
+  const assembly = assemblyWith({ Data: [sampleLedger()] });
+  made.push(assembly);
+  // WHEN the CLI may open 400 files
+  const result = await runCompiled(['rehearse', assembly], { prefix: ['prlimit', '--nofile=400'] });
+  // THEN
+  expect(result).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: 'connection-budget: the plan opens 238 connections, which needs 556 open files in this process or in PgBouncer, but a process here '
+      + 'may open 400 (ulimit -n). Raise the limit (ulimit -n 556) or rehearse a smaller budget.\n',
+  });
 });
 
 test('fails with exit 2 and PgBouncer\'s own error when PgBouncer cannot start', async () => {
   // GIVEN a pgbouncer first on PATH that runs the real one with an option it does not know
-  ensureCompiled();
   const real = findBinaries(true).pgbouncer;
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-failing-pgbouncer-'));
   made.push(bin);
@@ -36,12 +59,9 @@ test('fails with exit 2 and PgBouncer\'s own error when PgBouncer cannot start',
   const assembly = assemblyWith({ Data: [sampleLedger(1, [ecsService('Web/Small', { maxTasks: 1, pool: 1 })])] });
   made.push(assembly);
   // WHEN the compiled CLI rehearses with it
-  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile('node', [BIN, 'rehearse', assembly], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } },
-      (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }));
-  });
+  const result = await runCompiled(['rehearse', assembly], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
   // THEN the exit code is 2 and the message quotes PgBouncer
-  expect(result.stderr).toBe('connection-budget: PgBouncer exited with code 1 while starting, so there is nothing to rehearse against. Its last output:\n'
+  expect(result.stderr).toBe('connection-budget: PgBouncer exited with code 1 while starting, so there is nothing to rehearse against. From its output:\n'
     + `  ${real}: unrecognized option '--no-such-option'\n  Try "${real} --help" for more information.\n`);
   expect(result.code).toBe(2);
   expect(result.stdout).toBe('');

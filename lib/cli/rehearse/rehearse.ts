@@ -1,6 +1,6 @@
 import { ClientOutcome, percentile, RehearsalPlan } from '../../budget';
 import { RehearsalError } from './errors';
-import { SERVER_STEP_TIMEOUT_MS, startStandIn } from './stand-in';
+import { checkOpenFileLimit, openFileLimit, SERVER_STEP_TIMEOUT_MS, startStandIn } from './stand-in';
 import { Attempt, connectAndQuery } from './wire';
 
 /** How a rehearsal runs. */
@@ -34,6 +34,7 @@ export async function rehearse(plan: RehearsalPlan, options: RehearsalOptions): 
     throw new RehearsalError(`the plan opens ${total} connections, more than a rehearsal opens (${MAX_REHEARSAL_CONNECTIONS}). `
       + 'Rehearse smaller pools on the same topology (--pools-from size:N), or a smaller budget.');
   }
+  checkOpenFileLimit(plan, openFileLimit());
   const standIn = await startStandIn(plan, options.waitSeconds);
   const interrupted = () => {
     standIn.stop();

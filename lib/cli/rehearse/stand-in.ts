@@ -28,8 +28,15 @@ export const SERVER_STEP_TIMEOUT_MS = 60_000;
 const STARTUP_POLL_MS = 200;
 /** PgBouncer client slots beyond the plan's connections: its admin sessions and a margin, so its own client limit never decides a rehearsal. */
 const SPARE_CLIENT_SLOTS = 100;
+/**
+ * Descriptors a process of the rehearsal needs besides its connections: Node has 20 open when it starts
+ * (ls /proc/self/fd), PgBouncer its listener, log and console sessions; a hundred leaves room for both.
+ */
+const SPARE_FILE_DESCRIPTORS = 100;
 /** How much of a server's output an error quotes: enough for PostgreSQL's FATAL line and its DETAIL and HINT. */
 const LOG_TAIL_LINES = 10;
+/** Log lines of PostgreSQL and PgBouncer that report a problem, by their severity (the rest are LOG lines). */
+const SEVERE_LOG_LINE = /\b(WARNING|ERROR|FATAL|PANIC|DETAIL|HINT):/;
 /** Shared memory of the local PostgreSQL: kept small, since a rehearsal holds connections, not data. */
 const SHARED_BUFFERS = '32MB';
 /**
@@ -69,6 +76,35 @@ function debianServerDirectories(): string[] {
   return fs.existsSync('/usr/lib/postgresql')
     ? fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`)
     : [];
+}
+
+/** The plan's clients through the proxy stand-in, and the server connections it opens for them before they start. */
+function proxyDemand(plan: RehearsalPlan): { readonly clients: number; readonly servers: number } {
+  const clients = plan.clients.filter((c) => c.route === 'proxy').reduce((n, c) => n + c.connections, 0);
+  return { clients, servers: plan.proxyServerConnections === undefined ? 0 : Math.min(plan.proxyServerConnections, clients) };
+}
+
+/** The limit on open files of this process, which the servers it starts inherit; undefined where /proc does not tell. */
+export function openFileLimit(): number | undefined {
+  if (!fs.existsSync('/proc/self/limits')) return undefined;
+  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = line?.split(/\s{2,}/)[1];
+  return soft === undefined || soft === 'unlimited' ? undefined : Number(soft);
+}
+
+/**
+ * Fails when this process (which holds every client's connection) or PgBouncer (its clients' and its server
+ * connections) would run out of file descriptors: a connection refused for that would be the machine's verdict,
+ * not the budget's.
+ */
+export function checkOpenFileLimit(plan: RehearsalPlan, limit: number | undefined): void {
+  const clients = plan.clients.reduce((n, c) => n + c.connections, 0);
+  const proxy = proxyDemand(plan);
+  const needed = Math.max(clients, proxy.clients + proxy.servers) + SPARE_FILE_DESCRIPTORS;
+  if (limit !== undefined && needed > limit) {
+    throw new RehearsalError(`the plan opens ${clients} connections, which needs ${needed} open files in this process or in PgBouncer, `
+      + `but a process here may open ${limit} (ulimit -n). Raise the limit (ulimit -n ${needed}) or rehearse a smaller budget.`);
+  }
 }
 
 /** initdb and postgres, and pgbouncer, from `directories` (by default PATH, Debian's server directories and /usr/sbin). */
@@ -122,7 +158,7 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
     } catch (e) {
       const failed = e as { status: number | null; signal: NodeJS.Signals | null; stderr?: Buffer; message: string };
       throw new RehearsalError(`initdb ${exitDescription({ exitCode: failed.status ?? null, signalCode: failed.signal ?? null })} while creating the rehearsal's database, so there is `
-        + `nothing to rehearse against. Its last output:\n${indent(lastLines(String(failed.stderr ?? failed.message)))}`);
+        + `nothing to rehearse against. From its output:\n${indent(lastLines(String(failed.stderr ?? failed.message)))}`);
     }
     const databasePort = await freePort();
     const maxConnections = plan.maxConnections + OWN_DATABASE_SESSIONS;
@@ -145,7 +181,7 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
     }
 
     const proxyPort = await freePort();
-    const proxyClients = plan.clients.filter((c) => c.route === 'proxy').reduce((n, c) => n + c.connections, 0);
+    const demand = proxyDemand(plan);
     const ini = path.join(dir, 'pgbouncer.ini');
     fs.writeFileSync(path.join(dir, 'userlist.txt'), `"${CLIENT_ROLE}" ""\n"${ADMIN_ROLE}" ""\n`);
     fs.writeFileSync(ini, [
@@ -160,7 +196,7 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
       `auth_file = ${path.join(dir, 'userlist.txt')}`,
       `admin_users = ${ADMIN_ROLE}`,
       'pool_mode = session',
-      `max_client_conn = ${proxyClients + SPARE_CLIENT_SLOTS}`,
+      `max_client_conn = ${demand.clients + SPARE_CLIENT_SLOTS}`,
       `default_pool_size = ${plan.proxyServerConnections}`,
       `max_db_connections = ${plan.proxyServerConnections}`,
       'reserve_pool_size = 0',
@@ -182,7 +218,7 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
     const adminConsole = await waitForSession({ port: proxyPort, user: ADMIN_ROLE, database: 'pgbouncer' }, pgbouncer, 'PgBouncer', pgbouncerLog);
     sessions.push(adminConsole);
     const proxy: Target = { port: proxyPort, user: CLIENT_ROLE, database: PROXY_DATABASE };
-    await openServerConnections(proxy, adminConsole, Math.min(plan.proxyServerConnections, proxyClients), window, pgbouncerLog);
+    await openServerConnections(proxy, adminConsole, demand.servers, window, pgbouncerLog);
     await adminConsole.query(`SET query_wait_timeout = ${waitSeconds}`);
     return { target: (route) => (route === 'proxy' ? proxy : direct), window, stop };
   } catch (e) {
@@ -219,7 +255,7 @@ async function openServerConnections(proxy: Target, adminConsole: Session, count
   const failed = attempts.flatMap((a) => (a.ok ? [] : [a.message]));
   if (failed.length > 0) {
     throw new RehearsalError(`PgBouncer opened ${opened} of the ${count} server connections its clients need (${[...new Set(failed)].join('; ')}), `
-      + `so the rehearsal cannot start. Its last output:\n${indent(lastLines(readLog(log)))}`);
+      + `so the rehearsal cannot start. From its output:\n${indent(lastLines(readLog(log)))}`);
   }
   const deadline = Date.now() + SERVER_STEP_TIMEOUT_MS;
   for (;;) {
@@ -229,7 +265,7 @@ async function openServerConnections(proxy: Target, adminConsole: Session, count
     if (idle === count && Number(pool?.cl_active ?? 0) === 0 && Number(pool?.cl_waiting ?? 0) === 0) return;
     if (Date.now() > deadline) {
       throw new RehearsalError(`PgBouncer kept ${idle} of the ${count} server connections its clients need idle for ${SERVER_STEP_TIMEOUT_MS / 1000} s, `
-        + `so the rehearsal cannot start. Its last output:\n${indent(lastLines(readLog(log)))}`);
+        + `so the rehearsal cannot start. From its output:\n${indent(lastLines(readLog(log)))}`);
     }
     await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
   }
@@ -265,7 +301,7 @@ async function waitForSession(target: Target, child: ChildProcess, what: string,
   while (Date.now() < deadline) {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
       throw new RehearsalError(`${what} ${exitDescription(child)} while starting, so there is nothing to rehearse against. `
-        + `Its last output:\n${indent(lastLines(readLog(log)))}`);
+        + `From its output:\n${indent(lastLines(readLog(log)))}`);
     }
     try {
       return await openSession(target, SERVER_STEP_TIMEOUT_MS);
@@ -275,7 +311,7 @@ async function waitForSession(target: Target, child: ChildProcess, what: string,
     await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
   }
   throw new RehearsalError(`${what} did not accept connections within ${SERVER_STEP_TIMEOUT_MS / 1000} s (the last attempt: ${last}), `
-    + `so there is nothing to rehearse against. Its last output:\n${indent(lastLines(readLog(log)))}`);
+    + `so there is nothing to rehearse against. From its output:\n${indent(lastLines(readLog(log)))}`);
 }
 
 /** Starts a server with its standard output and error appended to `log`, for the errors that quote it. */
@@ -295,10 +331,12 @@ function readLog(file: string): string {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
 }
 
-/** The last lines of a server's output that say something. */
+/** The last lines of a server's output that say what went wrong: its warnings and errors if it logged any, else its last lines. */
 function lastLines(output: string): string[] {
   const lines = output.split('\n').filter((line) => line.trim() !== '');
-  return lines.length > 0 ? lines.slice(-LOG_TAIL_LINES) : ['(no output)'];
+  const severe = lines.filter((line) => SEVERE_LOG_LINE.test(line));
+  const chosen = severe.length > 0 ? severe : lines;
+  return chosen.length > 0 ? chosen.slice(-LOG_TAIL_LINES) : ['(no output)'];
 }
 
 function indent(lines: readonly string[]): string {
