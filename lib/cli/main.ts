@@ -9,7 +9,7 @@ import { CheckResult } from './render/summary';
 import { rehearsalJson, rehearsalMarkdown, rehearsalText } from './render/rehearsal';
 import { checkText, diffText, reportText } from './render/text';
 import { MAX_WAIT_SECONDS, rehearse } from './rehearse/rehearse';
-import { RehearsalError } from './rehearse/errors';
+import { RehearsalError, RehearsalInterrupted } from './rehearse/errors';
 
 /** Exit codes, documented in the README and in `--help`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
@@ -108,6 +108,10 @@ function failed(e: unknown, io: CliIo): number {
   if (e instanceof UsageError) {
     io.stderr(`connection-budget: ${e.message}\nRun connection-budget --help for usage.\n`);
     return EXIT.usage;
+  }
+  if (e instanceof RehearsalInterrupted) {
+    io.stderr(`connection-budget: ${e.message}\n`);
+    return e.exitCode;
   }
   if (e instanceof InputError || e instanceof RehearsalError || e instanceof RehearsalPlanError) {
     io.stderr(`connection-budget: ${e.message}\n`);

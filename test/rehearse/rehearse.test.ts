@@ -5,7 +5,9 @@ import { App } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { buildPlatform } from '../../bin/example/platform';
 import { evaluateBudget, rehearsalPlan } from '../../lib/budget';
+import { startKeeper } from '../../lib/cli/rehearse/keeper';
 import { rehearse } from '../../lib/cli/rehearse/rehearse';
+import { createRunDirectory, RUN_DIRECTORY_PREFIX } from '../../lib/cli/rehearse/run-directory';
 import { ADMIN_ROLE, findBinaries, MissingToolError, startStandIn } from '../../lib/cli/rehearse/stand-in';
 import { openSession } from '../../lib/cli/rehearse/wire';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
@@ -17,7 +19,8 @@ import { runAsync } from '../cli/fixtures';
  * backends takes about 45 s on an idle 2-core machine, and two to three times that with both cores busy.
  */
 const EXAMPLE_REHEARSAL_TIMEOUT_MS = 600_000;
-const leftovers = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('connection-budget-rehearsal-'));
+/** Run directories of this process's rehearsals (other test files' runs have other owners). */
+const leftovers = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`${RUN_DIRECTORY_PREFIX}${process.pid}-`));
 
 describe('connection-budget rehearse on the example app', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-app-'));
@@ -29,7 +32,6 @@ describe('connection-budget rehearse on the example app', () => {
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   test('at full surge, every consumer and reservation opens every connection: zero refused, exit 0', async () => {
-    const before = leftovers().length;
     const result = await runAsync(['rehearse', outdir, '--wait', '10']);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Rehearsal of PlatformData/Database/Budget: PostgreSQL with max_connections 800 (5 reserved for superusers), '
@@ -38,7 +40,7 @@ describe('connection-budget rehearse on the example app', () => {
     expect(result.stdout).toContain('779 of 779 connections opened, none refused or timed out.');
     expect(result.stdout).toMatch(/PlatformWeb\/Storefront\/Service\s+proxy\s+10\s+200\s+200\s+0\s+0\s+\d+ ms\s+\d+ ms/);
     expect(result.code).toBe(0);
-    expect(leftovers().length).toBe(before);
+    expect(leftovers()).toEqual([]);
   }, EXAMPLE_REHEARSAL_TIMEOUT_MS);
 
   test('with every pool at a framework default of 10, the same topology loses connections, and the report says who lost', async () => {
@@ -62,8 +64,9 @@ describe('the proxy stand-in', () => {
     // GIVEN ceiling floor(100 × 50 %) − 5 = 45 and 4 tasks × 200 % × pool 8 = 64 clients through the proxy
     const plan = rehearsalPlan(ledgerOf(budget(postgresBehindProxy(100, 50), [ecsService('Web/Api', { maxTasks: 4, pool: 8 })])));
     expect(plan.proxyServerConnections).toBe(45);
-    const standIn = await startStandIn(plan, 7);
+    const keeper = startKeeper(createRunDirectory());
     try {
+      const standIn = await startStandIn(plan, 7, keeper, findBinaries(true));
       // WHEN PgBouncer's console is asked, before any client of the rehearsal connected
       const adminConsole = await openSession({ port: standIn.target('proxy').port, user: ADMIN_ROLE, database: 'pgbouncer' }, 10_000);
       const pool = (await adminConsole.query('SHOW POOLS')).find((row) => row.database === 'app');
@@ -72,8 +75,9 @@ describe('the proxy stand-in', () => {
       // THEN the ceiling's 45 server connections are open and idle, and the proxy's wait is armed
       expect(pool).toMatchObject({ sv_idle: '45', sv_active: '0', sv_login: '0', cl_active: '0', cl_waiting: '0' });
       expect(wait?.value).toBe('7');
+      standIn.close();
     } finally {
-      standIn.stop();
+      await keeper.stop();
     }
   });
 });

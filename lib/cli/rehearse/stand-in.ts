@@ -1,12 +1,12 @@
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import { setMaxListeners } from 'events';
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { RehearsalPlan } from '../../budget';
 import { RehearsalError } from './errors';
-
+import { Keeper, KeptProcess, ProcessExit, ServiceUser } from './keeper';
+import { SERVER_STEP_TIMEOUT_MS } from './run-directory';
 import { AcceptWindow, connectAndQuery, openSession, Session, Target } from './wire';
 
 /** The tools a rehearsal needs are not installed; the message says how to install them. Exit code 2. */
@@ -18,12 +18,6 @@ export const CLIENT_ROLE = 'app';
 export const ADMIN_ROLE = 'rehearsal_admin';
 /** The database alias the proxy stand-in serves. */
 export const PROXY_DATABASE = 'app';
-/**
- * How long a local server gets for one step (to start, to open the next server connection, to answer, to stop)
- * before the rehearsal gives up on it: pg_ctl's default wait, https://www.postgresql.org/docs/15/app-pg-ctl.html (-t).
- * A deadline on a stuck server, never a verdict: the budget's outcome never depends on it.
- */
-export const SERVER_STEP_TIMEOUT_MS = 60_000;
 /** How often a starting server is probed. */
 const STARTUP_POLL_MS = 200;
 /** PgBouncer client slots beyond the plan's connections: its admin sessions and a margin, so its own client limit never decides a rehearsal. */
@@ -61,11 +55,12 @@ export interface StandIn {
   readonly target: (route: 'proxy' | 'direct') => Target;
   /** Admission of the clients' connections, so no server's accept queue overflows. */
   readonly window: AcceptWindow;
-  /** Stops both servers and removes the data directory; safe to call twice. */
-  readonly stop: () => void;
+  /** Closes the stand-in's own sessions; the servers stop with the run's keeper. */
+  readonly close: () => void;
 }
 
-interface Binaries {
+/** The server programs a rehearsal runs. */
+export interface Binaries {
   readonly initdb: string;
   readonly postgres: string;
   readonly pgbouncer: string;
@@ -133,51 +128,39 @@ export function findBinaries(needProxy: boolean, directories?: readonly string[]
  * backends, not for the budget. The stand-in therefore opens every server connection the clients can use before
  * it returns, and only then arms the wait: a client then waits only when the proxy's ceiling is taken.
  */
-export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Promise<StandIn> {
-  const binaries = findBinaries(plan.proxyServerConnections !== undefined);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'connection-budget-rehearsal-'));
-  const processes: ChildProcess[] = [];
+export async function startStandIn(plan: RehearsalPlan, waitSeconds: number, keeper: Keeper, binaries: Binaries): Promise<StandIn> {
+  const dir = keeper.dir;
   const sessions: Session[] = [];
-  let stopped = false;
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    sessions.forEach((session) => session.close());
-    for (const child of processes) {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
+  const close = () => sessions.forEach((session) => session.close());
   try {
     // PostgreSQL and PgBouncer refuse to run as root; a root caller runs them as the postgres user.
     const user = process.getuid?.() === 0 ? serviceUser() : undefined;
     if (user) fs.chownSync(dir, user.uid, user.gid);
     const data = path.join(dir, 'data');
-    try {
-      execFileSync(binaries.initdb, ['-D', data, '-U', ADMIN_ROLE, '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'pipe', ...user });
-    } catch (e) {
-      const failed = e as { status: number | null; signal: NodeJS.Signals | null; stderr?: Buffer; message: string };
-      throw new RehearsalError(`initdb ${exitDescription({ exitCode: failed.status ?? null, signalCode: failed.signal ?? null })} while creating the rehearsal's database, so there is `
-        + `nothing to rehearse against. From its output:\n${indent(lastLines(String(failed.stderr ?? failed.message)))}`);
+    const initdb = keeper.start('initdb', binaries.initdb, ['-D', data, '-U', ADMIN_ROLE, '--auth=trust', '-E', 'UTF8', '--no-sync'], user);
+    const created = await initdb.exited;
+    if (created.code !== 0) {
+      throw new RehearsalError(`initdb ${exitDescription(created)} while creating the rehearsal's database, so there is nothing to rehearse against. `
+        + `From its output:\n${indent(lastLines(readLog(dir, 'initdb')))}`);
     }
     const databasePort = await freePort();
     const maxConnections = plan.maxConnections + OWN_DATABASE_SESSIONS;
-    const postgresLog = path.join(dir, 'postgres.log');
-    const postgres = spawnLogged(binaries.postgres, [
+    const postgres = keeper.start('postgres', binaries.postgres, [
       '-D', data, '-p', String(databasePort),
       '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
       '-c', `max_connections=${maxConnections}`,
       '-c', `superuser_reserved_connections=${plan.superuserReservedConnections}`,
       '-c', 'fsync=off', '-c', `shared_buffers=${SHARED_BUFFERS}`, '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal',
-    ], postgresLog, user);
-    processes.push(postgres);
-    const admin = await waitForSession({ port: databasePort, user: ADMIN_ROLE, database: 'postgres' }, postgres, 'PostgreSQL', postgresLog);
+      // Dynamic shared memory as files in the data directory, removed with it, not in /dev/shm, where a killed server leaves them.
+      '-c', 'dynamic_shared_memory_type=mmap',
+    ], user);
+    const admin = await waitForSession({ port: databasePort, user: ADMIN_ROLE, database: 'postgres' }, postgres, 'PostgreSQL', dir);
     sessions.push(admin);
     await admin.query(`CREATE ROLE ${CLIENT_ROLE} LOGIN`);
     const direct: Target = { port: databasePort, user: CLIENT_ROLE, database: 'postgres' };
     const window = new AcceptWindow(Math.min(LISTEN_BACKLOG, POSTGRES_BACKLOG_PER_CONNECTION * maxConnections));
     if (plan.proxyServerConnections === undefined) {
-      return { target: () => direct, window, stop };
+      return { target: () => direct, window, close };
     }
 
     const proxyPort = await freePort();
@@ -212,17 +195,15 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
     if (user) {
       for (const file of ['pgbouncer.ini', 'userlist.txt']) fs.chownSync(path.join(dir, file), user.uid, user.gid);
     }
-    const pgbouncerLog = path.join(dir, 'pgbouncer.log');
-    const pgbouncer = spawnLogged(binaries.pgbouncer, [ini], pgbouncerLog, user);
-    processes.push(pgbouncer);
-    const adminConsole = await waitForSession({ port: proxyPort, user: ADMIN_ROLE, database: 'pgbouncer' }, pgbouncer, 'PgBouncer', pgbouncerLog);
+    const pgbouncer = keeper.start('pgbouncer', binaries.pgbouncer, [ini], user);
+    const adminConsole = await waitForSession({ port: proxyPort, user: ADMIN_ROLE, database: 'pgbouncer' }, pgbouncer, 'PgBouncer', dir);
     sessions.push(adminConsole);
     const proxy: Target = { port: proxyPort, user: CLIENT_ROLE, database: PROXY_DATABASE };
-    await openServerConnections(proxy, adminConsole, demand.servers, window, pgbouncerLog);
+    await openServerConnections(proxy, adminConsole, demand.servers, window, dir);
     await adminConsole.query(`SET query_wait_timeout = ${waitSeconds}`);
-    return { target: (route) => (route === 'proxy' ? proxy : direct), window, stop };
+    return { target: (route) => (route === 'proxy' ? proxy : direct), window, close };
   } catch (e) {
-    stop();
+    close();
     throw e;
   }
 }
@@ -234,7 +215,7 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number): Pr
  * client connected, one per maintenance pass, three a second (janitor.c, check_pool_size and full_maint_period).
  * However long the opening takes, it goes on while PgBouncer keeps opening connections.
  */
-async function openServerConnections(proxy: Target, adminConsole: Session, count: number, window: AcceptWindow, log: string): Promise<void> {
+async function openServerConnections(proxy: Target, adminConsole: Session, count: number, window: AcceptWindow, dir: string): Promise<void> {
   const stalled = new AbortController();
   setMaxListeners(count + 1, stalled.signal);
   let opened = 0;
@@ -255,7 +236,7 @@ async function openServerConnections(proxy: Target, adminConsole: Session, count
   const failed = attempts.flatMap((a) => (a.ok ? [] : [a.message]));
   if (failed.length > 0) {
     throw new RehearsalError(`PgBouncer opened ${opened} of the ${count} server connections its clients need (${[...new Set(failed)].join('; ')}), `
-      + `so the rehearsal cannot start. From its output:\n${indent(lastLines(readLog(log)))}`);
+      + `so the rehearsal cannot start. From its output:\n${indent(lastLines(readLog(dir, 'pgbouncer')))}`);
   }
   const deadline = Date.now() + SERVER_STEP_TIMEOUT_MS;
   for (;;) {
@@ -265,13 +246,13 @@ async function openServerConnections(proxy: Target, adminConsole: Session, count
     if (idle === count && Number(pool?.cl_active ?? 0) === 0 && Number(pool?.cl_waiting ?? 0) === 0) return;
     if (Date.now() > deadline) {
       throw new RehearsalError(`PgBouncer kept ${idle} of the ${count} server connections its clients need idle for ${SERVER_STEP_TIMEOUT_MS / 1000} s, `
-        + `so the rehearsal cannot start. From its output:\n${indent(lastLines(readLog(log)))}`);
+        + `so the rehearsal cannot start. From its output:\n${indent(lastLines(readLog(dir, 'pgbouncer')))}`);
     }
     await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
   }
 }
 
-function serviceUser(): { uid: number; gid: number } {
+function serviceUser(): ServiceUser {
   try {
     return {
       uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
@@ -295,13 +276,15 @@ function freePort(): Promise<number> {
 }
 
 /** Opens a session on a starting server as soon as it accepts one; fails with the server's output when it exits or never accepts. */
-async function waitForSession(target: Target, child: ChildProcess, what: string, log: string): Promise<Session> {
+async function waitForSession(target: Target, server: KeptProcess, what: 'PostgreSQL' | 'PgBouncer', dir: string): Promise<Session> {
+  const log = what === 'PostgreSQL' ? 'postgres' : 'pgbouncer';
   const deadline = Date.now() + SERVER_STEP_TIMEOUT_MS;
   let last = '';
   while (Date.now() < deadline) {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
-      throw new RehearsalError(`${what} ${exitDescription(child)} while starting, so there is nothing to rehearse against. `
-        + `From its output:\n${indent(lastLines(readLog(log)))}`);
+    const exit = server.exit();
+    if (exit) {
+      throw new RehearsalError(`${what} ${exitDescription(exit)} while starting, so there is nothing to rehearse against. `
+        + `From its output:\n${indent(lastLines(readLog(dir, log)))}`);
     }
     try {
       return await openSession(target, SERVER_STEP_TIMEOUT_MS);
@@ -311,23 +294,12 @@ async function waitForSession(target: Target, child: ChildProcess, what: string,
     await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
   }
   throw new RehearsalError(`${what} did not accept connections within ${SERVER_STEP_TIMEOUT_MS / 1000} s (the last attempt: ${last}), `
-    + `so there is nothing to rehearse against. From its output:\n${indent(lastLines(readLog(log)))}`);
+    + `so there is nothing to rehearse against. From its output:\n${indent(lastLines(readLog(dir, log)))}`);
 }
 
-/** Starts a server with its standard output and error appended to `log`, for the errors that quote it. */
-function spawnLogged(file: string, args: readonly string[], log: string, user: { uid: number; gid: number } | undefined): ChildProcess {
-  const fd = fs.openSync(log, 'a');
-  try {
-    const child = spawn(file, args, { stdio: ['ignore', fd, fd], ...user });
-    // A server that cannot be started at all (not executable, say) has no pid and emits only this error.
-    child.on('error', (e) => fs.appendFileSync(log, `${e.message}\n`));
-    return child;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function readLog(file: string): string {
+/** What a process of the run wrote: the keeper appends its output to `<dir>/<name>.log`. */
+function readLog(dir: string, name: 'initdb' | 'postgres' | 'pgbouncer'): string {
+  const file = path.join(dir, `${name}.log`);
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
 }
 
@@ -343,7 +315,7 @@ function indent(lines: readonly string[]): string {
   return lines.map((line) => `  ${line}`).join('\n');
 }
 
-function exitDescription(child: { pid?: number; exitCode: number | null; signalCode: string | null }): string {
-  if (child.exitCode !== null) return `exited with code ${child.exitCode}`;
-  return child.signalCode !== null ? `was stopped by ${child.signalCode}` : 'could not be started';
+function exitDescription(exit: ProcessExit): string {
+  if (exit.code !== null) return `exited with code ${exit.code}`;
+  return exit.signal !== null ? `was stopped by ${exit.signal}` : `could not be started (${exit.error})`;
 }
