@@ -8,8 +8,8 @@ import { checkMarkdown, diffMarkdown, reportMarkdown } from './render/markdown';
 import { CheckResult } from './render/summary';
 import { rehearsalJson, rehearsalMarkdown, rehearsalText } from './render/rehearsal';
 import { checkText, diffText, reportText } from './render/text';
-import { MAX_WAIT_SECONDS, rehearse } from './rehearse/rehearse';
 import { RehearsalError, RehearsalInterrupted } from './rehearse/errors';
+import { MAX_WAIT_SECONDS, rehearse } from './rehearse/rehearse';
 
 /** Exit codes, documented in the README and in `--help`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
@@ -284,8 +284,9 @@ function poolSource(value: string | undefined, ledger: LedgerJson): ((c: LedgerC
     return undefined;
   }
   if (value.startsWith(POOL_SIZE_PREFIX)) {
-    const n = Number(value.slice(POOL_SIZE_PREFIX.length));
-    if (!/^\d+$/.test(value.slice(POOL_SIZE_PREFIX.length)) || !Number.isSafeInteger(n) || n < 1) {
+    const digits = value.slice(POOL_SIZE_PREFIX.length);
+    const n = Number(digits);
+    if (!/^\d+$/.test(digits) || !Number.isSafeInteger(n) || n < 1) {
       throw new UsageError(`--pools-from size:N needs N of at least 1, got '${value}'. N is a whole number: the pool size every consumer gets `
         + `(to replay the pools of an assembly named like this, write './${value}').`);
     }

@@ -63,6 +63,7 @@ interface Run {
   readonly segment?: { readonly key: string; readonly id: string };
 }
 
+/** The processes whose parent is `pid` (in /proc/<pid>/stat the state and the parent's pid follow the command name). */
 function childrenOf(pid: number): number[] {
   return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
     const stat = fs.existsSync(`/proc/${entry}/stat`) ? fs.readFileSync(`/proc/${entry}/stat`, 'utf8') : '';
@@ -70,10 +71,14 @@ function childrenOf(pid: number): number[] {
   });
 }
 
+/** postmaster.pid's 7th line: the key and id of PostgreSQL's shared memory segment (miscadmin.h, LOCK_FILE_LINE_SHMEM_KEY). */
+const POSTMASTER_PID_SHMEM_LINE = 7;
+
 function snapshot(dir: string): Run {
   const started = (['keeper', 'initdb', 'postgres', 'pgbouncer'] as RunProcess[]).flatMap((name) => readPid(dir, name) ?? []);
   const pidFile = path.join(dir, 'data', 'postmaster.pid');
-  const [key, id] = fs.existsSync(pidFile) ? (fs.readFileSync(pidFile, 'utf8').split('\n')[6] ?? '').trim().split(/\s+/) : [];
+  const [key, id] = fs.existsSync(pidFile)
+    ? (fs.readFileSync(pidFile, 'utf8').split('\n')[POSTMASTER_PID_SHMEM_LINE - 1] ?? '').trim().split(/\s+/) : [];
   return { dir, pids: [...started, ...started.flatMap(childrenOf)], segment: id ? { key, id } : undefined };
 }
 

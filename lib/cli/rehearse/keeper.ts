@@ -1,7 +1,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { RunProcess, teardownRun, writePid } from './run-directory';
+import { ServerProcess, teardownRun, writePid } from './run-directory';
 
 /**
  * The keeper of a run: a small process the CLI starts first, which starts the run's servers (so they are its
@@ -10,9 +10,6 @@ import { RunProcess, teardownRun, writePid } from './run-directory';
  * removes the run directory before it exits. It runs in its own session, so the terminal's Ctrl-C and hangup
  * reach the CLI only, and the CLI decides.
  */
-
-/** A process of the run the keeper starts. */
-export type ServerProcess = Exclude<RunProcess, 'keeper'>;
 
 /** How a process of the run ended: its exit code or signal, or why it could not be started. */
 export interface ProcessExit {
@@ -59,12 +56,18 @@ interface ExitReport extends ProcessExit {
   readonly name: ServerProcess;
 }
 
+/** A started process as the CLI tracks it: how it ended, once the keeper said so. */
+interface Pending {
+  exit?: ProcessExit;
+  readonly settle: (exit: ProcessExit) => void;
+}
+
 /** Starts the keeper of the run in `dir`. */
 export function startKeeper(dir: string): Keeper {
   // From its TypeScript source (the test suite runs that), node needs ts-node to load the keeper; the package runs the compiled one.
   const loader = __filename.endsWith('.ts') ? ['--require', require.resolve('ts-node/register/transpile-only')] : [];
   const keeper = spawn(process.execPath, [...loader, __filename, dir], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-  const kept = new Map<ServerProcess, { exit?: ProcessExit; readonly settle: (exit: ProcessExit) => void }>();
+  const kept = new Map<ServerProcess, Pending>();
   const settle = (name: ServerProcess, exit: ProcessExit) => {
     const entry = kept.get(name);
     if (entry && !entry.exit) {
@@ -77,17 +80,18 @@ export function startKeeper(dir: string): Keeper {
     keeper.once('exit', () => resolve());
     keeper.once('error', () => resolve());
   });
-  void gone.then(() => kept.forEach((_, name) => settle(name, { code: null, signal: null, error: 'the rehearsal\'s keeper process ended' })));
+  const ended: ProcessExit = { code: null, signal: null, error: 'the rehearsal\'s keeper process ended' };
+  void gone.then(() => kept.forEach((_, name) => settle(name, ended)));
   let stopping: Promise<void> | undefined;
   return {
     dir,
     start: (name, file, args, user) => {
       let resolve: (exit: ProcessExit) => void = () => undefined;
       const exited = new Promise<ProcessExit>((r) => { resolve = r; });
-      const entry: { exit?: ProcessExit; readonly settle: (exit: ProcessExit) => void } = { settle: resolve };
+      const entry: Pending = { settle: resolve };
       kept.set(name, entry);
       if (keeper.connected) keeper.send({ name, file, args, ...user } satisfies StartRequest);
-      else settle(name, { code: null, signal: null, error: 'the rehearsal\'s keeper process ended' });
+      else settle(name, ended);
       return { exit: () => entry.exit, exited };
     },
     stop: () => {

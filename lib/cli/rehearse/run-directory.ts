@@ -21,13 +21,16 @@ export const RUN_DIRECTORY_PREFIX = 'connection-budget-rehearsal-';
 export const SERVER_STEP_TIMEOUT_MS = 60_000;
 
 /**
- * The processes of a run, and how each is asked to stop: PostgreSQL with a fast shutdown (SIGINT: it ends its
+ * The servers of a run, and how each is asked to stop: PostgreSQL with a fast shutdown (SIGINT: it ends its
  * sessions, then removes its shared memory and postmaster.pid), PgBouncer with an immediate shutdown (SIGTERM),
- * initdb with SIGTERM, on which it removes what it wrote. The keeper is the process that started the others.
+ * initdb with SIGTERM, on which it removes what it wrote.
  * https://www.postgresql.org/docs/15/server-shutdown.html, https://www.pgbouncer.org/usage.html#signals
  */
-export const STOP_SIGNALS = { initdb: 'SIGTERM', postgres: 'SIGINT', pgbouncer: 'SIGTERM', keeper: 'SIGTERM' } as const;
-export type RunProcess = keyof typeof STOP_SIGNALS;
+const STOP_SIGNALS = { initdb: 'SIGTERM', postgres: 'SIGINT', pgbouncer: 'SIGTERM' } as const;
+/** A server process of a run: what the keeper starts. */
+export type ServerProcess = keyof typeof STOP_SIGNALS;
+/** A process of a run with a pid file in its directory: the servers, and the keeper that started them. */
+export type RunProcess = ServerProcess | 'keeper';
 
 /** How often a stopping process is looked at. */
 const STOP_POLL_MS = 50;
@@ -94,7 +97,7 @@ function runsIn(pid: number, dir: string): boolean {
  * a run already stopped, and by several processes at once.
  */
 export async function teardownRun(dir: string, stopTimeoutMs = SERVER_STEP_TIMEOUT_MS): Promise<void> {
-  const running = (['initdb', 'postgres', 'pgbouncer'] as const).flatMap((name) => {
+  const running = (Object.keys(STOP_SIGNALS) as ServerProcess[]).flatMap((name) => {
     const pid = readPid(dir, name);
     return pid !== undefined && runsIn(pid, dir) ? [{ name, pid }] : [];
   });
@@ -153,8 +156,20 @@ function removeSharedMemory(dir: string): void {
   }
 }
 
-/** The System V shared memory segments of this machine (Linux: /proc/sysvipc/shm), key and id in decimal. */
-export function sharedMemorySegments(): Array<{ readonly key: string; readonly id: string; readonly attached: number; readonly uid: number; readonly creator: number }> {
+/** A System V shared memory segment, as /proc/sysvipc/shm lists it (key and id in decimal). */
+export interface SharedMemorySegment {
+  readonly key: string;
+  readonly id: string;
+  /** How many processes have it attached. */
+  readonly attached: number;
+  /** Its owner. */
+  readonly uid: number;
+  /** The pid of the process that created it. */
+  readonly creator: number;
+}
+
+/** The System V shared memory segments of this machine; none where /proc/sysvipc does not list them (not Linux). */
+export function sharedMemorySegments(): SharedMemorySegment[] {
   const table = '/proc/sysvipc/shm';
   if (!fs.existsSync(table)) return [];
   return fs.readFileSync(table, 'utf8').trim().split('\n').slice(1).map((line) => {
