@@ -114,6 +114,19 @@ async function inProgress(child: ChildProcess): Promise<Run> {
   return snapshot(dir);
 }
 
+/** A rehearsal in progress whose CLI and keeper were killed (the keeper frozen first, so it cannot act): its servers are left running. */
+async function deadRun(): Promise<Run> {
+  const cli = startCli(['rehearse', waiting, '--wait', '300']);
+  const run = await inProgress(cli.child);
+  const keeper = readPid(run.dir, 'keeper')!;
+  process.kill(keeper, 'SIGSTOP');
+  cli.child.kill('SIGKILL');
+  await cli.exit;
+  process.kill(keeper, 'SIGKILL');
+  await until('the keeper gone', () => (isRunning(keeper) ? undefined : true));
+  return run;
+}
+
 describe('nothing outlives a rehearsal', () => {
   let leakedBefore: string[] = [];
   beforeEach(() => { leakedBefore = leakedSegments(); });
@@ -161,15 +174,8 @@ describe('nothing outlives a rehearsal', () => {
   }, TEST_TIMEOUT_MS);
 
   test('when the CLI and its keeper were both killed: the next rehearsal undoes the run', async () => {
-    // GIVEN a run whose CLI and keeper were killed (the keeper frozen first, so it cannot act), its servers still up
-    const cli = startCli(['rehearse', waiting, '--wait', '300']);
-    const run = await inProgress(cli.child);
-    const keeper = readPid(run.dir, 'keeper')!;
-    process.kill(keeper, 'SIGSTOP');
-    cli.child.kill('SIGKILL');
-    await cli.exit;
-    process.kill(keeper, 'SIGKILL');
-    await until('the keeper gone', () => (isRunning(keeper) ? undefined : true));
+    // GIVEN a run whose CLI and keeper were killed, its servers still up
+    const run = await deadRun();
     expect([readPid(run.dir, 'postgres')!, readPid(run.dir, 'pgbouncer')!].every(isRunning)).toBe(true);
     // WHEN another rehearsal starts
     expect((await runAsync(['rehearse', fitting])).code).toBe(0);
@@ -178,14 +184,8 @@ describe('nothing outlives a rehearsal', () => {
   }, TEST_TIMEOUT_MS);
 
   test('when PostgreSQL does not stop: it is killed and its shared memory segment removed', async () => {
-    // GIVEN a dead run (as above) whose PostgreSQL is frozen, so it cannot shut down
-    const cli = startCli(['rehearse', waiting, '--wait', '300']);
-    const run = await inProgress(cli.child);
-    const keeper = readPid(run.dir, 'keeper')!;
-    process.kill(keeper, 'SIGSTOP');
-    cli.child.kill('SIGKILL');
-    await cli.exit;
-    process.kill(keeper, 'SIGKILL');
+    // GIVEN a dead run whose PostgreSQL is frozen, so it cannot shut down
+    const run = await deadRun();
     process.kill(readPid(run.dir, 'postgres')!, 'SIGSTOP');
     // WHEN the run is undone, with a second to stop
     await teardownRun(run.dir, 1_000);
