@@ -52,9 +52,11 @@ export function writePid(dir: string, name: RunProcess, pid: number): void {
   fs.writeFileSync(path.join(dir, `${name}.pid`), `${pid}\n`);
 }
 
+/** The pid a run recorded for `name`; undefined until it has (a file still being written holds no pid yet). */
 export function readPid(dir: string, name: RunProcess): number | undefined {
   const file = path.join(dir, `${name}.pid`);
-  return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').trim()) : undefined;
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+  return /^[1-9]\d*$/.test(text) ? Number(text) : undefined;
 }
 
 /** Whether `pid` is a process that has not exited: one that has, but was not yet reaped by its parent (a zombie), has. */
@@ -102,11 +104,11 @@ export async function teardownRun(dir: string, stopTimeoutMs = SERVER_STEP_TIMEO
     return pid !== undefined && runsIn(pid, dir) ? [{ name, pid }] : [];
   });
   running.forEach(({ name, pid }) => signal(pid, STOP_SIGNALS[name]));
-  await Promise.all(running.map(({ pid }) => exited(pid, stopTimeoutMs)));
+  await Promise.all(running.map(({ pid }) => stopped(pid, dir, stopTimeoutMs)));
   // Each was started in its own process group, so the group's id is its pid.
-  const stuck = running.filter(({ pid }) => isRunning(pid));
+  const stuck = running.filter(({ pid }) => runsIn(pid, dir));
   stuck.forEach(({ pid }) => signal(-pid, 'SIGKILL'));
-  await Promise.all(stuck.map(({ pid }) => exited(pid, stopTimeoutMs)));
+  await Promise.all(stuck.map(({ pid }) => stopped(pid, dir, stopTimeoutMs)));
   removeSharedMemory(dir);
   fs.rmSync(dir, { recursive: true, force: true });
 }
@@ -119,10 +121,11 @@ export async function reapDeadRuns(): Promise<void> {
   const uid = process.getuid?.();
   const dead = fs.readdirSync(os.tmpdir()).map((name) => path.join(os.tmpdir(), name)).filter((dir) => {
     const owner = runOwner(dir);
-    const keeper = owner === undefined ? undefined : readPid(dir, 'keeper');
+    if (owner === undefined || isRunning(owner)) return false;
     const stat = fs.statSync(dir, { throwIfNoEntry: false });
-    return owner !== undefined && stat?.isDirectory() && (uid === 0 || stat.uid === uid)
-      && !isRunning(owner) && (keeper === undefined || !runsIn(keeper, dir));
+    if (!stat?.isDirectory() || (uid !== 0 && stat.uid !== uid)) return false;
+    const keeper = readPid(dir, 'keeper');
+    return keeper === undefined || !runsIn(keeper, dir);
   });
   await Promise.all(dead.map((dir) => teardownRun(dir)));
 }
@@ -136,9 +139,10 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-async function exited(pid: number, timeoutMs: number): Promise<void> {
+/** Waits until `pid` is no longer a process of the run (a pid reused by another process, which can happen soon, is not). */
+async function stopped(pid: number, dir: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (isRunning(pid) && Date.now() < deadline) {
+  while (runsIn(pid, dir) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, STOP_POLL_MS));
   }
 }
@@ -164,8 +168,6 @@ export interface SharedMemorySegment {
   readonly attached: number;
   /** Its owner. */
   readonly uid: number;
-  /** The pid of the process that created it. */
-  readonly creator: number;
 }
 
 /** The System V shared memory segments of this machine; none where /proc/sysvipc does not list them (not Linux). */
@@ -173,7 +175,7 @@ export function sharedMemorySegments(): SharedMemorySegment[] {
   const table = '/proc/sysvipc/shm';
   if (!fs.existsSync(table)) return [];
   return fs.readFileSync(table, 'utf8').trim().split('\n').slice(1).map((line) => {
-    const [key, id, , , creator, , attached, uid] = line.trim().split(/\s+/);
-    return { key, id, attached: Number(attached), uid: Number(uid), creator: Number(creator) };
+    const [key, id, , , , , attached, uid] = line.trim().split(/\s+/);
+    return { key, id, attached: Number(attached), uid: Number(uid) };
   });
 }
