@@ -2,7 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isRunning, readPid, RUN_DIRECTORY_PREFIX, RunProcess, sharedMemorySegments, teardownRun } from '../../lib/cli/rehearse/run-directory';
+import { readPid, RUN_DIRECTORY_PREFIX, RunProcess, sharedMemorySegments, teardownRun } from '../../lib/cli/rehearse/run-directory';
 import { ADMIN_ROLE } from '../../lib/cli/rehearse/stand-in';
 import { openSession } from '../../lib/cli/rehearse/wire';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
@@ -56,19 +56,41 @@ function runDirectoryOf(owner: number): Promise<string> {
     .filter((name) => name.startsWith(`${RUN_DIRECTORY_PREFIX}${owner}-`)).map((name) => path.join(os.tmpdir(), name))[0]);
 }
 
+/** A process as /proc/<pid>/stat tells it apart from a later one with the same pid: its pid and start time. */
+interface Process {
+  readonly pid: number;
+  readonly started: string;
+}
+
 /** The run's processes (its keeper, servers and their children), and PostgreSQL's shared memory segment once it has one. */
 interface Run {
   readonly dir: string;
-  readonly pids: number[];
+  readonly processes: Process[];
   readonly segment?: { readonly key: string; readonly id: string };
 }
 
-/** The processes whose parent is `pid` (in /proc/<pid>/stat the state and the parent's pid follow the command name). */
+/** The fields of /proc/<pid>/stat after the command name (state, parent, ...), or none once the process is gone. */
+function statFields(pid: number): string[] {
+  const stat = fs.existsSync(`/proc/${pid}/stat`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : [];
+}
+
+/** proc(5): after the command name, the 20th field is the start time (field 22 of the line). */
+const STAT_START_TIME = 19;
+
+function processOf(pid: number): Process {
+  return { pid, started: statFields(pid)[STAT_START_TIME] };
+}
+
+/** Whether the process still runs: the same pid, started at the same time, and not a zombie. */
+function stillRunning(process: Process): boolean {
+  const fields = statFields(process.pid);
+  return fields.length > 0 && fields[STAT_START_TIME] === process.started && fields[0] !== 'Z';
+}
+
+/** The processes whose parent is `pid` (the parent's pid is the field after the state). */
 function childrenOf(pid: number): number[] {
-  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
-    const stat = fs.existsSync(`/proc/${entry}/stat`) ? fs.readFileSync(`/proc/${entry}/stat`, 'utf8') : '';
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(entry)] : [];
-  });
+  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && Number(statFields(Number(entry))[1]) === pid).map(Number);
 }
 
 /** postmaster.pid's 7th line: the key and id of PostgreSQL's shared memory segment (miscadmin.h, LOCK_FILE_LINE_SHMEM_KEY). */
@@ -79,21 +101,24 @@ function snapshot(dir: string): Run {
   const pidFile = path.join(dir, 'data', 'postmaster.pid');
   const [key, id] = fs.existsSync(pidFile)
     ? (fs.readFileSync(pidFile, 'utf8').split('\n')[POSTMASTER_PID_SHMEM_LINE - 1] ?? '').trim().split(/\s+/) : [];
-  return { dir, pids: [...started, ...started.flatMap(childrenOf)], segment: id ? { key, id } : undefined };
+  return { dir, processes: [...started, ...started.flatMap(childrenOf)].map(processOf), segment: id ? { key, id } : undefined };
 }
 
 /** The user the servers run as: postgres when the tests run as root. */
 const serverUid = process.getuid!() === 0 ? Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()) : process.getuid!();
 
-/** System V segments of the servers' user that no process has attached and whose creator has exited: leaked. */
+/**
+ * System V segments of the servers' user that no process has attached: leaked (a running PostgreSQL keeps its
+ * segment attached from creating it to removing it).
+ */
 function leakedSegments(): string[] {
-  return sharedMemorySegments().filter((s) => s.uid === serverUid && s.attached === 0 && !isRunning(s.creator)).map((s) => s.id);
+  return sharedMemorySegments().filter((s) => s.uid === serverUid && s.attached === 0).map((s) => s.id);
 }
 
 /** Waits until nothing of the run is left: no process, no directory, no shared memory segment. */
 async function gone(run: Run): Promise<void> {
   await until(`${run.dir} removed`, () => (fs.existsSync(run.dir) ? undefined : true));
-  await until(`no process of ${run.dir} running (${run.pids.join(' ')})`, () => (run.pids.some(isRunning) ? undefined : true));
+  await until(`no process of ${run.dir} running (${run.processes.map((p) => p.pid).join(' ')})`, () => (run.processes.some(stillRunning) ? undefined : true));
   await until(`no shared memory segment ${run.segment?.id}`, () =>
     (sharedMemorySegments().some((s) => s.key === run.segment?.key && s.id === run.segment?.id) ? undefined : true));
 }
@@ -118,12 +143,12 @@ async function inProgress(child: ChildProcess): Promise<Run> {
 async function deadRun(): Promise<Run> {
   const cli = startCli(['rehearse', waiting, '--wait', '300']);
   const run = await inProgress(cli.child);
-  const keeper = readPid(run.dir, 'keeper')!;
-  process.kill(keeper, 'SIGSTOP');
+  const keeper = processOf(readPid(run.dir, 'keeper')!);
+  process.kill(keeper.pid, 'SIGSTOP');
   cli.child.kill('SIGKILL');
   await cli.exit;
-  process.kill(keeper, 'SIGKILL');
-  await until('the keeper gone', () => (isRunning(keeper) ? undefined : true));
+  process.kill(keeper.pid, 'SIGKILL');
+  await until('the keeper gone', () => (stillRunning(keeper) ? undefined : true));
   return run;
 }
 
@@ -136,7 +161,7 @@ describe('nothing outlives a rehearsal', () => {
     const cli = startCli(['rehearse', waiting, '--wait', '300']);
     const run = await inProgress(cli.child);
     expect(run.segment).toBeDefined();
-    expect(run.pids.length).toBeGreaterThan(3);
+    expect(run.processes.length).toBeGreaterThan(3);
     cli.child.kill(signal);
     const exit = await cli.exit;
     await gone(run);
@@ -176,7 +201,7 @@ describe('nothing outlives a rehearsal', () => {
   test('when the CLI and its keeper were both killed: the next rehearsal undoes the run', async () => {
     // GIVEN a run whose CLI and keeper were killed, its servers still up
     const run = await deadRun();
-    expect([readPid(run.dir, 'postgres')!, readPid(run.dir, 'pgbouncer')!].every(isRunning)).toBe(true);
+    expect([readPid(run.dir, 'postgres')!, readPid(run.dir, 'pgbouncer')!].map(processOf).every(stillRunning)).toBe(true);
     // WHEN another rehearsal starts
     expect((await runAsync(['rehearse', fitting])).code).toBe(0);
     // THEN the dead run is gone
