@@ -27,13 +27,15 @@ export interface RehearsalPlan {
   readonly clients: readonly RehearsalClient[];
 }
 
-/** A rehearsal is for PostgreSQL; the ledger's engine must be one. */
+/** A ledger a rehearsal cannot run: another engine, no known max_connections, or numbers it cannot multiply. */
 export class RehearsalPlanError extends Error {}
 
 /**
  * The rehearsal of a ledger: exactly the worst case it computes, every consumer at its peak instances with
  * full pools, plus every reservation's connections. `poolSizes` replays other pool sizes on the same
  * topology: a consumer's pool from another ledger, or one size for all (the frameworks' defaults).
+ * Every number it reads must be a whole number: a consumer whose worst case is unknown, or a field that is
+ * missing or fractional, fails the plan, naming the consumer and the field, rather than opening less.
  */
 export function rehearsalPlan(ledger: LedgerJson, poolSizes?: (consumer: LedgerConsumerJson) => number | undefined): RehearsalPlan {
   const capacity = ledger.capacity;
@@ -43,21 +45,40 @@ export function rehearsalPlan(ledger: LedgerJson, poolSizes?: (consumer: LedgerC
   if (capacity.engine !== 'rds-postgresql' && capacity.engine !== 'aurora-postgresql') {
     throw new RehearsalPlanError(`budget '${ledger.budgetPath}' is for ${capacity.engine}; rehearsals run on PostgreSQL only.`);
   }
+  const problems: string[] = [];
+  const whole = (subject: string, field: string, value: unknown, min = 0): number => {
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min) return value;
+    problems.push(`${subject}: ${field} is ${value === undefined ? 'missing' : JSON.stringify(value)}, not a whole number of at least ${min}`);
+    return 0;
+  };
   const clients: RehearsalClient[] = ledger.consumers.map((c) => {
-    const poolSize = poolSizes?.(c) ?? c.pool.size;
-    const perInstance = c.connections.processes * c.connections.poolsPerProcess * (poolSize + c.connections.overflowPerPool);
-    return { name: c.path, route: c.route, connections: (c.instances?.peak ?? 0) * perInstance, poolSize };
+    const subject = `consumer '${c.path}'`;
+    const poolSize = whole(subject, 'pool.size', poolSizes?.(c) ?? c.pool.size);
+    const perInstance = whole(subject, 'connections.processes', c.connections.processes)
+      * whole(subject, 'connections.poolsPerProcess', c.connections.poolsPerProcess)
+      * (poolSize + whole(subject, 'connections.overflowPerPool', c.connections.overflowPerPool));
+    if (c.instances === null) problems.push(`${subject}: instances is null, so its worst case is unknown`);
+    const peak = c.instances === null ? 0 : whole(subject, 'instances.peak', c.instances?.peak);
+    return { name: c.path, route: c.route, connections: peak * perInstance, poolSize };
   });
   for (const r of capacity.reservations) {
-    clients.push({ name: `reservation '${r.name}'`, route: r.throughProxy && capacity.proxy ? 'proxy' : 'direct', connections: r.connections });
+    clients.push({ name: `reservation '${r.name}'`, route: r.throughProxy && capacity.proxy ? 'proxy' : 'direct', connections: whole(`reservation '${r.name}'`, 'connections', r.connections) });
   }
-  return {
+  const plan: RehearsalPlan = {
     budgetPath: ledger.budgetPath,
-    maxConnections: capacity.maxConnections.value,
-    superuserReservedConnections: capacity.engineReserve,
-    proxyServerConnections: capacity.proxy ? capacity.proxy.ceiling - capacity.proxy.internalConnections : undefined,
+    maxConnections: whole('capacity', 'maxConnections.value', capacity.maxConnections.value, 1),
+    superuserReservedConnections: whole('capacity', 'engineReserve', capacity.engineReserve),
+    proxyServerConnections: capacity.proxy
+      ? whole('capacity', 'proxy.ceiling', capacity.proxy.ceiling) - whole('capacity', 'proxy.internalConnections', capacity.proxy.internalConnections)
+      : undefined,
     clients: clients.filter((c) => c.connections > 0),
   };
+  if (problems.length > 0) {
+    throw new RehearsalPlanError(`budget '${ledger.budgetPath}' cannot be rehearsed: ${problems.join('; ')}. A rehearsal opens every `
+      + 'consumer\'s worst case from these numbers: fix the budget\'s errors (connection-budget report lists them), or synthesize the app '
+      + 'again with this library version if the ledger was damaged or edited.');
+  }
+  return plan;
 }
 
 /** What one client's connections did. */

@@ -8,8 +8,8 @@ import { checkMarkdown, diffMarkdown, reportMarkdown } from './render/markdown';
 import { CheckResult } from './render/summary';
 import { rehearsalJson, rehearsalMarkdown, rehearsalText } from './render/rehearsal';
 import { checkText, diffText, reportText } from './render/text';
-import { rehearse } from './rehearse/rehearse';
-import { MissingToolError } from './rehearse/stand-in';
+import { RehearsalError, RehearsalInterrupted } from './rehearse/errors';
+import { MAX_WAIT_SECONDS, rehearse } from './rehearse/rehearse';
 
 /** Exit codes, documented in the README and in `--help`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
@@ -49,7 +49,8 @@ Options:
   --budget PATH                 rehearse: the budget to rehearse, when the assembly has several
   --pools-from A|size:N         rehearse: replay other pool sizes on the same topology: those of assembly A,
                                 or N for every pool (a framework default)
-  --wait SECONDS                rehearse: how long a client waits for a connection (default 30, the borrow timeout)
+  --wait SECONDS                rehearse: how long a client waits for a connection (default 30, the borrow timeout;
+                                at most ${MAX_WAIT_SECONDS}, RDS Proxy's longest)
   -h, --help                    this help
   --version                     the version
 
@@ -108,7 +109,11 @@ function failed(e: unknown, io: CliIo): number {
     io.stderr(`connection-budget: ${e.message}\nRun connection-budget --help for usage.\n`);
     return EXIT.usage;
   }
-  if (e instanceof InputError || e instanceof MissingToolError || e instanceof RehearsalPlanError) {
+  if (e instanceof RehearsalInterrupted) {
+    io.stderr(`connection-budget: ${e.message}\n`);
+    return e.exitCode;
+  }
+  if (e instanceof InputError || e instanceof RehearsalError || e instanceof RehearsalPlanError) {
     io.stderr(`connection-budget: ${e.message}\n`);
     return EXIT.usage;
   }
@@ -235,6 +240,10 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       if (waitSeconds < 1) {
         throw new UsageError(`--wait must be at least 1 second, got '${values.wait}'.`);
       }
+      if (waitSeconds > MAX_WAIT_SECONDS) {
+        throw new UsageError(`--wait must be at most ${MAX_WAIT_SECONDS} seconds, got '${values.wait}': `
+          + `RDS Proxy waits at most ${MAX_WAIT_SECONDS} s for a connection (its ConnectionBorrowTimeout).`);
+      }
       return rehearse(plan, { waitSeconds, holdMs: HOLD_MS }).then((outcomes) => {
         const render: Record<Format, () => string> = {
           text: () => rehearsalText(plan, outcomes, { color }),
@@ -267,15 +276,21 @@ function chooseBudget(ledgers: readonly LedgerJson[], budget: string | undefined
   return ledgers[0];
 }
 
+/** What makes `--pools-from` one size for every pool rather than an assembly. */
+const POOL_SIZE_PREFIX = 'size:';
+
 /** The pool sizes `--pools-from` replays: `size:N` for every pool, or those of the same budget in another assembly. */
 function poolSource(value: string | undefined, ledger: LedgerJson): ((c: LedgerConsumerJson) => number | undefined) | undefined {
   if (value === undefined) {
     return undefined;
   }
-  const size = /^size:(\d+)$/.exec(value);
-  if (size) {
-    const n = Number(size[1]);
-    if (n < 1) throw new UsageError(`--pools-from size:N needs N of at least 1, got '${value}'.`);
+  if (value.startsWith(POOL_SIZE_PREFIX)) {
+    const digits = value.slice(POOL_SIZE_PREFIX.length);
+    const n = Number(digits);
+    if (!/^\d+$/.test(digits) || !Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(`--pools-from size:N needs N of at least 1, got '${value}'. N is a whole number: the pool size every consumer gets `
+        + `(to replay the pools of an assembly named like this, write './${value}').`);
+    }
     return () => n;
   }
   const other = readBudgets(value).budgets.map((b) => b.ledger).find((l) => l.budgetPath === ledger.budgetPath);

@@ -40,6 +40,47 @@ describe('rehearsalPlan', () => {
   });
 });
 
+describe('rehearsalPlan refuses numbers it cannot multiply', () => {
+  const [api] = ledger.consumers.filter((c) => c.path === 'Web/Api');
+  const withApi = (change: (c: any) => void) => {
+    const broken = JSON.parse(JSON.stringify(api));
+    change(broken);
+    return { ...ledger, consumers: ledger.consumers.map((c) => (c.path === 'Web/Api' ? broken : c)) };
+  };
+  const fix = '. A rehearsal opens every consumer\'s worst case from these numbers: fix the budget\'s errors (connection-budget report lists them), '
+    + 'or synthesize the app again with this library version if the ledger was damaged or edited.';
+
+  test.each<[string, (c: any) => void, string]>([
+    ['connections.processes is missing', (c) => delete c.connections.processes, 'connections.processes is missing'],
+    ['connections.poolsPerProcess is null', (c) => { c.connections.poolsPerProcess = null; }, 'connections.poolsPerProcess is null'],
+    ['connections.overflowPerPool is a string', (c) => { c.connections.overflowPerPool = '1'; }, 'connections.overflowPerPool is "1"'],
+    ['pool.size is fractional', (c) => { c.pool.size = 1.5; }, 'pool.size is 1.5'],
+    ['instances.peak is negative', (c) => { c.instances.peak = -2; }, 'instances.peak is -2'],
+  ])('fails when a consumer\'s %s, naming the consumer and the field', (_, change, problem) => {
+    expect(() => rehearsalPlan(withApi(change))).toThrow(new RehearsalPlanError(
+      `budget 'Data/Budget' cannot be rehearsed: consumer 'Web/Api': ${problem}, not a whole number of at least 0${fix}`));
+  });
+
+  test('fails when a consumer\'s worst case is unknown (instances is null), rather than opening nothing for it', () => {
+    expect(() => rehearsalPlan(withApi((c) => { c.instances = null; }))).toThrow(new RehearsalPlanError(
+      `budget 'Data/Budget' cannot be rehearsed: consumer 'Web/Api': instances is null, so its worst case is unknown${fix}`));
+  });
+
+  test('fails when a replayed pool size is not a whole number, and lists every problem at once', () => {
+    expect(() => rehearsalPlan(withApi((c) => delete c.connections.processes), () => 2.5)).toThrow(new RehearsalPlanError(
+      'budget \'Data/Budget\' cannot be rehearsed: consumer \'Jobs/Sync\': pool.size is 2.5, not a whole number of at least 0; '
+      + 'consumer \'Web/Api\': pool.size is 2.5, not a whole number of at least 0; consumer \'Web/Api\': connections.processes is missing, '
+      + 'not a whole number of at least 0; consumer \'Web/Worker\': pool.size is 2.5, not a whole number of at least 0'
+      + fix));
+  });
+
+  test('fails when max_connections is not a whole number of at least 1', () => {
+    const zero = { ...ledger, capacity: { ...ledger.capacity!, maxConnections: { ...ledger.capacity!.maxConnections, value: 0 } } };
+    expect(() => rehearsalPlan(zero)).toThrow(new RehearsalPlanError(
+      `budget 'Data/Budget' cannot be rehearsed: capacity: maxConnections.value is 0, not a whole number of at least 1${fix}`));
+  });
+});
+
 test.each<[number[], number, number | null]>([
   [[], 50, null], [[5], 99, 5], [[1, 2, 3, 4], 50, 2], [[1, 2, 3, 4], 99, 4], [Array.from({ length: 100 }, (_, i) => i + 1), 99, 99],
 ])('percentile(%j, %i) is %s (nearest rank)', (values, p, expected) => {

@@ -1,5 +1,8 @@
 import { ClientOutcome, percentile, RehearsalPlan } from '../../budget';
-import { CLIENT_ROLE, PROXY_DATABASE, startStandIn } from './stand-in';
+import { RehearsalError, RehearsalInterrupted, signalExitCode } from './errors';
+import { startKeeper } from './keeper';
+import { createRunDirectory, reapDeadRuns, SERVER_STEP_TIMEOUT_MS } from './run-directory';
+import { checkOpenFileLimit, findBinaries, openFileLimit, StandIn, startStandIn } from './stand-in';
 import { Attempt, connectAndQuery } from './wire';
 
 /** How a rehearsal runs. */
@@ -10,44 +13,77 @@ export interface RehearsalOptions {
   readonly holdMs: number;
 }
 
+/**
+ * The longest a client may wait for a connection, in seconds: RDS Proxy's longest ConnectionBorrowTimeout in the
+ * current RDS API (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ConnectionPoolConfiguration.html,
+ * 0 to 300 s; the console says "up to a maximum of five minutes"). CloudFormation still documents 3600 s, which the
+ * current API does not accept; a longer wait would rehearse a proxy that cannot be deployed.
+ */
+export const MAX_WAIT_SECONDS = 300;
+
 /** The most connections a rehearsal opens: a bound on what a typo in a budget can do to this machine. */
 export const MAX_REHEARSAL_CONNECTIONS = 20_000;
 
-/** Client-side slack beyond the proxy's wait, so its own timeout (an answer) wins over ours (silence). */
-const CLIENT_TIMEOUT_SLACK_MS = 5_000;
+/** Signals that end a rehearsal early: Ctrl-C, kill's default, and the terminal closing. */
+const INTERRUPTIONS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * Runs a plan: starts the stand-in, opens every client's connections at once (each runs a query, so the
- * proxy stand-in must hand it a server connection), holds them together, then releases them and stops
- * the stand-in, also when interrupted.
+ * Runs a plan: undoes what dead rehearsals left, starts the stand-in under a keeper, opens every client's
+ * connections at once (each runs a query, so the proxy stand-in must hand it a server connection), holds
+ * them together, then releases them and stops the stand-in. Interrupted (SIGINT, SIGTERM, SIGHUP), it stops
+ * the stand-in and fails with RehearsalInterrupted; killed outright, its keeper stops the stand-in. A
+ * connection the stand-in never answers (it waits at most the proxy's wait, then answers with a timeout)
+ * makes the rehearsal inconclusive: an error, never a verdict.
  */
 export async function rehearse(plan: RehearsalPlan, options: RehearsalOptions): Promise<ClientOutcome[]> {
   const total = plan.clients.reduce((n, c) => n + c.connections, 0);
   if (total > MAX_REHEARSAL_CONNECTIONS) {
-    throw new RangeError(`the plan opens ${total} connections, more than a rehearsal allows (${MAX_REHEARSAL_CONNECTIONS}).`);
+    throw new RehearsalError(`the plan opens ${total} connections, more than a rehearsal opens (${MAX_REHEARSAL_CONNECTIONS}). `
+      + 'Rehearse smaller pools on the same topology (--pools-from size:N), or a smaller budget.');
   }
-  const standIn = await startStandIn(plan, options.waitSeconds);
-  const interrupted = () => {
-    standIn.stop();
-    process.exit(130);
+  checkOpenFileLimit(plan, openFileLimit());
+  const binaries = findBinaries(plan.proxyServerConnections !== undefined);
+  await reapDeadRuns();
+  const keeper = startKeeper(createRunDirectory());
+  let interruption: NodeJS.Signals | undefined;
+  const interrupt = (signal: NodeJS.Signals) => {
+    // A second signal does not wait: the keeper still stops the stand-in once this process is gone.
+    if (interruption) process.exit(signalExitCode(signal));
+    interruption = signal;
+    void keeper.stop();
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  INTERRUPTIONS.forEach((signal) => process.on(signal, interrupt));
   try {
-    const timeoutMs = options.waitSeconds * 1000 + CLIENT_TIMEOUT_SLACK_MS;
-    const attempts = await Promise.all(plan.clients.map((client) => Promise.all(Array.from({ length: client.connections }, () => {
-      const direct = client.route === 'direct' || standIn.proxyPort === undefined;
-      return connectAndQuery(direct ? standIn.databasePort : standIn.proxyPort!, CLIENT_ROLE, direct ? 'postgres' : PROXY_DATABASE, 'SELECT 1', timeoutMs);
-    }))));
+    const outcomes = await openEveryConnection(plan, options, await startStandIn(plan, options.waitSeconds, keeper, binaries));
+    if (interruption) throw new RehearsalInterrupted(interruption);
+    return outcomes;
+  } catch (e) {
+    // Once interrupted, whatever failed failed because the stand-in was stopped.
+    throw interruption ? new RehearsalInterrupted(interruption) : e;
+  } finally {
+    INTERRUPTIONS.forEach((signal) => process.removeListener(signal, interrupt));
+    await keeper.stop();
+  }
+}
+
+async function openEveryConnection(plan: RehearsalPlan, options: RehearsalOptions, standIn: StandIn): Promise<ClientOutcome[]> {
+  try {
+    const deadlineMs = options.waitSeconds * 1000 + SERVER_STEP_TIMEOUT_MS;
+    const attempts = await Promise.all(plan.clients.map((client) => Promise.all(Array.from({ length: client.connections }, () =>
+      connectAndQuery(standIn.target(client.route), 'SELECT 1', { deadlineMs, window: standIn.window })))));
     await new Promise((r) => setTimeout(r, options.holdMs));
     for (const attempt of attempts.flat()) {
       if (attempt.ok) attempt.release();
     }
+    const unanswered = attempts.flat().filter((a) => !a.ok && a.kind === 'unanswered').length;
+    if (unanswered > 0) {
+      throw new RehearsalError(`the stand-in left ${unanswered} of ${attempts.flat().length} connections unanswered for ${deadlineMs / 1000} s `
+        + `(the ${options.waitSeconds} s wait and ${SERVER_STEP_TIMEOUT_MS / 1000} s more), so the rehearsal has no verdict. `
+        + 'The machine is too busy, or a server stopped answering: run it again on a quieter machine.');
+    }
     return plan.clients.map((client, i) => outcome(client.name, client.route, attempts[i]));
   } finally {
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
-    standIn.stop();
+    standIn.close();
   }
 }
 

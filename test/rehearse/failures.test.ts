@@ -1,0 +1,68 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { findBinaries } from '../../lib/cli/rehearse/stand-in';
+import { ecsService } from '../budget/fixtures';
+import { assemblyWith, runAsync, sampleLedger } from '../cli/fixtures';
+import { BIN, ensureCompiled } from '../helpers/compiled-cli';
+
+// Servers that fail to start: the rehearsal exits 2 with the server's own words. Real PostgreSQL and PgBouncer.
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+test('fails with exit 2 and PostgreSQL\'s own error when PostgreSQL cannot start', async () => {
+  // GIVEN a budget whose max_connections PostgreSQL does not accept (at most 262,143)
+  const ledger = sampleLedger();
+  const huge = assemblyWith({ Data: [{ ...ledger, capacity: { ...ledger.capacity!, maxConnections: { ...ledger.capacity!.maxConnections, value: 300_000 } } }] });
+  made.push(huge);
+  // WHEN it is rehearsed
+  const result = await runAsync(['rehearse', huge]);
+  // THEN the exit code is 2 and the message quotes the server
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(/^connection-budget: PostgreSQL exited with code 1 while starting, so there is nothing to rehearse against\. From its output:\n {2}.*FATAL: {2}300001 is outside the valid range for parameter "max_connections" \(1 \.\. 262143\)\n$/);
+});
+
+/** Runs the compiled CLI with `prefix` (a command such as prlimit) in front of node, and `env`. */
+function runCompiled(args: string[], options: { prefix?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  ensureCompiled();
+  const [file, ...rest] = [...(options.prefix ?? []), 'node', BIN, ...args];
+  return new Promise((resolve) => {
+    execFile(file, rest, { env: options.env ?? process.env }, (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }));
+  });
+}
+
+test('fails with exit 2 before starting anything when the connections need more open files than a process may have', async () => {
+  // GIVEN 238 connections, 228 of them through the proxy, which opens 228 server connections for them: PgBouncer needs 456 + 100 spare
+  const assembly = assemblyWith({ Data: [sampleLedger()] });
+  made.push(assembly);
+  // WHEN the CLI may open 400 files
+  const result = await runCompiled(['rehearse', assembly], { prefix: ['prlimit', '--nofile=400'] });
+  // THEN
+  expect(result).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: 'connection-budget: the plan opens 238 connections, which needs 556 open files in this process or in PgBouncer, but a process here '
+      + 'may open 400 (ulimit -n). Raise the limit (ulimit -n 556) or rehearse a smaller budget.\n',
+  });
+});
+
+test('fails with exit 2 and PgBouncer\'s own error when PgBouncer cannot start', async () => {
+  // GIVEN a pgbouncer first on PATH that runs the real one with an option it does not know
+  const real = findBinaries(true).pgbouncer;
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-failing-pgbouncer-'));
+  made.push(bin);
+  // Readable by the postgres user, which runs the servers when the tests run as root.
+  fs.chmodSync(bin, 0o755);
+  fs.writeFileSync(path.join(bin, 'pgbouncer'), `#!/bin/sh\nexec ${real} --no-such-option "$@"\n`, { mode: 0o755 });
+  const assembly = assemblyWith({ Data: [sampleLedger(1, [ecsService('Web/Small', { maxTasks: 1, pool: 1 })])] });
+  made.push(assembly);
+  // WHEN the compiled CLI rehearses with it
+  const result = await runCompiled(['rehearse', assembly], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
+  // THEN the exit code is 2 and the message quotes PgBouncer
+  expect(result.stderr).toBe('connection-budget: PgBouncer exited with code 1 while starting, so there is nothing to rehearse against. From its output:\n'
+    + `  ${real}: unrecognized option '--no-such-option'\n  Try "${real} --help" for more information.\n`);
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+});
