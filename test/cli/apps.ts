@@ -19,6 +19,8 @@ export interface SampleParts {
 }
 
 export interface SampleOptions {
+  /** max_connections in the parameter group. @default 1000 */
+  readonly maxConnections?: number;
   /** The autoscaling maximum of Web/Api. @default 10 */
   readonly apiMaxTasks?: number;
   /** The database engine. @default PostgreSQL 16 */
@@ -34,8 +36,8 @@ export interface SampleOptions {
 const POSTGRES = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
 
 /**
- * The sample budget in small, as a real app synthesized into a fresh directory: max_connections 1000 in the parameter
- * group, a proxy at 50 % (ceiling 500 − 5 = 495), 10 connections reserved for migrations; Web/Api (pool 10, 1 task,
+ * The sample budget in small, as a real app synthesized into a fresh directory: max_connections 1000 (or maxConnections) in
+ * the parameter group, a proxy at 50 % (ceiling 500 − 5 = 495), 10 connections reserved for migrations; Web/Api (pool 10, 1 task,
  * autoscaling up to apiMaxTasks) and Jobs/Worker (2 tasks, pool 5 + overflow 2). Returns the assembly directory.
  */
 export function synthSample(options: SampleOptions = {}): string {
@@ -45,7 +47,7 @@ export function synthSample(options: SampleOptions = {}): string {
   const engine = options.engine ?? POSTGRES;
   const data = new Stack(scope, 'Data');
   const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2, natGateways: 1 });
-  const parameterGroup = new rds.ParameterGroup(data, 'Params', { engine, parameters: { max_connections: '1000' } });
+  const parameterGroup = new rds.ParameterGroup(data, 'Params', { engine, parameters: { max_connections: String(options.maxConnections ?? 1000) } });
   const database = new rds.DatabaseInstance(data, 'Db', { engine, vpc, parameterGroup, storageEncrypted: true });
   const proxy = database.addProxy('Proxy', { vpc, secrets: [database.secret!], maxConnectionsPercent: 50 });
   const budget = new ConnectionBudget(data, 'Budget', {

@@ -3,25 +3,36 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { findBinaries } from '../../lib/cli/rehearse/stand-in';
-import { ecsService } from '../budget/fixtures';
-import { assemblyWith, runAsync, sampleLedger } from '../cli/fixtures';
+import { synthSample } from '../cli/apps';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
 
 // Servers that fail to start: the rehearsal exits 2 with the server's own words. Real PostgreSQL and PgBouncer.
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
+/** A directory holding `name`, a script first on PATH that runs the real server with `extra` options. */
+function failingServer(name: 'postgres' | 'pgbouncer', real: string, extra: string): string {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), `rehearse-failing-${name}-`));
+  made.push(bin);
+  // Readable by the postgres user, which runs the servers when the tests run as root.
+  fs.chmodSync(bin, 0o755);
+  fs.writeFileSync(path.join(bin, name), `#!/bin/sh\nexec ${real} ${extra}\n`, { mode: 0o755 });
+  return bin;
+}
+
+// A real app, small: Api 2 tasks × pool 10, Worker 4 × (5 + 2), migrations 10: 58 connections.
+const small = synthSample({ apiMaxTasks: 1 });
+made.push(small);
+
 test('fails with exit 2 and PostgreSQL\'s own error when PostgreSQL cannot start', async () => {
-  // GIVEN a budget whose max_connections PostgreSQL does not accept (at most 262,143)
-  const ledger = sampleLedger();
-  const huge = assemblyWith({ Data: [{ ...ledger, capacity: { ...ledger.capacity!, maxConnections: { ...ledger.capacity!.maxConnections, value: 300_000 } } }] });
-  made.push(huge);
-  // WHEN it is rehearsed
-  const result = await runAsync(['rehearse', huge]);
+  // GIVEN a postgres first on PATH that asks for more connections than PostgreSQL accepts (at most 262,143)
+  const bin = failingServer('postgres', findBinaries(true).postgres, '"$@" -c max_connections=300000');
+  // WHEN the compiled CLI rehearses with it
+  const result = await runCompiled(['rehearse', small], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
   // THEN the exit code is 2 and the message quotes the server
   expect(result.code).toBe(2);
   expect(result.stdout).toBe('');
-  expect(result.stderr).toMatch(/^connection-budget: PostgreSQL exited with code 1 while starting, so there is nothing to rehearse against\. From its output:\n {2}.*FATAL: {2}300001 is outside the valid range for parameter "max_connections" \(1 \.\. 262143\)\n$/);
+  expect(result.stderr).toMatch(/^connection-budget: PostgreSQL exited with code 1 while starting, so there is nothing to rehearse against\. From its output:\n {2}.*FATAL: {2}300000 is outside the valid range for parameter "max_connections" \(1 \.\. 262143\)\n$/);
 });
 
 /** Runs the compiled CLI with `prefix` (a command such as prlimit) in front of node, and `env`. */
@@ -34,8 +45,9 @@ function runCompiled(args: string[], options: { prefix?: string[]; env?: NodeJS.
 }
 
 test('fails with exit 2 before starting anything when the connections need more open files than a process may have', async () => {
-  // GIVEN 238 connections, 228 of them through the proxy, which opens 228 server connections for them: PgBouncer needs 456 + 100 spare
-  const assembly = assemblyWith({ Data: [sampleLedger()] });
+  // GIVEN 238 connections (Api 20 tasks × 10, Worker 28, migrations 10), 228 of them through the proxy, which opens 228
+  // server connections for them: PgBouncer needs 456 + 100 spare
+  const assembly = synthSample();
   made.push(assembly);
   // WHEN the CLI may open 400 files
   const result = await runCompiled(['rehearse', assembly], { prefix: ['prlimit', '--nofile=400'] });
@@ -51,15 +63,9 @@ test('fails with exit 2 before starting anything when the connections need more 
 test('fails with exit 2 and PgBouncer\'s own error when PgBouncer cannot start', async () => {
   // GIVEN a pgbouncer first on PATH that runs the real one with an option it does not know
   const real = findBinaries(true).pgbouncer;
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-failing-pgbouncer-'));
-  made.push(bin);
-  // Readable by the postgres user, which runs the servers when the tests run as root.
-  fs.chmodSync(bin, 0o755);
-  fs.writeFileSync(path.join(bin, 'pgbouncer'), `#!/bin/sh\nexec ${real} --no-such-option "$@"\n`, { mode: 0o755 });
-  const assembly = assemblyWith({ Data: [sampleLedger(1, [ecsService('Web/Small', { maxTasks: 1, pool: 1 })])] });
-  made.push(assembly);
+  const bin = failingServer('pgbouncer', real, '--no-such-option "$@"');
   // WHEN the compiled CLI rehearses with it
-  const result = await runCompiled(['rehearse', assembly], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
+  const result = await runCompiled(['rehearse', small], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
   // THEN the exit code is 2 and the message quotes PgBouncer
   expect(result.stderr).toBe('connection-budget: PgBouncer exited with code 1 while starting, so there is nothing to rehearse against. From its output:\n'
     + `  ${real}: unrecognized option '--no-such-option'\n  Try "${real} --help" for more information.\n`);

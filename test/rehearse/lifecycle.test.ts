@@ -5,8 +5,8 @@ import * as path from 'path';
 import { readPid, RUN_DIRECTORY_PREFIX, RunProcess, sharedMemorySegments, teardownRun } from '../../lib/cli/rehearse/run-directory';
 import { ADMIN_ROLE } from '../../lib/cli/rehearse/stand-in';
 import { openSession } from '../../lib/cli/rehearse/wire';
-import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
-import { assemblyWith, runAsync } from '../cli/fixtures';
+import { synthSample } from '../cli/apps';
+import { runAsync } from '../cli/fixtures';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
 
 // Nothing outlives a rehearsal, however it ends: the compiled CLI, real PostgreSQL and PgBouncer, real signals.
@@ -19,11 +19,12 @@ const POLL_MS = 50;
 /** A bound on a stuck test; each waits on conditions, never on time. */
 const TEST_TIMEOUT_MS = 600_000;
 
-// ceiling floor(100 × 50 %) − 5 = 45; Web/Api 3 tasks × 200 % × pool 10 = 60 clients: 15 wait, for 300 s.
-const waiting = assemblyWith({ Data: [ledgerOf(budget(postgresBehindProxy(100, 50), [ecsService('Web/Api', { maxTasks: 3, pool: 10 })]))] });
-const WAITING_CLIENTS = 15;
-// 2 tasks × 200 % × pool 5 = 20 of 45: a rehearsal that opens everything and ends.
-const fitting = assemblyWith({ Data: [ledgerOf(budget(postgresBehindProxy(100, 50), [ecsService('Web/Api', { maxTasks: 2, pool: 5 })]))] });
+// Real apps with max_connections 200 and the proxy at 50 %: ceiling floor(200 × 50 %) − 5 = 95. Web/Api 5 tasks × 200 % ×
+// pool 10 = 100 and Jobs/Worker 4 × (5 + 2) = 28: 128 clients, 33 wait, for 300 s.
+const waiting = synthSample({ maxConnections: 200, apiMaxTasks: 5, allowErrors: true });
+const WAITING_CLIENTS = 33;
+// Web/Api 2 tasks × pool 10 = 20 and the Worker's 28: 48 of 95, a rehearsal that opens everything and ends.
+const fitting = synthSample({ maxConnections: 200, apiMaxTasks: 1 });
 
 beforeAll(() => ensureCompiled());
 afterAll(() => [waiting, fitting].forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));

@@ -1,8 +1,11 @@
 import * as fs from 'fs';
-import { assemblyWith, runAsync, sampleLedger } from '../cli/fixtures';
+import * as path from 'path';
+import { ledgerMetadataKey } from '../../lib/budget';
+import { synthSample } from '../cli/apps';
+import { runAsync } from '../cli/fixtures';
 
 // Options a rehearsal refuses before it starts anything: no server runs in this file.
-const assembly = assemblyWith({ Data: [sampleLedger()] });
+const assembly = synthSample();
 
 afterAll(() => fs.rmSync(assembly, { recursive: true, force: true }));
 
@@ -30,18 +33,20 @@ describe('rehearse --pools-from size:N', () => {
   });
 });
 
-test('a ledger consumer missing a number the plan multiplies is refused with exit 2, not left out of the rehearsal', async () => {
-  const ledger = sampleLedger();
-  const damaged = assemblyWith({ Data: [{ ...ledger, consumers: ledger.consumers.map((c) => (c.path === 'Jobs/Worker'
-    ? { ...c, connections: { poolsPerProcess: c.connections.poolsPerProcess, overflowPerPool: c.connections.overflowPerPool } } as typeof c : c)) }] });
+test('a stored ledger missing a number the plan multiplies is refused with exit 2, not left out of the rehearsal', async () => {
+  const damaged = synthSample();
+  const file = path.join(damaged, 'Data.template.json');
+  const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const ledger = template.Metadata[ledgerMetadataKey('Data/Budget')];
+  delete ledger.consumers.find((c: { path: string }) => c.path === 'Jobs/Worker').connections.processes;
+  fs.writeFileSync(file, JSON.stringify(template));
   try {
     const result = await runAsync(['rehearse', damaged]);
     expect(result).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'connection-budget: budget \'Data/Budget\' cannot be rehearsed: consumer \'Jobs/Worker\': connections.processes is missing, not a whole '
-        + 'number of at least 0. A rehearsal opens every consumer\'s worst case from these numbers: fix the budget\'s errors (connection-budget '
-        + 'report lists them), or synthesize the app again with this library version if the ledger was damaged or edited.\n',
+      stderr: `connection-budget: the ledger 'Data/Budget' in '${file}' is not a valid version 2 ledger: consumers[0].connections.processes must be a whole `
+        + 'number from 1 to 1000000, got undefined.\n',
     });
   } finally {
     fs.rmSync(damaged, { recursive: true, force: true });
