@@ -1,7 +1,16 @@
 import {
-  aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_events as events, aws_pipes as pipes, aws_rds as rds, aws_scheduler as scheduler,
+  aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_events as events, aws_pipes as pipes, aws_rds as rds, aws_scheduler as scheduler, Stack,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { ECS_DESIRED_COUNT_DIMENSION } from '../template/ecs-service-shape';
+import { stringValue } from '../template/values';
+import { resolved } from './l1';
+
+/** A scalable target that may scale an ECS service, with its ResourceId as one stack reads it. */
+export interface EcsScalableTarget {
+  readonly target: appscaling.CfnScalableTarget;
+  readonly resourceId: unknown;
+}
 
 /**
  * The L1 resources of a whole app that decide a budget, collected in one walk of the tree:
@@ -24,6 +33,7 @@ export class AppIndex {
   public readonly pipes: readonly pipes.CfnPipe[];
   public readonly securityGroups: readonly ec2.ISecurityGroup[];
   public readonly ingressRules: readonly ec2.CfnSecurityGroupIngress[];
+  private readonly ecsScalableTargetsByStack = new Map<Stack, readonly EcsScalableTarget[]>();
 
   private constructor(all: readonly IConstruct[]) {
     this.scalableTargets = all.filter((c): c is appscaling.CfnScalableTarget => c instanceof appscaling.CfnScalableTarget);
@@ -37,6 +47,23 @@ export class AppIndex {
     this.pipes = all.filter((c): c is pipes.CfnPipe => c instanceof pipes.CfnPipe);
     this.securityGroups = all.filter((c): c is ec2.SecurityGroup => c instanceof ec2.SecurityGroup);
     this.ingressRules = all.filter((c): c is ec2.CfnSecurityGroupIngress => c instanceof ec2.CfnSecurityGroupIngress);
+  }
+
+  /**
+   * The scalable targets of an ECS dimension (or one that is a token), each ResourceId resolved in `stack`: there a
+   * reference to a resource of that stack reads as its logical ID wherever the target lives. Resolved once per stack,
+   * not once per service: an app of hundreds of services has as many targets.
+   */
+  public ecsScalableTargetsIn(stack: Stack): readonly EcsScalableTarget[] {
+    let targets = this.ecsScalableTargetsByStack.get(stack);
+    if (!targets) {
+      targets = this.scalableTargets.filter((target) => {
+        const dimension = stringValue(resolved(target, target.scalableDimension));
+        return dimension.kind !== 'known' || dimension.value === ECS_DESIRED_COUNT_DIMENSION;
+      }).map((target) => ({ target, resourceId: stack.resolve(target.resourceId) }));
+      this.ecsScalableTargetsByStack.set(stack, targets);
+    }
+    return targets;
   }
 
   /** The parameter group an instance's `DBParameterGroupName` refers to, when it is defined in this app. */

@@ -1,6 +1,6 @@
 import { aws_applicationautoscaling as appscaling, aws_ecs as ecs, Stack } from 'aws-cdk-lib';
 import { EcsServiceShape } from '../budget';
-import { ECS_DESIRED_COUNT_DIMENSION, ecsServiceShape, ShapeFacts } from '../template/ecs-service-shape';
+import { ecsServiceShape, ShapeFacts } from '../template/ecs-service-shape';
 import { referencesIn, textWithPlaceholders } from '../template/intrinsics';
 import { stringValue } from '../template/values';
 import { AppIndex } from './app-index';
@@ -37,13 +37,10 @@ export function scalableTargetsOf(cfn: ecs.CfnService, index: AppIndex): appscal
   const stack = Stack.of(cfn);
   const logicalId = stack.resolve(cfn.logicalId);
   const name = stringValue(resolved(cfn, cfn.serviceName));
-  return index.scalableTargets.filter((target) => {
-    const dimension = stringValue(resolved(target, target.scalableDimension));
-    if (dimension.kind === 'known' && dimension.value !== ECS_DESIRED_COUNT_DIMENSION) return false;
-    const resourceId = stack.resolve(target.resourceId);
+  return index.ecsScalableTargetsIn(stack).filter(({ resourceId }) => {
     if (referencesIn(resourceId).some((r) => r.kind === 'resource' && r.logicalId === logicalId)) return true;
     // `service/<cluster>/<name>`: a literal last segment names the service, whatever makes the cluster's part.
     const text = textWithPlaceholders(resourceId);
     return name.kind === 'known' && text !== undefined && text.slice(text.lastIndexOf('/') + 1) === name.value;
-  });
+  }).map(({ target }) => target);
 }

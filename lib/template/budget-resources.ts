@@ -104,9 +104,15 @@ export function namesTaskDefinition(set: TemplateSet, stack: StackTemplate, valu
 
 /** A task definition's literal family as a word inside larger text; undefined when its family is not literal. */
 export function familyPattern(task: TemplateResource): RegExp | undefined {
-  const family = literalText(field(task.properties, 'Family'));
-  return family === undefined ? undefined : wordPattern(family);
+  // Every actor of an app is tested against every budgeted task definition: build each pattern once.
+  if (!familyPatterns.has(task)) {
+    const family = literalText(field(task.properties, 'Family'));
+    familyPatterns.set(task, family === undefined ? undefined : wordPattern(family));
+  }
+  return familyPatterns.get(task);
 }
+
+const familyPatterns = new WeakMap<TemplateResource, RegExp | undefined>();
 
 /**
  * Identities of the security groups listed in a property (an array of IDs), whichever way its conditions go. A list
