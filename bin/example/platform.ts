@@ -37,7 +37,7 @@ export class DataStack extends Stack {
         { name: 'admin', connections: 5 },
       ],
     });
-    Annotations.of(database).acknowledgeWarning(`CB-MAX-CONNECTIONS-REBOOT[${MAX_CONNECTIONS}]`,
+    Annotations.of(database).acknowledgeWarning(`CB-MAX-CONNECTIONS-REBOOT-${MAX_CONNECTIONS}`,
       'The database was created with this value; no change is pending a reboot.');
     acknowledge(database,
       ['AwsSolutions-SMG4', 'The example leaves rotation to the operator: rotating the secret RDS Proxy reads needs a rotation function the example does not deploy.'],

@@ -276,7 +276,13 @@ function serverlessV2MaxConnections(engine: EngineKind, minCapacityAcu: number, 
   if (engine === 'aurora-postgresql' && minCapacityAcu <= SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU) {
     value = Math.min(value, SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP);
   }
-  return { value, source: 'serverless-v2-table', basis: `Serverless v2 ${minCapacityAcu}-${maxCapacityAcu} ACU` };
+  const rowText = row.maxCapacityAcu === maxCapacityAcu
+    ? `the published row for a maximum of ${row.maxCapacityAcu} ACU`
+    : `the published row for a maximum of ${row.maxCapacityAcu} ACU, the nearest below ${maxCapacityAcu} ACU (AWS publishes rows for `
+      + `${SERVERLESS_V2_MAX_CONNECTIONS.map((r) => r.maxCapacityAcu).join(', ')} ACU only; between rows the lower is the safe side)`;
+  const cap = value < (engine === 'aurora-mysql' ? row.auroraMysql : row.auroraPostgresql)
+    ? `, capped at ${SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP} for a minimum of ${minCapacityAcu} ACU` : '';
+  return { value, source: 'serverless-v2-table', basis: `Serverless v2 ${minCapacityAcu}-${maxCapacityAcu} ACU: ${rowText}${cap}` };
 }
 
 /**

@@ -1,5 +1,31 @@
-/** Locale-independent ordering, so sorted output is the same on every machine. */
+/**
+ * Orders text as people read it, numbers by value (`Svc2` before `Svc10`), independent of the locale, so ledgers and
+ * messages list the same things in the same order on every machine.
+ */
 export function compareText(a: string, b: string): number {
+  const left = a.match(CHUNKS) ?? [];
+  const right = b.match(CHUNKS) ?? [];
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const order = compareChunk(left[i], right[i]);
+    if (order !== 0) return order;
+  }
+  return left.length - right.length || plainOrder(a, b);
+}
+
+/** Runs of digits and runs of anything else. */
+const CHUNKS = /\d+|\D+/g;
+
+function compareChunk(a: string, b: string): number {
+  if (/^\d/.test(a) && /^\d/.test(b)) {
+    // By value without converting: any length of digits stays exact.
+    const x = a.replace(/^0+(?=\d)/, '');
+    const y = b.replace(/^0+(?=\d)/, '');
+    return x.length - y.length || plainOrder(x, y) || plainOrder(a, b);
+  }
+  return plainOrder(a, b);
+}
+
+function plainOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -327,10 +327,10 @@ export class BudgetedDatabase extends Construct {
     };
 
     // max_connections is static: a change waits for a reboot (SOURCES.rdsStaticParameters).
-    Annotations.of(this).addWarningV2(`CB-MAX-CONNECTIONS-REBOOT[${maxConnections}]`,
+    Annotations.of(this).addWarningV2(`CB-MAX-CONNECTIONS-REBOOT-${maxConnections}`,
       `max_connections is a static parameter: a new value (now ${maxConnections}) takes effect only when '${(this.instance ?? this.cluster)!.node.path}' reboots, `
       + 'and until then the old value holds while the proxy and the pools already follow the new one. After deploying a change, reboot '
-      + `(the parameter group shows pending-reboot), then acknowledge CB-MAX-CONNECTIONS-REBOOT[${maxConnections}] on this construct.`);
+      + `(the parameter group shows pending-reboot), then acknowledge CB-MAX-CONNECTIONS-REBOOT-${maxConnections} on this construct.`);
   }
 
   private derivedMaxConnectionsPercent(): number {

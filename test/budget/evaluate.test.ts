@@ -81,6 +81,7 @@ describe('checks', () => {
       'CB-RESERVATIONS-EXCEED-CAPACITY:error',
       'CB-OVER-CAPACITY:error',
       'CB-NEAR-CAPACITY:warning',
+      'CB-SHARES-CAPPED:warning',
       'CB-ESTIMATED-MAX-CONNECTIONS:warning',
       'CB-PROXY-ABOVE-USABLE:warning',
       'CB-NO-CONSUMERS:warning',
@@ -114,8 +115,8 @@ describe('checks', () => {
         + "'Services/Api' 200 = 10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks × 1 process × 1 pool × pool 10; "
         + "'Services/Web' 160 = 8 tasks (autoscaling maximum) × 200 % rolling surge = 16 tasks × 1 process × 1 pool × pool 10; "
         + "'Services/Worker' 100 = 5 tasks (autoscaling maximum) × 200 % rolling surge = 10 tasks × 1 process × 1 pool × pool 10. "
-        + "Lower the autoscaling maximum of 'Services/Api' from 10 to 7, lower its pool from 10 to 7, "
-        + 'or raise max_connections from 450 to at least 517 (set it in the parameter group, or choose a larger instance class). [CB-OVER-CAPACITY]',
+        + "Lower the autoscaling maximum of 'Services/Api' from 10 to 7, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), "
+        + "from 200 to 140, lower its pool from 10 to 7, or raise max_connections from 450 to at least 517 (set it in the parameter group 'Data/Params'). [CB-OVER-CAPACITY]",
       );
     });
 
@@ -169,6 +170,30 @@ describe('checks', () => {
       + 'at or above the 40 % warning threshold; headroom 275. '
       + 'Lower pools or maximum tasks, raise max_connections, or acknowledge CB-NEAR-CAPACITY on the budget if the margin is intended. [CB-NEAR-CAPACITY]',
     );
+  });
+
+  test('CB-SHARES-CAPPED says when maximums, not the ceiling, stopped the shares, and by how much', () => {
+    const share = (weight: number) => ({ kind: 'share', weight, min: 1, max: 20 } as const);
+    // 3:1 would give Api far more than 20; both stop at 20: 2 × 6 tasks × 20 = 240 of 495.
+    const input = budget(postgresBehindProxy(1000, 50), [
+      ecsService('Services/Api', { maxTasks: 3, pool: share(3) }),
+      ecsService('Services/Worker', { maxTasks: 3, pool: share(1) }),
+    ]);
+    expect(only(input, 'CB-SHARES-CAPPED')).toBe(
+      "ConnectionBudget 'Data/Budget': 2 derived pools of different weights stopped at their maximum: 'Services/Api' (weight 3) at its maximum 20 and "
+      + "'Services/Worker' (weight 1) at its maximum 20; 255 of the proxy ceiling 495 stay unused (48.5 % used), and the weights no longer decide the split. "
+      + 'Raise the max of their PoolSize.share to let them use it, or acknowledge CB-SHARES-CAPPED on the budget if the headroom is intended. [CB-SHARES-CAPPED]');
+    // With room for them, the shares fill the ceiling and nothing is said.
+    const roomy = budget(postgresBehindProxy(1000, 50), [
+      ecsService('Services/Api', { maxTasks: 3, pool: { kind: 'share', weight: 3, min: 1, max: 100 } }),
+      ecsService('Services/Worker', { maxTasks: 3, pool: { kind: 'share', weight: 1, min: 1, max: 100 } }),
+    ]);
+    expect(ids(roomy)).not.toContain('CB-SHARES-CAPPED');
+    // One share at the maximum its owner chose, or equal weights at theirs, is a choice, not a silent cap.
+    expect(ids(budget(postgresBehindProxy(1000, 50), [ecsService('Services/Api', { maxTasks: 3, pool: share(3) })]))).toEqual([]);
+    expect(ids(budget(postgresBehindProxy(1000, 50), [
+      ecsService('Services/Api', { maxTasks: 3, pool: share(1) }), ecsService('Services/Worker', { maxTasks: 3, pool: share(1) }),
+    ]))).toEqual([]);
   });
 
   test('CB-NEAR-CAPACITY looks at what derived pools require, not what they fill', () => {

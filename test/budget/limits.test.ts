@@ -39,8 +39,8 @@ describe('parameters that keep connections from ordinary roles and users', () =>
       "ConnectionBudget 'Data/Budget': worst-case demand 200 exceeds the usable connections 188 by 12: max_connections 200 (parameter group 'Data/Params') − "
       + '12 engine reserve (superuser_reserved_connections 10 + rds.rds_superuser_reserved_connections 2) = 188. '
       + "Every consumer can peak at once (CloudFormation deploys services in parallel); largest: 'Web/Api' 200 = 10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks × 1 process × 1 pool × pool 10. "
-      + "Lower the autoscaling maximum of 'Web/Api' from 10 to 9, lower its pool from 10 to 9, or raise max_connections from 200 to at least 212 "
-      + '(set it in the parameter group, or choose a larger instance class). [CB-OVER-CAPACITY]');
+      + "Lower the autoscaling maximum of 'Web/Api' from 10 to 9, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), from 200 to 180, "
+      + "lower its pool from 10 to 9, or raise max_connections from 200 to at least 212 (set it in the parameter group 'Data/Params'). [CB-OVER-CAPACITY]");
   });
 
   test('MySQL max_user_connections caps every ordinary connection, and the fix names it', () => {
@@ -57,7 +57,7 @@ describe('parameters that keep connections from ordinary roles and users', () =>
       "ConnectionBudget 'Data/Budget': worst-case demand 400 exceeds the usable connections 285 by 115: max_user_connections 300 (of max_connections 1000 "
       + "(parameter group 'Data/Params')) − 10 reserved for 'admin' = 290, less 5 kept by RDS Proxy. Every consumer can peak at once (CloudFormation deploys services in parallel); "
       + "largest: 'Web/Api' 400 = 20 tasks (autoscaling maximum) × 200 % rolling surge = 40 tasks × 1 process × 1 pool × pool 10. "
-      + "Lower the autoscaling maximum of 'Web/Api' from 20 to 14, lower its pool from 10 to 7, "
+      + "Lower the autoscaling maximum of 'Web/Api' from 20 to 14, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), from 200 to 140, lower its pool from 10 to 7, "
       + 'or raise max_user_connections from 300 in the parameter group (it caps every ordinary connection of one account). [CB-OVER-CAPACITY]');
   });
 

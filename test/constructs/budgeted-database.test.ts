@@ -1,4 +1,4 @@
-import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Annotations as CoreAnnotations, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { BudgetedDatabase, PoolSize } from '../../lib';
 import { estimateMaxConnections } from '../../lib/budget';
@@ -69,7 +69,20 @@ describe('BudgetedDatabase on RDS for PostgreSQL', () => {
 
   test('a change of max_connections asks for a reboot, acknowledgeable per value', () => {
     Annotations.fromStack(a.data).hasWarning('/Data/Db', Match.stringLikeRegexp(
-      "^max_connections is a static parameter: a new value \\(now 800\\) takes effect only when 'Data/Db/Instance' reboots.*\\[ack: CB-MAX-CONNECTIONS-REBOOT\\[800\\]\\]$"));
+      "^max_connections is a static parameter: a new value \\(now 800\\) takes effect only when 'Data/Db/Instance' reboots.*\\[ack: CB-MAX-CONNECTIONS-REBOOT-800\\]$"));
+  });
+
+  test('the acknowledgement ID the CDK CLI prints (up to the first "]") acknowledges the warning', () => {
+    const warning = Annotations.fromStack(a.data).findWarning('/Data/Db', Match.stringLikeRegexp('CB-MAX-CONNECTIONS-REBOOT'))[0];
+    // The CLI prints "Acknowledge with 'Annotation::<id>'", cutting the ID at the first ']'.
+    const printed = /\[ack: ([^\]]*)/.exec(String(warning.entry.data))![1];
+    expect(printed).toBe('CB-MAX-CONNECTIONS-REBOOT-800');
+    const b = app();
+    const acknowledged = new BudgetedDatabase(b.data, 'Db', { vpc: b.vpc, instanceEngine: POSTGRES, maxConnections: 800 });
+    acknowledged.budget.addEcsService(b.service('Web', 2), { pool: PoolSize.fixed(10) });
+    CoreAnnotations.of(acknowledged).acknowledgeWarning(printed, 'Rebooted');
+    synthErrors(b.root);
+    expect(Annotations.fromStack(b.data).findWarning('/Data/Db', Match.stringLikeRegexp('CB-MAX-CONNECTIONS-REBOOT'))).toEqual([]);
   });
 });
 
@@ -124,4 +137,16 @@ test('invalid properties fail at once, all named', () => {
     '- readers apply to an Aurora cluster; use multiAz for an RDS DB instance');
   expect(() => new BudgetedDatabase(a.data, 'Unknown', { vpc: a.vpc, instanceEngine: POSTGRES, instanceType: new ec2.InstanceType('q9.large') })).toThrow(
     "BudgetedDatabase 'Data/Unknown': max_connections is unknown for db.q9.large; pass maxConnections.");
+});
+
+describe('BudgetedDatabase over its capacity', () => {
+  test('the fix names its maxConnections property, not a parameter group it manages', () => {
+    const a = app();
+    const db = new BudgetedDatabase(a.data, 'Db', { vpc: a.vpc, instanceEngine: POSTGRES, maxConnections: 100 });
+    db.budget.addEcsService(a.service('Web', 10), { pool: PoolSize.fixed(10) }); // 10 × 200 % × 10 = 200
+    const errors = synthErrors(a.root);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^\[Data\/Db\/Budget\] ConnectionBudget 'Data\/Db\/Budget': worst-case demand 200 exceeds/);
+    expect(errors[0]).toContain("or raise max_connections from 100 to at least 212 (the maxConnections of the BudgetedDatabase 'Data/Db'). [CB-OVER-CAPACITY]");
+  });
 });

@@ -73,8 +73,8 @@ describe('synth fails when worst-case demand exceeds the ceiling', () => {
       + "max_connections 500 (parameter group 'Data/Params') × 80 % = 400, less 5 kept by RDS Proxy. "
       + "Every consumer can peak at once (CloudFormation deploys services in parallel); largest: 'Services/Api' 500 = "
       + '25 tasks (autoscaling maximum) × 200 % rolling surge = 50 tasks × 1 process × 1 pool × pool 10. '
-      + "Lower the autoscaling maximum of 'Services/Api' from 25 to 19, lower its pool from 10 to 7, "
-      + 'or raise max_connections from 500 to at least 632 (set it in the parameter group, or choose a larger instance class). [CB-OVER-CAPACITY]',
+      + "Lower the autoscaling maximum of 'Services/Api' from 25 to 19, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), "
+      + "from 200 to 156, lower its pool from 10 to 7, or raise max_connections from 500 to at least 632 (set it in the parameter group 'Data/Params'). [CB-OVER-CAPACITY]",
     ]);
   });
 
@@ -238,9 +238,21 @@ describe('Aurora clusters', () => {
     )).toMatch(/max_connections 250 \(parameter group 'Data\/Cluster\/InstanceParameterGroup'\) − 3 engine reserve = 247/);
   });
 
-  test('Serverless v2 uses the maximum capacity and the low-minimum cap', () => {
-    expect(aurora(rds.ClusterInstance.serverlessV2('writer'), [], { min: 0.5, max: 16 }))
-      .toMatch(/max_connections 2000 \(Aurora PostgreSQL default for Serverless v2 0\.5-16 ACU\)/);
+  test('Serverless v2 uses the maximum capacity and the low-minimum cap, and the fix lifts the cap', () => {
+    expect(aurora(rds.ClusterInstance.serverlessV2('writer'), [], { min: 0.5, max: 16 })).toContain(
+      'max_connections 2000 (Aurora PostgreSQL default for Serverless v2 0.5-16 ACU: the published row for a maximum of 16 ACU, '
+      + 'capped at 2000 for a minimum of 0.5 ACU)');
+    expect(aurora(rds.ClusterInstance.serverlessV2('writer'), [], { min: 0.5, max: 16 })).toContain(
+      'raise its minimum capacity from 0.5 ACU to 1 ACU (at 0.5 ACU or less Aurora PostgreSQL caps max_connections at 2000) and its maximum capacity '
+      + "from 16 ACU to 32 ACU for 'Data/Cluster/writer' (max_connections 2000 → 5000, the published row for 32 ACU). [CB-OVER-CAPACITY]");
+  });
+
+  test('Serverless v2 between published rows says which row it used, and the fix names the maximum capacity', () => {
+    // 2 ACU lies between the 1 and 4 ACU rows: 189 (the 1-ACU row) − 3 − 5 = 181 usable; 400 tasks × 10 = 4000.
+    const message = aurora(rds.ClusterInstance.serverlessV2('writer'), [], { min: 1, max: 2 });
+    expect(message).toContain('max_connections 189 (Aurora PostgreSQL default for Serverless v2 1-2 ACU: the published row for a maximum of 1 ACU, '
+      + 'the nearest below 2 ACU (AWS publishes rows for 1, 4, 8, 16, 32, 64, 128 ACU only; between rows the lower is the safe side))');
+    expect(message).toContain("or raise its maximum capacity from 2 ACU to 32 ACU for 'Data/Cluster/writer' (max_connections 189 → 5000, the published row for 32 ACU).");
   });
 });
 

@@ -104,7 +104,7 @@ describe('the real cdk synth on the example app', () => {
     expect(unsafe.stderr).toContain("'PlatformWeb/Storefront/Service' 600 = 30 tasks (autoscaling maximum) × 200 % rolling surge = 60 tasks × 1 process × 1 pool × pool 10");
     expect(unsafe.stderr).toContain("'PlatformBackend/OrderWorker/QueueProcessingFargateService' 112 = 8 tasks (autoscaling maximum) × 200 % rolling surge = 16 tasks × 1 process × 1 pool × (pool 5 + overflow 2)");
     // The max_connections fix accounts for the derived percent: 1006 − 20 held = 986 usable, 98 % = 985, less 5 = 980.
-    expect(unsafe.stderr).toContain("Lower the autoscaling maximum of 'PlatformWeb/Storefront/Service' from 30 to 19, lower its pool from 10 to 6, or raise max_connections from 800 to at least 1006");
+    expect(unsafe.stderr).toContain("Lower the autoscaling maximum of 'PlatformWeb/Storefront/Service' from 30 to 19, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), from 200 to 130, lower its pool from 10 to 6, or raise max_connections from 800 to at least 1006 (the maxConnections of the BudgetedDatabase 'PlatformData/Database')");
     expect(unsafe.stderr).toContain('[CB-OVER-CAPACITY]');
     expect(fs.readdirSync(unsafe.out).filter((f) => f.endsWith('.template.json'))).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { overCapacity } from './over-capacity';
 import { proxyAboveUsable } from './proxy-above-usable';
 import { proxyTargetMismatch } from './proxy-target-mismatch';
 import { reservationsExceedCapacity } from './reservations-exceed-capacity';
+import { sharesCapped } from './shares-capped';
 import { ledgerDiffers } from './ledger-differs';
 import { unattributedScalableTarget } from './unattributed-scalable-target';
 import { unboundedLambda } from './unbounded-lambda';
@@ -38,6 +39,7 @@ export const CHECKS: readonly Check[] = [
   reservationsExceedCapacity,
   overCapacity,
   nearCapacity,
+  sharesCapped,
   estimatedMaxConnections,
   proxyAboveUsable,
   noConsumers,

@@ -1,10 +1,19 @@
-import { Capacity, computeCapacity, ENGINE_NAMES, proxyCeiling } from '../capacity';
-import { connectionsPerInstance, instanceBound, instanceCounts, withInstanceBound } from '../demand';
+import { Capacity, computeCapacity, ENGINE_NAMES, estimateMaxConnections, proxyCeiling } from '../capacity';
+import {
+  SERVERLESS_V2_MAX_CONNECTIONS, SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU, SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP,
+} from '../data/instance-classes';
+import { connectionsPerInstance, instanceBound, instanceCounts, rollingPeak, withInstanceBound } from '../demand';
 import { ceilingName, describeCeiling, describeDemand, sentence } from '../describe';
 import { MAX_SETTABLE_MAX_CONNECTIONS } from '../limits';
 import { ConsumerResult } from '../model';
-import { listOf } from '../text';
+import { compareText, listOf } from '../text';
 import { Check, CheckContext, Finding } from './check';
+
+/** A rolling deployment needs room for at least its running tasks (SOURCES.ecsDeploymentConfiguration). */
+const MIN_ROLLING_MAXIMUM_PERCENT = 100;
+
+/** The minimum capacity a fix proposes to lift the low-minimum cap: capacity comes in half-ACU steps, and 1 is the first whole one above 0.5 (SOURCES.auroraServerlessV2Capacity). */
+const SERVERLESS_V2_LOWEST_UNCAPPED_MINIMUM_ACU = 1;
 
 /** How many consumers the message lists. */
 const LARGEST_CONSUMERS_SHOWN = 3;
@@ -32,7 +41,7 @@ function finding(context: CheckContext, capacity: Capacity): Finding {
   const hasShares = context.consumers.some((c) => c.input.pool.kind === 'share');
   const largest = [...context.consumers]
     .filter((c) => c.demand > 0 && !c.direct)
-    .sort((a, b) => b.demand - a.demand)
+    .sort((a, b) => b.demand - a.demand || compareText(a.input.path, b.input.path))
     .slice(0, LARGEST_CONSUMERS_SHOWN);
   const demandText = hasShares ? `worst-case demand ${required} (every derived pool at its minimum)` : `worst-case demand ${required}`;
   // CloudFormation updates sibling resources in parallel (SOURCES.cloudFormationParallelUpdates).
@@ -64,6 +73,16 @@ function consumerFixes(consumer: ConsumerResult, excess: number): string[] {
   if (fitting !== undefined) {
     fixes.push(`lower the ${bound.name} of '${consumer.input.path}' from ${bound.value} to ${fitting}`);
   }
+  if (shape.kind === 'ecs-service' && shape.deployment.kind === 'rolling' && shape.deployment.maximumPercent > MIN_ROLLING_MAXIMUM_PERCENT) {
+    // The surge is part of the worst case: a smaller maximum percent deploys with fewer extra tasks (and more slowly).
+    const percent = largestWhere(shape.deployment.maximumPercent - 1,
+      (p) => rollingPeak(shape.maxTasks, Math.max(p, MIN_ROLLING_MAXIMUM_PERCENT)) * perInstance <= target);
+    if (percent !== undefined && percent >= MIN_ROLLING_MAXIMUM_PERCENT) {
+      // The round figure with the same peak: 180 rather than 189 for 10 tasks.
+      const round = Math.max(MIN_ROLLING_MAXIMUM_PERCENT, Math.ceil((rollingPeak(shape.maxTasks, percent) * 100) / shape.maxTasks));
+      fixes.push(`lower its deployment surge, the maximum healthy percent (maxHealthyPercent), from ${shape.deployment.maximumPercent} to ${round}`);
+    }
+  }
   const peak = consumer.instances?.peak ?? 0;
   const poolSize = largestWhere(consumer.poolSize - 1, (p) => peak * connectionsPerInstance(connections, p) <= target);
   if (poolSize !== undefined) {
@@ -91,14 +110,64 @@ function capacityFixes(context: CheckContext, capacity: Capacity, required: numb
   const ceilingAt = (candidate: number) => computeCapacity(inputs, { ...capacity.maxConnections, value: candidate }).effectiveCeiling;
   const largest = MAX_SETTABLE_MAX_CONNECTIONS[capacity.engine];
   const needed = m < largest ? smallestWhere(m + 1, largest, (candidate) => ceilingAt(candidate) >= required) : undefined;
-  if (needed !== undefined) {
-    fixes.push(`raise max_connections from ${m} to at least ${needed} (set it in the parameter group, or choose a larger instance class)`);
+  const serverless = capacity.maxConnections.source === 'serverless-v2-table' ? serverlessFix(context, capacity, ceilingAt, required) : undefined;
+  if (serverless !== undefined) {
+    fixes.push(serverless);
+  } else if (needed !== undefined) {
+    fixes.push(`raise max_connections from ${m} to at least ${needed} (${maxConnectionsKnob(capacity)})`);
   } else if (capacity.userConnectionLimit !== undefined && capacity.userConnectionLimit < m - capacity.engineReserve) {
     fixes.push(`raise max_user_connections from ${capacity.userConnectionLimit} in the parameter group (it caps every ordinary connection of one account)`);
   } else {
     fixes.push(`lower the demand: even the largest max_connections ${ENGINE_NAMES[capacity.engine]} accepts (${largest}) does not hold it`);
   }
   return fixes;
+}
+
+/** Where max_connections is set, for the fix that raises it. */
+function maxConnectionsKnob(capacity: Capacity): string {
+  if (capacity.proxy?.derived) {
+    // Only BudgetedDatabase derives the proxy's percent; it owns the proxy and writes max_connections itself.
+    return `the maxConnections of the BudgetedDatabase '${parentPath(capacity.proxy.path)}'`;
+  }
+  switch (capacity.maxConnections.source) {
+    case 'parameter-group':
+      return `set it in the ${capacity.maxConnections.basis}`;
+    case 'budget-property':
+      return 'set it in the database\'s parameter group, then in the budget\'s maxConnections';
+    case 'serverless-v2-table':
+      return 'raise the cluster\'s maximum capacity, or set max_connections in its parameter group';
+    default:
+      return 'set it in the parameter group, or choose a larger instance class';
+  }
+}
+
+/**
+ * For Aurora Serverless v2 sized by the published table: the smallest maximum capacity whose row holds the demand, with
+ * the minimum raised above the low-minimum cap when that cap is what limits.
+ */
+function serverlessFix(context: CheckContext, capacity: Capacity, ceilingAt: (m: number) => number, required: number): string | undefined {
+  const engine = capacity.engine;
+  const instance = context.input.capacity.instances.find((i) => i.sizing?.kind === 'serverless-v2'
+    && estimateMaxConnections(engine, i.sizing)?.value === capacity.maxConnections.value);
+  if (instance?.sizing?.kind !== 'serverless-v2') return undefined;
+  const sizing = instance.sizing;
+  const minimums = [sizing.minCapacityAcu, ...(sizing.minCapacityAcu <= SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU ? [SERVERLESS_V2_LOWEST_UNCAPPED_MINIMUM_ACU] : [])];
+  for (const minCapacityAcu of minimums) {
+    for (const row of SERVERLESS_V2_MAX_CONNECTIONS.filter((r) => r.maxCapacityAcu >= sizing.maxCapacityAcu && r.maxCapacityAcu >= minCapacityAcu)) {
+      const value = estimateMaxConnections(engine, { kind: 'serverless-v2', minCapacityAcu, maxCapacityAcu: row.maxCapacityAcu })?.value ?? 0;
+      if (value <= capacity.maxConnections.value || ceilingAt(value) < required) continue;
+      const minimum = minCapacityAcu === sizing.minCapacityAcu ? ''
+        : `its minimum capacity from ${sizing.minCapacityAcu} ACU to ${minCapacityAcu} ACU (at ${SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU} ACU or less `
+          + `Aurora PostgreSQL caps max_connections at ${SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP}) and `;
+      const maximum = row.maxCapacityAcu === sizing.maxCapacityAcu ? '' : `its maximum capacity from ${sizing.maxCapacityAcu} ACU to ${row.maxCapacityAcu} ACU `;
+      return `raise ${minimum}${maximum}for '${instance.path}' (max_connections ${capacity.maxConnections.value} → ${value}, the published row for ${row.maxCapacityAcu} ACU)`;
+    }
+  }
+  return undefined;
+}
+
+function parentPath(path: string): string {
+  return path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : path;
 }
 
 /** The largest n in [1, upper] with `fits(n)`, for `fits` monotone (true below some point). */
