@@ -8,6 +8,7 @@ import {
 import { AppIndex } from '../private/app-index';
 import { engineKindOf, gatherDatabaseFacts, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
 import { deliver } from '../private/delivery';
+import { DRAFT_NOTE, DraftModeError, isDraft } from '../private/draft-mode';
 import { groupSource, peerSource, resourceRef } from '../private/ledger-refs';
 import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
 import { verifyAtSynthesis } from '../private/verification-plugin';
@@ -128,8 +129,16 @@ export class ConnectionBudget extends Construct {
     for (const reservation of props.reservations ?? []) {
       this.reserve(reservation);
     }
+    const draft = this.draftMode();
     this.node.addValidation({
-      validate: () => this.compute().evaluation.problems.filter((p) => p.level === 'error').map(formatProblem),
+      validate: () => {
+        const errors = this.compute().evaluation.problems.filter((p) => p.level === 'error').map(formatProblem);
+        if (!draft) return errors;
+        for (const error of errors) {
+          Annotations.of(this).addWarning(`${error} (${DRAFT_NOTE})`);
+        }
+        return [];
+      },
     });
     verifyAtSynthesis(this);
     const stack = Stack.of(this);
@@ -436,6 +445,15 @@ export class ConnectionBudget extends Construct {
       },
       securityGroups: binding.securityGroups.map(groupSource),
     };
+  }
+
+  private draftMode(): boolean {
+    try {
+      return isDraft(this);
+    } catch (e) {
+      if (e instanceof DraftModeError) throw this.error(e.message);
+      throw e;
+    }
   }
 
   private error(message: string): Error {

@@ -8,6 +8,7 @@ import { storedLedgers } from '../template/budget-resources';
 import { readJsonFile } from '../template/read';
 import { StackTemplate, TemplateSet } from '../template/template-set';
 import { verifyLedger } from '../template/verify';
+import { DRAFT_NOTE, isDraft } from './draft-mode';
 
 /** The plugin's name in validation reports: `ConnectionBudgetVerification::CB-LEDGER-DIFFERS`. */
 export const VERIFICATION_PLUGIN_NAME = 'ConnectionBudgetVerification';
@@ -84,6 +85,10 @@ class BudgetVerification implements IPolicyValidationPlugin {
           violatingResources: [{ resourceLogicalId: '', templatePath: file, locations: [], constructPath: tree.paths.has(problem.subject) ? problem.subject : key }],
         });
       }
+    }
+    if (isDraft(context.appConstruct)) {
+      // The budget's own construct already refused a bad context value; here draft mode only demotes.
+      return { success: true, violations: violations.map((v) => ({ ...v, severity: 'warning', description: `${v.description} (${DRAFT_NOTE})` })) };
     }
     return { success: violations.length === 0, violations };
   }

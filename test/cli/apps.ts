@@ -29,6 +29,8 @@ export interface SampleOptions {
   readonly stage?: string;
   /** Synthesize even when the budget fails (its checks are skipped, its verification reports and the assembly stays). */
   readonly allowErrors?: boolean;
+  /** The app's context (`-c key=value`). @default - none */
+  readonly context?: Record<string, unknown>;
   /** Changes made to the app before synthesis. */
   readonly change?: (parts: SampleParts) => void;
 }
@@ -42,7 +44,7 @@ const POSTGRES = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngi
  */
 export function synthSample(options: SampleOptions = {}): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'connection-budget-app-'));
-  const app = new App({ outdir });
+  const app = new App({ outdir, context: options.context });
   const scope: Construct = options.stage ? new Stage(app, options.stage) : app;
   const engine = options.engine ?? POSTGRES;
   const data = new Stack(scope, 'Data');
