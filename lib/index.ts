@@ -5,6 +5,7 @@ export * from './constructs/database-target';
 export * from './constructs/pool-size';
 export * from './constructs/pool-settings-preset';
 export * from './constructs/budgeted-database';
+export * from './constructs/budgeted-consumer';
 export * from './pipelines/confirm-connection-budget-change';
 export * from './monitoring/connection-budget-monitoring';
 export * from './nag/connection-budget-checks';

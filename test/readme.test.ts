@@ -11,8 +11,8 @@ const folder = path.join(__dirname, '.readme-examples');
 
 afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
 
-test('the README has its three example apps', () => {
-  expect(apps).toHaveLength(3);
+test('the README has its four example apps', () => {
+  expect(apps).toHaveLength(4);
 });
 
 test.each(apps.map((code, i) => [i + 1, code]))('README example %i synthesizes without budget errors or warnings', async (i, code) => {

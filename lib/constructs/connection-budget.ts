@@ -19,7 +19,8 @@ import { ConsumerBinding, ConsumerProblem } from './consumers/binding';
 import { bindEcsService } from './consumers/ecs-service';
 import { bindEcsTask } from './consumers/ecs-task';
 import { bindLambdaFunction } from './consumers/lambda-function';
-import { presetOf } from './consumers/options';
+import { pooledPath, presetOf } from './consumers/options';
+import { BudgetedConsumer } from './budgeted-consumer';
 import { DatabaseTarget } from './database-target';
 import { PoolSize } from './pool-size';
 
@@ -174,10 +175,10 @@ export class ConnectionBudget extends Construct {
    * and it gets ingress to the proxy (or database) on the engine's port. A task whose containers each hold
    * pools registers once per container (`containerName`).
    */
-  public addEcsService(service: ecs.BaseService, options: EcsServiceConsumerOptions = {}): void {
+  public addEcsService(service: ecs.BaseService, options: EcsServiceConsumerOptions = {}): BudgetedConsumer {
     const method = `addEcsService('${pathOf(service)}')`;
     this.assertOpen(method);
-    this.register(method, this.bind(method, () => bindEcsService(service, options ?? {})));
+    return this.register(method, this.bind(method, () => bindEcsService(service, options ?? {})));
   }
 
   /**
@@ -185,10 +186,10 @@ export class ConnectionBudget extends Construct {
    * aws-ecs-patterns ScheduledFargateTask) or a task that Step Functions or RunTask starts. Its worst case is
    * maxConcurrentRuns × tasks per run × processes × pools. Register it after the rule that runs it.
    */
-  public addEcsTask(taskDefinition: ecs.TaskDefinition, options: EcsTaskConsumerOptions): void {
+  public addEcsTask(taskDefinition: ecs.TaskDefinition, options: EcsTaskConsumerOptions): BudgetedConsumer {
     const method = `addEcsTask('${pathOf(taskDefinition)}')`;
     this.assertOpen(method);
-    this.register(method, this.bind(method, () => bindEcsTask(taskDefinition, options ?? {} as EcsTaskConsumerOptions, () => AppIndex.of(this))));
+    return this.register(method, this.bind(method, () => bindEcsTask(taskDefinition, options ?? {} as EcsTaskConsumerOptions, () => AppIndex.of(this))));
   }
 
   /**
@@ -196,10 +197,10 @@ export class ConnectionBudget extends Construct {
    * (one execution environment per concurrent request, each with its own pools); a function without
    * reserved concurrency fails synth with CB-UNBOUNDED-LAMBDA.
    */
-  public addLambdaFunction(fn: lambda.Function, options: LambdaFunctionConsumerOptions = {}): void {
+  public addLambdaFunction(fn: lambda.Function, options: LambdaFunctionConsumerOptions = {}): BudgetedConsumer {
     const method = `addLambdaFunction('${pathOf(fn)}')`;
     this.assertOpen(method);
-    this.register(method, this.bind(method, () => bindLambdaFunction(fn, options ?? {})));
+    return this.register(method, this.bind(method, () => bindLambdaFunction(fn, options ?? {})));
   }
 
   /**
@@ -229,14 +230,18 @@ export class ConnectionBudget extends Construct {
 
   /** A consumer kind's binding, its problems reported as the budget's errors. */
   private bind(method: string, bind: () => ConsumerBinding): ConsumerBinding {
-    const binding = this.withMethod(method, bind);
+    const bound = this.withMethod(method, bind);
+    const binding: ConsumerBinding = { ...bound, path: pooledPath(bound.path, bound.options) };
     const nested = nestedStackOf(binding.resource);
     if (nested) {
       throw this.error(`${method}: the consumer is in the nested stack '${nested}', whose template is an asset that the budget's verification `
         + 'and the connection-budget CLI do not read; define it in a Stack.');
     }
     if (this.registered.some((r) => r.binding.path === binding.path)) {
-      throw this.error(`${method}: ${binding.path === binding.resourcePath ? 'the consumer is' : `its container '${binding.container}' is`} already registered with this budget.`);
+      const what = binding.options.poolName !== undefined ? `its pool set '${binding.options.poolName}' is`
+        : binding.path === binding.resourcePath ? 'the consumer is' : `its container '${binding.container}' is`;
+      throw this.error(`${method}: ${what} already registered with this budget; register a container's second pool set with its own poolName `
+        + 'and poolSettings, or another container with containerName.');
     }
     return binding;
   }
@@ -251,7 +256,7 @@ export class ConnectionBudget extends Construct {
     }
   }
 
-  private register(method: string, binding: ConsumerBinding): void {
+  private register(method: string, binding: ConsumerBinding): BudgetedConsumer {
     const pool = (binding.options.pool ?? PoolSize.share())._request;
     const direct = binding.options.bypassProxy === true;
     if (direct && !this.props.proxy) {
@@ -261,7 +266,7 @@ export class ConnectionBudget extends Construct {
       throw this.error(`${method}: a consumer that bypasses the proxy needs a fixed pool (PoolSize.fixed), because its worst case is kept out of max_connections before the proxy's share is derived.`);
     }
     const preset = presetOf(binding.options);
-    this.withMethod(method, () => deliver(this.node.path, binding.path, preset, binding.holder, () => this.settingsOf(binding.path)));
+    const variables = this.withMethod(method, () => deliver(this.node.path, binding.path, preset, binding.holder, () => this.settingsOf(binding.path)));
     // One description per resource: a second container of the same task reuses the rule instead of duplicating it.
     const description = `Connections from ${binding.resourcePath} (connection budget ${this.node.path})`;
     for (const group of binding.securityGroups) {
@@ -269,6 +274,11 @@ export class ConnectionBudget extends Construct {
     }
     this.registered.push({ binding, direct, pool, preset });
     this.addConsumerMetadata(binding.stack, binding.path);
+    return {
+      path: binding.path,
+      poolSize: Lazy.number({ produce: () => this.settingsOf(binding.path).maxSize }),
+      variables,
+    };
   }
 
   /**

@@ -85,6 +85,15 @@ export interface ConsumerOptions {
   readonly acquireTimeout?: Duration;
 
   /**
+   * Names this pool set when one container (or function) holds several: a second client library, a cache database.
+   * Each set registers on its own, with its own pool, preset and variables; the worst case adds them up. The consumer's
+   * path becomes `<path>#<poolName>`.
+   *
+   * @default - the container's or function's only pool set
+   */
+  readonly poolName?: string;
+
+  /**
    * Connect to the database directly instead of through the proxy. The consumer's worst case is then kept
    * out of max_connections before the proxy's share; it needs a fixed pool.
    *

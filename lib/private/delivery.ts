@@ -8,9 +8,9 @@ const variableOwners = new WeakMap<object, Map<string, { readonly budget: string
 /**
  * Delivers a preset's variables to a container or function, each a value produced when the budget is computed.
  * Refuses a variable another budget delivers, or one the app already sets: the budget's value must be the one
- * that deploys, and the app's own must not be lost.
+ * that deploys, and the app's own must not be lost. Returns each variable's value, a token until the budget computes.
  */
-export function deliver(budgetPath: string, consumerPath: string, preset: PresetSpec, holder: EnvironmentHolder, settings: () => PoolSettings): void {
+export function deliver(budgetPath: string, consumerPath: string, preset: PresetSpec, holder: EnvironmentHolder, settings: () => PoolSettings): Record<string, string> {
   const owners = variableOwners.get(holder.key) ?? new Map<string, { budget: string; consumer: string }>();
   const variables = presetVariables(preset);
   for (const variable of variables) {
@@ -30,9 +30,12 @@ export function deliver(budgetPath: string, consumerPath: string, preset: Preset
     throw new ConsumerProblem(`${holder.description} already sets ${taken.join(', ')}, which the pool settings would overwrite; `
       + 'pass a poolSettings preset with another prefix or variable names, or remove the app\'s own value.');
   }
+  const delivered: Record<string, string> = {};
   for (const variable of variables) {
     owners.set(variable.name, { budget: budgetPath, consumer: consumerPath });
-    holder.add(variable.name, Lazy.string({ produce: () => variable.render(settings()) }));
+    delivered[variable.name] = Lazy.string({ produce: () => variable.render(settings()) });
+    holder.add(variable.name, delivered[variable.name]);
   }
   variableOwners.set(holder.key, owners);
+  return delivered;
 }

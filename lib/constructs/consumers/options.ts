@@ -6,6 +6,15 @@ import { PoolSettingsPreset } from '../pool-settings-preset';
 /** A count option with its allowed range: `['maxTasks', options.maxTasks, 1, ECS_MAX_TASKS_PER_SERVICE]`. */
 export type CountOption = readonly [name: string, value: number | undefined, min: number, max: number];
 
+/** Longest pool name: it becomes part of a consumer's path, which messages and Metadata keys carry. */
+const POOL_NAME_MAX_LENGTH = 64;
+const POOL_NAME = new RegExp(`^[A-Za-z0-9_-]{1,${POOL_NAME_MAX_LENGTH}}$`);
+
+/** A consumer's path: the resource's (and container's), then `#<poolName>` for a named pool set. */
+export function pooledPath(path: string, options: ConsumerOptions): string {
+  return options.poolName === undefined ? path : `${path}#${options.poolName}`;
+}
+
 /** The preset a consumer's variables follow. */
 export function presetOf(options: ConsumerOptions): PresetSpec {
   return (options.poolSettings ?? PoolSettingsPreset.generic())._spec;
@@ -21,6 +30,9 @@ export function consumerOptionProblems(options: ConsumerOptions, counts: readonl
     ['minIdleConnections', options.minIdleConnections, 0, MAX_POOL_SIZE],
   ] as const) {
     problems.push(...wholeNumberProblem(name, value, min, max));
+  }
+  if (options.poolName !== undefined && (typeof options.poolName !== 'string' || !POOL_NAME.test(options.poolName))) {
+    problems.push(`poolName must be 1 to ${POOL_NAME_MAX_LENGTH} letters, digits, '-' or '_', got ${JSON.stringify(options.poolName)}`);
   }
   const timeout = options.acquireTimeout;
   if (timeout?.isUnresolved()) {
