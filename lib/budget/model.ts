@@ -79,6 +79,21 @@ export interface UnbudgetedClient {
   readonly fix: string;
 }
 
+/** A consumer whose variables point at another entry point than the one the budget counts it at. */
+export interface MisroutedConsumer {
+  /** The consumer's path. */
+  readonly consumer: string;
+  /** Where the variable is: `the container 'app'`, `the function 'Jobs/Fn'`. */
+  readonly holder: string;
+  readonly name: string;
+  /** How the budget counts the consumer: through the proxy, or directly at the database. */
+  readonly route: 'proxy' | 'direct';
+  /** Path of the proxy (or database) the budget counts it at. */
+  readonly countedAt: string;
+  /** Path of the database (or proxy) whose endpoint the variable holds. */
+  readonly pointsAt: string;
+}
+
 /** An ECS scalable target whose service the budget cannot tell: it may raise a budgeted service's task count. */
 export interface UnattributedScalableTarget {
   readonly path: string;
@@ -125,6 +140,8 @@ export interface BudgetInput {
   readonly unbudgetedIngress?: readonly UnbudgetedIngress[];
   /** Resources that can reach the proxy or database without a rule of their own. @default none */
   readonly unbudgetedClients?: readonly UnbudgetedClient[];
+  /** Consumers whose variables point at another entry point than the one they are counted at. @default none */
+  readonly misroutedConsumers?: readonly MisroutedConsumer[];
   /** ECS scalable targets whose service cannot be told. @default none */
   readonly unattributedScalableTargets?: readonly UnattributedScalableTarget[];
   /** Delivered variables whose deployed value is not the budget's. @default none */

@@ -5,7 +5,9 @@ import {
 import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
 import { gatherCapacity, Missing } from './gather-capacity';
 import { GatheredConsumer, gatherConsumers } from './gather-consumers';
-import { Actor, actorsOf, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, Placement, runnersOf } from './holes';
+import {
+  Actor, actorsOf, findMisroutedConsumers, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, Placement, runnersOf,
+} from './holes';
 import { consumerGroups, guardedGroups, sourceIdentities } from './holes/groups';
 import { TemplateResource, TemplateSet } from './template-set';
 import { describeValue, field, numberValue } from './values';
@@ -71,6 +73,7 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
     invalid: capacity.invalid,
     unbudgetedIngress: findUnbudgetedIngress(placement),
     unbudgetedClients: findUnbudgetedClients(placement, consumerGroups(set, consumers), actors),
+    misroutedConsumers: findMisroutedConsumers(placement),
     unattributedScalableTargets: findUnattributedScalableTargets(set),
     overwrittenVariables: consumers.flatMap((c) => [...overwrittenVariables(set, c), ...overriddenVariables(set, c, runners.get(c) ?? [])]),
     ledgerDifferences: missing.filter((m) => m.located.kind === 'resource-missing').map((m) => ({

@@ -73,6 +73,7 @@ describe('checks', () => {
       'CB-UNBOUNDED-LAMBDA:error',
       'CB-UNBUDGETED-INGRESS:error',
       'CB-UNBUDGETED-CLIENT:error',
+      'CB-WRONG-ROUTE:error',
       'CB-UNATTRIBUTED-SCALABLE-TARGET:error',
       'CB-VARIABLE-OVERWRITTEN:error',
       'CB-LEDGER-DIFFERS:error',

@@ -19,6 +19,7 @@ import { unknownMaxConnections } from './unknown-max-connections';
 import { templatesMissing } from './templates-missing';
 import { unresolvedValue } from './unresolved-value';
 import { variableOverwritten } from './variable-overwritten';
+import { wrongRoute } from './wrong-route';
 
 export type { Check, CheckContext, Finding } from './check';
 
@@ -31,6 +32,7 @@ export const CHECKS: readonly Check[] = [
   unboundedLambda,
   unbudgetedIngress,
   unbudgetedClient,
+  wrongRoute,
   unattributedScalableTarget,
   variableOverwritten,
   ledgerDiffers,

@@ -7,6 +7,7 @@ import { dataApi } from './data-api';
 import { Placement } from './placement';
 
 export { findUnbudgetedIngress } from './ingress';
+export { findMisroutedConsumers } from './route';
 export { actorsOf, runnersOf } from './clients';
 export type { Actor } from './clients';
 export type { Guarded, Placement } from './placement';
