@@ -12,6 +12,7 @@ export * from './sources';
 export * from './text';
 export * from './data/instance-classes';
 export * from './presets';
+export * from './route';
 export * from './ledger-schema';
 export * from './ledger-build';
 export * from './ledger-lines';

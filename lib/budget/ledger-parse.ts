@@ -163,7 +163,7 @@ function checkPreset(c: Checker, preset: Record<string, any>, at: string): void 
     case 'custom':
       c.object(preset, 'variables', (v) => {
         c.text(v, 'maxSize', `${at}.variables`);
-        for (const field of ['minIdle', 'maxOverflow', 'acquireTimeout', 'idleTimeout', 'maxLifetime']) {
+        for (const field of ['minIdle', 'maxOverflow', 'acquireTimeout', 'idleTimeout', 'maxLifetime', 'host', 'port', 'databaseName']) {
           if (v[field] !== undefined) c.text(v, field, `${at}.variables`);
         }
         c.oneOf(v, 'timeUnit', ['milliseconds', 'seconds'], `${at}.variables`);

@@ -1,4 +1,5 @@
 import { PoolSettings } from './pool-settings';
+import { routeVariables } from './route';
 
 /**
  * How a framework reads its pool settings: which environment variables carry which setting, in
@@ -26,6 +27,10 @@ export interface CustomVariables {
   readonly idleTimeout?: string;
   readonly maxLifetime?: string;
   readonly timeUnit: 'milliseconds' | 'seconds';
+  /** Where to connect: the proxy's (or, for a direct client, the database's) host, its port and the database's name. */
+  readonly host?: string;
+  readonly port?: string;
+  readonly databaseName?: string;
 }
 
 /** One delivered environment variable: its name and how its value follows from the pool settings. */
@@ -172,7 +177,8 @@ export const RESERVED_VARIABLE_PREFIXES: readonly string[] = ['AWS_', 'ECS_', 'L
 /** What is wrong with a preset for a consumer, as messages; empty when it fits. */
 export function presetProblems(spec: PresetSpec, overflowPerPool: number): string[] {
   const problems: string[] = [];
-  for (const variable of presetVariables(spec)) {
+  const variables = [...presetVariables(spec), ...routeVariables(spec)];
+  for (const variable of variables) {
     if (!ENVIRONMENT_VARIABLE_NAME.test(variable.name)) {
       problems.push(`environment variable name '${variable.name}' must be letters, digits and underscores, not starting with a digit`);
     } else if (RESERVED_VARIABLE_NAMES.has(variable.name) || RESERVED_VARIABLE_PREFIXES.some((p) => variable.name.startsWith(p))) {
@@ -180,7 +186,7 @@ export function presetProblems(spec: PresetSpec, overflowPerPool: number): strin
         + `(${[...RESERVED_VARIABLE_PREFIXES].map((p) => `${p}*`).join(', ')}, PATH, HOME and the like); name the pool setting after the pool`);
     }
   }
-  const names = presetVariables(spec).map((v) => v.name);
+  const names = variables.map((v) => v.name);
   const repeated = names.filter((name, i) => names.indexOf(name) !== i);
   if (repeated.length > 0) {
     problems.push(`the preset names '${repeated[0]}' for two settings`);

@@ -1,13 +1,13 @@
-import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds, Lazy, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
   buildLedger, BudgetEvaluation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
   LARGEST_MAX_CONNECTIONS, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, MAX_SETTABLE_MAX_CONNECTIONS, PoolRequest,
-  PoolSettings, PresetSpec, problemText, PROXY_PORT, summaryLine, summaryMetadataKey,
+  PoolSettings, PresetSpec, problemText, PROXY_PORT, Route, summaryLine, summaryMetadataKey,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
 import { engineKindOf, gatherDatabaseFacts, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
-import { deliver } from '../private/delivery';
+import { deliver, deliverRoute } from '../private/delivery';
 import { DRAFT_NOTE, DraftModeError, isDraft } from '../private/draft-mode';
 import { groupSource, peerSource, resourceRef } from '../private/ledger-refs';
 import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
@@ -64,6 +64,9 @@ export interface ConnectionBudgetProps {
    */
   readonly warningThresholdPercent?: number;
 }
+
+/** The database every PostgreSQL server has, for when the app names none (SOURCES.postgresDefaultDatabase). */
+const POSTGRESQL_DEFAULT_DATABASE = 'postgres';
 
 /** Near the limit means 90 % of the ceiling unless the budget says otherwise (design.md §3). */
 const DEFAULT_WARNING_THRESHOLD_PERCENT = 90;
@@ -266,7 +269,10 @@ export class ConnectionBudget extends Construct {
       throw this.error(`${method}: a consumer that bypasses the proxy needs a fixed pool (PoolSize.fixed), because its worst case is kept out of max_connections before the proxy's share is derived.`);
     }
     const preset = presetOf(binding.options);
-    const variables = this.withMethod(method, () => deliver(this.node.path, binding.path, preset, binding.holder, () => this.settingsOf(binding.path)));
+    const variables = {
+      ...this.withMethod(method, () => deliver(this.node.path, binding.path, preset, binding.holder, () => this.settingsOf(binding.path))),
+      ...deliverRoute(preset, binding.holder, this.routeOf(direct)),
+    };
     // One description per resource: a second container of the same task reuses the rule instead of duplicating it.
     const description = `Connections from ${binding.resourcePath} (connection budget ${this.node.path})`;
     for (const group of binding.securityGroups) {
@@ -311,6 +317,21 @@ export class ConnectionBudget extends Construct {
       return { target: this.props.proxy, port: ec2.Port.tcp(PROXY_PORT[this.engine]) };
     }
     return { target: this.database, port: this.database.connections.defaultPort! };
+  }
+
+  /** Where a consumer connects: the proxy's endpoint, or the database's (the cluster's writer) for a direct client. */
+  private routeOf(direct: boolean): Route {
+    const { _instance: instance, _cluster: cluster } = this.props.database;
+    const l1 = (instance ?? cluster)!.node.defaultChild;
+    // Every PostgreSQL server has a database named postgres (initdb creates it); a MySQL one has no default database.
+    const named = l1 instanceof rds.CfnDBInstance ? l1.dbName : l1 instanceof rds.CfnDBCluster ? l1.databaseName : undefined;
+    const postgres = this.engine === 'rds-postgresql' || this.engine === 'aurora-postgresql';
+    const databaseName = named ?? (l1 !== undefined && postgres ? POSTGRESQL_DEFAULT_DATABASE : undefined);
+    if (this.props.proxy && !direct) {
+      return { engine: this.engine, host: this.props.proxy.endpoint, port: String(PROXY_PORT[this.engine]), databaseName };
+    }
+    const endpoint = instance ? instance.instanceEndpoint : cluster!.clusterEndpoint;
+    return { engine: this.engine, host: endpoint.hostname, port: Tokenization.stringifyNumber(endpoint.port), databaseName };
   }
 
   /** Ingress from a client to the proxy or the database, on the port it listens on. */

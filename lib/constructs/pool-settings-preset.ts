@@ -51,6 +51,27 @@ export interface CustomPoolVariables {
   readonly maxLifetime?: string;
 
   /**
+   * Variable that receives the host to connect to: the proxy's endpoint, or the database's for a direct client.
+   *
+   * @default - not delivered
+   */
+  readonly host?: string;
+
+  /**
+   * Variable that receives the port to connect to.
+   *
+   * @default - not delivered
+   */
+  readonly port?: string;
+
+  /**
+   * Variable that receives the database's name.
+   *
+   * @default - not delivered
+   */
+  readonly databaseName?: string;
+
+  /**
    * Unit of the timeout values.
    *
    * @default PoolTimeUnit.MILLISECONDS

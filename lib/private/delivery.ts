@@ -1,5 +1,5 @@
 import { Lazy } from 'aws-cdk-lib';
-import { PoolSettings, presetVariables, PresetSpec } from '../budget';
+import { PoolSettings, presetVariables, PresetSpec, Route, routeValues } from '../budget';
 import { ConsumerProblem, EnvironmentHolder } from '../constructs/consumers/binding';
 
 /** Which budget, for which consumer, set each variable of a container or function, so no two overwrite each other's. */
@@ -39,3 +39,25 @@ export function deliver(budgetPath: string, consumerPath: string, preset: Preset
   variableOwners.set(holder.key, owners);
   return delivered;
 }
+
+/**
+ * Delivers where to connect beside the pool settings. A variable the app already sets, or another consumer of the
+ * container already receives, keeps its value: CB-WRONG-ROUTE checks where it points. Returns what was delivered.
+ */
+export function deliverRoute(preset: PresetSpec, holder: EnvironmentHolder, route: Route): Record<string, string> {
+  const owners = variableOwners.get(holder.key);
+  const existing = holder.existingNames(owners !== undefined && owners.size > 0);
+  const routed = routeOwners.get(holder.key) ?? new Set<string>();
+  const delivered: Record<string, string> = {};
+  for (const [name, value] of routeValues(preset, route)) {
+    if (existing.has(name) || routed.has(name)) continue;
+    delivered[name] = value;
+    holder.add(name, value);
+    routed.add(name);
+  }
+  routeOwners.set(holder.key, routed);
+  return delivered;
+}
+
+/** The route variables delivered to each container or function. */
+const routeOwners = new WeakMap<object, Set<string>>();

@@ -22,12 +22,14 @@ describe('a budget within capacity, services in another stack', () => {
     expect(environmentOf(services, 'ApiTask')).toEqual({
       DB_POOL_MAX: '10', DB_POOL_MIN: '1', DB_POOL_MAX_OVERFLOW: '0',
       DB_POOL_ACQUIRE_TIMEOUT_MS: '30000', DB_POOL_IDLE_TIMEOUT_MS: '600000', DB_POOL_MAX_LIFETIME_MS: '1800000',
+      DB_HOST: { 'Fn::ImportValue': expect.stringMatching(/DbProxy.*Endpoint/) }, DB_PORT: '5432', DB_NAME: 'postgres',
     });
     // 395 − 200 − 6 (Batch: 1 task × (4 + 2)) = 189 left; 12 connections per unit of pool → 15.
     expect(environmentOf(services, 'WorkerTask')).toMatchObject({ DB_POOL_MAX: '15', DB_POOL_MIN: '1' });
     expect(environmentOf(services, 'BatchTask')).toEqual({
       REPORTING_DB_POOL_MAX: '4', REPORTING_DB_POOL_MIN: '0', REPORTING_DB_POOL_MAX_OVERFLOW: '2',
       REPORTING_DB_POOL_ACQUIRE_TIMEOUT_MS: '5000', REPORTING_DB_POOL_IDLE_TIMEOUT_MS: '600000', REPORTING_DB_POOL_MAX_LIFETIME_MS: '1800000',
+      REPORTING_DB_HOST: { 'Fn::ImportValue': expect.stringMatching(/DbProxy.*Endpoint/) }, REPORTING_DB_PORT: '5432', REPORTING_DB_NAME: 'postgres',
     });
   });
 
@@ -350,7 +352,7 @@ describe('eager errors name the budget, the value and the fix', () => {
   test('fails on invalid consumer options, twice-registered services and missing containers', () => {
     const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
     const svc = h.service('Api', { desiredCount: 1 });
-    expect(() => h.budget.addEcsService(svc)).toThrow("ConnectionBudget 'Data/Budget': addEcsService('Services/Api'): the consumer is already registered with this budget.");
+    expect(() => h.budget.addEcsService(svc)).toThrow("ConnectionBudget 'Data/Budget': addEcsService('Services/Api'): the consumer is already registered with this budget; register a container's second pool set with its own poolName and poolSettings, or another container with containerName.");
     const other = h.service('Other', { desiredCount: 1, register: false });
     expect(() => h.budget.addEcsService(other, {
       processesPerTask: 0, poolsPerProcess: 1.5, overflowPerPool: -1, maxTasks: -2, minIdleConnections: -1,

@@ -71,12 +71,14 @@ describe('every consumer kind in one budget', () => {
   test('a Lambda function gets its preset variables', () => {
     expect(environmentOfFunction(services, 'Api')).toEqual({
       PG_POOL_MAX: '1', PG_POOL_MIN: '1', PG_POOL_IDLE_TIMEOUT_MILLIS: '600000', PG_POOL_CONNECTION_TIMEOUT_MILLIS: '30000', PG_POOL_MAX_LIFETIME_SECONDS: '1800',
+      PGHOST: { 'Fn::ImportValue': expect.stringMatching(/DbProxy.*Endpoint/) }, PGPORT: '5432', PGDATABASE: 'postgres',
     });
   });
 
   test('a scheduled task gets its preset variables, overflow included', () => {
     expect(environmentOfTask(services, 'SyncScheduledTaskDef')).toEqual({
       SQLALCHEMY_POOL_SIZE: '4', SQLALCHEMY_MAX_OVERFLOW: '1', SQLALCHEMY_POOL_TIMEOUT: '30', SQLALCHEMY_POOL_RECYCLE: '1800',
+      SQLALCHEMY_HOST: { 'Fn::ImportValue': expect.stringMatching(/DbProxy.*Endpoint/) }, SQLALCHEMY_PORT: '5432', SQLALCHEMY_DATABASE: 'postgres',
     });
   });
 

@@ -50,7 +50,8 @@ describe('the ledger in template Metadata', () => {
   test('records the delivered variables as the task definition has them', () => {
     const api = ledger.consumers.find((c) => c.path === 'Services/Api')!;
     const environment = environmentOf(assembly.getStackArtifact(h.services.artifactId).template, 'ApiTask');
-    expect(api.poolSettings.variables).toEqual(environment);
+    // Beside the pool settings, the route: the proxy's endpoint, its port and the database.
+    expect(environment).toEqual({ ...api.poolSettings.variables, DB_HOST: { 'Fn::ImportValue': expect.stringMatching(/DbProxy.*Endpoint/) }, DB_PORT: '5432', DB_NAME: 'postgres' });
   });
 });
 

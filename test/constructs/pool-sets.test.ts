@@ -61,6 +61,7 @@ describe('several pool sets per task, and the handles add* returns', () => {
     expect(Token.isUnresolved(api.poolSize)).toBe(true);
     expect(Object.keys(cache.variables)).toEqual([
       'CACHE_DB_POOL_MAX', 'CACHE_DB_POOL_MIN', 'CACHE_DB_POOL_MAX_OVERFLOW', 'CACHE_DB_POOL_ACQUIRE_TIMEOUT_MS', 'CACHE_DB_POOL_IDLE_TIMEOUT_MS', 'CACHE_DB_POOL_MAX_LIFETIME_MS',
+      'CACHE_DB_HOST', 'CACHE_DB_PORT', 'CACHE_DB_NAME',
     ]);
   });
 

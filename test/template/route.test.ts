@@ -40,3 +40,40 @@ describe('CB-WRONG-ROUTE: where a consumer connects is where it is counted', () 
     expect(appWith(host, options)).toEqual([]);
   });
 });
+
+describe('the route is delivered with the pool', () => {
+  const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 50 });
+  h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(5) });
+  h.service('Reports', { desiredCount: 1 }, { pool: PoolSize.fixed(2), bypassProxy: true });
+  // The app's own value stands (and CB-WRONG-ROUTE checks where it points).
+  const ownTask = new ecs.FargateTaskDefinition(h.services, 'OwnTask');
+  ownTask.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1'), environment: { DB_HOST: 'pgbouncer.internal' } });
+  const own = h.budget.addEcsService(new ecs.FargateService(h.services, 'Own', { cluster: h.cluster, taskDefinition: ownTask, desiredCount: 1, minHealthyPercent: 100 }),
+    { pool: PoolSize.fixed(2) });
+  const errors = synthErrors(h.app);
+  const environment = (id: string) => {
+    const [, definition] = Object.entries<any>(h.app.synth().getStackByName('Services').template.Resources)
+      .find(([logicalId, r]) => r.Type === 'AWS::ECS::TaskDefinition' && logicalId.startsWith(id))!;
+    return Object.fromEntries(definition.Properties.ContainerDefinitions[0].Environment.map((e: any) => [e.Name, e.Value]));
+  };
+
+  test('synth passes', () => {
+    expect(errors).toEqual([]);
+  });
+
+  test('a consumer through the proxy gets the proxy\'s endpoint and port', () => {
+    expect(environment('ApiTask')).toMatchObject({ DB_HOST: { 'Fn::ImportValue': expect.stringMatching(/DbProxy.*Endpoint/) }, DB_PORT: '5432', DB_NAME: 'postgres' });
+  });
+
+  test('a direct client gets the database\'s endpoint and port', () => {
+    expect(environment('ReportsTask')).toMatchObject({
+      DB_HOST: { 'Fn::ImportValue': expect.stringMatching(/FnGetAttDb[0-9A-F]+EndpointAddress/) }, DB_PORT: { 'Fn::ImportValue': expect.stringMatching(/FnGetAttDb[0-9A-F]+EndpointPort/) }, DB_NAME: 'postgres',
+    });
+  });
+
+  test('a variable the app sets keeps its value, and the handle lists only what was delivered', () => {
+    expect(environment('OwnTask')).toMatchObject({ DB_HOST: 'pgbouncer.internal', DB_PORT: '5432' });
+    expect(Object.keys(own.variables)).toContain('DB_PORT');
+    expect(Object.keys(own.variables)).not.toContain('DB_HOST');
+  });
+});
