@@ -15,6 +15,8 @@ export interface ConsumerSide {
   readonly kind: string;
   readonly route: 'proxy' | 'direct';
   readonly poolSize: number;
+  /** Connections a pool may open above its maximum (SQLAlchemy's max_overflow): the `2` of pool `5+2`. */
+  readonly overflowPerPool: number;
   readonly steadyInstances: number | null;
   readonly peakInstances: number | null;
   readonly connectionsPerInstance: number;
@@ -167,6 +169,7 @@ function side(consumer: LedgerConsumerJson): ConsumerSide {
     kind: consumer.kind,
     route: consumer.route,
     poolSize: consumer.pool.size,
+    overflowPerPool: consumer.connections.overflowPerPool,
     steadyInstances: consumer.instances?.steady ?? null,
     peakInstances: consumer.instances?.peak ?? null,
     connectionsPerInstance: consumer.connectionsPerInstance,

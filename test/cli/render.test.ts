@@ -2,7 +2,7 @@ import { diffLedgers, LedgerJson } from '../../lib/budget';
 import { checkJson, diffJson, reportJson } from '../../lib/cli/render/json';
 import { DIFF_COMMENT_MARKER, diffMarkdown, reportMarkdown } from '../../lib/cli/render/markdown';
 import { checkText, diffText, reportText } from '../../lib/cli/render/text';
-import { ecsService } from '../budget/fixtures';
+import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
 import { sampleLedger } from './fixtures';
 
 // base: ceiling 495; Api 10 tasks × 200 % × pool 10 = 200; Worker 2 tasks × 200 % × (5 + 2) = 28.
@@ -10,6 +10,11 @@ const base = sampleLedger(10);
 const head = sampleLedger(12, [ecsService('Web/Extra', { maxTasks: 1, pool: 3 })]);
 const diff = diffLedgers([base], [head]);
 const plain = { color: false };
+
+/** A budget of one worker whose pools may open `overflowPerPool` connections above `pool` (ceiling 495). */
+function workerLedger(pool: number, overflowPerPool: number): LedgerJson {
+  return ledgerOf(budget(postgresBehindProxy(1000, 50), [ecsService('Jobs/Worker', { maxTasks: 2, pool, overflowPerPool })]));
+}
 
 /** The `"label" : value` slices of the Mermaid pies in a Markdown text. */
 function pieSlices(markdown: string): Array<[string, number]> {
@@ -60,6 +65,14 @@ describe('text', () => {
     ].join('\n'));
   });
 
+  test('the diff shows a pool with overflow as the report does', () => {
+    const diffOfWorker = diffLedgers([workerLedger(5, 2)], [workerLedger(4, 3)]);
+    expect(diffText(diffOfWorker, plain).split('\n').slice(3, 5)).toEqual([
+      '    ~  Jobs/Worker  0  (28 → 28)',
+      '        pool 5+2 → 4+3 (DB_POOL_MAX, DB_POOL_MAX_OVERFLOW)',
+    ]);
+  });
+
   test('a diff without change says so', () => {
     expect(diffText(diffLedgers([base], [base]), plain)).toBe('Key: ~ changed, + added, - removed\n\nUnchanged: Data/Budget\n\nNo connection budget changed (1 budget compared).\n');
   });
@@ -98,6 +111,15 @@ describe('markdown', () => {
     expect(markdown).toContain('| **Headroom** | 267 | 221 | -46 |');
     expect(markdown).toContain('| Utilization | 46.1 % | 55.4 % | +9.3 pts |');
     expect(pieSlices(markdown)).toEqual([['Jobs/Worker', 28], ['Web/Api', 240], ['Web/Extra', 6], ['headroom', 221]]);
+  });
+
+  test('the pool column shows a pool with overflow as the report does', () => {
+    expect(reportMarkdown([workerLedger(5, 2)])).toContain('| `Jobs/Worker` | ecs-service | 5+2 | 4 | 28 |');
+    const resized = diffMarkdown(diffLedgers([workerLedger(5, 2)], [workerLedger(4, 3)]), [workerLedger(4, 3)]);
+    expect(resized).toContain('| ~ | `Jobs/Worker` | 0 (28 → 28) | 5+2 → 4+3 | 4 | pool 5+2 → 4+3 (DB_POOL_MAX, DB_POOL_MAX_OVERFLOW) |');
+    const empty = ledgerOf(budget(postgresBehindProxy(1000, 50), []));
+    const added = diffMarkdown(diffLedgers([empty], [workerLedger(5, 2)]), [workerLedger(5, 2)]);
+    expect(added).toContain('| + | `Jobs/Worker` | +28 (none → 28) | none → 5+2 | none → 4 | pool 5+2, 2 tasks (autoscaling maximum) × 200 % rolling surge = 4 tasks |');
   });
 
   test('table cells and Mermaid labels are escaped', () => {

@@ -1,6 +1,6 @@
 import { BudgetChange, BudgetDiff, ENGINE_NAMES, LedgerJson, LedgerProblemJson, percent } from '../../budget';
 import { arrow, CHANGE_MARKERS, signed } from './format';
-import { CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary } from './summary';
+import { CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary, sidePoolText } from './summary';
 
 /** First line of every diff comment: lets a bot find and update its one comment on a pull request. */
 export const DIFF_COMMENT_MARKER = '<!-- connection-budget-diff -->';
@@ -88,7 +88,7 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
     lines.push('| | Consumer | Worst case | Pool | Peak instances | What changed |', '|---|---|--:|--:|--:|---|');
     for (const c of budget.consumers) {
       const demand = `${signed(c.demandDelta)} (${c.before ? c.before.demand : 'none'} → ${c.after ? c.after.demand : 'none'})`;
-      const pool = arrow({ before: c.before?.poolSize ?? null, after: c.after?.poolSize ?? null });
+      const pool = arrow({ before: sidePoolText(c.before), after: sidePoolText(c.after) });
       const peak = arrow({ before: c.before?.peakInstances ?? null, after: c.after?.peakInstances ?? null });
       lines.push(`| ${CHANGE_MARKERS[c.status]} | \`${cell(c.path)}\` | ${demand} | ${pool} | ${peak} | ${cell(consumerDetails(c).join('; '))} |`);
     }

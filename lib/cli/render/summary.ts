@@ -1,4 +1,4 @@
-import { BudgetChange, BudgetDiff, ConsumerChange, count, GuardrailViolation, LedgerCapacityJson, LedgerJson, percent } from '../../budget';
+import { BudgetChange, BudgetDiff, ConsumerChange, ConsumerSide, count, GuardrailViolation, LedgerCapacityJson, LedgerJson, percent } from '../../budget';
 import { arrow, signed } from './format';
 
 /** What `check` found: the head's ledgers, the diff from the base when one was given, and the crossed guardrails. */
@@ -85,13 +85,13 @@ export function keptFree(capacity: LedgerCapacityJson): string[] {
 export function consumerDetails(c: ConsumerChange): string[] {
   if (!c.before || !c.after) {
     const side = (c.after ?? c.before)!;
-    return [`pool ${side.poolSize}, ${side.instancesExplanation ?? 'unknown instances'}`];
+    return [`pool ${sidePoolText(side)}, ${side.instancesExplanation ?? 'unknown instances'}`];
   }
   const details: string[] = [];
-  const poolChanged = c.before.poolSize !== c.after.poolSize;
+  const poolChanged = sidePoolText(c.before) !== sidePoolText(c.after);
   if (poolChanged) {
     const carriers = c.variables.length > 0 ? ` (${c.variables.map((v) => v.name).join(', ')})` : '';
-    details.push(`pool ${c.before.poolSize} → ${c.after.poolSize}${carriers}`);
+    details.push(`pool ${sidePoolText(c.before)} → ${sidePoolText(c.after)}${carriers}`);
   }
   if (c.before.peakInstances !== c.after.peakInstances || c.before.instancesExplanation !== c.after.instancesExplanation) {
     details.push(`${c.before.instancesExplanation ?? 'unknown'} → ${c.after.instancesExplanation ?? 'unknown'}`);
@@ -109,6 +109,11 @@ export function consumerDetails(c: ConsumerChange): string[] {
     }
   }
   return details;
+}
+
+/** A consumer's pool on one side of a diff, as the report shows it: `10`, `5+2`; `none` for a side it is absent from. */
+export function sidePoolText(side: ConsumerSide | null): string {
+  return side ? poolText(side.poolSize, side.overflowPerPool) : 'none';
 }
 
 /** `10`, or `5+2` for a pool with overflow. */
