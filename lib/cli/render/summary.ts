@@ -1,4 +1,4 @@
-import { BudgetChange, BudgetDiff, ConsumerChange, ConsumerSide, count, GuardrailViolation, LedgerCapacityJson, LedgerJson, percent } from '../../budget';
+import { BudgetChange, BudgetDiff, CapacityCause, ConsumerChange, ConsumerSide, count, GuardrailViolation, LedgerCapacityJson, LedgerJson, percent } from '../../budget';
 import { arrow, signed } from './format';
 
 /** What `check` found: the head's ledgers, the diff from the base when one was given, and the crossed guardrails. */
@@ -75,10 +75,34 @@ function leastHeadroom(entries: ReadonlyArray<{ path: string; headroom: number |
 /** What max_connections keeps beside the ceiling: `migrations 10, admin 5 (through the proxy), engine reserve 5`. */
 export function keptFree(capacity: LedgerCapacityJson): string[] {
   return [
-    ...capacity.reservations.map((r) => `${r.name} ${r.connections}${r.throughProxy ? ' (through the proxy)' : ''}`),
+    ...capacity.reservations.map((r) => `${r.name} ${reservationText(r)}`),
     ...(capacity.engineReserve > 0 ? [`engine reserve ${capacity.engineReserve}`] : []),
     ...(capacity.directDemand > 0 ? [`direct clients ${capacity.directDemand}`] : []),
   ];
+}
+
+/** `10`, or `5 (through the proxy)`: what a reservation keeps. */
+function reservationText(reservation: { readonly connections: number; readonly throughProxy: boolean }): string {
+  return `${reservation.connections}${reservation.throughProxy ? ' (through the proxy)' : ''}`;
+}
+
+/**
+ * A cause of a ceiling change in words: what it is (`reservation 'admin'`, `max_connections`) and its value on each
+ * side, `none` where it is absent, as the report words the same values.
+ */
+export function causeText(cause: CapacityCause): { readonly subject: string; readonly before: string; readonly after: string } {
+  const sides = <T>(change: { readonly before: T | null; readonly after: T | null }, show: (side: T) => string) => ({
+    before: change.before === null ? 'none' : show(change.before),
+    after: change.after === null ? 'none' : show(change.after),
+  });
+  switch (cause.kind) {
+    case 'max-connections':
+      return { subject: 'max_connections', ...sides(cause, (m) => `${m.value} (${m.origin})`) };
+    case 'proxy-max-connections-percent':
+      return { subject: 'proxy MaxConnectionsPercent', ...sides(cause, (p) => `${p.maxConnectionsPercent} %${p.derived ? ' (derived by the budget)' : ''}`) };
+    case 'reservation':
+      return { subject: `reservation '${cause.name}'`, ...sides(cause, reservationText) };
+  }
 }
 
 /** What changed inside a consumer: pool (with the variables that carry it), instances, other settings. */
