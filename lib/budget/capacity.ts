@@ -132,6 +132,15 @@ export type MaxConnectionsSource =
   | 'serverless-v2-table'
   | 'memory-estimate';
 
+/** Every MaxConnectionsSource, for readers that check a ledger; the record keeps the list exhaustive. */
+export const MAX_CONNECTIONS_SOURCES = Object.keys({
+  'budget-property': true,
+  'parameter-group': true,
+  'aurora-class-table': true,
+  'serverless-v2-table': true,
+  'memory-estimate': true,
+} satisfies Record<MaxConnectionsSource, true>) as readonly MaxConnectionsSource[];
+
 /** A max_connections value with its origin. */
 export interface MaxConnections {
   readonly value: number;

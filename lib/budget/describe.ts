@@ -5,6 +5,11 @@ import { listOf } from './text';
 
 /** `max_connections 450 (parameter group 'Data/Params')`. */
 export function describeMaxConnections(maxConnections: MaxConnections, engine: Capacity['engine']): string {
+  return `max_connections ${maxConnections.value} (${maxConnectionsOrigin(maxConnections, engine)})`;
+}
+
+/** Where a max_connections value comes from, in words: `parameter group 'Data/Params'`, `estimated for db.t4g.micro`. */
+export function maxConnectionsOrigin(maxConnections: MaxConnections, engine: Capacity['engine']): string {
   const origin: Record<MaxConnections['source'], string> = {
     'budget-property': 'set on the budget',
     'parameter-group': maxConnections.basis,
@@ -12,7 +17,7 @@ export function describeMaxConnections(maxConnections: MaxConnections, engine: C
     'serverless-v2-table': `${ENGINE_NAMES[engine]} default for ${maxConnections.basis}`,
     'memory-estimate': `estimated for ${maxConnections.basis}`,
   };
-  return `max_connections ${maxConnections.value} (${origin[maxConnections.source]})`;
+  return origin[maxConnections.source];
 }
 
 /** `proxy ceiling` or `usable connections`: the name of what limits the consumers. */

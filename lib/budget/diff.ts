@@ -1,3 +1,4 @@
+import { CapacityCause, diffCapacityCauses } from './diff-causes';
 import { LedgerConsumerJson, LedgerJson, LedgerProblemJson } from './ledger-schema';
 import { compareText } from './text';
 
@@ -15,6 +16,8 @@ export interface ConsumerSide {
   readonly kind: string;
   readonly route: 'proxy' | 'direct';
   readonly poolSize: number;
+  /** Connections a pool may open above its maximum (SQLAlchemy's max_overflow): the `2` of pool `5+2`. */
+  readonly overflowPerPool: number;
   readonly steadyInstances: number | null;
   readonly peakInstances: number | null;
   readonly connectionsPerInstance: number;
@@ -50,6 +53,11 @@ export interface BudgetChange {
   readonly utilizationPercent: Change<number>;
   /** after − before worst case of the consumers that share the ceiling. */
   readonly demandDelta: number;
+  /**
+   * Why the ceiling moved: max_connections (value, source or basis), the proxy's MaxConnectionsPercent and each named
+   * reservation that differ, in that order, reservations sorted by name.
+   */
+  readonly causes: readonly CapacityCause[];
   /** Added, removed and changed consumers, sorted by path. */
   readonly consumers: readonly ConsumerChange[];
   /** Unacknowledged problems of the head that the base did not have. */
@@ -111,6 +119,7 @@ function diffBudget(budgetPath: string, before: LedgerJson | undefined, after: L
     after: after ? read(after) ?? null : null,
   });
   const consumers = diffConsumers(before?.consumers ?? [], after?.consumers ?? []);
+  const causes = diffCapacityCauses(before, after);
   const openProblems = (ledger: LedgerJson | undefined) => (ledger?.problems ?? []).filter((p) => !p.acknowledged);
   const problemKey = (p: LedgerProblemJson) => `${p.id}\u0000${p.subject}\u0000${p.message}`;
   const beforeKeys = new Set(openProblems(before).map(problemKey));
@@ -129,12 +138,13 @@ function diffBudget(budgetPath: string, before: LedgerJson | undefined, after: L
   };
   const figuresDiffer = Object.values(change).some((c) => c.before !== c.after);
   const status: ChangeStatus = !before ? 'added' : !after ? 'removed'
-    : figuresDiffer || consumers.length > 0 || newProblems.length > 0 || resolvedProblems.length > 0 ? 'changed' : 'unchanged';
+    : figuresDiffer || causes.length > 0 || consumers.length > 0 || newProblems.length > 0 || resolvedProblems.length > 0 ? 'changed' : 'unchanged';
   return {
     budgetPath,
     status,
     ...change,
     demandDelta: (after?.totals.demand ?? 0) - (before?.totals.demand ?? 0),
+    causes,
     consumers,
     newProblems,
     resolvedProblems,
@@ -167,6 +177,7 @@ function side(consumer: LedgerConsumerJson): ConsumerSide {
     kind: consumer.kind,
     route: consumer.route,
     poolSize: consumer.pool.size,
+    overflowPerPool: consumer.connections.overflowPerPool,
     steadyInstances: consumer.instances?.steady ?? null,
     peakInstances: consumer.instances?.peak ?? null,
     connectionsPerInstance: consumer.connectionsPerInstance,

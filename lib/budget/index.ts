@@ -18,6 +18,7 @@ export * from './ledger-build';
 export * from './ledger-lines';
 export * from './ledger-parse';
 export * from './diff';
+export * from './diff-causes';
 export * from './guardrails';
 export * from './monitoring';
 export * from './rehearsal';

@@ -1,4 +1,4 @@
-import { ENGINE_NAMES } from './capacity';
+import { ENGINE_NAMES, MAX_CONNECTIONS_SOURCES } from './capacity';
 import { LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LedgerJson } from './ledger-schema';
 import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE } from './limits';
 import { FRAMEWORK_NAMES } from './presets';
@@ -49,12 +49,21 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
   const capacity = value.capacity;
   if (capacity !== null) {
     c.object(value, 'capacity', (cap) => {
-      c.object(cap, 'maxConnections', (m) => c.whole(m, 'value', 1, LARGEST_MAX_CONNECTIONS, 'capacity.maxConnections'));
+      c.object(cap, 'maxConnections', (m) => {
+        c.whole(m, 'value', 1, LARGEST_MAX_CONNECTIONS, 'capacity.maxConnections');
+        c.oneOf(m, 'source', MAX_CONNECTIONS_SOURCES, 'capacity.maxConnections');
+        c.text(m, 'basis', 'capacity.maxConnections');
+      }, 'capacity');
       for (const field of ['ceiling', 'engineReserve', 'reservedTotal', 'reservedThroughProxy', 'directDemand']) c.number(cap, field, 'capacity');
       c.text(cap, 'explanation', 'capacity');
       c.oneOf(cap, 'engine', Object.keys(ENGINE_NAMES), 'capacity');
-      c.array(cap, 'reservations', () => undefined, 'capacity');
-      if (cap.proxy !== null) c.object(cap, 'proxy', (p) => c.whole(p, 'maxConnectionsPercent', 1, 100, 'capacity.proxy'), 'capacity');
+      c.array(cap, 'reservations', (r, at) => checkReservation(c, r, at), 'capacity');
+      if (cap.proxy !== null) {
+        c.object(cap, 'proxy', (p) => {
+          c.whole(p, 'maxConnectionsPercent', 1, 100, 'capacity.proxy');
+          c.boolean(p, 'derived', 'capacity.proxy');
+        }, 'capacity');
+      }
     });
   }
   c.object(value, 'totals', (t) => {
@@ -115,13 +124,18 @@ function checkInputs(c: Checker, inputs: unknown): void {
   c.object(inputs, 'database', (d) => { c.oneOf(d, 'kind', ['instance', 'cluster'], 'inputs.database'); checkTarget(c, d, 'inputs.database'); }, 'inputs');
   if (inputs.proxy !== null) c.object(inputs, 'proxy', (p) => checkTarget(c, p, 'inputs.proxy'), 'inputs');
   c.array(inputs, 'reservations', (r, at) => {
-    c.text(r, 'name', at);
-    c.whole(r, 'connections', 0, LARGEST_MAX_CONNECTIONS, at);
+    checkReservation(c, r, at);
     c.array(r, 'clients', (s, sat) => checkSource(c, s, sat), at);
-    if (typeof r.throughProxy !== 'boolean') c.fail(`${at}.throughProxy must be true or false`);
     if (r.dataApi !== undefined && r.dataApi !== true) c.fail(`${at}.dataApi must be true when present`);
   }, 'inputs');
   c.array(inputs, 'acknowledged', (id, at) => { if (typeof id !== 'string') c.fail(`${at} must be a string`); }, 'inputs');
+}
+
+/** What a diff compares of a reservation, in the inputs and in the capacity alike. */
+function checkReservation(c: Checker, reservation: Record<string, any>, at: string): void {
+  c.text(reservation, 'name', at);
+  c.whole(reservation, 'connections', 0, LARGEST_MAX_CONNECTIONS, at);
+  c.boolean(reservation, 'throughProxy', at);
 }
 
 function checkTarget(c: Checker, target: Record<string, any>, at: string): void {
@@ -194,6 +208,10 @@ class Checker {
 
   public text(value: Record<string, any>, field: string, at?: string): void {
     if (typeof value[field] !== 'string') this.fail(`${name(at, field)} must be a string`);
+  }
+
+  public boolean(value: Record<string, any>, field: string, at?: string): void {
+    if (typeof value[field] !== 'boolean') this.fail(`${name(at, field)} must be true or false`);
   }
 
   public number(value: Record<string, any>, field: string, at?: string): void {

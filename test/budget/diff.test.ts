@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { checkGuardrails, diffLedgers, GUARDRAILS, GuardrailOptions, LedgerJson } from '../../lib/budget';
+import { CapacityCause, CapacityInput, checkGuardrails, diffLedgers, GUARDRAILS, GuardrailOptions, LedgerJson, MaxConnectionsSide } from '../../lib/budget';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from './fixtures';
 
 // ceiling floor(1000 × 50 %) − 5 = 495.
@@ -90,6 +90,55 @@ describe('diffLedgers', () => {
     const frozen = JSON.stringify([base, head]);
     diffLedgers([base], [head]);
     expect(JSON.stringify([base, head])).toBe(frozen);
+  });
+});
+
+describe('diffLedgers names what moved the ceiling', () => {
+  const migrations = { name: 'migrations', connections: 10 };
+  const usual = postgresBehindProxy(1000, 50, { reservations: [migrations] });
+  const ledgerWith = (capacity: CapacityInput) => ledgerOf(budget(capacity, [ecsService('Web/Api', { maxTasks: 10, pool: 10 })]));
+  const fromParameterGroup = (value: number): MaxConnectionsSide => ({ value, source: 'parameter-group', basis: 'parameter group \'Data/Params\'', origin: 'parameter group \'Data/Params\'' });
+  const direct = (connections: number) => ({ connections, throughProxy: false });
+
+  test.each<[string, CapacityInput, CapacityInput, CapacityCause[]]>([
+    ['nothing changed: no cause', usual, usual, []],
+    ['a reservation added', postgresBehindProxy(1000, 50), usual,
+      [{ kind: 'reservation', name: 'migrations', status: 'added', before: null, after: direct(10) }]],
+    ['a reservation removed', usual, postgresBehindProxy(1000, 50),
+      [{ kind: 'reservation', name: 'migrations', status: 'removed', before: direct(10), after: null }]],
+    ['a reservation\'s connections changed', usual, postgresBehindProxy(1000, 50, { reservations: [{ ...migrations, connections: 25 }] }),
+      [{ kind: 'reservation', name: 'migrations', status: 'changed', before: direct(10), after: direct(25) }]],
+    ['a reservation moved behind the proxy', usual, postgresBehindProxy(1000, 50, { reservations: [{ ...migrations, throughProxy: true }] }),
+      [{ kind: 'reservation', name: 'migrations', status: 'changed', before: direct(10), after: { connections: 10, throughProxy: true } }]],
+    ['max_connections changed', usual, postgresBehindProxy(1200, 50, { reservations: [migrations] }),
+      [{ kind: 'max-connections', status: 'changed', before: fromParameterGroup(1000), after: fromParameterGroup(1200) }]],
+    ['max_connections of the same value from another source', usual, { ...usual, maxConnections: 1000 },
+      [{ kind: 'max-connections', status: 'changed', before: fromParameterGroup(1000),
+        after: { value: 1000, source: 'budget-property', basis: 'the budget\'s maxConnections', origin: 'set on the budget' } }]],
+    ['the proxy\'s MaxConnectionsPercent changed', usual, postgresBehindProxy(1000, 60, { reservations: [migrations] }),
+      [{ kind: 'proxy-max-connections-percent', status: 'changed', before: { maxConnectionsPercent: 50, derived: false }, after: { maxConnectionsPercent: 60, derived: false } }]],
+    // Derived: floor(100 × (1000 − 5 engine reserve − 10 migrations) / 1000) = 98.
+    ['the proxy\'s MaxConnectionsPercent now derived by the budget', usual, { ...usual, proxy: { path: 'Data/Proxy', targetsDatabase: true } },
+      [{ kind: 'proxy-max-connections-percent', status: 'changed', before: { maxConnectionsPercent: 50, derived: false }, after: { maxConnectionsPercent: 98, derived: true } }]],
+    ['several at once, in the arithmetic\'s order and reservations by name', usual,
+      postgresBehindProxy(1200, 60, { reservations: [{ name: 'bi10', connections: 1 }, { name: 'bi2', connections: 2 }] }), [
+        { kind: 'max-connections', status: 'changed', before: fromParameterGroup(1000), after: fromParameterGroup(1200) },
+        { kind: 'proxy-max-connections-percent', status: 'changed', before: { maxConnectionsPercent: 50, derived: false }, after: { maxConnectionsPercent: 60, derived: false } },
+        { kind: 'reservation', name: 'bi2', status: 'added', before: null, after: direct(2) },
+        { kind: 'reservation', name: 'bi10', status: 'added', before: null, after: direct(1) },
+        { kind: 'reservation', name: 'migrations', status: 'removed', before: direct(10), after: null },
+      ]],
+  ])('%s', (_name, before, after, causes) => {
+    const change = diffLedgers([ledgerWith(before)], [ledgerWith(after)]).budgets[0];
+    expect(change.causes).toEqual(causes);
+    expect(change.status).toBe(causes.length > 0 ? 'changed' : 'unchanged');
+  });
+
+  test('reservations do not seem to come and go when max_connections becomes known', () => {
+    const unknown: CapacityInput = { ...usual, instances: [{ path: 'Data/Db' }] };
+    expect(ledgerWith(unknown).capacity).toBeNull();
+    expect(diffLedgers([ledgerWith(unknown)], [ledgerWith(usual)]).budgets[0].causes.map((c) => `${c.kind} ${c.status}`))
+      .toEqual(['max-connections added', 'proxy-max-connections-percent added']);
   });
 });
 

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import {
-  consumerLine, consumerMetadataKey, LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, ledgerMetadataKey, parseLedger, sortKeysDeep, summaryLine, summaryMetadataKey,
+  consumerLine, consumerMetadataKey, LARGEST_MAX_CONNECTIONS, LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, ledgerMetadataKey, parseLedger, sortKeysDeep, summaryLine, summaryMetadataKey,
 } from '../../lib/budget';
 import { budget, ecsService, ecsTask, lambdaFunction, ledgerOf, postgresBehindProxy } from './fixtures';
 
@@ -178,6 +178,19 @@ describe('parseLedger', () => {
     };
     expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 2 ledger: totals.demand must be a number; consumers[0].pool.size must be a whole number from 0 to 262143, got undefined; '
       + 'consumers[0].pool.request must be an object; consumers[0].inputs.bounds.maxTasks must be a whole number from 1 to 1000000, got 0.');
+  });
+
+  test('fails on a capacity whose max_connections origin, reservations or proxy derivation a diff cannot read', () => {
+    const capacity = {
+      ...ledger.capacity!,
+      maxConnections: { value: 400, source: 'guess', basis: 7 },
+      reservations: [{ name: 'migrations', connections: -1 }],
+      proxy: { ...ledger.capacity!.proxy!, derived: 'yes' },
+    };
+    expect(() => parseLedger({ ...ledger, capacity }, 'L')).toThrow('L is not a valid version 2 ledger: capacity.maxConnections.source must be one of '
+      + 'budget-property, parameter-group, aurora-class-table, serverless-v2-table, memory-estimate, got "guess"; capacity.maxConnections.basis must be a string; '
+      + `capacity.reservations[0].connections must be a whole number from 0 to ${LARGEST_MAX_CONNECTIONS}, got -1; capacity.reservations[0].throughProxy must be true or false; `
+      + 'capacity.proxy.derived must be true or false.');
   });
 
   test('a reservation\'s route and Data API flag are checked', () => {

@@ -1,8 +1,10 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { diffLedgers, LedgerJson } from '../../lib/budget';
 import { checkJson, diffJson, reportJson } from '../../lib/cli/render/json';
 import { DIFF_COMMENT_MARKER, diffMarkdown, reportMarkdown } from '../../lib/cli/render/markdown';
 import { checkText, diffText, reportText } from '../../lib/cli/render/text';
-import { ecsService } from '../budget/fixtures';
+import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
 import { sampleLedger } from './fixtures';
 
 // base: ceiling 495; Api 10 tasks × 200 % × pool 10 = 200; Worker 2 tasks × 200 % × (5 + 2) = 28.
@@ -10,6 +12,22 @@ const base = sampleLedger(10);
 const head = sampleLedger(12, [ecsService('Web/Extra', { maxTasks: 1, pool: 3 })]);
 const diff = diffLedgers([base], [head]);
 const plain = { color: false };
+
+/** A budget of one worker whose pools may open `overflowPerPool` connections above `pool` (ceiling 495). */
+function workerLedger(pool: number, overflowPerPool: number): LedgerJson {
+  return ledgerOf(budget(postgresBehindProxy(1000, 50), [ecsService('Jobs/Worker', { maxTasks: 2, pool, overflowPerPool })]));
+}
+
+/**
+ * A change of capacity alone: max_connections 1000 → 1200 and the proxy's 50 % → 45 % (ceiling 495 → 540 − 5 − 5 = 530),
+ * 'bi' removed, 'admin' added through the proxy, 'migrations' 10 → 20. The derived pool of Api's 20 tasks follows: 24 → 26.
+ */
+const api = ecsService('Web/Api', { maxTasks: 10, pool: { kind: 'share', weight: 1, min: 1, max: 50 } });
+const capacityBase = ledgerOf(budget(postgresBehindProxy(1000, 50, { reservations: [{ name: 'bi', connections: 3 }, { name: 'migrations', connections: 10 }] }), [api]));
+const capacityHead = ledgerOf(budget(postgresBehindProxy(1200, 45, {
+  reservations: [{ name: 'admin', connections: 5, throughProxy: true }, { name: 'migrations', connections: 20 }],
+}), [api]));
+const capacityDiff = diffLedgers([capacityBase], [capacityHead]);
 
 /** The `"label" : value` slices of the Mermaid pies in a Markdown text. */
 function pieSlices(markdown: string): Array<[string, number]> {
@@ -60,6 +78,43 @@ describe('text', () => {
     ].join('\n'));
   });
 
+  test('the diff shows a pool with overflow as the report does', () => {
+    const diffOfWorker = diffLedgers([workerLedger(5, 2)], [workerLedger(4, 3)]);
+    expect(diffText(diffOfWorker, plain).split('\n').slice(3, 5)).toEqual([
+      '    ~  Jobs/Worker  0  (28 → 28)',
+      '        pool 5+2 → 4+3 (DB_POOL_MAX, DB_POOL_MAX_OVERFLOW)',
+    ]);
+  });
+
+  test('the diff names what moved the ceiling, before the pools derived from it', () => {
+    expect(diffText(capacityDiff, plain)).toBe([
+      'Key: ~ changed, + added, - removed',
+      '',
+      '~ Connection budget Data/Budget',
+      '    ~  max_connections              1000 (parameter group \'Data/Params\') → 1200 (parameter group \'Data/Params\')',
+      '    ~  proxy MaxConnectionsPercent  50 % → 45 %',
+      '    +  reservation \'admin\'          none → 5 (through the proxy)',
+      '    -  reservation \'bi\'             3 → none',
+      '    ~  reservation \'migrations\'     10 → 20',
+      '    ~  Web/Api  +40  (480 → 520)',
+      '        pool 24 → 26 (DB_POOL_MAX)',
+      '    worst case   +40 (480 → 520)',
+      '    headroom     15 → 10',
+      '    ceiling      495 → 530',
+      '    utilization  97 % → 98.1 %',
+      '',
+      '1 of 1 budget changed (1 consumer changed): worst case +40 (480 → 520), headroom 15 → 10.',
+      '',
+    ].join('\n'));
+  });
+
+  test('the README shows these cause lines', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
+    const example = /```text\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('**What moved the ceiling.**')))![1];
+    expect(example).toMatch(/^~ Connection budget Data\/Budget\n/);
+    expect(diffText(capacityDiff, plain)).toContain(example);
+  });
+
   test('a diff without change says so', () => {
     expect(diffText(diffLedgers([base], [base]), plain)).toBe('Key: ~ changed, + added, - removed\n\nUnchanged: Data/Budget\n\nNo connection budget changed (1 budget compared).\n');
   });
@@ -100,6 +155,41 @@ describe('markdown', () => {
     expect(pieSlices(markdown)).toEqual([['Jobs/Worker', 28], ['Web/Api', 240], ['Web/Extra', 6], ['headroom', 221]]);
   });
 
+  test('the pool column shows a pool with overflow as the report does', () => {
+    expect(reportMarkdown([workerLedger(5, 2)])).toContain('| `Jobs/Worker` | ecs-service | 5+2 | 4 | 28 |');
+    const resized = diffMarkdown(diffLedgers([workerLedger(5, 2)], [workerLedger(4, 3)]), [workerLedger(4, 3)]);
+    expect(resized).toContain('| ~ | `Jobs/Worker` | 0 (28 → 28) | 5+2 → 4+3 | 4 | pool 5+2 → 4+3 (DB_POOL_MAX, DB_POOL_MAX_OVERFLOW) |');
+    const empty = ledgerOf(budget(postgresBehindProxy(1000, 50), []));
+    const added = diffMarkdown(diffLedgers([empty], [workerLedger(5, 2)]), [workerLedger(5, 2)]);
+    expect(added).toContain('| + | `Jobs/Worker` | +28 (none → 28) | none → 5+2 | none → 4 | pool 5+2, 2 tasks (autoscaling maximum) × 200 % rolling surge = 4 tasks |');
+  });
+
+  test('the diff has a table of what moved the ceiling, before the consumers', () => {
+    expect(diffMarkdown(capacityDiff, [capacityHead])).toContain([
+      '### ~ `Data/Budget`',
+      '',
+      '| | Capacity | Before | After |',
+      '|---|---|---|---|',
+      '| ~ | max_connections | 1000 (parameter group \'Data/Params\') | 1200 (parameter group \'Data/Params\') |',
+      '| ~ | proxy MaxConnectionsPercent | 50 % | 45 % |',
+      '| + | reservation \'admin\' | none | 5 (through the proxy) |',
+      '| - | reservation \'bi\' | 3 | none |',
+      '| ~ | reservation \'migrations\' | 10 | 20 |',
+      '',
+      '| | Consumer | Worst case | Pool | Peak instances | What changed |',
+      '|---|---|--:|--:|--:|---|',
+      '| ~ | `Web/Api` | +40 (480 → 520) | 24 → 26 | 20 | pool 24 → 26 (DB_POOL_MAX) |',
+      '',
+      '| | Before | After | Change |',
+      '|---|--:|--:|--:|',
+      '| **Worst case** | 480 | 520 | +40 |',
+      '| **Headroom** | 15 | 10 | -5 |',
+      '| Ceiling | 495 | 530 | +35 |',
+      '| Utilization | 97 % | 98.1 % | +1.1 pts |',
+      '',
+    ].join('\n'));
+  });
+
   test('table cells and Mermaid labels are escaped', () => {
     const odd: LedgerJson = { ...base, consumers: base.consumers.map((c) => ({ ...c, path: `${c.path}|"x"` })) };
     const markdown = reportMarkdown([odd]);
@@ -123,5 +213,57 @@ describe('json', () => {
     const check = JSON.parse(checkJson({ head: [head], diff, guardrails: ['no budget errors'], violations: [] }));
     expect(check).toMatchObject({ schema: 'cdk-connection-budget/check', passed: true, violations: [], guardrails: ['no budget errors'] });
     expect(check.diff.demandDelta).toBe(46);
+  });
+
+  test('the diff lists what moved the ceiling under causes, in the arithmetic\'s order', () => {
+    const json = diffJson(capacityDiff);
+    expect(JSON.parse(json).diff.budgets[0].causes.map((c: { kind: string; name?: string; status: string }) => [c.kind, c.name ?? null, c.status])).toEqual([
+      ['max-connections', null, 'changed'],
+      ['proxy-max-connections-percent', null, 'changed'],
+      ['reservation', 'admin', 'added'],
+      ['reservation', 'bi', 'removed'],
+      ['reservation', 'migrations', 'changed'],
+    ]);
+    expect(json).toContain([
+      '        "causes": [',
+      '          {',
+      '            "after": {',
+      '              "basis": "parameter group \'Data/Params\'",',
+      '              "origin": "parameter group \'Data/Params\'",',
+      '              "source": "parameter-group",',
+      '              "value": 1200',
+      '            },',
+      '            "before": {',
+      '              "basis": "parameter group \'Data/Params\'",',
+      '              "origin": "parameter group \'Data/Params\'",',
+      '              "source": "parameter-group",',
+      '              "value": 1000',
+      '            },',
+      '            "kind": "max-connections",',
+      '            "status": "changed"',
+      '          },',
+      '          {',
+      '            "after": {',
+      '              "derived": false,',
+      '              "maxConnectionsPercent": 45',
+      '            },',
+      '            "before": {',
+      '              "derived": false,',
+      '              "maxConnectionsPercent": 50',
+      '            },',
+      '            "kind": "proxy-max-connections-percent",',
+      '            "status": "changed"',
+      '          },',
+      '          {',
+      '            "after": {',
+      '              "connections": 5,',
+      '              "throughProxy": true',
+      '            },',
+      '            "before": null,',
+      '            "kind": "reservation",',
+      '            "name": "admin",',
+      '            "status": "added"',
+      '          },',
+    ].join('\n'));
   });
 });

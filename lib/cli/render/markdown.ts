@@ -1,6 +1,6 @@
 import { BudgetChange, BudgetDiff, ENGINE_NAMES, LedgerJson, LedgerProblemJson, percent } from '../../budget';
 import { arrow, CHANGE_MARKERS, signed } from './format';
-import { CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary } from './summary';
+import { causeText, CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary, sidePoolText } from './summary';
 
 /** First line of every diff comment: lets a bot find and update its one comment on a pull request. */
 export const DIFF_COMMENT_MARKER = '<!-- connection-budget-diff -->';
@@ -84,11 +84,20 @@ export function diffMarkdown(diff: BudgetDiff, head: readonly LedgerJson[]): str
 
 function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined): string[] {
   const lines = [`### ${CHANGE_MARKERS[budget.status]} \`${cell(budget.budgetPath)}\`${budget.status === 'changed' ? '' : ` (${budget.status})`}`, ''];
+  // What moved the ceiling comes first: it explains the pools derived from it below.
+  if (budget.causes.length > 0) {
+    lines.push('| | Capacity | Before | After |', '|---|---|---|---|');
+    for (const cause of budget.causes) {
+      const { subject, before, after } = causeText(cause);
+      lines.push(`| ${CHANGE_MARKERS[cause.status]} | ${cell(subject)} | ${cell(before)} | ${cell(after)} |`);
+    }
+    lines.push('');
+  }
   if (budget.consumers.length > 0) {
     lines.push('| | Consumer | Worst case | Pool | Peak instances | What changed |', '|---|---|--:|--:|--:|---|');
     for (const c of budget.consumers) {
       const demand = `${signed(c.demandDelta)} (${c.before ? c.before.demand : 'none'} → ${c.after ? c.after.demand : 'none'})`;
-      const pool = arrow({ before: c.before?.poolSize ?? null, after: c.after?.poolSize ?? null });
+      const pool = arrow({ before: sidePoolText(c.before), after: sidePoolText(c.after) });
       const peak = arrow({ before: c.before?.peakInstances ?? null, after: c.after?.peakInstances ?? null });
       lines.push(`| ${CHANGE_MARKERS[c.status]} | \`${cell(c.path)}\` | ${demand} | ${pool} | ${peak} | ${cell(consumerDetails(c).join('; '))} |`);
     }
@@ -103,12 +112,6 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
   row('**Headroom**', budget.headroom.before, budget.headroom.after);
   row('Ceiling', budget.ceiling.before, budget.ceiling.after);
   row('Utilization', budget.utilizationPercent.before, budget.utilizationPercent.after, percent, ' pts');
-  if (budget.maxConnections.before !== budget.maxConnections.after) {
-    row('max_connections', budget.maxConnections.before, budget.maxConnections.after);
-  }
-  if (budget.proxyMaxConnectionsPercent.before !== budget.proxyMaxConnectionsPercent.after) {
-    row('Proxy MaxConnectionsPercent', budget.proxyMaxConnectionsPercent.before, budget.proxyMaxConnectionsPercent.after);
-  }
   for (const p of budget.newProblems) {
     lines.push('', `- ${p.level === 'error' ? '❌ new error' : '⚠️ new warning'} **${p.id}**: ${cell(p.message)} ${cell(p.fix)}`);
   }

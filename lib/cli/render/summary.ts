@@ -1,4 +1,4 @@
-import { BudgetChange, BudgetDiff, ConsumerChange, count, GuardrailViolation, LedgerCapacityJson, LedgerJson, percent } from '../../budget';
+import { BudgetChange, BudgetDiff, CapacityCause, ConsumerChange, ConsumerSide, count, GuardrailViolation, LedgerCapacityJson, LedgerJson, percent } from '../../budget';
 import { arrow, signed } from './format';
 
 /** What `check` found: the head's ledgers, the diff from the base when one was given, and the crossed guardrails. */
@@ -75,23 +75,47 @@ function leastHeadroom(entries: ReadonlyArray<{ path: string; headroom: number |
 /** What max_connections keeps beside the ceiling: `migrations 10, admin 5 (through the proxy), engine reserve 5`. */
 export function keptFree(capacity: LedgerCapacityJson): string[] {
   return [
-    ...capacity.reservations.map((r) => `${r.name} ${r.connections}${r.throughProxy ? ' (through the proxy)' : ''}`),
+    ...capacity.reservations.map((r) => `${r.name} ${reservationText(r)}`),
     ...(capacity.engineReserve > 0 ? [`engine reserve ${capacity.engineReserve}`] : []),
     ...(capacity.directDemand > 0 ? [`direct clients ${capacity.directDemand}`] : []),
   ];
+}
+
+/** `10`, or `5 (through the proxy)`: what a reservation keeps. */
+function reservationText(reservation: { readonly connections: number; readonly throughProxy: boolean }): string {
+  return `${reservation.connections}${reservation.throughProxy ? ' (through the proxy)' : ''}`;
+}
+
+/**
+ * A cause of a ceiling change in words: what it is (`reservation 'admin'`, `max_connections`) and its value on each
+ * side, `none` where it is absent, as the report words the same values.
+ */
+export function causeText(cause: CapacityCause): { readonly subject: string; readonly before: string; readonly after: string } {
+  const sides = <T>(change: { readonly before: T | null; readonly after: T | null }, show: (side: T) => string) => ({
+    before: change.before === null ? 'none' : show(change.before),
+    after: change.after === null ? 'none' : show(change.after),
+  });
+  switch (cause.kind) {
+    case 'max-connections':
+      return { subject: 'max_connections', ...sides(cause, (m) => `${m.value} (${m.origin})`) };
+    case 'proxy-max-connections-percent':
+      return { subject: 'proxy MaxConnectionsPercent', ...sides(cause, (p) => `${p.maxConnectionsPercent} %${p.derived ? ' (derived by the budget)' : ''}`) };
+    case 'reservation':
+      return { subject: `reservation '${cause.name}'`, ...sides(cause, reservationText) };
+  }
 }
 
 /** What changed inside a consumer: pool (with the variables that carry it), instances, other settings. */
 export function consumerDetails(c: ConsumerChange): string[] {
   if (!c.before || !c.after) {
     const side = (c.after ?? c.before)!;
-    return [`pool ${side.poolSize}, ${side.instancesExplanation ?? 'unknown instances'}`];
+    return [`pool ${sidePoolText(side)}, ${side.instancesExplanation ?? 'unknown instances'}`];
   }
   const details: string[] = [];
-  const poolChanged = c.before.poolSize !== c.after.poolSize;
+  const poolChanged = sidePoolText(c.before) !== sidePoolText(c.after);
   if (poolChanged) {
     const carriers = c.variables.length > 0 ? ` (${c.variables.map((v) => v.name).join(', ')})` : '';
-    details.push(`pool ${c.before.poolSize} → ${c.after.poolSize}${carriers}`);
+    details.push(`pool ${sidePoolText(c.before)} → ${sidePoolText(c.after)}${carriers}`);
   }
   if (c.before.peakInstances !== c.after.peakInstances || c.before.instancesExplanation !== c.after.instancesExplanation) {
     details.push(`${c.before.instancesExplanation ?? 'unknown'} → ${c.after.instancesExplanation ?? 'unknown'}`);
@@ -109,6 +133,11 @@ export function consumerDetails(c: ConsumerChange): string[] {
     }
   }
   return details;
+}
+
+/** A consumer's pool on one side of a diff, as the report shows it: `10`, `5+2`; `none` for a side it is absent from. */
+export function sidePoolText(side: ConsumerSide | null): string {
+  return side ? poolText(side.poolSize, side.overflowPerPool) : 'none';
 }
 
 /** `10`, or `5+2` for a pool with overflow. */

@@ -1,6 +1,6 @@
 import { BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, GuardrailViolation, LedgerJson, LedgerProblemJson, percent } from '../../budget';
 import { arrow, bar, CHANGE_MARKERS, columns, signed, styler, TextOptions } from './format';
-import { CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary } from './summary';
+import { causeText, CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary } from './summary';
 
 const BAR_WIDTH = 20;
 
@@ -75,6 +75,12 @@ export function diffText(diff: BudgetDiff, options: TextOptions): string {
 function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] {
   const style = styler(options);
   const lines = [style('bold', `${CHANGE_MARKERS[budget.status]} Connection budget ${budget.budgetPath}`)];
+  // What moved the ceiling comes first: it explains the pools derived from it below.
+  const causes = columns(budget.causes.map((cause) => {
+    const { subject, before, after } = causeText(cause);
+    return [CHANGE_MARKERS[cause.status], subject, `${before} → ${after}`];
+  }), new Set());
+  lines.push(...causes.map((row) => `    ${row}`));
   const rows = columns(budget.consumers.map((c) => consumerRow(c)), new Set([2]));
   budget.consumers.forEach((c, i) => {
     lines.push(`    ${rows[i]}`);
@@ -89,12 +95,6 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
     ['ceiling', arrow(budget.ceiling)],
     ['utilization', arrow(budget.utilizationPercent, percent)],
   ];
-  if (budget.maxConnections.before !== budget.maxConnections.after) {
-    figures.push(['max_connections', arrow(budget.maxConnections)]);
-  }
-  if (budget.proxyMaxConnectionsPercent.before !== budget.proxyMaxConnectionsPercent.after) {
-    figures.push(['proxy MaxConnectionsPercent', arrow(budget.proxyMaxConnectionsPercent)]);
-  }
   lines.push(...columns(figures, new Set()).map((row) => `    ${row}`));
   for (const p of budget.newProblems) {
     lines.push(`    ${p.level === 'error' ? style('red', 'new error') : style('yellow', 'new warning')} ${p.id}: ${p.message} ${p.fix}`);
