@@ -114,8 +114,13 @@ export class BackendStack extends Stack {
       maxHealthyPercent: 200,
       circuitBreaker: { rollback: true },
     });
-    // SQLAlchemy: pool 5 plus an overflow of 2 per pool, counted in the worst case and delivered explicitly.
-    props.budget.addEcsService(worker.service, { pool: PoolSize.fixed(5), overflowPerPool: 2, poolSettings: PoolSettingsPreset.sqlAlchemy() });
+    // Two containers, two pools: the worker's SQLAlchemy pool of 4 plus an overflow of 2 (counted in the worst case and
+    // delivered explicitly), and an outbox relay beside it in the same task with a node-postgres pool of 1.
+    worker.taskDefinition.addContainer('outbox-relay', {
+      image: image('outbox-relay'), memoryLimitMiB: 128, essential: false, logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'outbox-relay' }),
+    });
+    props.budget.addEcsService(worker.service, { pool: PoolSize.fixed(4), overflowPerPool: 2, poolSettings: PoolSettingsPreset.sqlAlchemy() });
+    props.budget.addEcsService(worker.service, { containerName: 'outbox-relay', pool: PoolSize.fixed(1), poolSettings: PoolSettingsPreset.nodePostgres() });
 
     const internalApi = new patterns.ApplicationLoadBalancedFargateService(this, 'InventoryApi', {
       cluster: props.cluster,

@@ -69,7 +69,9 @@ export type CapacityCause = MaxConnectionsCause | ProxyPercentCause | Reservatio
  */
 export function diffCapacityCauses(before: LedgerJson | undefined, after: LedgerJson | undefined): CapacityCause[] {
   const causes: CapacityCause[] = [];
-  const maxConnections = changeOf(maxConnectionsSide(before), maxConnectionsSide(after));
+  // The basis names where the value was read, which depends on how the templates were read (a deployed template has no
+  // construct paths): only the value and its source are the capacity.
+  const maxConnections = changeOf(maxConnectionsSide(before), maxConnectionsSide(after), (side) => side && { value: side.value, source: side.source });
   if (maxConnections) {
     causes.push({ kind: 'max-connections', ...maxConnections });
   }
@@ -89,9 +91,10 @@ export function diffCapacityCauses(before: LedgerJson | undefined, after: Ledger
   return causes;
 }
 
-/** The change between two sides built with the same key order, or undefined when they are equal. */
-function changeOf<T>(before: T | null, after: T | null): { status: CauseStatus; before: T | null; after: T | null } | undefined {
-  if (JSON.stringify(before) === JSON.stringify(after)) {
+/** The change between two sides built with the same key order, or undefined when what `compared` keeps of them is equal. */
+function changeOf<T>(before: T | null, after: T | null, compared: (side: T | null) => unknown = (side) => side)
+  : { status: CauseStatus; before: T | null; after: T | null } | undefined {
+  if (JSON.stringify(compared(before)) === JSON.stringify(compared(after))) {
     return undefined;
   }
   return { status: before === null ? 'added' : after === null ? 'removed' : 'changed', before, after };
