@@ -1,11 +1,12 @@
-import { App, Annotations as CoreAnnotations, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Annotations as CoreAnnotations, Duration, Lazy, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { BudgetedDatabase, PoolSize } from '../../lib';
+import { BudgetedDatabase, BudgetedDatabaseProps, PoolSize } from '../../lib';
 import { estimateMaxConnections } from '../../lib/budget';
 import { synthErrors } from './harness';
 
 const POSTGRES = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
 const AURORA_MYSQL = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_08_2 });
+const AURORA_POSTGRES = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 });
 
 function app() {
   const root = new App();
@@ -149,4 +150,83 @@ describe('BudgetedDatabase over its capacity', () => {
     expect(errors[0]).toMatch(/^\[Data\/Db\/Budget\] ConnectionBudget 'Data\/Db\/Budget': worst-case demand 200 exceeds/);
     expect(errors[0]).toContain("or raise max_connections from 100 to at least 212 (the maxConnections of the BudgetedDatabase 'Data/Db'). [CB-OVER-CAPACITY]");
   });
+});
+
+describe('BudgetedDatabase on Aurora Serverless v2', () => {
+  const a = app();
+  // 2 ACU lies between the published 1- and 4-ACU rows: the 1-ACU row, 189, is written.
+  const db = new BudgetedDatabase(a.data, 'Db', { vpc: a.vpc, clusterEngine: AURORA_POSTGRES, serverlessV2MaxCapacityAcu: 2 });
+  db.budget.addEcsService(a.service('Web', 4), { pool: PoolSize.fixed(10) }); // 4 × 200 % × 10 = 80
+  // A published maximum, and the default minimum of 0.5 ACU, at which Aurora PostgreSQL caps max_connections at 2000.
+  const capped = new BudgetedDatabase(a.data, 'Capped', { vpc: a.vpc, clusterEngine: AURORA_POSTGRES, serverlessV2MaxCapacityAcu: 32 });
+  capped.budget.addEcsService(a.service('Jobs', 4), { pool: PoolSize.fixed(10) });
+  const explicit = new BudgetedDatabase(a.data, 'Explicit', {
+    vpc: a.vpc, clusterEngine: AURORA_MYSQL, serverlessV2MinCapacityAcu: 1, serverlessV2MaxCapacityAcu: 2.5, maxConnections: 150,
+  });
+  explicit.budget.addEcsService(a.service('Admin', 1), { pool: PoolSize.fixed(10) });
+  const errors = synthErrors(a.root);
+  const template = Template.fromStack(a.data);
+  const propertiesOf = (type: string, logicalIdPrefix: string) => Object.entries(template.findResources(type))
+    .filter(([logicalId]) => logicalId.startsWith(logicalIdPrefix)).map(([, resource]) => resource.Properties);
+
+  test('the writer and the reader are Serverless v2 instances in promotion tiers 0 and 1, with the cluster\'s capacity', () => {
+    expect(errors).toEqual([]);
+    expect(propertiesOf('AWS::RDS::DBCluster', 'DbCluster').map((p) => p.ServerlessV2ScalingConfiguration)).toEqual([{ MinCapacity: 0.5, MaxCapacity: 2 }]);
+    expect(propertiesOf('AWS::RDS::DBCluster', 'ExplicitCluster').map((p) => p.ServerlessV2ScalingConfiguration)).toEqual([{ MinCapacity: 1, MaxCapacity: 2.5 }]);
+    expect(propertiesOf('AWS::RDS::DBInstance', 'DbCluster').map((p) => `${p.DBInstanceClass} ${p.PromotionTier}`).sort()).toEqual(['db.serverless 0', 'db.serverless 1']);
+    // Both use the parameter group that sets max_connections.
+    expect(propertiesOf('AWS::RDS::DBInstance', 'DbCluster').map((p) => p.DBParameterGroupName.Ref)).toEqual([
+      expect.stringMatching(/^DbInstanceParameters/), expect.stringMatching(/^DbInstanceParameters/),
+    ]);
+  });
+
+  test('the parameter group gets the published row at or below the maximum, capped for PostgreSQL at a minimum of 0.5 ACU; maxConnections wins', () => {
+    const written = (id: string) => propertiesOf('AWS::RDS::DBParameterGroup', `${id}InstanceParameters`).map((p) => p.Parameters.max_connections);
+    expect([written('Db'), written('Capped'), written('Explicit')]).toEqual([['189'], ['2000'], ['150']]);
+    expect([db.maxConnections, capped.maxConnections, explicit.maxConnections]).toEqual([189, 2000, 150]);
+  });
+
+  test('the budget counts what the parameter group deploys', () => {
+    // 189 − 3 engine reserve = 186 usable; the proxy gets floor(100 × 186 / 189) = 98 % = 185, less 5 kept by RDS Proxy.
+    expect(db.budget._evaluation().capacity).toMatchObject({
+      maxConnections: { value: 189, source: 'parameter-group', basis: "parameter group 'Data/Db/InstanceParameters'" },
+      usable: 186, proxy: { maxConnectionsPercent: 98, ceiling: 185 }, effectiveCeiling: 180,
+    });
+    // 2000 − 3 = 1997 usable; floor(100 × 1997 / 2000) = 99 % = 1980, less 5.
+    expect(capped.budget._evaluation().capacity?.effectiveCeiling).toBe(1975);
+  });
+});
+
+test('invalid Serverless v2 properties fail at once, with the numbers and the fix', () => {
+  const a = app();
+  const failure = (id: string, props: Partial<BudgetedDatabaseProps>) => {
+    try {
+      new BudgetedDatabase(a.data, id, { vpc: a.vpc, clusterEngine: AURORA_POSTGRES, ...props });
+      return 'no error';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  expect(failure('Instance', { clusterEngine: undefined, instanceEngine: POSTGRES, serverlessV2MaxCapacityAcu: 4 })).toBe(
+    "BudgetedDatabase 'Data/Instance': invalid properties:\n"
+    + '- serverlessV2MinCapacityAcu and serverlessV2MaxCapacityAcu apply to an Aurora cluster (clusterEngine); size an RDS DB instance with instanceType');
+  expect(failure('Both', {
+    instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE), serverlessV2MinCapacityAcu: 0.25, serverlessV2MaxCapacityAcu: 300,
+  })).toBe("BudgetedDatabase 'Data/Both': invalid properties:\n"
+    + '- instanceType and the Serverless v2 capacity both size the instances: give instanceType for provisioned instances, '
+    + 'or serverlessV2MaxCapacityAcu (and serverlessV2MinCapacityAcu) for Aurora Serverless v2, not both\n'
+    + '- serverlessV2MinCapacityAcu must be from 0 to 256 ACU in steps of 0.5, got 0.25\n'
+    + '- serverlessV2MaxCapacityAcu must be from 1 to 256 ACU in steps of 0.5, got 300');
+  expect(failure('MinimumOnly', { serverlessV2MinCapacityAcu: 1 })).toBe("BudgetedDatabase 'Data/MinimumOnly': invalid properties:\n"
+    + '- serverlessV2MinCapacityAcu 1 needs serverlessV2MaxCapacityAcu: the maximum capacity makes the instances Aurora Serverless v2 and sets their max_connections');
+  expect(failure('Half', { serverlessV2MaxCapacityAcu: 0.5 })).toBe(
+    "BudgetedDatabase 'Data/Half': invalid properties:\n- serverlessV2MaxCapacityAcu must be from 1 to 256 ACU in steps of 0.5, got 0.5");
+  expect(failure('Inverted', { serverlessV2MinCapacityAcu: 8, serverlessV2MaxCapacityAcu: 4 })).toBe("BudgetedDatabase 'Data/Inverted': invalid properties:\n"
+    + '- serverlessV2MinCapacityAcu 8 is above serverlessV2MaxCapacityAcu 4: raise the maximum to at least 8, or lower the minimum to at most 4');
+  const acu = Lazy.number({ produce: () => 8 });
+  expect(failure('Token', { serverlessV2MaxCapacityAcu: acu })).toBe("BudgetedDatabase 'Data/Token': invalid properties:\n"
+    + '- serverlessV2MaxCapacityAcu is a token, so the capacity, and with it the default max_connections, is unknown until deploy; '
+    + 'give it as a literal number, or pass maxConnections');
+  // With maxConnections given, the capacity may be known only at deploy.
+  expect(failure('TokenWithMaxConnections', { serverlessV2MaxCapacityAcu: acu, maxConnections: 500 })).toBe('no error');
 });
