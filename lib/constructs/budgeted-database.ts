@@ -1,9 +1,9 @@
 import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  DEFAULT_ACQUIRE_TIMEOUT_MS, EngineKind, estimateMaxConnections, InstanceSizing, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS,
-  PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT, SERVERLESS_V2_CAPACITY_STEP_ACU, SERVERLESS_V2_HIGHEST_CAPACITY_ACU,
-  SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU,
+  DEFAULT_ACQUIRE_TIMEOUT_MS, ENGINE_NAMES, EngineKind, estimateMaxConnections, InstanceSizing, LARGEST_MAX_CONNECTIONS, listOf, MAX_SETTABLE_MAX_CONNECTIONS,
+  MaxConnections, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT, SERVERLESS_V2_CAPACITY_STEP_ACU,
+  SERVERLESS_V2_HIGHEST_CAPACITY_ACU, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU, SERVERLESS_V2_MAX_CONNECTIONS,
 } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
 import { describeNumber, wholeNumberProblem } from '../private/validation';
@@ -223,6 +223,9 @@ const TLS_PARAMETERS: Readonly<Record<EngineKind, Record<string, string>>> = {
   'aurora-mysql': { require_secure_transport: 'ON' },
 };
 
+/** The warning that the maximum capacity has no published max_connections (BudgetedDatabase.warnUnpublishedMaximum). */
+const SERVERLESS_V2_UNPUBLISHED_MAXIMUM = 'CB-SERVERLESS-V2-UNPUBLISHED-MAXIMUM';
+
 const MANAGED_PARAMETERS = ['max_connections', 'rds.force_ssl', 'require_secure_transport', 'idle_in_transaction_session_timeout', 'statement_timeout'];
 
 /**
@@ -269,7 +272,8 @@ export class BudgetedDatabase extends Construct {
         + 'give the class as a literal (ec2.InstanceType.of(...)), or pass maxConnections.');
     }
     const sizing: InstanceSizing = serverless ? { kind: 'serverless-v2', ...serverless } : { kind: 'provisioned', instanceClass: `db.${instanceType}` };
-    const maxConnections = props.maxConnections ?? estimateMaxConnections(kind, sizing)?.value;
+    const defaultMaxConnections = props.maxConnections === undefined ? estimateMaxConnections(kind, sizing) : undefined;
+    const maxConnections = props.maxConnections ?? defaultMaxConnections?.value;
     if (maxConnections === undefined) {
       throw this.error(`max_connections is unknown for db.${instanceType}; pass maxConnections.`);
     }
@@ -356,6 +360,12 @@ export class BudgetedDatabase extends Construct {
       warningThresholdPercent: props.warningThresholdPercent,
     });
     this.budget._deriveProxyMaxConnectionsPercent();
+    if (serverless && defaultMaxConnections) {
+      this.budget._maxConnectionsFollowServerlessV2({ path: this.node.path, ...serverless });
+      if (!SERVERLESS_V2_MAX_CONNECTIONS.some((row) => row.maxCapacityAcu === serverless.maxCapacityAcu)) {
+        this.warnUnpublishedMaximum(kind, serverless, defaultMaxConnections);
+      }
+    }
     const targetGroup = this.proxy.node.findChild('ProxyTargetGroup') as rds.CfnDBProxyTargetGroup;
     const pool = targetGroup.connectionPoolConfigurationInfo as rds.CfnDBProxyTargetGroup.ConnectionPoolConfigurationInfoFormatProperty;
     targetGroup.connectionPoolConfigurationInfo = {
@@ -368,6 +378,28 @@ export class BudgetedDatabase extends Construct {
       `max_connections is a static parameter: a new value (now ${maxConnections}) takes effect only when '${(this.instance ?? this.cluster)!.node.path}' reboots, `
       + 'and until then the old value holds while the proxy and the pools already follow the new one. After deploying a change, reboot '
       + `(the parameter group shows pending-reboot), then acknowledge CB-MAX-CONNECTIONS-REBOOT-${maxConnections} on this construct.`);
+  }
+
+  /**
+   * Between the maximums AWS publishes, Aurora's own max_connections is unknown: the parameter group gets the value of the
+   * nearest published maximum below, which may be less than Aurora would allow. Says so, with the ways to another value.
+   */
+  private warnUnpublishedMaximum(kind: EngineKind, capacity: { minCapacityAcu: number; maxCapacityAcu: number }, written: MaxConnections): void {
+    const { minCapacityAcu, maxCapacityAcu } = capacity;
+    const valueAt = (acu: number) => estimateMaxConnections(kind, { kind: 'serverless-v2', minCapacityAcu, maxCapacityAcu: acu })!.value;
+    const published = SERVERLESS_V2_MAX_CONNECTIONS.map((row) => row.maxCapacityAcu);
+    const below = [...published].reverse().find((acu) => acu < maxCapacityAcu);
+    const above = published.find((acu) => acu > maxCapacityAcu);
+    // The row below keeps the value at a smaller maximum; the row above is worth naming only when it gives more.
+    const choices = [
+      ...(below !== undefined && below >= minCapacityAcu ? [below] : []),
+      ...(above !== undefined && valueAt(above) > written.value ? [above] : []),
+    ].map((acu, i) => `${acu} ACU (${i === 0 ? 'max_connections ' : ''}${valueAt(acu)})`);
+    Annotations.of(this).addWarningV2(SERVERLESS_V2_UNPUBLISHED_MAXIMUM,
+      `The parameter group of '${this.node.path}' gets max_connections ${written.value}, the ${ENGINE_NAMES[kind]} value for ${written.basis}. `
+      + `Aurora's own value at ${maxCapacityAcu} ACU is not published and may be higher. Pass maxConnections to set one explicitly`
+      + `${choices.length > 0 ? `, or set serverlessV2MaxCapacityAcu to a published maximum: ${listOf(choices, 'or')}` : ''}; `
+      + `or acknowledge ${SERVERLESS_V2_UNPUBLISHED_MAXIMUM} on this construct to keep ${written.value}.`);
   }
 
   private derivedMaxConnectionsPercent(): number {

@@ -1,15 +1,16 @@
 import { App, Annotations as CoreAnnotations, Duration, Lazy, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { BudgetedDatabase, BudgetedDatabaseProps, PoolSize } from '../../lib';
-import { estimateMaxConnections } from '../../lib/budget';
+import { estimateMaxConnections, formatProblem, LedgerJson, ledgerMetadataKey } from '../../lib/budget';
+import { run } from '../cli/fixtures';
 import { synthErrors } from './harness';
 
 const POSTGRES = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
 const AURORA_MYSQL = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_08_2 });
 const AURORA_POSTGRES = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 });
 
-function app() {
-  const root = new App();
+function app(context?: Record<string, string>) {
+  const root = new App({ context });
   const data = new Stack(root, 'Data');
   const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const services = new Stack(root, 'Services');
@@ -194,6 +195,68 @@ describe('BudgetedDatabase on Aurora Serverless v2', () => {
     });
     // 2000 − 3 = 1997 usable; floor(100 × 1997 / 2000) = 99 % = 1980, less 5.
     expect(capped.budget._evaluation().capacity?.effectiveCeiling).toBe(1975);
+  });
+
+  test('between published maximums, a warning names the row used and why, and how to get another value', () => {
+    expect(Annotations.fromStack(a.data).findWarning('/Data/Db', Match.stringLikeRegexp('CB-SERVERLESS-V2-UNPUBLISHED-MAXIMUM')).map((w) => w.entry.data)).toEqual([
+      "The parameter group of 'Data/Db' gets max_connections 189, the Aurora PostgreSQL value for Serverless v2 0.5-2 ACU: the published row for a maximum "
+      + 'of 1 ACU, the nearest below 2 ACU (AWS publishes rows for 1, 4, 8, 16, 32, 64, 128 ACU only; between rows the lower is the safe side). '
+      + "Aurora's own value at 2 ACU is not published and may be higher. Pass maxConnections to set one explicitly, or set serverlessV2MaxCapacityAcu to a "
+      + 'published maximum: 1 ACU (max_connections 189) or 4 ACU (823); or acknowledge CB-SERVERLESS-V2-UNPUBLISHED-MAXIMUM on this construct to keep 189. '
+      + '[ack: CB-SERVERLESS-V2-UNPUBLISHED-MAXIMUM]',
+    ]);
+    // A published maximum, or an explicit maxConnections, leaves nothing to say.
+    expect(Annotations.fromStack(a.data).findWarning('*', Match.stringLikeRegexp('CB-SERVERLESS-V2-UNPUBLISHED-MAXIMUM'))).toHaveLength(1);
+  });
+
+  test('the ledger records the capacity whose published row was written, and only then', () => {
+    const metadata = template.toJSON().Metadata;
+    expect(metadata[ledgerMetadataKey('Data/Db/Budget')].inputs.serverlessV2Default).toEqual({ path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 2 });
+    expect(metadata[ledgerMetadataKey('Data/Explicit/Budget')].inputs.serverlessV2Default).toBeUndefined();
+  });
+});
+
+describe('BudgetedDatabase on Aurora Serverless v2 over its capacity', () => {
+  // Draft mode writes the failing budgets' templates, so the CLI's rebuild of each budget from them is checked too.
+  const a = app({ 'connection-budget:enforce': 'false' });
+  // 1-2 ACU gets the published 1-ACU row, 189: 180 for consumers; 10 tasks × 200 % × pool 10 = 200.
+  const overDefault = new BudgetedDatabase(a.data, 'Db', { vpc: a.vpc, clusterEngine: AURORA_POSTGRES, serverlessV2MinCapacityAcu: 1, serverlessV2MaxCapacityAcu: 2 });
+  overDefault.budget.addEcsService(a.service('Web', 10), { pool: PoolSize.fixed(10) });
+  const overExplicit = new BudgetedDatabase(a.data, 'Explicit', {
+    vpc: a.vpc, clusterEngine: AURORA_POSTGRES, serverlessV2MinCapacityAcu: 1, serverlessV2MaxCapacityAcu: 2, maxConnections: 189,
+  });
+  overExplicit.budget.addEcsService(a.service('Api', 10), { pool: PoolSize.fixed(10) });
+  const report = JSON.parse(run(['report', '--format', 'json', a.root.synth().directory]).stdout) as { budgets: LedgerJson[] };
+  const overCapacity = (db: BudgetedDatabase) => {
+    const fixes = (problems: ReadonlyArray<{ id: string; fix: string }>) => problems.filter((p) => p.id === 'CB-OVER-CAPACITY').map((p) => p.fix);
+    const evaluation = db.budget._evaluation();
+    return {
+      messages: evaluation.problems.filter((p) => p.id === 'CB-OVER-CAPACITY').map(formatProblem),
+      fixes: fixes(evaluation.problems),
+      rebuiltFixes: fixes(report.budgets.find((b) => b.budgetPath === db.budget.node.path)!.problems),
+    };
+  };
+
+  test('on the published row, the fix raises the maximum capacity to the row that holds the demand, in synth and in the CLI', () => {
+    const fix = "Lower the desired count of 'Services/Web' from 10 to 9, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), "
+      + 'from 200 to 180, lower its pool from 10 to 9, or raise its serverlessV2MaxCapacityAcu from 2 ACU to 4 ACU '
+      + "for the BudgetedDatabase 'Data/Db' (max_connections 189 → 823, the published row for 4 ACU).";
+    expect(overCapacity(overDefault)).toEqual({
+      messages: [
+        "ConnectionBudget 'Data/Db/Budget': worst-case demand 200 exceeds the proxy ceiling 180 by 20: max_connections 189 "
+        + "(parameter group 'Data/Db/InstanceParameters') × 98 % (derived by the budget) = 185, less 5 kept by RDS Proxy. Every consumer can peak at once "
+        + "(CloudFormation deploys services in parallel); largest: 'Services/Web' 200 = 10 tasks (desired count) × 200 % rolling surge = 20 tasks × 1 process "
+        + `× 1 pool × pool 10. ${fix} [CB-OVER-CAPACITY]`,
+      ],
+      fixes: [fix],
+      rebuiltFixes: [fix],
+    });
+  });
+
+  test('with maxConnections given, the fix raises maxConnections', () => {
+    const fix = "Lower the desired count of 'Services/Api' from 10 to 9, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), "
+      + "from 200 to 180, lower its pool from 10 to 9, or raise max_connections from 189 to at least 210 (the maxConnections of the BudgetedDatabase 'Data/Explicit').";
+    expect(overCapacity(overExplicit)).toMatchObject({ fixes: [fix], rebuiltFixes: [fix] });
   });
 });
 
