@@ -60,8 +60,9 @@ describe('the README documents the ledger schema', () => {
       ...inputs.budget,
       database: { ...inputs.budget.database, securityGroups: [source] },
       proxy: { ...inputs.budget.proxy!, securityGroups: [source] },
-      // The Data API's reservation carries the one optional field.
+      // The optional fields: the Data API's reservation, and the Serverless v2 capacity a BudgetedDatabase wrote max_connections for.
       reservations: inputs.budget.reservations.map((r) => ({ ...r, clients: [source], dataApi: true as const })),
+      serverlessV2Default: { path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 16 },
     };
     const consumers = new Map([...inputs.consumers].map(([path, c]) => [path, { ...c, securityGroups: [source] }]));
     const ledger = buildLedger(evaluateBudget(input), { budget: budgetInputs, consumers });

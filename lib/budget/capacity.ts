@@ -185,6 +185,17 @@ export interface ProxyFacts {
   readonly idleClientTimeoutSeconds?: number;
 }
 
+/**
+ * An Aurora Serverless v2 capacity whose published max_connections a construct of this library (BudgetedDatabase) wrote
+ * into the parameter group because none was given: a fix then raises the capacity, not max_connections.
+ */
+export interface ServerlessV2Default {
+  /** Construct path of the construct whose props set the capacity. */
+  readonly path: string;
+  readonly minCapacityAcu: number;
+  readonly maxCapacityAcu: number;
+}
+
 /** Everything capacity depends on. */
 export interface CapacityInput {
   readonly engine: EngineKind;
@@ -196,6 +207,8 @@ export interface CapacityInput {
   /** Demand of clients that connect to the database directly, not through the proxy. */
   readonly directDemand?: number;
   readonly proxy?: ProxyFacts;
+  /** Set when the parameter group's max_connections is the published value for this Serverless v2 capacity. */
+  readonly serverlessV2Default?: ServerlessV2Default;
 }
 
 /** The capacity breakdown: from max_connections to the ceiling that consumers share. */

@@ -129,6 +129,13 @@ function checkInputs(c: Checker, inputs: unknown): void {
     if (r.dataApi !== undefined && r.dataApi !== true) c.fail(`${at}.dataApi must be true when present`);
   }, 'inputs');
   c.array(inputs, 'acknowledged', (id, at) => { if (typeof id !== 'string') c.fail(`${at} must be a string`); }, 'inputs');
+  if (inputs.serverlessV2Default !== undefined) {
+    c.object(inputs, 'serverlessV2Default', (d) => {
+      c.text(d, 'path', 'inputs.serverlessV2Default');
+      c.number(d, 'minCapacityAcu', 'inputs.serverlessV2Default');
+      c.number(d, 'maxCapacityAcu', 'inputs.serverlessV2Default');
+    }, 'inputs');
+  }
 }
 
 /** What a diff compares of a reservation, in the inputs and in the capacity alike. */

@@ -1,4 +1,4 @@
-import { EngineKind, MaxConnectionsSource } from './capacity';
+import { EngineKind, MaxConnectionsSource, ServerlessV2Default } from './capacity';
 import { ConsumerKind, ConsumerShape, InstanceBound } from './demand';
 import { PoolSettings } from './pool-settings';
 import { PresetSpec } from './presets';
@@ -90,6 +90,11 @@ export interface LedgerInputsJson {
   }>;
   /** Warning IDs acknowledged in the app, sorted. */
   readonly acknowledged: readonly string[];
+  /**
+   * Present when a BudgetedDatabase wrote Aurora Serverless v2's published max_connections for its capacity (it was given
+   * no maxConnections): its path and capacity in ACUs, so a fix raises the capacity. Absent from ledgers of earlier releases.
+   */
+  readonly serverlessV2Default?: ServerlessV2Default;
 }
 
 /** The capacity breakdown. */

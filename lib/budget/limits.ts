@@ -34,3 +34,13 @@ export const ECS_MAX_TASKS_PER_SERVICE = 5_000;
  * cannot fit whatever its pool: a larger number is a typo, and rejecting it keeps every figure exact.
  */
 export const MAX_COUNT = 1_000_000;
+
+/**
+ * Aurora Serverless v2 capacity in Aurora capacity units (SOURCES.auroraServerlessV2ScalingConfiguration): half-step
+ * increments; the minimum from 0 (on versions with auto-pause; 0.5 on others), the maximum at least 1 ("higher than
+ * 0.5") and at most 256 (128 on older versions). The engine version narrows these at deploy; these are the widest AWS accepts.
+ */
+export const SERVERLESS_V2_CAPACITY_STEP_ACU = 0.5;
+export const SERVERLESS_V2_LOWEST_MINIMUM_ACU = 0;
+export const SERVERLESS_V2_LOWEST_MAXIMUM_ACU = 1;
+export const SERVERLESS_V2_HIGHEST_CAPACITY_ACU = 256;

@@ -1,10 +1,12 @@
 import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  DEFAULT_ACQUIRE_TIMEOUT_MS, EngineKind, estimateMaxConnections, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT,
+  DEFAULT_ACQUIRE_TIMEOUT_MS, ENGINE_NAMES, EngineKind, estimateMaxConnections, InstanceSizing, LARGEST_MAX_CONNECTIONS, listOf, MAX_SETTABLE_MAX_CONNECTIONS,
+  MaxConnections, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT, SERVERLESS_V2_CAPACITY_STEP_ACU,
+  SERVERLESS_V2_HIGHEST_CAPACITY_ACU, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU, SERVERLESS_V2_MAX_CONNECTIONS,
 } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
-import { wholeNumberProblem } from '../private/validation';
+import { describeNumber, wholeNumberProblem } from '../private/validation';
 import { ConnectionBudget } from './connection-budget';
 import { ConnectionReservation } from './consumer-options';
 import { DatabaseTarget } from './database-target';
@@ -40,9 +42,32 @@ export interface BudgetedDatabaseProps {
   /**
    * The instance class of the database (every instance of an Aurora cluster).
    *
-   * @default db.r6g.large
+   * Not with serverlessV2MaxCapacityAcu.
+   *
+   * @default db.r6g.large, unless serverlessV2MaxCapacityAcu makes the instances Aurora Serverless v2
    */
   readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * The most capacity each Aurora Serverless v2 instance scales to, in Aurora capacity units (ACU).
+   *
+   * 1 to 256 in steps of 0.5. Given (with clusterEngine, without instanceType), the writer and every reader are
+   * Serverless v2 instances, and the default max_connections is AWS's published value for this maximum; between the
+   * maximums AWS publishes, the value of the nearest one below, the safe side.
+   *
+   * @default - provisioned instances of instanceType
+   */
+  readonly serverlessV2MaxCapacityAcu?: number;
+
+  /**
+   * The least capacity each Aurora Serverless v2 instance scales down to, in Aurora capacity units (ACU).
+   *
+   * 0 to 256 in steps of 0.5 (0 pauses idle instances on engine versions that support it). At 0.5 or less Aurora
+   * PostgreSQL caps the default max_connections at 2,000. Needs serverlessV2MaxCapacityAcu.
+   *
+   * @default 0.5
+   */
+  readonly serverlessV2MinCapacityAcu?: number;
 
   /**
    * Aurora readers besides the writer; every one can be promoted, so each gets the same max_connections.
@@ -61,8 +86,9 @@ export interface BudgetedDatabaseProps {
   /**
    * max_connections, written into the parameter group so the budget is exact.
    *
-   * @default - the engine's published default for the class (Aurora), else a conservative estimate
-   * from the class's memory, below the engine's own default
+   * @default - the engine's published default for the class (Aurora) or for Serverless v2's maximum capacity (the
+   * nearest published maximum below it when AWS publishes none for it), else a conservative estimate from the class's
+   * memory, below the engine's own default
    */
   readonly maxConnections?: number;
 
@@ -181,6 +207,8 @@ const MIN_ALLOCATED_STORAGE_GIB = 20;
 /** The proxy keeps RDS Proxy's own default, which the clients' idle timeout is derived from. */
 const DEFAULT_PROXY_IDLE_CLIENT_TIMEOUT = Duration.seconds(PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS);
 const DEFAULT_READERS = 1;
+/** The lowest minimum capacity every engine version accepts, 0 needing auto-pause (SOURCES.auroraServerlessV2ScalingConfiguration); CDK's default too. */
+const DEFAULT_SERVERLESS_V2_MIN_CAPACITY_ACU = 0.5;
 /** An Aurora cluster has at most 15 Aurora Replicas besides its writer (SOURCES.auroraReplicas). */
 const AURORA_MAX_READERS = 15;
 
@@ -194,6 +222,9 @@ const TLS_PARAMETERS: Readonly<Record<EngineKind, Record<string, string>>> = {
   'rds-mariadb': { require_secure_transport: '1' },
   'aurora-mysql': { require_secure_transport: 'ON' },
 };
+
+/** The warning that the maximum capacity has no published max_connections (BudgetedDatabase.warnUnpublishedMaximum). */
+const SERVERLESS_V2_UNPUBLISHED_MAXIMUM = 'CB-SERVERLESS-V2-UNPUBLISHED-MAXIMUM';
 
 const MANAGED_PARAMETERS = ['max_connections', 'rds.force_ssl', 'require_secure_transport', 'idle_in_transaction_session_timeout', 'statement_timeout'];
 
@@ -232,11 +263,17 @@ export class BudgetedDatabase extends Construct {
     if (problems.length > 0 || !kind || !engine) {
       throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
     }
-    if (props.maxConnections === undefined && Token.isUnresolved(instanceType.toString())) {
+    const serverless = props.serverlessV2MaxCapacityAcu === undefined ? undefined : {
+      minCapacityAcu: props.serverlessV2MinCapacityAcu ?? DEFAULT_SERVERLESS_V2_MIN_CAPACITY_ACU,
+      maxCapacityAcu: props.serverlessV2MaxCapacityAcu,
+    };
+    if (props.maxConnections === undefined && !serverless && Token.isUnresolved(instanceType.toString())) {
       throw this.error('instanceType is a token, so the class, and with it the default max_connections, is unknown until deploy; '
         + 'give the class as a literal (ec2.InstanceType.of(...)), or pass maxConnections.');
     }
-    const maxConnections = props.maxConnections ?? estimateMaxConnections(kind, { kind: 'provisioned', instanceClass: `db.${instanceType}` })?.value;
+    const sizing: InstanceSizing = serverless ? { kind: 'serverless-v2', ...serverless } : { kind: 'provisioned', instanceClass: `db.${instanceType}` };
+    const defaultMaxConnections = props.maxConnections === undefined ? estimateMaxConnections(kind, sizing) : undefined;
+    const maxConnections = props.maxConnections ?? defaultMaxConnections?.value;
     if (maxConnections === undefined) {
       throw this.error(`max_connections is unknown for db.${instanceType}; pass maxConnections.`);
     }
@@ -266,15 +303,19 @@ export class BudgetedDatabase extends Construct {
       const clusterEngine = props.clusterEngine!;
       this.parameterGroup = new rds.ParameterGroup(this, 'InstanceParameters', { engine: clusterEngine, parameters: instanceParameters });
       const clusterParameters = new rds.ParameterGroup(this, 'ClusterParameters', { engine: clusterEngine, parameters: TLS_PARAMETERS[kind] });
-      const instance = (name: string, promotionTier?: number) => rds.ClusterInstance.provisioned(name, {
-        instanceType, parameterGroup: this.parameterGroup, publiclyAccessible: false, promotionTier,
-      });
+      const options = { parameterGroup: this.parameterGroup, publiclyAccessible: false };
+      // Every reader is in promotion tier 1, so any can become the writer; a Serverless v2 reader there scales with the writer.
+      const reader = (name: string) => (serverless
+        ? rds.ClusterInstance.serverlessV2(name, { ...options, scaleWithWriter: true })
+        : rds.ClusterInstance.provisioned(name, { ...options, instanceType, promotionTier: 1 }));
       this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
         ...common,
         engine: clusterEngine,
         parameterGroup: clusterParameters,
-        writer: instance('Writer'),
-        readers: Array.from({ length: props.readers ?? DEFAULT_READERS }, (_, i) => instance(`Reader${i + 1}`, 1)),
+        writer: serverless ? rds.ClusterInstance.serverlessV2('Writer', options) : rds.ClusterInstance.provisioned('Writer', { ...options, instanceType }),
+        readers: Array.from({ length: props.readers ?? DEFAULT_READERS }, (_, i) => reader(`Reader${i + 1}`)),
+        serverlessV2MinCapacity: serverless?.minCapacityAcu,
+        serverlessV2MaxCapacity: serverless?.maxCapacityAcu,
         backup: { retention: props.backupRetention ?? DEFAULT_BACKUP_RETENTION },
         defaultDatabaseName: props.databaseName,
       });
@@ -319,6 +360,12 @@ export class BudgetedDatabase extends Construct {
       warningThresholdPercent: props.warningThresholdPercent,
     });
     this.budget._deriveProxyMaxConnectionsPercent();
+    if (serverless && defaultMaxConnections) {
+      this.budget._maxConnectionsFollowServerlessV2({ path: this.node.path, ...serverless });
+      if (!SERVERLESS_V2_MAX_CONNECTIONS.some((row) => row.maxCapacityAcu === serverless.maxCapacityAcu)) {
+        this.warnUnpublishedMaximum(kind, serverless, defaultMaxConnections);
+      }
+    }
     const targetGroup = this.proxy.node.findChild('ProxyTargetGroup') as rds.CfnDBProxyTargetGroup;
     const pool = targetGroup.connectionPoolConfigurationInfo as rds.CfnDBProxyTargetGroup.ConnectionPoolConfigurationInfoFormatProperty;
     targetGroup.connectionPoolConfigurationInfo = {
@@ -331,6 +378,28 @@ export class BudgetedDatabase extends Construct {
       `max_connections is a static parameter: a new value (now ${maxConnections}) takes effect only when '${(this.instance ?? this.cluster)!.node.path}' reboots, `
       + 'and until then the old value holds while the proxy and the pools already follow the new one. After deploying a change, reboot '
       + `(the parameter group shows pending-reboot), then acknowledge CB-MAX-CONNECTIONS-REBOOT-${maxConnections} on this construct.`);
+  }
+
+  /**
+   * Between the maximums AWS publishes, Aurora's own max_connections is unknown: the parameter group gets the value of the
+   * nearest published maximum below, which may be less than Aurora would allow. Says so, with the ways to another value.
+   */
+  private warnUnpublishedMaximum(kind: EngineKind, capacity: { minCapacityAcu: number; maxCapacityAcu: number }, written: MaxConnections): void {
+    const { minCapacityAcu, maxCapacityAcu } = capacity;
+    const valueAt = (acu: number) => estimateMaxConnections(kind, { kind: 'serverless-v2', minCapacityAcu, maxCapacityAcu: acu })!.value;
+    const published = SERVERLESS_V2_MAX_CONNECTIONS.map((row) => row.maxCapacityAcu);
+    const below = [...published].reverse().find((acu) => acu < maxCapacityAcu);
+    const above = published.find((acu) => acu > maxCapacityAcu);
+    // The row below keeps the value at a smaller maximum; the row above is worth naming only when it gives more.
+    const choices = [
+      ...(below !== undefined && below >= minCapacityAcu ? [below] : []),
+      ...(above !== undefined && valueAt(above) > written.value ? [above] : []),
+    ].map((acu, i) => `${acu} ACU (${i === 0 ? 'max_connections ' : ''}${valueAt(acu)})`);
+    Annotations.of(this).addWarningV2(SERVERLESS_V2_UNPUBLISHED_MAXIMUM,
+      `The parameter group of '${this.node.path}' gets max_connections ${written.value}, the ${ENGINE_NAMES[kind]} value for ${written.basis}. `
+      + `Aurora's own value at ${maxCapacityAcu} ACU is not published and may be higher. Pass maxConnections to set one explicitly`
+      + `${choices.length > 0 ? `, or set serverlessV2MaxCapacityAcu to a published maximum: ${listOf(choices, 'or')}` : ''}; `
+      + `or acknowledge ${SERVERLESS_V2_UNPUBLISHED_MAXIMUM} on this construct to keep ${written.value}.`);
   }
 
   private derivedMaxConnectionsPercent(): number {
@@ -362,6 +431,12 @@ function budgetedDatabaseProblems(props: BudgetedDatabaseProps, kind: EngineKind
   if (props.instanceEngine && props.readers !== undefined) {
     problems.push('readers apply to an Aurora cluster; use multiAz for an RDS DB instance');
   }
+  const serverlessGiven = props.serverlessV2MinCapacityAcu !== undefined || props.serverlessV2MaxCapacityAcu !== undefined;
+  if (serverlessGiven && props.instanceEngine) {
+    problems.push('serverlessV2MinCapacityAcu and serverlessV2MaxCapacityAcu apply to an Aurora cluster (clusterEngine); size an RDS DB instance with instanceType');
+  } else if (serverlessGiven && props.clusterEngine) {
+    problems.push(...serverlessV2Problems(props));
+  }
   const postgres = kind === 'rds-postgresql' || kind === 'aurora-postgresql';
   if (kind && !postgres && (props.idleInTransactionSessionTimeout || props.statementTimeout)) {
     problems.push('idleInTransactionSessionTimeout and statementTimeout are PostgreSQL parameters; set MySQL timeouts in parameters');
@@ -371,4 +446,42 @@ function budgetedDatabaseProblems(props: BudgetedDatabaseProps, kind: EngineKind
     problems.push(`parameters may not set ${managed.join(', ')}: the construct manages them (use maxConnections, idleInTransactionSessionTimeout or statementTimeout)`);
   }
   return problems;
+}
+
+/** The Serverless v2 capacity of an Aurora cluster: Aurora's bounds, and a maximum that sets the default max_connections. */
+function serverlessV2Problems(props: BudgetedDatabaseProps): string[] {
+  const min = props.serverlessV2MinCapacityAcu;
+  const max = props.serverlessV2MaxCapacityAcu;
+  const problems: string[] = [];
+  if (props.instanceType) {
+    problems.push('instanceType and the Serverless v2 capacity both size the instances: give instanceType for provisioned instances, '
+      + 'or serverlessV2MaxCapacityAcu (and serverlessV2MinCapacityAcu) for Aurora Serverless v2, not both');
+  }
+  if (max === undefined) {
+    problems.push(`serverlessV2MinCapacityAcu ${describeNumber(min)} needs serverlessV2MaxCapacityAcu: the maximum capacity makes the instances `
+      + 'Aurora Serverless v2 and sets their max_connections');
+  }
+  const maxConnectionsGiven = props.maxConnections !== undefined;
+  problems.push(
+    ...capacityProblem('serverlessV2MinCapacityAcu', min, SERVERLESS_V2_LOWEST_MINIMUM_ACU, maxConnectionsGiven),
+    ...capacityProblem('serverlessV2MaxCapacityAcu', max, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, maxConnectionsGiven),
+  );
+  if (min !== undefined && max !== undefined && !Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
+    problems.push(`serverlessV2MinCapacityAcu ${min} is above serverlessV2MaxCapacityAcu ${max}: raise the maximum to at least ${min}, or lower the minimum to at most ${max}`);
+  }
+  return problems;
+}
+
+/**
+ * A capacity Aurora accepts: from `lowest` to the largest in half-ACU steps. A token is unknown until deploy, and with it
+ * the default max_connections, unless maxConnections is given.
+ */
+function capacityProblem(name: string, value: number | undefined, lowest: number, maxConnectionsGiven: boolean): string[] {
+  if (value === undefined) return [];
+  if (Token.isUnresolved(value)) {
+    return maxConnectionsGiven ? [] : [`${name} is a token, so the capacity, and with it the default max_connections, is unknown until deploy; `
+      + 'give it as a literal number, or pass maxConnections'];
+  }
+  const accepted = Number.isInteger(value / SERVERLESS_V2_CAPACITY_STEP_ACU) && value >= lowest && value <= SERVERLESS_V2_HIGHEST_CAPACITY_ACU;
+  return accepted ? [] : [`${name} must be from ${lowest} to ${SERVERLESS_V2_HIGHEST_CAPACITY_ACU} ACU in steps of ${SERVERLESS_V2_CAPACITY_STEP_ACU}, got ${value}`];
 }

@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import {
   buildLedger, BudgetEvaluation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
   LARGEST_MAX_CONNECTIONS, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, MAX_SETTABLE_MAX_CONNECTIONS, PoolRequest,
-  PoolSettings, PresetSpec, problemText, PROXY_PORT, Route, summaryLine, summaryMetadataKey,
+  PoolSettings, PresetSpec, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
 import { engineKindOf, gatherDatabaseFacts, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
@@ -109,6 +109,7 @@ export class ConnectionBudget extends Construct {
   private readonly reservations: ConnectionReservation[] = [];
   private readonly registered: Registration[] = [];
   private deriveProxyPercent = false;
+  private serverlessV2Default?: ServerlessV2Default;
   private computed?: Computed;
   private computing = false;
 
@@ -213,6 +214,15 @@ export class ConnectionBudget extends Construct {
    */
   public _deriveProxyMaxConnectionsPercent(): void {
     this.deriveProxyPercent = true;
+  }
+
+  /**
+   * Tells the budget that the parameter group's max_connections is Aurora Serverless v2's published value for this
+   * capacity, written by BudgetedDatabase, so a fix raises the capacity rather than max_connections.
+   * @internal
+   */
+  public _maxConnectionsFollowServerlessV2(written: ServerlessV2Default): void {
+    this.serverlessV2Default = written;
   }
 
   /**
@@ -400,7 +410,7 @@ export class ConnectionBudget extends Construct {
     });
     const evaluation = evaluateBudget({
       path: this.node.path,
-      capacity: database.capacity,
+      capacity: { ...database.capacity, serverlessV2Default: this.serverlessV2Default },
       consumers,
       warningThresholdPercent: this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT,
       unresolved: database.unresolved,
@@ -456,6 +466,7 @@ export class ConnectionBudget extends Construct {
         }),
       })),
       acknowledged,
+      ...(this.serverlessV2Default ? { serverlessV2Default: { ...this.serverlessV2Default } } : {}),
     };
   }
 

@@ -109,6 +109,7 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
       instances: instanceFactsList,
       reservations: inputs.reservations.map(({ name, connections, throughProxy }) => ({ name, connections, throughProxy })),
       proxy: proxyFacts,
+      serverlessV2Default: inputs.serverlessV2Default,
     },
     unresolved,
     invalid,

@@ -1,4 +1,4 @@
-import { CHECKS, EcsServiceShape, evaluateBudget, formatProblem, instanceCounts } from '../../lib/budget';
+import { CapacityInput, CHECKS, EcsServiceShape, evaluateBudget, formatProblem, instanceCounts } from '../../lib/budget';
 import { budget, ecsService, postgresBehindProxy } from './fixtures';
 
 describe('worst-case demand', () => {
@@ -158,6 +158,33 @@ describe('checks', () => {
       ]), 'CB-OVER-CAPACITY');
       expect(message).toMatch(/20 tasks \(autoscaling maximum\) × 2 for an ECS blue\/green deployment = 40 tasks/);
       expect(message).toMatch(/from 20 to 12/); // 2 × 12 × 10 = 240 ≤ 245
+    });
+
+    describe('on the Serverless v2 max_connections a BudgetedDatabase wrote', () => {
+      const written = (minCapacityAcu: number, maxCapacityAcu: number, maxConnections: number): CapacityInput => ({
+        engine: 'aurora-postgresql',
+        instances: [{ path: 'Data/Db/Cluster/Writer', parameterGroupMaxConnections: maxConnections, parameterGroupPath: 'Data/Db/InstanceParameters' }],
+        reservations: [],
+        proxy: { path: 'Data/Db/Proxy', targetsDatabase: true },
+        serverlessV2Default: { path: 'Data/Db', minCapacityAcu, maxCapacityAcu },
+      });
+      const api = (maxTasks: number) => ecsService('Services/Api', { maxTasks, pool: 10 });
+
+      test('the fix raises its maximum capacity to the published row that holds the demand, while the group holds that row', () => {
+        // 2 ACU wrote the 1-ACU row, 189: 186 usable, 98 % derived = 185, less 5 = 180 < 200; the 4-ACU row, 823, holds it.
+        expect(only(budget(written(1, 2, 189), [api(10)]), 'CB-OVER-CAPACITY')).toContain(
+          " or raise its serverlessV2MaxCapacityAcu from 2 ACU to 4 ACU for the BudgetedDatabase 'Data/Db' (max_connections 189 → 823, the published row for 4 ACU). [CB-OVER-CAPACITY]");
+        // A parameter group changed since holds a value of its own: maxConnections sets it.
+        expect(only(budget(written(1, 2, 150), [api(10)]), 'CB-OVER-CAPACITY')).toMatch(
+          / or raise max_connections from 150 to at least \d+ \(the maxConnections of the BudgetedDatabase 'Data\/Db'\)\. \[CB-OVER-CAPACITY\]$/);
+      });
+
+      test('the fix raises only the minimum when the low-minimum cap is what limits', () => {
+        // Aurora PostgreSQL at 0.5-32 ACU is capped at 2000; 110 tasks × 200 % × 10 = 2200; the 32-ACU row uncapped is 5000.
+        expect(only(budget(written(0.5, 32, 2000), [api(110)]), 'CB-OVER-CAPACITY')).toContain(
+          ' or raise its serverlessV2MinCapacityAcu from 0.5 ACU to 1 ACU (at 0.5 ACU or less Aurora PostgreSQL caps max_connections at 2000) '
+          + "for the BudgetedDatabase 'Data/Db' (max_connections 2000 → 5000, the published row for 32 ACU). [CB-OVER-CAPACITY]");
+      });
     });
   });
 

@@ -200,4 +200,12 @@ describe('parseLedger', () => {
     expect(() => parseLedger(withReservations({ ...reservation, throughProxy: 'no', dataApi: false }), 'L')).toThrow(
       'L is not a valid version 2 ledger: inputs.reservations[0].throughProxy must be true or false; inputs.reservations[0].dataApi must be true when present.');
   });
+
+  test('the Serverless v2 capacity a BudgetedDatabase wrote max_connections for is read when present, and checked', () => {
+    const withDefault = (serverlessV2Default: unknown) => ({ ...ledger, inputs: { ...ledger.inputs!, serverlessV2Default } });
+    expect(parseLedger(withDefault({ path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 2 }), 'L').inputs!.serverlessV2Default)
+      .toEqual({ path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 2 });
+    expect(() => parseLedger(withDefault({ path: 'Data/Db', maxCapacityAcu: '2' }), 'L')).toThrow(
+      'L is not a valid version 2 ledger: inputs.serverlessV2Default.minCapacityAcu must be a number; inputs.serverlessV2Default.maxCapacityAcu must be a number.');
+  });
 });

@@ -110,7 +110,8 @@ function capacityFixes(context: CheckContext, capacity: Capacity, required: numb
   const ceilingAt = (candidate: number) => computeCapacity(inputs, { ...capacity.maxConnections, value: candidate }).effectiveCeiling;
   const largest = MAX_SETTABLE_MAX_CONNECTIONS[capacity.engine];
   const needed = m < largest ? smallestWhere(m + 1, largest, (candidate) => ceilingAt(candidate) >= required) : undefined;
-  const serverless = capacity.maxConnections.source === 'serverless-v2-table' ? serverlessFix(context, capacity, ceilingAt, required) : undefined;
+  const serverlessSizing = serverlessV2Sizing(context, capacity);
+  const serverless = serverlessSizing && serverlessFix(capacity, serverlessSizing, ceilingAt, required);
   if (serverless !== undefined) {
     fixes.push(serverless);
   } else if (needed !== undefined) {
@@ -141,26 +142,57 @@ function maxConnectionsKnob(capacity: Capacity): string {
   }
 }
 
+/** A Serverless v2 capacity that max_connections follows, and how a fix names its settings. */
+interface ServerlessV2Sizing {
+  readonly minCapacityAcu: number;
+  readonly maxCapacityAcu: number;
+  readonly minimumName: string;
+  readonly maximumName: string;
+  /** Whose capacity it is: `for 'Data/Cluster/writer'`. */
+  readonly owner: string;
+}
+
 /**
- * For Aurora Serverless v2 sized by the published table: the smallest maximum capacity whose row holds the demand, with
- * the minimum raised above the low-minimum cap when that cap is what limits.
+ * The Serverless v2 capacity behind max_connections: an instance sized by the published table, or a BudgetedDatabase
+ * that wrote the published value into its parameter group (named by its props). Undefined when max_connections does not
+ * follow a capacity, among them a parameter group changed after the BudgetedDatabase wrote it.
  */
-function serverlessFix(context: CheckContext, capacity: Capacity, ceilingAt: (m: number) => number, required: number): string | undefined {
+function serverlessV2Sizing(context: CheckContext, capacity: Capacity): ServerlessV2Sizing | undefined {
   const engine = capacity.engine;
-  const instance = context.input.capacity.instances.find((i) => i.sizing?.kind === 'serverless-v2'
-    && estimateMaxConnections(engine, i.sizing)?.value === capacity.maxConnections.value);
-  if (instance?.sizing?.kind !== 'serverless-v2') return undefined;
-  const sizing = instance.sizing;
+  const m = capacity.maxConnections;
+  if (m.source === 'serverless-v2-table') {
+    const instance = context.input.capacity.instances.find((i) => i.sizing?.kind === 'serverless-v2' && estimateMaxConnections(engine, i.sizing)?.value === m.value);
+    if (instance?.sizing?.kind !== 'serverless-v2') return undefined;
+    const { minCapacityAcu, maxCapacityAcu } = instance.sizing;
+    return { minCapacityAcu, maxCapacityAcu, minimumName: 'its minimum capacity', maximumName: 'its maximum capacity', owner: `for '${instance.path}'` };
+  }
+  const written = context.input.capacity.serverlessV2Default;
+  if (!written || m.source !== 'parameter-group') return undefined;
+  const { minCapacityAcu, maxCapacityAcu } = written;
+  if (estimateMaxConnections(engine, { kind: 'serverless-v2', minCapacityAcu, maxCapacityAcu })?.value !== m.value) return undefined;
+  return {
+    minCapacityAcu, maxCapacityAcu,
+    minimumName: 'its serverlessV2MinCapacityAcu', maximumName: 'its serverlessV2MaxCapacityAcu', owner: `for the BudgetedDatabase '${written.path}'`,
+  };
+}
+
+/**
+ * The smallest maximum capacity whose published row holds the demand, with the minimum raised above the low-minimum cap
+ * when that cap is what limits.
+ */
+function serverlessFix(capacity: Capacity, sizing: ServerlessV2Sizing, ceilingAt: (m: number) => number, required: number): string | undefined {
+  const engine = capacity.engine;
   const minimums = [sizing.minCapacityAcu, ...(sizing.minCapacityAcu <= SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU ? [SERVERLESS_V2_LOWEST_UNCAPPED_MINIMUM_ACU] : [])];
   for (const minCapacityAcu of minimums) {
     for (const row of SERVERLESS_V2_MAX_CONNECTIONS.filter((r) => r.maxCapacityAcu >= sizing.maxCapacityAcu && r.maxCapacityAcu >= minCapacityAcu)) {
       const value = estimateMaxConnections(engine, { kind: 'serverless-v2', minCapacityAcu, maxCapacityAcu: row.maxCapacityAcu })?.value ?? 0;
       if (value <= capacity.maxConnections.value || ceilingAt(value) < required) continue;
-      const minimum = minCapacityAcu === sizing.minCapacityAcu ? ''
-        : `its minimum capacity from ${sizing.minCapacityAcu} ACU to ${minCapacityAcu} ACU (at ${SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU} ACU or less `
-          + `Aurora PostgreSQL caps max_connections at ${SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP}) and `;
-      const maximum = row.maxCapacityAcu === sizing.maxCapacityAcu ? '' : `its maximum capacity from ${sizing.maxCapacityAcu} ACU to ${row.maxCapacityAcu} ACU `;
-      return `raise ${minimum}${maximum}for '${instance.path}' (max_connections ${capacity.maxConnections.value} → ${value}, the published row for ${row.maxCapacityAcu} ACU)`;
+      const raises = [
+        ...(minCapacityAcu === sizing.minCapacityAcu ? [] : [`${sizing.minimumName} from ${sizing.minCapacityAcu} ACU to ${minCapacityAcu} ACU `
+          + `(at ${SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU} ACU or less Aurora PostgreSQL caps max_connections at ${SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP})`]),
+        ...(row.maxCapacityAcu === sizing.maxCapacityAcu ? [] : [`${sizing.maximumName} from ${sizing.maxCapacityAcu} ACU to ${row.maxCapacityAcu} ACU`]),
+      ];
+      return `raise ${raises.join(' and ')} ${sizing.owner} (max_connections ${capacity.maxConnections.value} → ${value}, the published row for ${row.maxCapacityAcu} ACU)`;
     }
   }
   return undefined;
