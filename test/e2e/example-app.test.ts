@@ -83,7 +83,7 @@ describe('the real cdk synth on the example app', () => {
     expect(env.StorefrontTaskDef).toEqual({ RAILS_MAX_THREADS: '10', DB_CHECKOUT_TIMEOUT: '30', DB_IDLE_TIMEOUT: '600' });
     expect(env.CheckoutTaskDef.PG_POOL_MAX).toBe('8');
     expect(env.AccountsTaskDef.SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE).toBe('6');
-    expect(env.OrderWorkerQueueProcessingTaskDef).toMatchObject({ SQLALCHEMY_POOL_SIZE: '5', SQLALCHEMY_MAX_OVERFLOW: '2' });
+    expect(env.OrderWorkerQueueProcessingTaskDef).toMatchObject({ SQLALCHEMY_POOL_SIZE: '4', SQLALCHEMY_MAX_OVERFLOW: '2' });
     expect(env.InventoryApiTaskDef.PGX_POOL_PARAMS).toBe('pool_max_conns=19&pool_min_conns=1&pool_max_conn_lifetime=1800s&pool_max_conn_idle_time=600s');
     expect(env.InventorySyncScheduledTaskDef.DB_POOL_MAX).toBe('4');
     expect(env.OrderEvents.PG_POOL_MAX).toBe('1');
@@ -102,7 +102,7 @@ describe('the real cdk synth on the example app', () => {
       + "exceeds the proxy ceiling 771 by 209: max_connections 800 (parameter group 'PlatformData/Database/Parameters') × 97 % (derived by the budget) = 776, "
       + 'less 5 kept by RDS Proxy.');
     expect(unsafe.stderr).toContain("'PlatformWeb/Storefront/Service' 600 = 30 tasks (autoscaling maximum) × 200 % rolling surge = 60 tasks × 1 process × 1 pool × pool 10");
-    expect(unsafe.stderr).toContain("'PlatformBackend/OrderWorker/QueueProcessingFargateService' 112 = 8 tasks (autoscaling maximum) × 200 % rolling surge = 16 tasks × 1 process × 1 pool × (pool 5 + overflow 2)");
+    expect(unsafe.stderr).toContain("'PlatformBackend/OrderWorker/QueueProcessingFargateService' 96 = 8 tasks (autoscaling maximum) × 200 % rolling surge = 16 tasks × 1 process × 1 pool × (pool 4 + overflow 2)");
     // The max_connections fix accounts for the derived percent: 1006 − 20 held = 986 usable, 98 % = 985, less 5 = 980.
     expect(unsafe.stderr).toContain("Lower the autoscaling maximum of 'PlatformWeb/Storefront/Service' from 30 to 19, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), from 200 to 130, lower its pool from 10 to 6, or raise max_connections from 800 to at least 1006 (the maxConnections of the BudgetedDatabase 'PlatformData/Database')");
     expect(unsafe.stderr).toContain('[CB-OVER-CAPACITY]');
@@ -159,7 +159,7 @@ describe('connection-budget and cdk diff on two real synths of the example app',
     expect(result.code).toBe(0);
     const output = JSON.parse(result.stdout);
     expect(output.schema).toBe('cdk-connection-budget/report');
-    expect(output.budgets.map((b: { budgetPath: string; consumers: unknown[] }) => [b.budgetPath, b.consumers.length])).toEqual([['PlatformData/Database/Budget', 7]]);
+    expect(output.budgets.map((b: { budgetPath: string; consumers: unknown[] }) => [b.budgetPath, b.consumers.length])).toEqual([['PlatformData/Database/Budget', 8]]);
   });
 
   test('diff reads templates exported from deployed stacks as the base', async () => {
