@@ -2,15 +2,14 @@ import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_
 import { Construct, IConstruct } from 'constructs';
 import {
   buildLedger, BudgetEvaluation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
-  LARGEST_MAX_CONNECTIONS, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, MAX_SETTABLE_MAX_CONNECTIONS, PoolRequest,
+  LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, PoolRequest,
   PoolSettings, PresetSpec, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
-import { engineKindOf, gatherDatabaseFacts, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
+import { gatherDatabaseFacts } from '../private/database-facts';
 import { deliver, deliverRoute } from '../private/delivery';
 import { DRAFT_NOTE, DraftModeError, isDraft } from '../private/draft-mode';
 import { groupSource, peerSource, resourceRef } from '../private/ledger-refs';
-import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
 import { verifyAtSynthesis } from '../private/verification-plugin';
 import {
   ConnectionReservation, EcsServiceConsumerOptions, EcsTaskConsumerOptions, LambdaFunctionConsumerOptions,
@@ -19,6 +18,7 @@ import { ConsumerBinding, ConsumerProblem } from './consumers/binding';
 import { bindEcsService } from './consumers/ecs-service';
 import { bindEcsTask } from './consumers/ecs-task';
 import { bindLambdaFunction } from './consumers/lambda-function';
+import { engineOf, propsProblems, reservationProblems, splitClient } from './budget-props';
 import { pooledPath, presetOf } from './consumers/options';
 import { BudgetedConsumer } from './budgeted-consumer';
 import { DatabaseTarget } from './database-target';
@@ -512,81 +512,4 @@ function pathOf(value: unknown): string {
 function nestedStackOf(construct: IConstruct): string | undefined {
   const stack = Stack.of(construct);
   return stack.nested ? stack.node.path : undefined;
-}
-
-/** The budget's engine, or why the database has none the budget knows. */
-function engineOf(database: rds.IDatabaseInstance | rds.IDatabaseCluster): { engine?: EngineKind; problem?: string } {
-  const l1 = database.node.defaultChild;
-  if ((database as unknown) instanceof rds.ServerlessCluster || (l1 instanceof rds.CfnDBCluster && l1.engineMode === 'serverless')) {
-    return {
-      problem: `'${database.node.path}' is an Aurora Serverless v1 cluster, which RDS Proxy does not support and AWS no longer offers; `
-        + 'use Aurora Serverless v2 (rds.DatabaseCluster with ClusterInstance.serverlessV2)',
-    };
-  }
-  const engineType = database.engine?.engineType;
-  const engine = engineKindOf(engineType);
-  if (engine) return { engine };
-  return {
-    problem: engineType === undefined
-      ? `the engine of '${database.node.path}' is unknown; pass engine when importing the database (DatabaseInstance.fromDatabaseInstanceAttributes, DatabaseCluster.fromDatabaseClusterAttributes)`
-      : `engine '${engineType}' of '${database.node.path}' is not supported; supported: ${SUPPORTED_ENGINE_TYPES.join(', ')}`,
-  };
-}
-
-/** What a client connects from: security groups, or an address peer (a CIDR range, a prefix list). */
-interface ClientSources {
-  readonly groups: readonly ec2.ISecurityGroup[];
-  readonly addresses: readonly ec2.IPeer[];
-}
-
-function splitClient(client: ec2.IConnectable): ClientSources {
-  const isAddress = typeof (client as Partial<ec2.IPeer>).toIngressRuleConfig === 'function' && !ec2.SecurityGroup.isSecurityGroup(client);
-  return isAddress ? { groups: [], addresses: [client as ec2.IPeer] } : { groups: client.connections.securityGroups, addresses: [] };
-}
-
-function propsProblems(props: ConnectionBudgetProps, engine: EngineKind | undefined): string[] {
-  const problems: string[] = [];
-  const proxy = props.proxy as unknown;
-  if (proxy !== undefined && !(proxy instanceof rds.DatabaseProxy && (proxy as rds.DatabaseProxy).node.defaultChild instanceof rds.CfnDBProxy)) {
-    problems.push(`the proxy '${pathOf(proxy)}' is not a DatabaseProxy defined in this app (an imported proxy's pool settings are not in the app); `
-      + 'pass the DatabaseProxy construct, or leave proxy out and keep the proxy\'s share as a reservation');
-  }
-  const database = props.database?._instance ?? props.database?._cluster;
-  if (proxy instanceof rds.DatabaseProxy && database) {
-    // A rule to a group both hold is a rule to the database too: every proxy client could bypass the proxy's limit.
-    const shared = proxy.connections.securityGroups.filter((g) => database.connections.securityGroups.includes(g));
-    if (shared.length > 0) {
-      problems.push(`the proxy '${proxy.node.path}' shares the security group ${shared.map((g) => `'${g.node.path}'`).join(', ')} with the database '${database.node.path}', `
-        + 'so every client allowed to reach the proxy can also reach the database around it; give the proxy a security group of its own (the securityGroups of addProxy)');
-    }
-  }
-  problems.push(...wholeNumberProblem('maxConnections', props.maxConnections, 1, engine ? MAX_SETTABLE_MAX_CONNECTIONS[engine] : LARGEST_MAX_CONNECTIONS));
-  const threshold = props.warningThresholdPercent;
-  if (threshold !== undefined && !(Number.isFinite(threshold) && !Token.isUnresolved(threshold) && threshold > 0 && threshold <= 100)) {
-    problems.push(`warningThresholdPercent must be above 0 and at most 100, got ${describeNumber(threshold)}`);
-  }
-  const reservations = props.reservations ?? [];
-  reservations.forEach((reservation, i) => problems.push(...reservationProblems(reservation, reservations.slice(0, i), props.proxy !== undefined)));
-  return problems;
-}
-
-function reservationProblems(reservation: ConnectionReservation, existing: readonly ConnectionReservation[], hasProxy: boolean): string[] {
-  const problems: string[] = [];
-  if (typeof reservation?.name !== 'string' || reservation.name.trim() === '') {
-    problems.push('every reservation needs a name: what the connections are for, such as \'migrations\'');
-    return problems;
-  }
-  if (existing.some((r) => r.name === reservation.name)) {
-    problems.push(`reservation '${reservation.name}' is declared twice`);
-  }
-  if (!isWholeNumber(reservation.connections, 0, LARGEST_MAX_CONNECTIONS)) {
-    problems.push(`reservation '${reservation.name}' must keep a whole number of connections from 0 to ${LARGEST_MAX_CONNECTIONS}, got ${describeNumber(reservation.connections)}`);
-  }
-  if (reservation.throughProxy && !hasProxy) {
-    problems.push(`reservation '${reservation.name}' is throughProxy, but the budget has no proxy`);
-  }
-  if (reservation.dataApi && reservation.throughProxy) {
-    problems.push(`reservation '${reservation.name}' is for the Data API, which connects to the cluster's writer directly: drop throughProxy`);
-  }
-  return problems;
 }
