@@ -317,7 +317,7 @@ export class ConnectionBudget extends Construct {
 
   private assertOpen(method: string): void {
     if (this.computed || this.computing) {
-      throw this.error(`${method} was called after the budget was computed for synthesis; register every consumer while building the app.`);
+      throw this.error(`${method} was called after the budget was computed (for synthesis, or because something resolved one of its values, such as a handle's poolSize, early); register every consumer while building the app, before anything resolves the budget's values.`);
     }
   }
 
@@ -373,7 +373,7 @@ export class ConnectionBudget extends Construct {
       return this.computed;
     }
     if (this.computing) {
-      throw this.error('the budget was needed while it was being computed; a value it reads depends on its own pool settings.');
+      throw this.error('the budget was needed while it was being computed: a value it reads (a task count, a capacity, reserved concurrency, a parameter) is made from its own pool settings, such as a handle\'s poolSize or variables; give that value a number of its own.');
     }
     this.computing = true;
     try {

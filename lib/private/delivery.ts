@@ -17,14 +17,19 @@ export function deliver(budgetPath: string, consumerPath: string, preset: Preset
     const owner = owners.get(variable.name);
     if (owner?.budget === budgetPath) {
       // Two services of one task definition: the variables live in the task definition, so they would share one pool size.
-      throw new ConsumerProblem(`${holder.description} already receives ${variable.name} for '${owner.consumer}': consumers that share a task definition `
-        + 'share its variables, and so one pool size; give each its own task definition.');
+      throw new ConsumerProblem(`${holder.description} already receives ${variable.name} for '${owner.consumer}'. A second pool set of one container `
+        + 'needs a preset with its own variables (for example PoolSettingsPreset.generic(\'CACHE_DB_POOL\')); services that share a task definition share its '
+        + 'variables, and so one pool size: give each its own task definition.');
     }
     if (owner !== undefined) {
       throw new ConsumerProblem(`${holder.description} already receives ${variable.name} from budget '${owner.budget}'; pass a poolSettings preset with another prefix or variable.`);
     }
   }
   const existing = holder.existingNames(owners.size > 0);
+  if (owners.size === 0) {
+    // The names the app set before any budget delivered: a function can tell them only now (see deliverRoute).
+    appNames.set(holder.key, existing);
+  }
   const taken = variables.map((v) => v.name).filter((name) => existing.has(name));
   if (taken.length > 0) {
     throw new ConsumerProblem(`${holder.description} already sets ${taken.join(', ')}, which the pool settings would overwrite; `
@@ -46,7 +51,7 @@ export function deliver(budgetPath: string, consumerPath: string, preset: Preset
  */
 export function deliverRoute(preset: PresetSpec, holder: EnvironmentHolder, route: Route): Record<string, string> {
   const owners = variableOwners.get(holder.key);
-  const existing = holder.existingNames(owners !== undefined && owners.size > 0);
+  const existing = new Set([...holder.existingNames(owners !== undefined && owners.size > 0), ...(appNames.get(holder.key) ?? [])]);
   const routed = routeOwners.get(holder.key) ?? new Set<string>();
   const delivered: Record<string, string> = {};
   for (const [name, value] of routeValues(preset, route)) {
@@ -58,6 +63,9 @@ export function deliverRoute(preset: PresetSpec, holder: EnvironmentHolder, rout
   routeOwners.set(holder.key, routed);
   return delivered;
 }
+
+/** The variable names each container or function had from the app before a budget delivered to it. */
+const appNames = new WeakMap<object, ReadonlySet<string>>();
 
 /** The route variables delivered to each container or function. */
 const routeOwners = new WeakMap<object, Set<string>>();

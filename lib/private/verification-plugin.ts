@@ -82,7 +82,7 @@ class BudgetVerification implements IPolicyValidationPlugin {
           fix: problem.fix,
           severity: 'fatal',
           // The report names each violation by a construct; a subject outside the tree is reported on the budget.
-          violatingResources: [{ resourceLogicalId: '', templatePath: file, locations: [], constructPath: tree.paths.has(problem.subject) ? problem.subject : key }],
+          violatingResources: [{ resourceLogicalId: '', templatePath: file, locations: [], constructPath: constructOf(tree, problem.subject, key) }],
         });
       }
     }
@@ -92,6 +92,12 @@ class BudgetVerification implements IPolicyValidationPlugin {
     }
     return { success: violations.length === 0, violations };
   }
+}
+
+/** The construct a problem is about: its subject, or the resource a container's or pool set's consumer path names, or the budget. */
+function constructOf(tree: TreeIndex, subject: string, budget: string): string {
+  const resource = subject.replace(/(\[[^\]]*\])?(#[^#]*)?$/, '');
+  return tree.paths.has(subject) ? subject : tree.paths.has(resource) ? resource : budget;
 }
 
 /** What the plugin learns from the construct tree: stack names and stages, nested stacks, and the L1 behind each logical ID. */

@@ -73,7 +73,7 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
     invalid: capacity.invalid,
     unbudgetedIngress: findUnbudgetedIngress(placement),
     unbudgetedClients: findUnbudgetedClients(placement, consumerGroups(set, consumers), actors),
-    misroutedConsumers: findMisroutedConsumers(placement),
+    misroutedConsumers: findMisroutedConsumers(placement, runners),
     unattributedScalableTargets: findUnattributedScalableTargets(set),
     overwrittenVariables: consumers.flatMap((c) => [...overwrittenVariables(set, c), ...overriddenVariables(set, c, runners.get(c) ?? [])]),
     ledgerDifferences: missing.filter((m) => m.located.kind === 'resource-missing').map((m) => ({

@@ -58,7 +58,8 @@ describe('a budget within capacity, services in another stack', () => {
   test('registering after the budget was computed fails and says why', () => {
     const late = new ecs.FargateService(h.services, 'Late', { cluster: h.cluster, taskDefinition: h.services.node.findChild('ApiTask') as ecs.FargateTaskDefinition });
     expect(() => h.budget.addEcsService(late)).toThrow(
-      "ConnectionBudget 'Data/Budget': addEcsService('Services/Late') was called after the budget was computed for synthesis; register every consumer while building the app.");
+      "ConnectionBudget 'Data/Budget': addEcsService('Services/Late') was called after the budget was computed (for synthesis, or because something resolved one of its "
+      + "values, such as a handle's poolSize, early); register every consumer while building the app, before anything resolves the budget's values.");
   });
 });
 

@@ -90,8 +90,9 @@ describe('registering pool sets: errors', () => {
     const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 50 });
     const service = h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(5) });
     expect(() => h.budget.addEcsService(service, { poolName: 'cache', pool: PoolSize.fixed(2) })).toThrow(
-      "ConnectionBudget 'Data/Budget': addEcsService('Services/Api'): container 'app' of 'Services/ApiTask' already receives DB_POOL_MAX for 'Services/Api': "
-      + 'consumers that share a task definition share its variables, and so one pool size; give each its own task definition.');
+      "ConnectionBudget 'Data/Budget': addEcsService('Services/Api'): container 'app' of 'Services/ApiTask' already receives DB_POOL_MAX for 'Services/Api'. "
+      + "A second pool set of one container needs a preset with its own variables (for example PoolSettingsPreset.generic('CACHE_DB_POOL')); "
+      + 'services that share a task definition share its variables, and so one pool size: give each its own task definition.');
   });
 
   test.each([

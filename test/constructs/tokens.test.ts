@@ -89,5 +89,6 @@ test('a value that depends on the budget\'s own pool settings fails instead of r
     produce: () => JSON.stringify(h.services.resolve((api.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).containerDefinitions)).length,
   });
   expect(() => h.app.synth()).toThrow(
-    "ConnectionBudget 'Data/Budget': the budget was needed while it was being computed; a value it reads depends on its own pool settings.");
+    "ConnectionBudget 'Data/Budget': the budget was needed while it was being computed: a value it reads (a task count, a capacity, reserved concurrency, a parameter) "
+    + "is made from its own pool settings, such as a handle's poolSize or variables; give that value a number of its own.");
 });

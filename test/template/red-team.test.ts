@@ -189,8 +189,9 @@ describe('consumers the budget cannot tell apart are refused at registration', (
     const api = h.service('Api', { desiredCount: 1 }, { pool: PoolSize.fixed(5) });
     const twin = new ecs.FargateService(h.services, 'Twin', { cluster: h.cluster, taskDefinition: api.taskDefinition, minHealthyPercent: 100 });
     expect(() => h.budget.addEcsService(twin, { pool: PoolSize.fixed(5) })).toThrow(
-      "ConnectionBudget 'Data/Budget': addEcsService('Services/Twin'): container 'app' of 'Services/ApiTask' already receives DB_POOL_MAX for 'Services/Api': "
-      + 'consumers that share a task definition share its variables, and so one pool size; give each its own task definition.');
+      "ConnectionBudget 'Data/Budget': addEcsService('Services/Twin'): container 'app' of 'Services/ApiTask' already receives DB_POOL_MAX for 'Services/Api'. "
+      + "A second pool set of one container needs a preset with its own variables (for example PoolSettingsPreset.generic('CACHE_DB_POOL')); "
+      + 'services that share a task definition share its variables, and so one pool size: give each its own task definition.');
   });
 });
 
