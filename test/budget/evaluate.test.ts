@@ -238,6 +238,8 @@ describe('checks', () => {
       /max_connections 1553 \(estimated for db\.r6g\.large\) is a conservative estimate from nominal memory/],
     ['aurora-class-table', { engine: 'aurora-postgresql', instances: [{ path: 'Data/Db', sizing: { kind: 'provisioned', instanceClass: 'db.r6g.large' } }] },
       /max_connections 1722 \(Aurora PostgreSQL default for db\.r6g\.large\) is the published default, which changes with the instance class/],
+    ['serverless-v2-table', { engine: 'aurora-postgresql', instances: [{ path: 'Data/Db', sizing: { kind: 'serverless-v2', minCapacityAcu: 1, maxCapacityAcu: 2 } }] },
+      /max_connections 189 \(Aurora PostgreSQL default for Serverless v2 1-2 ACU: the published row for a maximum of 1 ACU, the nearest below 2 ACU .*\) is the published value for the cluster's maximum capacity, which changes with that capacity\./],
   ] as const)('CB-ESTIMATED-MAX-CONNECTIONS explains a %s value and how to make it exact', (_source, capacity, pattern) => {
     const message = only(budget({ ...capacity, reservations: [] } as never, [ecsService('A', { maxTasks: 1 })]), 'CB-ESTIMATED-MAX-CONNECTIONS');
     expect(message).toMatch(pattern);

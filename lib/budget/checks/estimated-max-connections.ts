@@ -14,7 +14,9 @@ export const estimatedMaxConnections: Check = {
     }
     const how = maxConnections.source === 'memory-estimate'
       ? 'a conservative estimate from nominal memory (AWS publishes no exact value for this class)'
-      : 'the published default, which changes with the instance class';
+      : maxConnections.source === 'serverless-v2-table'
+        ? 'the published value for the cluster\'s maximum capacity, which changes with that capacity'
+        : 'the published default, which changes with the instance class';
     return [{
       subject: path,
       message: `${describeMaxConnections(maxConnections, input.capacity.engine)} is ${how}.`,
