@@ -3,6 +3,7 @@ import { EngineKind, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS } fro
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
 import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
 import type { ConnectionBudgetProps } from './connection-budget';
+import { ConnectionAllocationOptions } from './connection-allocation';
 import { ConnectionReservation } from './consumer-options';
 
 // What a ConnectionBudget checks of its properties and reservations before it registers anything.
@@ -86,4 +87,23 @@ export function reservationProblems(reservation: ConnectionReservation, existing
 
 function pathOf(value: unknown): string {
   return (value as { node?: { path?: string } })?.node?.path ?? String(value);
+}
+
+/** Allocation names become part of construct IDs and SSM parameter names. */
+const ALLOCATION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function allocationProblems(options: ConnectionAllocationOptions, existing: readonly string[], hasProxy: boolean): string[] {
+  const problems: string[] = [];
+  if (!hasProxy) {
+    problems.push('an allocation is counted through the proxy, and the budget has no proxy; give the budget a proxy, or keep the connections with a reservation');
+  }
+  if (typeof options?.name !== 'string' || !ALLOCATION_NAME.test(options.name)) {
+    problems.push(`the name must be 1 to 64 letters, digits, '-' or '_', got ${JSON.stringify(options?.name)}`);
+  } else if (existing.includes(options.name)) {
+    problems.push(`allocation '${options.name}' is declared twice`);
+  }
+  if (!isWholeNumber(options?.connections, 1, LARGEST_MAX_CONNECTIONS)) {
+    problems.push(`connections must be a whole number from 1 to ${LARGEST_MAX_CONNECTIONS}, got ${describeNumber(options?.connections)}`);
+  }
+  return problems;
 }

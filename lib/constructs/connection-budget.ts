@@ -18,7 +18,8 @@ import { ConsumerBinding, ConsumerProblem } from './consumers/binding';
 import { bindEcsService } from './consumers/ecs-service';
 import { bindEcsTask } from './consumers/ecs-task';
 import { bindLambdaFunction } from './consumers/lambda-function';
-import { engineOf, propsProblems, reservationProblems, splitClient } from './budget-props';
+import { allocationProblems, engineOf, propsProblems, reservationProblems, splitClient } from './budget-props';
+import { AllocationGrant, ConnectionAllocation, ConnectionAllocationOptions } from './connection-allocation';
 import { pooledPath, presetOf } from './consumers/options';
 import { BudgetedConsumer } from './budgeted-consumer';
 import { DatabaseTarget } from './database-target';
@@ -68,6 +69,9 @@ export interface ConnectionBudgetProps {
 /** The database every PostgreSQL server has, for when the app names none (SOURCES.postgresDefaultDatabase). */
 const POSTGRESQL_DEFAULT_DATABASE = 'postgres';
 
+/** An allocation counts as the reservation `allocation:<name>`: the ledger, report and diff show it under that name. */
+const ALLOCATION_RESERVATION_PREFIX = 'allocation:';
+
 /** Near the limit means 90 % of the ceiling unless the budget says otherwise (design.md §3). */
 const DEFAULT_WARNING_THRESHOLD_PERCENT = 90;
 
@@ -108,6 +112,7 @@ export class ConnectionBudget extends Construct {
   private readonly props: ConnectionBudgetProps;
   private readonly reservations: ConnectionReservation[] = [];
   private readonly registered: Registration[] = [];
+  private readonly allocations: ConnectionAllocation[] = [];
   private deriveProxyPercent = false;
   private serverlessV2Default?: ServerlessV2Default;
   private computed?: Computed;
@@ -163,6 +168,50 @@ export class ConnectionBudget extends Construct {
       throw this.error(`${method}: ${problems.join('; ')}.`);
     }
     this.reserve(reservation);
+  }
+
+  /**
+   * Grants another team's or app's consumers a number of connections through the proxy. They count like a reservation
+   * through the proxy; the allocation gets a client security group with ingress to the proxy, and a versioned record in
+   * SSM Parameter Store (`/connection-budget/<budget path>/allocations/<name>`) with the route and the group, for the
+   * team's app to read.
+   */
+  public addAllocation(options: ConnectionAllocationOptions): ConnectionAllocation {
+    // Checked before the construct exists: a refused allocation leaves nothing in the tree.
+    this._allocationGrant(options);
+    return new ConnectionAllocation(this, `Allocation${options.name}`, { ...options, budget: this });
+  }
+
+  /**
+   * Checks an allocation and gives it what it publishes.
+   * @internal
+   */
+  public _allocationGrant(options: ConnectionAllocationOptions): AllocationGrant {
+    const method = `addAllocation(${typeof options?.name === 'string' ? `'${options.name}'` : ''})`;
+    this.assertOpen(method);
+    const problems = allocationProblems(options, this.allocations.map((a) => a.allocationName), this.props.proxy !== undefined);
+    const vpc = options?.vpc ?? (this.database as { vpc?: ec2.IVpc }).vpc;
+    if (problems.length === 0 && !vpc) {
+      problems.push(`the database '${this.database.node.path}' is imported, so its VPC is unknown; pass vpc`);
+    }
+    if (problems.length > 0) {
+      throw this.error(`${method}: ${problems.join('; ')}.`);
+    }
+    return {
+      budgetPath: this.node.path, engine: this.engine, route: this.routeOf(false), vpc: vpc!,
+      secretArn: (this.database as { secret?: { secretArn: string } }).secret?.secretArn,
+    };
+  }
+
+  /**
+   * Counts an allocation like a reservation through the proxy, its client security group as the client.
+   * @internal
+   */
+  public _reserveAllocation(allocation: ConnectionAllocation): void {
+    this.allocations.push(allocation);
+    this.reserve({
+      name: `${ALLOCATION_RESERVATION_PREFIX}${allocation.allocationName}`, connections: allocation.connections, throughProxy: true, clients: [allocation.clientSecurityGroup],
+    });
   }
 
   private reserve(reservation: ConnectionReservation): void {

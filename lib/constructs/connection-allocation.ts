@@ -1,0 +1,112 @@
+import { aws_ec2 as ec2, aws_ssm as ssm, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { EngineKind, Route } from '../budget';
+import type { ConnectionBudget } from './connection-budget';
+
+/** Version of the allocation record's JSON; a reader refuses versions it does not know. */
+export const ALLOCATION_RECORD_VERSION = 1;
+
+/** Where allocation records live in SSM Parameter Store: `/connection-budget/<budget path>/allocations/<name>`. */
+export const ALLOCATION_PARAMETER_PREFIX = '/connection-budget';
+
+/** Options of {@link ConnectionBudget.addAllocation}. */
+export interface ConnectionAllocationOptions {
+  /**
+   * The team or app the connections are for: letters, digits, '-' and '_'. Names its client security group and its record.
+   */
+  readonly name: string;
+
+  /**
+   * How many connections through the proxy the allocation grants; the team's worst case must fit in them.
+   */
+  readonly connections: number;
+
+  /**
+   * The VPC the allocation's client security group is made in.
+   *
+   * @default - the database's VPC
+   */
+  readonly vpc?: ec2.IVpc;
+}
+
+/** Properties of a {@link ConnectionAllocation}. */
+export interface ConnectionAllocationProps extends ConnectionAllocationOptions {
+  /**
+   * The budget that grants the connections.
+   */
+  readonly budget: ConnectionBudget;
+}
+
+/**
+ * What the budget gives an allocation to publish.
+ * @internal
+ */
+export interface AllocationGrant {
+  readonly budgetPath: string;
+  readonly engine: EngineKind;
+  readonly route: Route;
+  readonly vpc: ec2.IVpc;
+  readonly secretArn?: string;
+}
+
+/**
+ * Connections a budget grants to another team's or app's consumers: counted through the proxy like a reservation,
+ * reached through a client security group the owning app creates (so every rule stays where the budget sees it), and
+ * published as a versioned JSON record in SSM Parameter Store for the team's app to read.
+ */
+export class ConnectionAllocation extends Construct {
+  /** The allocation's name. */
+  public readonly allocationName: string;
+
+  /** The connections granted. */
+  public readonly connections: number;
+
+  /** The security group the team's consumers join; it has ingress to the proxy on the engine's port. */
+  public readonly clientSecurityGroup: ec2.SecurityGroup;
+
+  /** The name of the SSM parameter that holds the record. */
+  public readonly recordParameterName: string;
+
+  /** The SSM parameter that holds the record. */
+  public readonly record: ssm.StringParameter;
+
+  /** Grants the connections; `budget.addAllocation(...)` does the same. */
+  public constructor(scope: Construct, id: string, props: ConnectionAllocationProps) {
+    super(scope, id);
+    const grant = props.budget._allocationGrant(props);
+    const options = props;
+    this.allocationName = options.name;
+    this.connections = options.connections;
+    this.clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
+      vpc: options.vpc ?? grant.vpc,
+      description: `Clients of the connection allocation ${options.name} of ${grant.budgetPath}`,
+      // The team's consumers reach the proxy through this group; what else they reach is their own groups' business.
+      allowAllOutbound: false,
+    });
+    this.recordParameterName = allocationParameterName(grant.budgetPath, options.name);
+    const record = {
+      schemaVersion: ALLOCATION_RECORD_VERSION,
+      kind: 'connection-budget-allocation',
+      budgetPath: grant.budgetPath,
+      allocation: options.name,
+      connections: options.connections,
+      engine: grant.engine,
+      proxyEndpoint: grant.route.host,
+      port: Number(grant.route.port),
+      databaseName: grant.route.databaseName ?? null,
+      clientSecurityGroupId: this.clientSecurityGroup.securityGroupId,
+      secretArn: grant.secretArn ?? null,
+    };
+    this.record = new ssm.StringParameter(this, 'Record', {
+      parameterName: this.recordParameterName,
+      description: `Connection allocation ${options.name} of ${grant.budgetPath} (connection-budget record, version ${ALLOCATION_RECORD_VERSION})`,
+      stringValue: Stack.of(this).toJsonString(record),
+    });
+    props.budget._reserveAllocation(this);
+  }
+}
+
+/** The documented parameter name of an allocation's record; characters SSM does not allow in a name become '-'. */
+export function allocationParameterName(budgetPath: string, name: string): string {
+  return `${ALLOCATION_PARAMETER_PREFIX}/${budgetPath.replace(/[^A-Za-z0-9_./-]/g, '-')}/allocations/${name}`;
+}
