@@ -99,20 +99,20 @@ export function referenced(set: TemplateSet, from: TemplateResource, value: unkn
 export function namesTaskDefinition(set: TemplateSet, stack: StackTemplate, value: unknown, task: TemplateResource): boolean {
   if (set.identitiesIn(stack, value).includes(identity(task))) return true;
   const family = familyPattern(task);
-  return family !== undefined && literalsIn(value).some((text) => family.test(text));
+  return family !== undefined && literalsIn(value).some((text) => family.pattern.test(text));
 }
 
-/** A task definition's literal family as a word inside larger text; undefined when its family is not literal. */
-export function familyPattern(task: TemplateResource): RegExp | undefined {
+/** A task definition's literal family (its name, and as a word inside larger text); undefined when its family is not literal. */
+export function familyPattern(task: TemplateResource): { readonly name: string; readonly pattern: RegExp } | undefined {
   // Every actor of an app is tested against every budgeted task definition: build each pattern once.
   if (!familyPatterns.has(task)) {
     const family = literalText(field(task.properties, 'Family'));
-    familyPatterns.set(task, family === undefined ? undefined : wordPattern(family));
+    familyPatterns.set(task, family === undefined ? undefined : { name: family, pattern: wordPattern(family) });
   }
   return familyPatterns.get(task);
 }
 
-const familyPatterns = new WeakMap<TemplateResource, RegExp | undefined>();
+const familyPatterns = new WeakMap<TemplateResource, { readonly name: string; readonly pattern: RegExp } | undefined>();
 
 /**
  * Identities of the security groups listed in a property (an array of IDs), whichever way its conditions go. A list

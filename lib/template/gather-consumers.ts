@@ -82,7 +82,19 @@ export type ScalableTargetService =
   | { readonly kind: 'unknown'; readonly description: string };
 
 /** The ECS scalable targets of the set (a token dimension may be ECS too), with the service each names. */
-export function ecsScalableTargets(set: TemplateSet): Array<{ target: TemplateResource; service: ScalableTargetService }> {
+export function ecsScalableTargets(set: TemplateSet): ReadonlyArray<{ target: TemplateResource; service: ScalableTargetService }> {
+  // Every service looks for its targets: read the set's once, not once per service.
+  let found = scalableTargetsBySet.get(set);
+  if (!found) {
+    found = readEcsScalableTargets(set);
+    scalableTargetsBySet.set(set, found);
+  }
+  return found;
+}
+
+const scalableTargetsBySet = new WeakMap<TemplateSet, ReadonlyArray<{ target: TemplateResource; service: ScalableTargetService }>>();
+
+function readEcsScalableTargets(set: TemplateSet): Array<{ target: TemplateResource; service: ScalableTargetService }> {
   return set.all(TYPES.scalableTarget).flatMap((target): Array<{ target: TemplateResource; service: ScalableTargetService }> => {
     const dimension = stringValue(field(target.properties, 'ScalableDimension'));
     if (dimension.kind === 'known' && dimension.value !== ECS_DESIRED_COUNT_DIMENSION) return [];

@@ -40,13 +40,38 @@ export function actorsOf(set: TemplateSet): Actor[] {
  * as a Step Functions definition does (`"TaskDefinition":"ServicesJobTaskC0C788CF"`).
  */
 export function runsTask(actor: Actor, task: TemplateResource): boolean {
-  const refs = actor.runs ?? actor.ids;
-  if (refs.includes(identity(task))) return true;
+  if (referencesOf(actor).has(identity(task))) return true;
   const family = familyPattern(task);
   if (family === undefined) return false;
-  const texts = actor.runs ? actor.runs.filter((id) => id.startsWith('literal:')).map((id) => id.slice('literal:'.length)) : actor.texts;
-  return texts.some((text) => family.test(text));
+  const texts = textsOf(actor);
+  // A substring test first: the word pattern runs only on the few actors whose texts mention the family at all.
+  return texts.joined.includes(family.name) && texts.each.some((text) => family.pattern.test(text));
 }
+
+/** What an actor runs (or refers to), as a set: every actor is tested against every budgeted task definition. */
+function referencesOf(actor: Actor): ReadonlySet<string> {
+  let references = actorReferences.get(actor);
+  if (!references) {
+    references = new Set(actor.runs ?? actor.ids);
+    actorReferences.set(actor, references);
+  }
+  return references;
+}
+
+const actorReferences = new WeakMap<Actor, ReadonlySet<string>>();
+
+/** The literal texts a family name may be written in, one by one and joined. */
+function textsOf(actor: Actor): { readonly each: readonly string[]; readonly joined: string } {
+  let texts = actorTexts.get(actor);
+  if (!texts) {
+    const each = actor.runs ? actor.runs.filter((id) => id.startsWith('literal:')).map((id) => id.slice('literal:'.length)) : actor.texts;
+    texts = { each, joined: each.join('\n') };
+    actorTexts.set(actor, texts);
+  }
+  return texts;
+}
+
+const actorTexts = new WeakMap<Actor, { readonly each: readonly string[]; readonly joined: string }>();
 
 /** Resources in a consumer's, the proxy's or the database's security group that nothing counts. */
 export function members(placement: Placement, consumerGroups: ReadonlySet<string>, actors: readonly Actor[]): UnbudgetedClient[] {
