@@ -23,7 +23,8 @@ export interface ManyConsumersOptions {
 
 /**
  * A large app for measuring the library (README, "Develop" and "Benchmarks"): one database with 200 ECS
- * services in 8 stacks and 20 Lambda functions, every stack below CloudFormation's 500 resources.
+ * services in 8 stacks and 20 Lambda functions, every stack below CloudFormation's 500 resources. Without the budget,
+ * the same pool variables, route variables and ingress are written by hand.
  */
 export function buildManyConsumers(app: App, options: ManyConsumersOptions): void {
   const withBudget = options.withBudget;
@@ -46,12 +47,16 @@ export function buildManyConsumers(app: App, options: ManyConsumersOptions): voi
     // As the budget grants it: a rule in the consumer's stack (a rule in the data stack would make a cycle).
     grant = (consumer) => proxy.connections.securityGroups.forEach((group) => consumer.connections.securityGroups
       .forEach((peer) => group.addIngressRule(peer, ec2.Port.tcp(5432), 'Connections to the proxy', true)));
+    // Where to connect, as the budget delivers it: every app needs it, budget or not.
+    const route: Record<string, string> = { DB_HOST: proxy.endpoint, DB_PORT: '5432', DB_NAME: 'postgres' };
     registerService = (service, container) => {
       POOL_VARIABLES.forEach((name) => container.addEnvironment(name, '2'));
+      Object.entries(route).forEach(([name, value]) => container.addEnvironment(name, value));
       grant(service);
     };
     registerFunction = (fn) => {
       POOL_VARIABLES.forEach((name) => fn.addEnvironment(name, '1'));
+      Object.entries(route).forEach(([name, value]) => fn.addEnvironment(name, value));
       grant(fn);
     };
   }
