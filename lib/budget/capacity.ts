@@ -12,6 +12,11 @@ import { compareText } from './text';
 /** Database engines whose connection limits the budget knows. */
 export type EngineKind = 'rds-postgresql' | 'rds-mysql' | 'rds-mariadb' | 'aurora-postgresql' | 'aurora-mysql';
 
+/** Whether an engine is PostgreSQL (RDS or Aurora); the others are the MySQL family. */
+export function isPostgresEngine(engine: EngineKind | undefined): boolean {
+  return engine === 'rds-postgresql' || engine === 'aurora-postgresql';
+}
+
 /**
  * RDS Proxy listens on the engine family's default port whatever port the database uses
  * (RDS Proxy limitations, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.html;

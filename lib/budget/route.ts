@@ -1,4 +1,4 @@
-import { EngineKind } from './capacity';
+import { EngineKind, isPostgresEngine } from './capacity';
 import { PresetSpec } from './presets';
 
 /** Where a consumer connects: the proxy's endpoint through the proxy, the database's for a direct client. */
@@ -82,10 +82,10 @@ function stripSuffix(text: string, suffix: string): string {
 }
 
 function jdbcScheme(engine: EngineKind): string {
-  return engine === 'rds-postgresql' || engine === 'aurora-postgresql' ? 'postgresql' : engine === 'rds-mariadb' ? 'mariadb' : 'mysql';
+  return isPostgresEngine(engine) ? 'postgresql' : engine === 'rds-mariadb' ? 'mariadb' : 'mysql';
 }
 
 /** Active Record's adapter names: postgresql, and mysql2 for MySQL and MariaDB. */
 function railsScheme(engine: EngineKind): string {
-  return engine === 'rds-postgresql' || engine === 'aurora-postgresql' ? 'postgresql' : 'mysql2';
+  return isPostgresEngine(engine) ? 'postgresql' : 'mysql2';
 }

@@ -1,7 +1,7 @@
 import { aws_ec2 as ec2, aws_rds as rds, Token } from 'aws-cdk-lib';
 import { EngineKind, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
-import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
+import { describeNumber, isWholeNumber, pathOf, wholeNumberProblem } from '../private/validation';
 import type { ConnectionBudgetProps } from './connection-budget';
 import { ConnectionAllocationOptions } from './connection-allocation';
 import { ConnectionReservation } from './consumer-options';
@@ -85,22 +85,23 @@ export function reservationProblems(reservation: ConnectionReservation, existing
   return problems;
 }
 
-function pathOf(value: unknown): string {
-  return (value as { node?: { path?: string } })?.node?.path ?? String(value);
-}
+/** Longest allocation name, our choice: it becomes part of construct IDs, logical IDs and SSM parameter names. */
+const ALLOCATION_NAME_MAX_LENGTH = 64;
+const ALLOCATION_NAME = new RegExp(`^[A-Za-z0-9_-]{1,${ALLOCATION_NAME_MAX_LENGTH}}$`);
 
-/** Allocation names become part of construct IDs and SSM parameter names. */
-const ALLOCATION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** An allocation counts as the reservation `allocation:<name>`: the ledger, report and diff show it under that name. */
+export const ALLOCATION_RESERVATION_PREFIX = 'allocation:';
 
-export function allocationProblems(options: ConnectionAllocationOptions, existing: readonly string[], hasProxy: boolean): string[] {
+/** What is wrong with an allocation; `reservations` are the budget's, allocations among them. */
+export function allocationProblems(options: ConnectionAllocationOptions, reservations: readonly ConnectionReservation[], hasProxy: boolean): string[] {
   const problems: string[] = [];
   if (!hasProxy) {
     problems.push('an allocation is counted through the proxy, and the budget has no proxy; give the budget a proxy, or keep the connections with a reservation');
   }
   if (typeof options?.name !== 'string' || !ALLOCATION_NAME.test(options.name)) {
-    problems.push(`the name must be 1 to 64 letters, digits, '-' or '_', got ${JSON.stringify(options?.name)}`);
-  } else if (existing.includes(options.name)) {
-    problems.push(`allocation '${options.name}' is declared twice`);
+    problems.push(`the name must be 1 to ${ALLOCATION_NAME_MAX_LENGTH} letters, digits, '-' or '_', got ${JSON.stringify(options?.name)}`);
+  } else if (reservations.some((r) => r.name === `${ALLOCATION_RESERVATION_PREFIX}${options.name}`)) {
+    problems.push(`the budget already keeps a reservation named '${ALLOCATION_RESERVATION_PREFIX}${options.name}' (an allocation of that name, or a reservation given its name); choose another name`);
   }
   if (!isWholeNumber(options?.connections, 1, LARGEST_MAX_CONNECTIONS)) {
     problems.push(`connections must be a whole number from 1 to ${LARGEST_MAX_CONNECTIONS}, got ${describeNumber(options?.connections)}`);

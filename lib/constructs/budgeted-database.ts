@@ -1,7 +1,7 @@
 import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  DEFAULT_ACQUIRE_TIMEOUT_MS, ENGINE_NAMES, EngineKind, estimateMaxConnections, InstanceSizing, LARGEST_MAX_CONNECTIONS, listOf, MAX_SETTABLE_MAX_CONNECTIONS,
+  DEFAULT_ACQUIRE_TIMEOUT_MS, ENGINE_NAMES, EngineKind, estimateMaxConnections, InstanceSizing, isPostgresEngine, LARGEST_MAX_CONNECTIONS, listOf, MAX_SETTABLE_MAX_CONNECTIONS,
   MaxConnections, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT, SERVERLESS_V2_CAPACITY_STEP_ACU,
   SERVERLESS_V2_HIGHEST_CAPACITY_ACU, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU, SERVERLESS_V2_MAX_CONNECTIONS,
 } from '../budget';
@@ -278,7 +278,7 @@ export class BudgetedDatabase extends Construct {
       throw this.error(`max_connections is unknown for db.${instanceType}; pass maxConnections.`);
     }
     this.maxConnections = maxConnections;
-    const postgres = kind === 'rds-postgresql' || kind === 'aurora-postgresql';
+    const postgres = isPostgresEngine(kind);
     const aurora = props.clusterEngine !== undefined;
 
     const leakGuards: Record<string, string> = postgres ? {
@@ -437,7 +437,7 @@ function budgetedDatabaseProblems(props: BudgetedDatabaseProps, kind: EngineKind
   } else if (serverlessGiven && props.clusterEngine) {
     problems.push(...serverlessV2Problems(props));
   }
-  const postgres = kind === 'rds-postgresql' || kind === 'aurora-postgresql';
+  const postgres = isPostgresEngine(kind);
   if (kind && !postgres && (props.idleInTransactionSessionTimeout || props.statementTimeout)) {
     problems.push('idleInTransactionSessionTimeout and statementTimeout are PostgreSQL parameters; set MySQL timeouts in parameters');
   }

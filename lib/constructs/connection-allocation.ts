@@ -74,22 +74,21 @@ export class ConnectionAllocation extends Construct {
   public constructor(scope: Construct, id: string, props: ConnectionAllocationProps) {
     super(scope, id);
     const grant = props.budget._allocationGrant(props);
-    const options = props;
-    this.allocationName = options.name;
-    this.connections = options.connections;
+    this.allocationName = props.name;
+    this.connections = props.connections;
     this.clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
-      vpc: options.vpc ?? grant.vpc,
-      description: `Clients of the connection allocation ${options.name} of ${grant.budgetPath}`,
+      vpc: props.vpc ?? grant.vpc,
+      description: `Clients of the connection allocation ${props.name} of ${grant.budgetPath}`,
       // The team's consumers reach the proxy through this group; what else they reach is their own groups' business.
       allowAllOutbound: false,
     });
-    this.recordParameterName = allocationParameterName(grant.budgetPath, options.name);
+    this.recordParameterName = allocationParameterName(grant.budgetPath, props.name);
     const record = {
       schemaVersion: ALLOCATION_RECORD_VERSION,
       kind: 'connection-budget-allocation',
       budgetPath: grant.budgetPath,
-      allocation: options.name,
-      connections: options.connections,
+      allocation: props.name,
+      connections: props.connections,
       engine: grant.engine,
       proxyEndpoint: grant.route.host,
       port: Number(grant.route.port),
@@ -99,7 +98,7 @@ export class ConnectionAllocation extends Construct {
     };
     this.record = new ssm.StringParameter(this, 'Record', {
       parameterName: this.recordParameterName,
-      description: `Connection allocation ${options.name} of ${grant.budgetPath} (connection-budget record, version ${ALLOCATION_RECORD_VERSION})`,
+      description: `Connection allocation ${props.name} of ${grant.budgetPath} (connection-budget record, version ${ALLOCATION_RECORD_VERSION})`,
       stringValue: Stack.of(this).toJsonString(record),
     });
     props.budget._reserveAllocation(this);

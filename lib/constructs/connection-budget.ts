@@ -3,13 +3,14 @@ import { Construct, IConstruct } from 'constructs';
 import {
   buildLedger, BudgetEvaluation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
   LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, PoolRequest,
-  PoolSettings, PresetSpec, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
+  isPostgresEngine, PoolSettings, PresetSpec, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
 import { gatherDatabaseFacts } from '../private/database-facts';
 import { deliver, deliverRoute } from '../private/delivery';
 import { DRAFT_NOTE, DraftModeError, isDraft } from '../private/draft-mode';
 import { groupSource, peerSource, resourceRef } from '../private/ledger-refs';
+import { pathOf } from '../private/validation';
 import { verifyAtSynthesis } from '../private/verification-plugin';
 import {
   ConnectionReservation, EcsServiceConsumerOptions, EcsTaskConsumerOptions, LambdaFunctionConsumerOptions,
@@ -18,7 +19,7 @@ import { ConsumerBinding, ConsumerProblem } from './consumers/binding';
 import { bindEcsService } from './consumers/ecs-service';
 import { bindEcsTask } from './consumers/ecs-task';
 import { bindLambdaFunction } from './consumers/lambda-function';
-import { allocationProblems, engineOf, propsProblems, reservationProblems, splitClient } from './budget-props';
+import { ALLOCATION_RESERVATION_PREFIX, allocationProblems, engineOf, propsProblems, reservationProblems, splitClient } from './budget-props';
 import { AllocationGrant, ConnectionAllocation, ConnectionAllocationOptions } from './connection-allocation';
 import { pooledPath, presetOf } from './consumers/options';
 import { BudgetedConsumer } from './budgeted-consumer';
@@ -69,9 +70,6 @@ export interface ConnectionBudgetProps {
 /** The database every PostgreSQL server has, for when the app names none (SOURCES.postgresDefaultDatabase). */
 const POSTGRESQL_DEFAULT_DATABASE = 'postgres';
 
-/** An allocation counts as the reservation `allocation:<name>`: the ledger, report and diff show it under that name. */
-const ALLOCATION_RESERVATION_PREFIX = 'allocation:';
-
 /** Near the limit means 90 % of the ceiling unless the budget says otherwise (design.md §3). */
 const DEFAULT_WARNING_THRESHOLD_PERCENT = 90;
 
@@ -112,7 +110,6 @@ export class ConnectionBudget extends Construct {
   private readonly props: ConnectionBudgetProps;
   private readonly reservations: ConnectionReservation[] = [];
   private readonly registered: Registration[] = [];
-  private readonly allocations: ConnectionAllocation[] = [];
   private deriveProxyPercent = false;
   private serverlessV2Default?: ServerlessV2Default;
   private computed?: Computed;
@@ -189,7 +186,7 @@ export class ConnectionBudget extends Construct {
   public _allocationGrant(options: ConnectionAllocationOptions): AllocationGrant {
     const method = `addAllocation(${typeof options?.name === 'string' ? `'${options.name}'` : ''})`;
     this.assertOpen(method);
-    const problems = allocationProblems(options, this.allocations.map((a) => a.allocationName), this.props.proxy !== undefined);
+    const problems = allocationProblems(options, this.reservations, this.props.proxy !== undefined);
     const vpc = options?.vpc ?? (this.database as { vpc?: ec2.IVpc }).vpc;
     if (problems.length === 0 && !vpc) {
       problems.push(`the database '${this.database.node.path}' is imported, so its VPC is unknown; pass vpc`);
@@ -208,7 +205,6 @@ export class ConnectionBudget extends Construct {
    * @internal
    */
   public _reserveAllocation(allocation: ConnectionAllocation): void {
-    this.allocations.push(allocation);
     this.reserve({
       name: `${ALLOCATION_RESERVATION_PREFIX}${allocation.allocationName}`, connections: allocation.connections, throughProxy: true, clients: [allocation.clientSecurityGroup],
     });
@@ -384,8 +380,7 @@ export class ConnectionBudget extends Construct {
     const l1 = (instance ?? cluster)!.node.defaultChild;
     // Every PostgreSQL server has a database named postgres (initdb creates it); a MySQL one has no default database.
     const named = l1 instanceof rds.CfnDBInstance ? l1.dbName : l1 instanceof rds.CfnDBCluster ? l1.databaseName : undefined;
-    const postgres = this.engine === 'rds-postgresql' || this.engine === 'aurora-postgresql';
-    const databaseName = named ?? (l1 !== undefined && postgres ? POSTGRESQL_DEFAULT_DATABASE : undefined);
+    const databaseName = named ?? (l1 !== undefined && isPostgresEngine(this.engine) ? POSTGRESQL_DEFAULT_DATABASE : undefined);
     if (this.props.proxy && !direct) {
       return { engine: this.engine, host: this.props.proxy.endpoint, port: String(PROXY_PORT[this.engine]), databaseName };
     }
@@ -552,10 +547,6 @@ export class ConnectionBudget extends Construct {
   }
 }
 
-/** A construct's path for messages, or what the value is when it is not a construct. */
-function pathOf(value: unknown): string {
-  return (value as { node?: { path?: string } })?.node?.path ?? String(value);
-}
 
 /** The path of the nested stack a construct is in, if any. */
 function nestedStackOf(construct: IConstruct): string | undefined {

@@ -17,3 +17,8 @@ export function wholeNumberProblem(name: string, value: number | undefined, min:
   const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
   return [`${name} must be a whole number ${range}, got ${describeNumber(value)}`];
 }
+
+/** A construct's path for messages, or what the value is when it is not a construct. */
+export function pathOf(value: unknown): string {
+  return (value as { node?: { path?: string } })?.node?.path ?? String(value);
+}

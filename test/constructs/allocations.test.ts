@@ -70,7 +70,11 @@ describe('allocations that cannot be granted', () => {
   test('twice the same name, or a budget without a proxy, is refused', () => {
     const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 50 });
     h.budget.addAllocation({ name: 'team', connections: 5 });
-    expect(() => h.budget.addAllocation({ name: 'team', connections: 5 })).toThrow("ConnectionBudget 'Data/Budget': addAllocation('team'): allocation 'team' is declared twice.");
+    const taken = "ConnectionBudget 'Data/Budget': addAllocation('team'): the budget already keeps a reservation named 'allocation:team' (an allocation of "
+      + "that name, or a reservation given its name); choose another name.";
+    expect(() => h.budget.addAllocation({ name: 'team', connections: 5 })).toThrow(taken);
+    const reserved = harness({ maxConnectionsParameter: '1000', proxyPercent: 50, budget: { reservations: [{ name: 'allocation:team', connections: 5, throughProxy: true }] } });
+    expect(() => reserved.budget.addAllocation({ name: 'team', connections: 5 })).toThrow(taken);
     const direct = harness({ maxConnectionsParameter: '1000', proxyPercent: null });
     expect(() => direct.budget.addAllocation({ name: 'team', connections: 5 })).toThrow("ConnectionBudget 'Data/Budget': addAllocation('team'): an allocation is counted "
       + 'through the proxy, and the budget has no proxy; give the budget a proxy, or keep the connections with a reservation.');

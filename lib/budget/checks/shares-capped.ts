@@ -13,13 +13,15 @@ export const sharesCapped: Check = {
     if (!capacity || totals.required > capacity.effectiveCeiling) return [];
     const unused = capacity.effectiveCeiling - totals.demand;
     // A capped share that one more pool unit would still fit: the cap, not the ceiling, stopped it.
-    const capped = consumers.filter((c) => c.input.pool.kind === 'share' && !c.direct && c.instances
-      && c.poolSize === c.input.pool.max && c.instances.peak * c.input.connections.processes * c.input.connections.poolsPerProcess <= unused);
+    const capped = consumers.flatMap((c) => {
+      const pool = c.input.pool;
+      const step = (c.instances?.peak ?? 0) * c.input.connections.processes * c.input.connections.poolsPerProcess;
+      return pool.kind === 'share' && !c.direct && c.instances && c.poolSize === pool.max && step <= unused ? [{ path: c.input.path, weight: pool.weight, max: pool.max }] : [];
+    });
     // One share at the maximum its owner chose is that choice; shares of different weights all at theirs no longer follow their weights.
-    const weights = new Set(capped.map((c) => (c.input.pool.kind === 'share' ? c.input.pool.weight : 0)));
-    if (weights.size < 2) return [];
+    if (new Set(capped.map((c) => c.weight)).size < 2) return [];
     const used = (100 * totals.demand) / capacity.effectiveCeiling;
-    const pools = capped.map((c) => `'${c.input.path}' (weight ${c.input.pool.kind === 'share' ? c.input.pool.weight : 1}) at its maximum ${c.poolSize}`);
+    const pools = capped.map((c) => `'${c.path}' (weight ${c.weight}) at its maximum ${c.max}`);
     return [{
       subject: path,
       message: `${count(capped.length, 'derived pool')} of different weights stopped at their maximum: ${listOf(pools, 'and')}; `

@@ -1,6 +1,7 @@
 import { aws_ecs as ecs, Stack } from 'aws-cdk-lib';
 import { ECS_MAX_TASKS_PER_SERVICE, MAX_COUNT } from '../../budget';
 import { gatherEcsServiceFacts } from '../../private/ecs-service-facts';
+import { pathOf } from '../../private/validation';
 import { EcsServiceConsumerOptions } from '../consumer-options';
 import { ConsumerBinding, ConsumerProblem, connectionShape } from './binding';
 import { separateNetworkProblem } from './ecs-network';
@@ -44,8 +45,4 @@ export function bindEcsService(service: ecs.BaseService, options: EcsServiceCons
     stack: Stack.of(service.taskDefinition),
     gather: (index) => gatherEcsServiceFacts(service, options.maxTasks, index),
   };
-}
-
-function pathOf(value: unknown): string {
-  return (value as { node?: { path?: string } })?.node?.path ?? String(value);
 }

@@ -7,11 +7,12 @@ import { ConsumerBinding, ConsumerProblem, connectionShape } from './binding';
 import { separateNetworkProblem } from './ecs-network';
 import { containerConsumerPath, containerHolder, containerOf } from './ecs-container';
 import { consumerOptionProblems } from './options';
+import { pathOf } from '../../private/validation';
 
 /** A standalone ECS task definition (a scheduled job, a task Step Functions or RunTask starts) as a consumer. */
 export function bindEcsTask(taskDefinition: ecs.TaskDefinition, options: EcsTaskConsumerOptions, index: () => AppIndex): ConsumerBinding {
   if (!(taskDefinition instanceof ecs.TaskDefinition) || !(taskDefinition.node.defaultChild instanceof ecs.CfnTaskDefinition)) {
-    throw new ConsumerProblem(`'${(taskDefinition as { node?: { path?: string } })?.node?.path ?? String(taskDefinition)}' is not an ECS task definition defined in this app; `
+    throw new ConsumerProblem(`'${pathOf(taskDefinition)}' is not an ECS task definition defined in this app; `
       + 'register the task definition where it is defined.');
   }
   const problems = consumerOptionProblems(options, [

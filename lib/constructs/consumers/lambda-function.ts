@@ -5,6 +5,7 @@ import { LambdaFunctionConsumerOptions } from '../consumer-options';
 import { PoolSize } from '../pool-size';
 import { ConsumerBinding, ConsumerProblem, connectionShape } from './binding';
 import { consumerOptionProblems } from './options';
+import { pathOf } from '../../private/validation';
 
 /** A Lambda function in a VPC as a consumer: one pool set per execution environment. */
 export function bindLambdaFunction(fn: lambda.Function, options: LambdaFunctionConsumerOptions): ConsumerBinding {
@@ -48,7 +49,7 @@ export function bindLambdaFunction(fn: lambda.Function, options: LambdaFunctionC
 
 /** Why something passed as a function is not one the budget can count, or undefined. */
 function notAFunctionProblem(fn: unknown): string | undefined {
-  const path = (fn as { node?: { path?: string } })?.node?.path ?? String(fn);
+  const path = pathOf(fn);
   if (fn instanceof lambda.Function && fn.node.defaultChild instanceof lambda.CfnFunction) {
     return undefined;
   }
