@@ -7,6 +7,7 @@ export * from './constructs/pool-settings-preset';
 export * from './constructs/budgeted-database';
 export * from './constructs/budgeted-consumer';
 export * from './constructs/connection-allocation';
+export * from './constructs/allocation-source';
 export * from './pipelines/confirm-connection-budget-change';
 export * from './monitoring/connection-budget-monitoring';
 export * from './nag/connection-budget-checks';

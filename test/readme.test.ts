@@ -58,11 +58,16 @@ describe('the README documents the ledger schema', () => {
     const inputs = inputsOf(input, ['CB-ESTIMATED-MAX-CONNECTIONS']);
     const budgetInputs = {
       ...inputs.budget,
-      database: { ...inputs.budget.database, securityGroups: [source] },
+      database: { ...inputs.budget.database!, securityGroups: [source] },
       proxy: { ...inputs.budget.proxy!, securityGroups: [source] },
       // The optional fields: the Data API's reservation, and the Serverless v2 capacity a BudgetedDatabase wrote max_connections for.
       reservations: inputs.budget.reservations.map((r) => ({ ...r, clients: [source], dataApi: true as const })),
       serverlessV2Default: { path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 16 },
+      // A budget built from an allocation has this instead of a database; listed together so one ledger shows every field.
+      allocation: {
+        budgetPath: 'Platform/Budget', name: 'orders', connections: 100, basis: 'given in code (attributes)', source: 'attributes' as const, pending: false,
+        parameterName: '/connection-budget/Platform/Budget/allocations/orders', clientSecurityGroupId: 'sg-0123456789abcdef0', port: 5432, proxyIdleClientTimeoutSeconds: 1800,
+      },
     };
     const consumers = new Map([...inputs.consumers].map(([path, c]) => [path, { ...c, securityGroups: [source] }]));
     const ledger = buildLedger(evaluateBudget(input), { budget: budgetInputs, consumers });

@@ -6,6 +6,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BudgetedDatabase, ConnectionBudget, ConnectionBudgetMonitoring, PoolSettingsPreset, PoolSize } from '../../lib';
+import { ORDERS_ALLOCATION } from './team';
 
 /** Knobs the README and the end-to-end tests turn. */
 export interface PlatformOptions {
@@ -13,8 +14,14 @@ export interface PlatformOptions {
   readonly storefrontMaxCapacity?: number;
 }
 
-/** max_connections of the platform database, written into its parameter group. */
-const MAX_CONNECTIONS = 800;
+/** The connections the platform grants the orders team's app. */
+const ORDERS_ALLOCATION_CONNECTIONS = 100;
+
+/**
+ * max_connections of the platform database, written into its parameter group: 800 for the platform's own consumers,
+ * plus the orders team's allocation and the share of it the derived proxy percent rounds away.
+ */
+const MAX_CONNECTIONS = 904;
 
 /** The database, its proxy and the budget every consumer draws from. */
 export class DataStack extends Stack {
@@ -43,6 +50,8 @@ export class DataStack extends Stack {
       ['AwsSolutions-SMG4', 'The example leaves rotation to the operator: rotating the secret RDS Proxy reads needs a rotation function the example does not deploy.'],
       ['AwsSolutions-RDS11', 'The default port is reachable only from the proxy and the budgeted clients\' security groups; a custom port hides nothing from them.']);
     this.budget = database.budget;
+    // The orders team deploys its own app (bin/team-app.ts) against this database: it gets 100 connections through the proxy.
+    this.budget.addAllocation({ name: ORDERS_ALLOCATION, connections: ORDERS_ALLOCATION_CONNECTIONS });
     new ConnectionBudgetMonitoring(this, 'BudgetMonitoring', { budget: database.budget });
   }
 }

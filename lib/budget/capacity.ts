@@ -135,7 +135,8 @@ export type MaxConnectionsSource =
   | 'parameter-group'
   | 'aurora-class-table'
   | 'serverless-v2-table'
-  | 'memory-estimate';
+  | 'memory-estimate'
+  | 'allocation';
 
 /** Every MaxConnectionsSource, for readers that check a ledger; the record keeps the list exhaustive. */
 export const MAX_CONNECTIONS_SOURCES = Object.keys({
@@ -144,6 +145,7 @@ export const MAX_CONNECTIONS_SOURCES = Object.keys({
   'aurora-class-table': true,
   'serverless-v2-table': true,
   'memory-estimate': true,
+  'allocation': true,
 } satisfies Record<MaxConnectionsSource, true>) as readonly MaxConnectionsSource[];
 
 /** A max_connections value with its origin. */
@@ -201,9 +203,30 @@ export interface ServerlessV2Default {
   readonly maxCapacityAcu: number;
 }
 
+/**
+ * Connections another app's budget granted this one (ConnectionBudget.fromAllocation): the whole ceiling. The owning
+ * budget already took the engine reserve, the proxy's own connections and its other consumers out of its ceiling.
+ */
+export interface AllocationCeiling {
+  /** Construct path of the owning budget, in its app. */
+  readonly budgetPath: string;
+  /** The allocation's name. */
+  readonly name: string;
+  /** The connections granted, as this app knows them. */
+  readonly connections: number;
+  /** Where the number was read, for messages: `SSM parameter '/connection-budget/...' (cached in cdk.context.json)`. */
+  readonly basis: string;
+  /** How long the owning app's proxy keeps an idle client connection; the pools' idle timeout is derived below it. */
+  readonly proxyIdleClientTimeoutSeconds: number;
+  /** True while CDK has not looked the record up: `connections` is a stand-in. @default false */
+  readonly pending?: boolean;
+}
+
 /** Everything capacity depends on. */
 export interface CapacityInput {
   readonly engine: EngineKind;
+  /** Set for a budget built from another app's allocation: the allocation is the ceiling, and instances and proxy are empty. */
+  readonly allocation?: AllocationCeiling;
   /** Explicit max_connections from the budget; wins over the template and estimates. */
   readonly maxConnections?: number;
   /** Instances that can serve the proxy's connections (for Aurora, every instance can become the writer). */
@@ -243,9 +266,11 @@ export interface Capacity {
     /** How long the proxy keeps an idle client connection; the pools' idle timeout is derived below it. */
     readonly idleClientTimeoutSeconds: number;
   };
-  /** What consumers may use at most: min(proxy ceiling, usable) − proxy internal, or usable. */
+  /** The allocation this budget was granted by another app's budget; its ceiling is the allocation less its own reservations. */
+  readonly allocation?: AllocationCeiling;
+  /** What consumers may use at most: min(proxy ceiling, usable) − proxy internal, or usable; the allocation's usable for an allocation. */
   readonly effectiveCeiling: number;
-  readonly limitedBy: 'proxy' | 'database';
+  readonly limitedBy: 'proxy' | 'database' | 'allocation';
 }
 
 /** The max_connections a database would get by default, or undefined when the class is not known. */
@@ -319,6 +344,9 @@ function serverlessV2MaxConnections(engine: EngineKind, minCapacityAcu: number, 
  * Undefined when any instance's value cannot be determined and no explicit value is given.
  */
 export function resolveMaxConnections(input: CapacityInput): MaxConnections | undefined {
+  if (input.allocation) {
+    return { value: input.allocation.connections, source: 'allocation', basis: input.allocation.basis };
+  }
   const fromParameterGroups = input.instances.map((instance): MaxConnections | undefined =>
     instance.parameterGroupMaxConnections === undefined ? undefined
       : { value: instance.parameterGroupMaxConnections, source: 'parameter-group', basis: `parameter group '${instance.parameterGroupPath ?? instance.path}'` });
@@ -356,6 +384,9 @@ export function deriveMaxConnectionsPercent(maxConnections: number, usable: numb
 
 /** The capacity breakdown for a known max_connections. */
 export function computeCapacity(input: CapacityInput, maxConnections: MaxConnections): Capacity {
+  if (input.allocation) {
+    return allocationCapacity(input, input.allocation, maxConnections);
+  }
   const reserve = engineReserve(input.engine, input.instances);
   const userConnectionLimit = userLimit(input.instances);
   const reservations = [...input.reservations].sort((a, b) => compareText(a.name, b.name));
@@ -386,6 +417,20 @@ export function computeCapacity(input: CapacityInput, maxConnections: MaxConnect
     },
     effectiveCeiling: Math.max(0, Math.min(forConsumers, usable) - PROXY_INTERNAL_CONNECTIONS),
     limitedBy,
+  };
+}
+
+/**
+ * An allocation's capacity: the granted connections are all there is; this app's own reservations come out of them.
+ * No engine reserve and no proxy share: the owning budget took both before it granted the allocation.
+ */
+function allocationCapacity(input: CapacityInput, allocation: AllocationCeiling, maxConnections: MaxConnections): Capacity {
+  const reservations = [...input.reservations].sort((a, b) => compareText(a.name, b.name));
+  const reservedTotal = reservations.reduce((sum, r) => sum + r.connections, 0);
+  const usable = maxConnections.value - reservedTotal;
+  return {
+    engine: input.engine, maxConnections, engineReserve: 0, reservations, reservedTotal, reservedThroughProxy: reservedTotal, directDemand: 0,
+    usable, allocation, effectiveCeiling: Math.max(0, usable), limitedBy: 'allocation',
   };
 }
 

@@ -1,4 +1,4 @@
-import { Capacity, ENGINE_NAMES, MaxConnections } from './capacity';
+import { AllocationCeiling, Capacity, ENGINE_NAMES, MaxConnections } from './capacity';
 import { describePerInstance } from './demand';
 import { ConsumerResult } from './model';
 import { listOf } from './text';
@@ -16,20 +16,30 @@ export function maxConnectionsOrigin(maxConnections: MaxConnections, engine: Cap
     'aurora-class-table': `${ENGINE_NAMES[engine]} default for ${maxConnections.basis}`,
     'serverless-v2-table': `${ENGINE_NAMES[engine]} default for ${maxConnections.basis}`,
     'memory-estimate': `estimated for ${maxConnections.basis}`,
+    'allocation': maxConnections.basis,
   };
   return origin[maxConnections.source];
 }
 
 /** `proxy ceiling` or `usable connections`: the name of what limits the consumers. */
 export function ceilingName(capacity: Capacity): string {
+  if (capacity.allocation) return 'allocation';
   return capacity.proxy && capacity.limitedBy === 'proxy' ? 'proxy ceiling' : 'usable connections';
 }
 
 /**
  * The arithmetic behind the effective ceiling, e.g.
  * `max_connections 450 (parameter group 'Data/Params') × 90 % = 405, less 5 kept by RDS Proxy`.
+ * For an allocation: `allocation 'orders' of 'Platform/Data/Budget' 120 (SSM parameter '...', cached in cdk.context.json) − 10 reserved for 'x' = 110`.
  */
 export function describeCeiling(capacity: Capacity): string {
+  if (capacity.allocation) {
+    const { allocation } = capacity;
+    const granted = `${describeAllocation(allocation)} ${allocation.connections} (${allocation.basis})`;
+    return capacity.reservedTotal > 0
+      ? `${granted} − ${capacity.reservedTotal} reserved for ${listOf(capacity.reservations.map((r) => `'${r.name}'`), 'and')} = ${capacity.usable}`
+      : granted;
+  }
   const m = describeMaxConnections(capacity.maxConnections, capacity.engine);
   const proxyKeeps = capacity.proxy ? `, less ${capacity.proxy.internalConnections} kept by RDS Proxy` : '';
   if (capacity.proxy && capacity.limitedBy === 'proxy') {
@@ -54,6 +64,11 @@ export function describeCeiling(capacity: Capacity): string {
     terms.push(`${capacity.directDemand} for direct clients`);
   }
   return `${terms.join(' − ')} = ${capacity.usable}${proxyKeeps}`;
+}
+
+/** `the allocation 'orders' of 'Platform/Data/Budget'`. */
+export function describeAllocation(allocation: AllocationCeiling): string {
+  return `the allocation '${allocation.name}' of '${allocation.budgetPath}'`;
 }
 
 /** `'Api' 200 = 20 tasks (...) × 1 process × 1 pool × pool 10`. */

@@ -1,5 +1,7 @@
 // The pure budget core: no aws-cdk-lib or constructs import anywhere below this folder.
 export * from './allocation';
+export * from './allocation-join';
+export * from './allocation-record';
 export * from './capacity';
 export * from './checks';
 export * from './demand';

@@ -56,7 +56,7 @@ export function consumerPoolSettings(result: ConsumerResult, capacity: Capacity 
     overflowPerPool: result.input.connections.overflowPerPool,
     minIdle: inputs.minIdleConnections ?? undefined,
     acquireTimeoutMs: inputs.acquireTimeoutMs ?? undefined,
-    proxyIdleClientTimeoutSeconds: result.direct || !capacity?.proxy ? undefined : capacity.proxy.idleClientTimeoutSeconds,
+    proxyIdleClientTimeoutSeconds: result.direct ? undefined : capacity?.proxy?.idleClientTimeoutSeconds ?? capacity?.allocation?.proxyIdleClientTimeoutSeconds,
   });
 }
 

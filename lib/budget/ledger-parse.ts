@@ -1,7 +1,8 @@
 import { ENGINE_NAMES, MAX_CONNECTIONS_SOURCES } from './capacity';
-import { LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LedgerJson } from './ledger-schema';
+import { LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LEDGER_SCHEMA_VERSION_WITH_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LedgerJson } from './ledger-schema';
 import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE } from './limits';
 import { FRAMEWORK_NAMES } from './presets';
+import { listOf } from './text';
 
 /*
  * Reading ledgers back: input from files, so every field a reader uses is checked before use, within the
@@ -21,7 +22,7 @@ export function isLedgerLike(value: unknown): boolean {
   return isObject(value) && value.schema === LEDGER_SCHEMA;
 }
 
-const READ_VERSIONS = [LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LEDGER_SCHEMA_VERSION];
+const READ_VERSIONS = [LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LEDGER_SCHEMA_VERSION_WITH_INPUTS, LEDGER_SCHEMA_VERSION];
 
 /**
  * The ledger in `value`, checked: a version this code reads, and every field a reader uses of the right type and
@@ -35,22 +36,23 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
   const version = value.schemaVersion;
   if (typeof version !== 'number') {
     throw new LedgerFormatError(`${where} has schemaVersion ${JSON.stringify(version)}, ${typeof version === 'string' ? 'a string' : `of type ${typeof version}`}; `
-      + `a ledger's schemaVersion is a number, ${READ_VERSIONS.join(' or ')}.`);
+      + `a ledger's schemaVersion is a number, ${listOf(READ_VERSIONS.map(String), 'or')}.`);
   }
   if (!READ_VERSIONS.includes(version)) {
-    throw new LedgerFormatError(`${where} has ledger schema version ${version}, but this connection-budget reads versions ${READ_VERSIONS.join(' and ')}. `
+    throw new LedgerFormatError(`${where} has ledger schema version ${version}, but this connection-budget reads versions ${listOf(READ_VERSIONS.map(String), 'and')}. `
       + 'Run the connection-budget CLI of the library version that synthesized it.');
   }
   const c = new Checker();
   c.text(value, 'budgetPath');
-  if (version >= LEDGER_SCHEMA_VERSION) {
-    checkInputs(c, value.inputs);
+  if (version >= LEDGER_SCHEMA_VERSION_WITH_INPUTS) {
+    checkInputs(c, value.inputs, version);
   }
   const capacity = value.capacity;
   if (capacity !== null) {
     c.object(value, 'capacity', (cap) => {
       c.object(cap, 'maxConnections', (m) => {
-        c.whole(m, 'value', 1, LARGEST_MAX_CONNECTIONS, 'capacity.maxConnections');
+        // An allocation may grant nothing (and grants nothing while its lookup is pending); max_connections is at least 1.
+        c.whole(m, 'value', m.source === 'allocation' ? 0 : 1, LARGEST_MAX_CONNECTIONS, 'capacity.maxConnections');
         c.oneOf(m, 'source', MAX_CONNECTIONS_SOURCES, 'capacity.maxConnections');
         c.text(m, 'basis', 'capacity.maxConnections');
       }, 'capacity');
@@ -98,7 +100,7 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
       c.object(consumer, 'instances', (i) => { c.number(i, 'peak', `${at}.instances`); c.number(i, 'steady', `${at}.instances`); }, at);
     }
     c.object(consumer, 'poolSettings', (s) => c.object(s, 'variables', () => undefined, `${at}.poolSettings`), at);
-    if (version >= LEDGER_SCHEMA_VERSION) checkConsumerInputs(c, consumer.inputs, `${at}.inputs`);
+    if (version >= LEDGER_SCHEMA_VERSION_WITH_INPUTS) checkConsumerInputs(c, consumer.inputs, `${at}.inputs`);
   });
   c.array(value, 'problems', (problem, at) => {
     c.text(problem, 'id', at);
@@ -110,10 +112,13 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
   if (c.problems.length > 0) {
     throw new LedgerFormatError(`${where} is not a valid version ${version} ledger: ${c.problems.join('; ')}.`);
   }
-  return (version < LEDGER_SCHEMA_VERSION ? { ...value, inputs: null } : value) as unknown as LedgerJson;
+  if (version === LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS) return { ...value, inputs: null } as unknown as LedgerJson;
+  // Version 2 is version 3 without allocations.
+  if (version === LEDGER_SCHEMA_VERSION_WITH_INPUTS) return { ...value, inputs: { ...(value.inputs as object), allocation: null } } as unknown as LedgerJson;
+  return value as unknown as LedgerJson;
 }
 
-function checkInputs(c: Checker, inputs: unknown): void {
+function checkInputs(c: Checker, inputs: unknown, version: number): void {
   if (!isObject(inputs)) {
     c.fail('inputs must be an object');
     return;
@@ -121,7 +126,22 @@ function checkInputs(c: Checker, inputs: unknown): void {
   c.oneOf(inputs, 'engine', Object.keys(ENGINE_NAMES), 'inputs');
   if (inputs.maxConnections !== null) c.whole(inputs, 'maxConnections', 1, LARGEST_MAX_CONNECTIONS, 'inputs');
   c.range(inputs, 'warningThresholdPercent', Number.MIN_VALUE, 100, 'inputs');
-  c.object(inputs, 'database', (d) => { c.oneOf(d, 'kind', ['instance', 'cluster'], 'inputs.database'); checkTarget(c, d, 'inputs.database'); }, 'inputs');
+  const fromAllocation = version >= LEDGER_SCHEMA_VERSION && inputs.allocation !== null;
+  if (fromAllocation) {
+    c.object(inputs, 'allocation', (a) => {
+      for (const field of ['budgetPath', 'name', 'basis', 'clientSecurityGroupId']) c.text(a, field, 'inputs.allocation');
+      c.whole(a, 'connections', 0, LARGEST_MAX_CONNECTIONS, 'inputs.allocation');
+      c.oneOf(a, 'source', ['lookup', 'attributes'], 'inputs.allocation');
+      c.boolean(a, 'pending', 'inputs.allocation');
+      if (a.parameterName !== null) c.text(a, 'parameterName', 'inputs.allocation');
+      c.whole(a, 'port', 1, 65535, 'inputs.allocation');
+      c.whole(a, 'proxyIdleClientTimeoutSeconds', 1, MAX_COUNT, 'inputs.allocation');
+    }, 'inputs');
+    if (inputs.database !== null) c.fail('inputs.database must be null in a budget built from an allocation');
+    if (inputs.proxy !== null) c.fail('inputs.proxy must be null in a budget built from an allocation');
+  } else {
+    c.object(inputs, 'database', (d) => { c.oneOf(d, 'kind', ['instance', 'cluster'], 'inputs.database'); checkTarget(c, d, 'inputs.database'); }, 'inputs');
+  }
   if (inputs.proxy !== null) c.object(inputs, 'proxy', (p) => checkTarget(c, p, 'inputs.proxy'), 'inputs');
   c.array(inputs, 'reservations', (r, at) => {
     checkReservation(c, r, at);

@@ -13,9 +13,13 @@ import { ProblemLevel } from './model';
  * Version 2 adds `inputs`: what the templates cannot say (the pool requests, the presets, the bounds given at
  * registration, where each consumer's resources are). With them every figure of the ledger can be re-derived
  * from the templates, so readers never trust the stored figures.
+ *
+ * Version 3 adds budgets built from another app's allocation: `inputs.allocation`, with `inputs.database` null.
  */
 export const LEDGER_SCHEMA = 'cdk-connection-budget/ledger';
-export const LEDGER_SCHEMA_VERSION = 2;
+export const LEDGER_SCHEMA_VERSION = 3;
+/** The first version with inputs; read as version 3 without allocations. */
+export const LEDGER_SCHEMA_VERSION_WITH_INPUTS = 2;
 /** The first version: no inputs, so its figures can be read as a diff's base but not verified. */
 export const LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS = 1;
 
@@ -23,7 +27,7 @@ export const LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS = 1;
 export interface LedgerJson {
   /** Always `cdk-connection-budget/ledger`. */
   readonly schema: typeof LEDGER_SCHEMA;
-  /** 2 for this layout (1: the same without `inputs`). */
+  /** 3 for this layout (2: without allocations; 1: without `inputs`). */
   readonly schemaVersion: number;
   /** Construct path of the ConnectionBudget; unique in an app and the key a diff matches budgets on. */
   readonly budgetPath: string;
@@ -72,8 +76,10 @@ export interface LedgerInputsJson {
   /** The budget's maxConnections property (a claim the templates are checked against); null when not given. */
   readonly maxConnections: number | null;
   readonly warningThresholdPercent: number;
-  /** An RDS DB instance or an Aurora cluster. */
-  readonly database: LedgerTargetJson & { readonly kind: 'instance' | 'cluster' };
+  /** An RDS DB instance or an Aurora cluster; null for a budget built from an allocation, whose database is another app's. */
+  readonly database: (LedgerTargetJson & { readonly kind: 'instance' | 'cluster' }) | null;
+  /** The allocation of another app's budget this budget was built from (ConnectionBudget.fromAllocation); null otherwise. */
+  readonly allocation: LedgerAllocationJson | null;
   /** The RDS Proxy; null without one. */
   readonly proxy: (LedgerTargetJson & {
     /** Whether the budget derives MaxConnectionsPercent (BudgetedDatabase). */
@@ -97,12 +103,36 @@ export interface LedgerInputsJson {
   readonly serverlessV2Default?: ServerlessV2Default;
 }
 
+/** The allocation a team's budget was built from, as this app synthesized it. */
+export interface LedgerAllocationJson {
+  /** Construct path of the owning budget, in its app. */
+  readonly budgetPath: string;
+  /** The allocation's name. */
+  readonly name: string;
+  /** The connections granted: the team budget's ceiling before its own reservations. */
+  readonly connections: number;
+  /** Where the figure came from, in words. */
+  readonly basis: string;
+  /** `lookup` (the SSM record, through CDK's context lookup) or `attributes` (given in code). */
+  readonly source: 'lookup' | 'attributes';
+  /** True when the lookup has not run yet and the synth used CDK's dummy value: nothing of this ledger is real. */
+  readonly pending: boolean;
+  /** The SSM parameter of the record; null when the attributes were given without it. */
+  readonly parameterName: string | null;
+  /** The client security group the owning app created; the team's consumers are placed in it. */
+  readonly clientSecurityGroupId: string;
+  /** The owning proxy's port. */
+  readonly port: number;
+  /** How long the owning proxy keeps an idle client connection. */
+  readonly proxyIdleClientTimeoutSeconds: number;
+}
+
 /** The capacity breakdown. */
 export interface LedgerCapacityJson {
   readonly engine: EngineKind;
   readonly maxConnections: {
     readonly value: number;
-    /** budget-property, parameter-group, aurora-class-table, serverless-v2-table or memory-estimate. */
+    /** budget-property, parameter-group, aurora-class-table, serverless-v2-table, memory-estimate or allocation (the connections granted). */
     readonly source: MaxConnectionsSource;
     /** What the value was read from: a parameter group path, an instance class. */
     readonly basis: string;
@@ -134,8 +164,8 @@ export interface LedgerCapacityJson {
   } | null;
   /** What the consumers that share it may use at most: the effective ceiling. */
   readonly ceiling: number;
-  /** `proxy` or `database`: which of the two limits the ceiling. */
-  readonly limitedBy: 'proxy' | 'database';
+  /** `proxy` or `database`: which of the two limits the ceiling; `allocation` for a budget built from one. */
+  readonly limitedBy: 'proxy' | 'database' | 'allocation';
   /** The arithmetic in words, as synth messages print it. */
   readonly explanation: string;
 }

@@ -1,7 +1,11 @@
 import { parseArgs } from 'util';
-import { checkGuardrails, diffLedgers, GuardrailOptions, LedgerConsumerJson, LedgerJson, RehearsalPlanError, rehearsalPlan } from '../budget';
+import {
+  AllocationJoin, checkGuardrails, diffAllocations, diffLedgers, GuardrailOptions, joinAllocations, joinViolations, LedgerConsumerJson, LedgerJson, listOf,
+  RehearsalPlanError, rehearsalPlan,
+} from '../budget';
 import { libraryVersion } from '../private/package-version';
-import { BudgetSource, InputError, readBudgets, verifiedLedgers } from './read-budgets';
+import { readAllocationRecords } from './read-allocation-records';
+import { BudgetSource, combineBudgets, InputError, readBudgets, verifiedLedgers } from './read-budgets';
 import { Format, FORMATS } from './render/format';
 import { checkJson, diffJson, reportJson } from './render/json';
 import { checkMarkdown, diffMarkdown, reportMarkdown } from './render/markdown';
@@ -10,6 +14,7 @@ import { rehearsalJson, rehearsalMarkdown, rehearsalText } from './render/rehear
 import { checkText, diffText, reportText } from './render/text';
 import { RehearsalError, RehearsalInterrupted } from './rehearse/errors';
 import { MAX_WAIT_SECONDS, rehearse } from './rehearse/rehearse';
+import { DEFAULT_ASSEMBLY, USAGE } from './usage';
 
 /** Exit codes, documented in the README and in `--help`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
@@ -23,51 +28,12 @@ export interface CliIo {
   readonly isTTY: boolean;
 }
 
-const DEFAULT_ASSEMBLY = 'cdk.out';
-
-export const USAGE = `Usage: connection-budget <command> [options]
-
-Commands:
-  report [ASSEMBLY]             the budget of every database, with bars of each consumer against the ceiling
-  diff --base A [--head B]      what changed: per consumer before → after, totals and headroom
-  check [ASSEMBLY] [--base A]   fail when a guardrail is crossed
-  rehearse [ASSEMBLY]           open a budget's worst case for real: local PostgreSQL shaped like its capacity,
-                                PgBouncer standing in for RDS Proxy (needs: apt-get install -y postgresql pgbouncer)
-
-ASSEMBLY, A and B: a cloud assembly directory (default ${DEFAULT_ASSEMBLY}), a directory of CloudFormation
-templates (such as ones exported from deployed stacks), or one template file.
-
-Options:
-  --format text|markdown|json   output format (default text); markdown is ready for a pull-request comment
-  --no-color                    no ANSI colour; also off when NO_COLOR is set, FORCE_COLOR=0 or stdout is not a terminal
-  --fail-on-change              diff, check: exit 1 when a budget was added, removed or changed
-  --max-utilization PERCENT     check: fail when a budget's worst case is above PERCENT of its ceiling
-  --min-headroom N              check: fail when a budget's headroom is below N connections
-  --max-increase N              check: fail when a change raises a budget's worst case by more than N (needs --base)
-  --max-increase-percent P      check: fail when a change raises a budget's worst case by more than P % (needs --base)
-  --strict                      check: fail on unacknowledged warnings
-  --budget PATH                 rehearse: the budget to rehearse, when the assembly has several
-  --pools-from A|size:N         rehearse: replay other pool sizes on the same topology: those of assembly A,
-                                or N for every pool (a framework default)
-  --wait SECONDS                rehearse: how long a client waits for a connection (default 30, the borrow timeout;
-                                at most ${MAX_WAIT_SECONDS}, RDS Proxy's longest)
-  -h, --help                    this help
-  --version                     the version
-
-Exit codes:
-  0  within budget (and, with --fail-on-change, unchanged); rehearse: every connection opened
-  1  a budget is violated, a guardrail is crossed, (with --fail-on-change) a budget changed,
-     or a rehearsed connection was refused or timed out
-  2  usage error or unreadable input
-  3  internal error
-`;
-
 class UsageError extends Error {}
 
 const OPTIONS = {
   'format': { type: 'string' },
-  'base': { type: 'string' },
-  'head': { type: 'string' },
+  'base': { type: 'string', multiple: true },
+  'head': { type: 'string', multiple: true },
   'no-color': { type: 'boolean' },
   'fail-on-change': { type: 'boolean' },
   'max-utilization': { type: 'string' },
@@ -75,6 +41,7 @@ const OPTIONS = {
   'max-increase': { type: 'string' },
   'max-increase-percent': { type: 'string' },
   'strict': { type: 'boolean' },
+  'allocation-record': { type: 'string', multiple: true },
   'budget': { type: 'string' },
   'pools-from': { type: 'string' },
   'wait': { type: 'string' },
@@ -85,9 +52,9 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Which options each command accepts (besides format, no-color and help). */
 const COMMAND_OPTIONS: Record<Command, readonly OptionName[]> = {
-  report: [],
+  report: ['allocation-record'],
   diff: ['base', 'head', 'fail-on-change'],
-  check: ['base', 'fail-on-change', 'max-utilization', 'min-headroom', 'max-increase', 'max-increase-percent', 'strict'],
+  check: ['base', 'fail-on-change', 'max-utilization', 'min-headroom', 'max-increase', 'max-increase-percent', 'strict', 'allocation-record'],
   rehearse: ['budget', 'pools-from', 'wait'],
 };
 type Command = 'report' | 'diff' | 'check' | 'rehearse';
@@ -164,44 +131,49 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
   if (misplaced.length > 0) {
     throw new UsageError(`${misplaced.map((o) => `--${o}`).join(', ')} cannot be used with ${command}.`);
   }
-  const maxOperands = command === 'diff' ? 0 : 1;
-  if (operands.length > maxOperands) {
-    throw new UsageError(command === 'diff'
-      ? `diff takes no positional arguments (got '${operands.join(' ')}'); pass --base and --head.`
-      : `${command} takes at most one assembly (got '${operands.join(' ')}').`);
+  if (command === 'diff' && operands.length > 0) {
+    throw new UsageError(`diff takes no positional arguments (got '${operands.join(' ')}'); pass --base and --head.`);
   }
+  if (command === 'rehearse' && operands.length > 1) {
+    throw new UsageError(`rehearse takes at most one assembly (got '${operands.join(' ')}').`);
+  }
+  const locations = operands.length > 0 ? operands : [DEFAULT_ASSEMBLY];
   const format = parseFormat(values.format);
   const color = !values['no-color'] && io.isTTY && !io.env.NO_COLOR && io.env.FORCE_COLOR !== '0';
 
   switch (command) {
     case 'report': {
-      const head = requireLedgers(readBudgets(operands[0] ?? DEFAULT_ASSEMBLY));
+      const head = requireLedgers(locations.map(readBudgets));
+      const allocations = joinAllocations(head, readAllocationRecords(values['allocation-record'] ?? [], head));
       const render: Record<Format, () => string> = {
-        text: () => reportText(head, { color }),
-        markdown: () => reportMarkdown(head),
-        json: () => reportJson(head),
+        text: () => reportText(head, { color }, allocations),
+        markdown: () => reportMarkdown(head, allocations),
+        json: () => reportJson(head, allocations),
       };
       io.stdout(render[format]());
-      return hasErrors(head) ? EXIT.failed : EXIT.ok;
+      return hasErrors(head, allocations) ? EXIT.failed : EXIT.ok;
     }
     case 'diff': {
       if (values.base === undefined) {
         throw new UsageError('diff needs --base: the assembly or templates to compare against.');
       }
-      const base = readBudgets(values.base);
-      const headSource = readBudgets(values.head ?? DEFAULT_ASSEMBLY);
-      if (base.budgets.length === 0 && headSource.budgets.length === 0) {
-        throw new InputError(`no connection budget ledger in ${describeSource(base)} or in ${describeSource(headSource)}.`);
+      const baseSources = values.base.map(readBudgets);
+      const headSources = (values.head ?? [DEFAULT_ASSEMBLY]).map(readBudgets);
+      if ([...baseSources, ...headSources].every((s) => s.budgets.length === 0)) {
+        throw new InputError(`no connection budget ledger ${listOf([...baseSources, ...headSources].map((s) => `in ${describeSource(s)}`), 'or')}.`);
       }
-      const head = verifiedLedgers(headSource);
-      const diff = diffLedgers(base.budgets.map((b) => b.ledger), head);
+      const base = combineBudgets(baseSources).map((b) => b.ledger);
+      const head = verifiedLedgers(combineBudgets(headSources));
+      const diff = diffLedgers(base, head);
+      const headAllocations = joinAllocations(head);
+      const allocationChanges = diffAllocations(joinAllocations(base), headAllocations);
       const render: Record<Format, () => string> = {
-        text: () => diffText(diff, { color }),
-        markdown: () => diffMarkdown(diff, head),
-        json: () => diffJson(diff),
+        text: () => diffText(diff, { color }, allocationChanges),
+        markdown: () => diffMarkdown(diff, head, allocationChanges),
+        json: () => diffJson(diff, allocationChanges),
       };
       io.stdout(render[format]());
-      return hasErrors(head) || (values['fail-on-change'] && diff.changed) ? EXIT.failed : EXIT.ok;
+      return hasErrors(head, headAllocations) || (values['fail-on-change'] && diff.changed) ? EXIT.failed : EXIT.ok;
     }
     case 'check': {
       const options: GuardrailOptions = {
@@ -216,13 +188,16 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       if (values.base === undefined && needBase.length > 0) {
         throw new UsageError(`${needBase.map((o) => `--${o}`).join(', ')} ${needBase.length === 1 ? 'needs' : 'need'} --base: the assembly or templates to compare with.`);
       }
-      const head = requireLedgers(readBudgets(operands[0] ?? DEFAULT_ASSEMBLY));
-      const diff = values.base === undefined ? undefined : diffLedgers(readBudgets(values.base).budgets.map((b) => b.ledger), head);
+      const head = requireLedgers(locations.map(readBudgets));
+      const diff = values.base === undefined ? undefined : diffLedgers(combineBudgets(values.base.map(readBudgets)).map((b) => b.ledger), head);
+      const allocations = joinAllocations(head, readAllocationRecords(values['allocation-record'] ?? [], head));
       const result: CheckResult = {
         head,
         diff,
+        allocations,
+        allocationWarnings: options.strict ? [] : allocations.problems.filter((p) => p.level === 'warning'),
         guardrails: describeGuardrails(options),
-        violations: checkGuardrails({ head, diff, options }),
+        violations: [...checkGuardrails({ head, diff, options }), ...joinViolations(allocations, options.strict === true)],
       };
       const render: Record<Format, () => string> = {
         text: () => checkText(result, { color }),
@@ -233,7 +208,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       return result.violations.length > 0 ? EXIT.failed : EXIT.ok;
     }
     case 'rehearse': {
-      const ledgers = requireLedgers(readBudgets(operands[0] ?? DEFAULT_ASSEMBLY));
+      const ledgers = requireLedgers(locations.map(readBudgets));
       const ledger = chooseBudget(ledgers, values.budget);
       const plan = rehearsalPlan(ledger, poolSource(values['pools-from'], ledger));
       const waitSeconds = parseNumber('wait', values.wait, true) ?? DEFAULT_WAIT_SECONDS;
@@ -326,21 +301,23 @@ function parseNumber(name: string, value: string | undefined, whole: boolean): n
   return n;
 }
 
-/** The verified budgets of a source that must hold at least one. */
-function requireLedgers(source: BudgetSource): readonly LedgerJson[] {
-  if (source.budgets.length === 0) {
-    throw new InputError(`no connection budget ledger in ${describeSource(source)}. `
+/** The verified budgets of sources that must each hold at least one: a source without any is the wrong directory. */
+function requireLedgers(sources: readonly BudgetSource[]): readonly LedgerJson[] {
+  const empty = sources.find((source) => source.budgets.length === 0);
+  if (empty) {
+    throw new InputError(`no connection budget ledger in ${describeSource(empty)}. `
       + 'Synthesize an app that uses ConnectionBudget or BudgetedDatabase (cdk synth), and pass the directory it wrote.');
   }
-  return verifiedLedgers(source);
+  return verifiedLedgers(combineBudgets(sources));
 }
 
 function describeSource(source: BudgetSource): string {
   return `the ${source.templates === 1 ? '1 template' : `${source.templates} templates`} of ${source.kind} '${source.location}'`;
 }
 
-function hasErrors(ledgers: readonly LedgerJson[]): boolean {
-  return ledgers.some((l) => l.problems.some((p) => p.level === 'error'));
+/** Whether a budget, or an allocation joined across the apps read, has an error. */
+function hasErrors(ledgers: readonly LedgerJson[], allocations: AllocationJoin): boolean {
+  return [...ledgers.flatMap((l) => l.problems), ...allocations.problems].some((p) => p.level === 'error');
 }
 
 function describeGuardrails(options: GuardrailOptions): string[] {

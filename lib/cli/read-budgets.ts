@@ -67,15 +67,34 @@ export function readBudgets(location: string): BudgetSource {
 }
 
 /**
+ * The budgets of several sources, each read and verified against its own templates, as one list sorted by budget path.
+ * Apps are joined by budget path (a team's ledger names its owning budget's), so a path may be in one source only.
+ */
+export function combineBudgets(sources: readonly BudgetSource[]): ReadBudget[] {
+  const seen = new Map<string, { file: string; location: string }>();
+  for (const source of sources) {
+    for (const { ledger, file } of source.budgets) {
+      const other = seen.get(ledger.budgetPath);
+      if (other !== undefined) {
+        throw new InputError(`budget '${ledger.budgetPath}' has a ledger in both '${other.file}' (of '${other.location}') and '${file}' (of '${source.location}'); `
+          + 'apps are joined by budget path, so pass each app once, and give budgets in different apps different construct paths.');
+      }
+      seen.set(ledger.budgetPath, { file, location: source.location });
+    }
+  }
+  return sources.flatMap((s) => s.budgets).sort((a, b) => compareText(a.ledger.budgetPath, b.ledger.budgetPath));
+}
+
+/**
  * The budgets a command judges (report, check, the head of a diff): each must be verifiable, since a figure that
  * cannot be checked against the templates proves nothing.
  */
-export function verifiedLedgers(source: BudgetSource): LedgerJson[] {
-  const unverified = source.budgets.filter((b) => !b.verified);
+export function verifiedLedgers(budgets: readonly ReadBudget[]): LedgerJson[] {
+  const unverified = budgets.filter((b) => !b.verified);
   if (unverified.length > 0) {
     throw new InputError(`${unverified.map((b) => `budget '${b.ledger.budgetPath}' in '${b.file}'`).join(', ')} was written with ledger schema version `
       + `${unverified[0].ledger.schemaVersion} by an earlier cdk-connection-budget, which records too little to check its figures against the templates `
       + `(this version writes ${LEDGER_SCHEMA_VERSION}). Synthesize the app with this version; an older ledger is read only as the base of a diff.`);
   }
-  return source.budgets.map((b) => b.ledger);
+  return budgets.map((b) => b.ledger);
 }

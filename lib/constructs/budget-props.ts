@@ -1,5 +1,5 @@
 import { aws_ec2 as ec2, aws_rds as rds, Token } from 'aws-cdk-lib';
-import { EngineKind, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS } from '../budget';
+import { ALLOCATION_RESERVATION_PREFIX, EngineKind, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
 import { describeNumber, isWholeNumber, pathOf, wholeNumberProblem } from '../private/validation';
 import type { ConnectionBudgetProps } from './connection-budget';
@@ -73,6 +73,10 @@ export function reservationProblems(reservation: ConnectionReservation, existing
   if (existing.some((r) => r.name === reservation.name)) {
     problems.push(`reservation '${reservation.name}' is declared twice`);
   }
+  if (reservation.name.startsWith(ALLOCATION_RESERVATION_PREFIX)) {
+    problems.push(`reservation '${reservation.name}' starts with '${ALLOCATION_RESERVATION_PREFIX}', which names allocations (the CLI joins them to other apps' budgets); `
+      + 'grant it with addAllocation, or choose another name');
+  }
   if (!isWholeNumber(reservation.connections, 0, LARGEST_MAX_CONNECTIONS)) {
     problems.push(`reservation '${reservation.name}' must keep a whole number of connections from 0 to ${LARGEST_MAX_CONNECTIONS}, got ${describeNumber(reservation.connections)}`);
   }
@@ -89,8 +93,6 @@ export function reservationProblems(reservation: ConnectionReservation, existing
 const ALLOCATION_NAME_MAX_LENGTH = 64;
 const ALLOCATION_NAME = new RegExp(`^[A-Za-z0-9_-]{1,${ALLOCATION_NAME_MAX_LENGTH}}$`);
 
-/** An allocation counts as the reservation `allocation:<name>`: the ledger, report and diff show it under that name. */
-export const ALLOCATION_RESERVATION_PREFIX = 'allocation:';
 
 /** What is wrong with an allocation; `reservations` are the budget's, allocations among them. */
 export function allocationProblems(options: ConnectionAllocationOptions, reservations: readonly ConnectionReservation[], hasProxy: boolean): string[] {

@@ -1,13 +1,7 @@
 import { aws_ec2 as ec2, aws_ssm as ssm, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { EngineKind, Route } from '../budget';
+import { ALLOCATION_RECORD_KIND, ALLOCATION_RECORD_VERSION, allocationParameterName, AllocationRecord, EngineKind, Route } from '../budget';
 import type { ConnectionBudget } from './connection-budget';
-
-/** Version of the allocation record's JSON; a reader refuses versions it does not know. */
-export const ALLOCATION_RECORD_VERSION = 1;
-
-/** Where allocation records live in SSM Parameter Store: `/connection-budget/<budget path>/allocations/<name>`. */
-export const ALLOCATION_PARAMETER_PREFIX = '/connection-budget';
 
 /** Options of {@link ConnectionBudget.addAllocation}. */
 export interface ConnectionAllocationOptions {
@@ -47,6 +41,8 @@ export interface AllocationGrant {
   readonly route: Route;
   readonly vpc: ec2.IVpc;
   readonly secretArn?: string;
+  /** The proxy's IdleClientTimeout, a number or a token. */
+  readonly proxyIdleClientTimeoutSeconds: number;
 }
 
 /**
@@ -83,9 +79,9 @@ export class ConnectionAllocation extends Construct {
       allowAllOutbound: false,
     });
     this.recordParameterName = allocationParameterName(grant.budgetPath, props.name);
-    const record = {
+    const record: { [K in keyof AllocationRecord]: unknown } = {
       schemaVersion: ALLOCATION_RECORD_VERSION,
-      kind: 'connection-budget-allocation',
+      kind: ALLOCATION_RECORD_KIND,
       budgetPath: grant.budgetPath,
       allocation: props.name,
       connections: props.connections,
@@ -95,6 +91,7 @@ export class ConnectionAllocation extends Construct {
       databaseName: grant.route.databaseName ?? null,
       clientSecurityGroupId: this.clientSecurityGroup.securityGroupId,
       secretArn: grant.secretArn ?? null,
+      proxyIdleClientTimeoutSeconds: grant.proxyIdleClientTimeoutSeconds,
     };
     this.record = new ssm.StringParameter(this, 'Record', {
       parameterName: this.recordParameterName,
@@ -103,9 +100,4 @@ export class ConnectionAllocation extends Construct {
     });
     props.budget._reserveAllocation(this);
   }
-}
-
-/** The documented parameter name of an allocation's record; characters SSM does not allow in a name become '-'. */
-export function allocationParameterName(budgetPath: string, name: string): string {
-  return `${ALLOCATION_PARAMETER_PREFIX}/${budgetPath.replace(/[^A-Za-z0-9_./-]/g, '-')}/allocations/${name}`;
 }

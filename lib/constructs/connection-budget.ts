@@ -1,9 +1,9 @@
 import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds, Lazy, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
-  buildLedger, BudgetEvaluation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
+  ALLOCATION_RESERVATION_PREFIX, AllocationRecordError, buildLedger, BudgetEvaluation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
   LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, PoolRequest,
-  isPostgresEngine, PoolSettings, PresetSpec, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
+  isPostgresEngine, PoolSettings, PresetSpec, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
 import { gatherDatabaseFacts } from '../private/database-facts';
@@ -19,8 +19,13 @@ import { ConsumerBinding, ConsumerProblem } from './consumers/binding';
 import { bindEcsService } from './consumers/ecs-service';
 import { bindEcsTask } from './consumers/ecs-task';
 import { bindLambdaFunction } from './consumers/lambda-function';
-import { ALLOCATION_RESERVATION_PREFIX, allocationProblems, engineOf, propsProblems, reservationProblems, splitClient } from './budget-props';
+import { allocationProblems, engineOf, propsProblems, reservationProblems, splitClient } from './budget-props';
 import { AllocationGrant, ConnectionAllocation, ConnectionAllocationOptions } from './connection-allocation';
+import { ConnectionBudgetFromAllocationProps } from './allocation-source';
+import { allocationFacts, allocationLedgerInputs, GrantedAllocation, grantedAllocation } from '../private/granted-allocation';
+import { AllocationGuard } from './allocation-guard';
+import { RebootGuard } from './reboot-guard';
+import { placeInGroup } from './consumers/placement';
 import { pooledPath, presetOf } from './consumers/options';
 import { BudgetedConsumer } from './budgeted-consumer';
 import { DatabaseTarget } from './database-target';
@@ -65,6 +70,15 @@ export interface ConnectionBudgetProps {
    * @default 90
    */
   readonly warningThresholdPercent?: number;
+
+  /**
+   * Whether a custom resource fails a deployment whose worst case grows while the database has not applied its
+   * parameter group (RDS reports `pending-reboot` after max_connections changes), before any consumer updates.
+   * Only for a database defined in this app.
+   *
+   * @default true
+   */
+  readonly pendingRebootCheck?: boolean;
 }
 
 /** The database every PostgreSQL server has, for when the app names none (SOURCES.postgresDefaultDatabase). */
@@ -105,8 +119,25 @@ interface Computed {
  * connection-budget CLI reads, in the budget's own stack.
  */
 export class ConnectionBudget extends Construct {
+  /**
+   * A budget in a team's app whose ceiling is an allocation another app's budget granted (addAllocation there). Consumers
+   * register as with any budget: their pools fill the allocation, synth fails over it, they are placed in the
+   * allocation's client security group and get the owning proxy's endpoint. The record is read at synth through CDK's
+   * context lookup (cached in cdk.context.json) unless the attributes are given, and a custom resource checks the live
+   * record at deploy time before any consumer updates.
+   */
+  public static fromAllocation(scope: Construct, id: string, props: ConnectionBudgetFromAllocationProps): ConnectionBudget {
+    return new ConnectionBudget(scope, id, {
+      database: DatabaseTarget._fromAllocation(props), reservations: props?.reservations, warningThresholdPercent: props?.warningThresholdPercent,
+    });
+  }
+
   private readonly engine: EngineKind;
-  private readonly database: rds.IDatabaseInstance | rds.IDatabaseCluster;
+  private readonly database?: rds.IDatabaseInstance | rds.IDatabaseCluster;
+  /** Set for a budget built from an allocation: the record it plans with. */
+  private readonly granted?: GrantedAllocation;
+  /** The deploy-time guard consumers depend on: the allocation's, or the pending-reboot one. */
+  private readonly guard?: Construct;
   private readonly props: ConnectionBudgetProps;
   private readonly reservations: ConnectionReservation[] = [];
   private readonly registered: Registration[] = [];
@@ -118,15 +149,42 @@ export class ConnectionBudget extends Construct {
   public constructor(scope: Construct, id: string, props: ConnectionBudgetProps) {
     super(scope, id);
     this.props = props;
-    const database = props.database._instance ?? props.database._cluster!;
-    this.database = database;
-    const { engine, problem } = engineOf(database);
-    const problems = [...(problem ? [problem] : []), ...propsProblems(props, engine)];
-    if (problems.length > 0 || !engine) {
-      throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
+    const allocation = props.database?._allocation;
+    if (allocation) {
+      this.granted = this.withAllocationErrors(() => grantedAllocation(this, allocation));
+      this.engine = this.granted.record.engine;
+      const problems = propsProblems({ ...props, database: undefined as unknown as DatabaseTarget }, this.engine);
+      if (problems.length > 0) {
+        throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
+      }
+      if (allocation.deployTimeCheck ?? this.granted.source === 'lookup') {
+        // What the team takes from the allocation: its worst case and its own reservations.
+        this.guard = new AllocationGuard(this, 'AllocationGuard', {
+          granted: this.granted, worstCase: () => this.compute().evaluation.totals.demand + (this.compute().evaluation.capacity?.reservedTotal ?? 0),
+        });
+      }
+    } else {
+      const database = props.database?._instance ?? props.database?._cluster;
+      if (!database) {
+        throw this.error('invalid properties:\n- database is required: DatabaseTarget.fromInstance() or DatabaseTarget.fromCluster()');
+      }
+      this.database = database;
+      const { engine, problem } = engineOf(database);
+      const problems = [...(problem ? [problem] : []), ...propsProblems(props, engine)];
+      if (problems.length > 0 || !engine) {
+        throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
+      }
+      this.engine = engine;
+      const l1 = database.node.defaultChild;
+      if (props.pendingRebootCheck !== false && (l1 instanceof rds.CfnDBInstance || l1 instanceof rds.CfnDBCluster)) {
+        this.guard = new RebootGuard(this, 'RebootGuard', {
+          instance: props.database._instance, cluster: props.database._cluster,
+          worstCase: () => this.compute().evaluation.totals.demand,
+          maxConnections: () => this.compute().evaluation.maxConnections?.value ?? 0,
+        });
+      }
     }
-    this.engine = engine;
-    for (const construct of [this, database, props.proxy].flatMap((c): IConstruct[] => (c ? [c] : []))) {
+    for (const construct of [this, this.database, props.proxy].flatMap((c): IConstruct[] => (c ? [c] : []))) {
       const nested = nestedStackOf(construct);
       if (nested) {
         throw this.error(`'${construct.node.path}' is in the nested stack '${nested}', whose template is an asset that the budget's verification `
@@ -140,6 +198,11 @@ export class ConnectionBudget extends Construct {
     this.node.addValidation({
       validate: () => {
         const errors = this.compute().evaluation.problems.filter((p) => p.level === 'error').map(formatProblem);
+        if (this.granted?.pending) {
+          // An error here would stop the synth before CDK can look the record up; the annotation fails `cdk synth` after it.
+          Annotations.of(this).addError(errors.join('\n'));
+          return [];
+        }
         if (!draft) return errors;
         for (const error of errors) {
           Annotations.of(this).addWarning(`${error} (${DRAFT_NOTE})`);
@@ -154,13 +217,21 @@ export class ConnectionBudget extends Construct {
   }
 
   /**
+   * For a budget built from an allocation: the owning app's client security group, which the registered consumers are
+   * placed in; a scheduled task's launcher must list it itself. Undefined for a budget of a database in this app.
+   */
+  public get allocationClientSecurityGroup(): ec2.ISecurityGroup | undefined {
+    return this.clientSecurityGroup();
+  }
+
+  /**
    * Keeps connections free for a named purpose (migrations, admin, BI tools, another team's app). Its
    * clients get ingress to the proxy (throughProxy) or the database.
    */
   public addReservation(reservation: ConnectionReservation): void {
     const method = `addReservation(${typeof reservation?.name === 'string' ? `'${reservation.name}'` : ''})`;
     this.assertOpen(method);
-    const problems = reservationProblems(reservation, this.reservations, this.props.proxy !== undefined);
+    const problems = reservationProblems(reservation, this.reservations, this.props.proxy !== undefined || this.granted !== undefined);
     if (problems.length > 0) {
       throw this.error(`${method}: ${problems.join('; ')}.`);
     }
@@ -186,10 +257,13 @@ export class ConnectionBudget extends Construct {
   public _allocationGrant(options: ConnectionAllocationOptions): AllocationGrant {
     const method = `addAllocation(${typeof options?.name === 'string' ? `'${options.name}'` : ''})`;
     this.assertOpen(method);
+    if (this.granted) {
+      throw this.error(`${method}: this budget is itself an allocation of '${this.granted.owningBudgetPath}'; only the owning budget grants allocations.`);
+    }
     const problems = allocationProblems(options, this.reservations, this.props.proxy !== undefined);
     const vpc = options?.vpc ?? (this.database as { vpc?: ec2.IVpc }).vpc;
     if (problems.length === 0 && !vpc) {
-      problems.push(`the database '${this.database.node.path}' is imported, so its VPC is unknown; pass vpc`);
+      problems.push(`the database '${this.database!.node.path}' is imported, so its VPC is unknown; pass vpc`);
     }
     if (problems.length > 0) {
       throw this.error(`${method}: ${problems.join('; ')}.`);
@@ -197,6 +271,7 @@ export class ConnectionBudget extends Construct {
     return {
       budgetPath: this.node.path, engine: this.engine, route: this.routeOf(false), vpc: vpc!,
       secretArn: (this.database as { secret?: { secretArn: string } }).secret?.secretArn,
+      proxyIdleClientTimeoutSeconds: (this.props.proxy!.node.defaultChild as rds.CfnDBProxy).idleClientTimeout ?? PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS,
     };
   }
 
@@ -211,6 +286,10 @@ export class ConnectionBudget extends Construct {
   }
 
   private reserve(reservation: ConnectionReservation): void {
+    if (this.granted && (reservation.clients ?? []).length > 0) {
+      throw this.error(`reservation '${reservation.name}': this budget is an allocation of '${this.granted.owningBudgetPath}', whose rules stay in the owning app; `
+        + `pass no clients, and place them in the allocation's client security group (${this.granted.record.clientSecurityGroupId}) yourself.`);
+    }
     this.reservations.push(reservation);
     const description = `Reservation ${reservation.name} (connection budget ${this.node.path})`;
     for (const client of reservation.clients ?? []) {
@@ -279,6 +358,14 @@ export class ConnectionBudget extends Construct {
   }
 
   /**
+   * For a budget built from an allocation: the owning budget's path and the allocation's name.
+   * @internal
+   */
+  public _grantedBy(): { owningBudgetPath: string; allocationName: string } | undefined {
+    return this.granted && { owningBudgetPath: this.granted.owningBudgetPath, allocationName: this.granted.name };
+  }
+
+  /**
    * The evaluated budget (computed on first use, just before synthesis).
    * @internal
    */
@@ -317,6 +404,9 @@ export class ConnectionBudget extends Construct {
   private register(method: string, binding: ConsumerBinding): BudgetedConsumer {
     const pool = (binding.options.pool ?? PoolSize.share())._request;
     const direct = binding.options.bypassProxy === true;
+    if (direct && this.granted) {
+      throw this.error(`${method}: bypassProxy is set, but this budget is an allocation of '${this.granted.owningBudgetPath}', which its consumers reach through the owning proxy only.`);
+    }
     if (direct && !this.props.proxy) {
       throw this.error(`${method}: bypassProxy is set, but the budget has no proxy; every consumer already connects directly.`);
     }
@@ -329,9 +419,14 @@ export class ConnectionBudget extends Construct {
       ...deliverRoute(preset, binding.holder, this.routeOf(direct)),
     };
     // One description per resource: a second container of the same task reuses the rule instead of duplicating it.
-    const description = `Connections from ${binding.resourcePath} (connection budget ${this.node.path})`;
-    for (const group of binding.securityGroups) {
-      this.grantIngress(group, direct, description);
+    if (this.guard) binding.resource.node.addDependency(this.guard);
+    if (this.granted) {
+      this.withMethod(method, () => placeInGroup(binding, this.clientSecurityGroup()!));
+    } else {
+      const description = `Connections from ${binding.resourcePath} (connection budget ${this.node.path})`;
+      for (const group of binding.securityGroups) {
+        this.grantIngress(group, direct, description);
+      }
     }
     this.registered.push({ binding, direct, pool, preset });
     this.addConsumerMetadata(binding.stack, binding.path);
@@ -371,11 +466,15 @@ export class ConnectionBudget extends Construct {
     if (this.props.proxy && !direct) {
       return { target: this.props.proxy, port: ec2.Port.tcp(PROXY_PORT[this.engine]) };
     }
-    return { target: this.database, port: this.database.connections.defaultPort! };
+    return { target: this.database!, port: this.database!.connections.defaultPort! };
   }
 
   /** Where a consumer connects: the proxy's endpoint, or the database's (the cluster's writer) for a direct client. */
   private routeOf(direct: boolean): Route {
+    if (this.granted) {
+      const { record } = this.granted;
+      return { engine: record.engine, host: record.proxyEndpoint, port: String(record.port), databaseName: record.databaseName ?? undefined };
+    }
     const { _instance: instance, _cluster: cluster } = this.props.database;
     const l1 = (instance ?? cluster)!.node.defaultChild;
     // Every PostgreSQL server has a database named postgres (initdb creates it); a MySQL one has no default database.
@@ -430,7 +529,7 @@ export class ConnectionBudget extends Construct {
 
   private evaluate(): Computed {
     const index = AppIndex.of(this);
-    const database = gatherDatabaseFacts({
+    const database = this.granted ? allocationFacts(this.granted, this.reservations) : gatherDatabaseFacts({
       engine: this.engine,
       database: { instance: this.props.database._instance, cluster: this.props.database._cluster },
       proxy: this.props.proxy,
@@ -475,12 +574,23 @@ export class ConnectionBudget extends Construct {
     return { evaluation, settings, ledger };
   }
 
+  /** The allocation's client security group, for a budget built from an allocation. */
+  private clientSecurityGroup(): ec2.ISecurityGroup | undefined {
+    if (!this.granted) return undefined;
+    const existing = this.node.tryFindChild('ClientSecurityGroup') as ec2.ISecurityGroup | undefined;
+    // Imported, immutable: the owning app holds every rule of the group, where its budget checks them.
+    return existing ?? ec2.SecurityGroup.fromSecurityGroupId(this, 'ClientSecurityGroup', this.granted.record.clientSecurityGroupId, { mutable: false });
+  }
+
   /** What the ledger records of the budget for the templates to be checked against. */
   private budgetInputs(acknowledged: readonly string[]): LedgerInputsJson {
+    if (this.granted) {
+      return allocationLedgerInputs(this.granted, this.reservations, this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT, acknowledged);
+    }
     const { instance, cluster, proxy } = this._target();
     const database = (instance ?? cluster)!;
     const l1 = database.node.defaultChild;
-    const port = this.database.connections.defaultPort?.toRuleJson().fromPort;
+    const port = this.database!.connections.defaultPort?.toRuleJson().fromPort;
     return {
       engine: this.engine,
       maxConnections: this.props.maxConnections ?? null,
@@ -499,6 +609,7 @@ export class ConnectionBudget extends Construct {
         port: PROXY_PORT[this.engine],
         derivedPercent: this.deriveProxyPercent,
       } : null,
+      allocation: null,
       reservations: this.reservations.map((r) => ({
         name: r.name,
         connections: r.connections,
@@ -529,7 +640,7 @@ export class ConnectionBudget extends Construct {
         maxConcurrentRuns: binding.bounds.maxConcurrentRuns ?? null,
         tasksPerRun: binding.bounds.tasksPerRun ?? null,
       },
-      securityGroups: binding.securityGroups.map(groupSource),
+      securityGroups: [...binding.securityGroups, ...(this.granted ? [this.clientSecurityGroup()!] : [])].map(groupSource),
     };
   }
 
@@ -538,6 +649,16 @@ export class ConnectionBudget extends Construct {
       return isDraft(this);
     } catch (e) {
       if (e instanceof DraftModeError) throw this.error(e.message);
+      throw e;
+    }
+  }
+
+  /** Runs a step that reads the allocation; what is wrong with it becomes the budget's error. */
+  private withAllocationErrors<T>(step: () => T): T {
+    try {
+      return step();
+    } catch (e) {
+      if (e instanceof AllocationRecordError) throw this.error(e.message);
       throw e;
     }
   }

@@ -1,4 +1,5 @@
 import { aws_rds as rds } from 'aws-cdk-lib';
+import type { ConnectionBudgetFromAllocationProps } from './allocation-source';
 
 /**
  * The database whose connections a budget divides.
@@ -19,13 +20,24 @@ export class DatabaseTarget {
     return new DatabaseTarget(undefined, cluster);
   }
 
+  /**
+   * Another app's allocation, for ConnectionBudget.fromAllocation.
+   * @internal
+   */
+  public static _fromAllocation(props: ConnectionBudgetFromAllocationProps): DatabaseTarget {
+    return new DatabaseTarget(undefined, undefined, props);
+  }
+
   /** @internal */
   public readonly _instance?: rds.IDatabaseInstance;
   /** @internal */
+  public readonly _allocation?: ConnectionBudgetFromAllocationProps;
+  /** @internal */
   public readonly _cluster?: rds.IDatabaseCluster;
 
-  private constructor(instance: rds.IDatabaseInstance | undefined, cluster: rds.IDatabaseCluster | undefined) {
+  private constructor(instance: rds.IDatabaseInstance | undefined, cluster: rds.IDatabaseCluster | undefined, allocation?: ConnectionBudgetFromAllocationProps) {
     this._instance = instance;
     this._cluster = cluster;
+    this._allocation = allocation;
   }
 }

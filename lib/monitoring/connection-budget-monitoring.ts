@@ -103,6 +103,12 @@ export class ConnectionBudgetMonitoring extends Construct {
     super(scope, id);
     const thresholds = validThresholds(props.thresholds ?? {}, this.node.path);
     const budget = props.budget;
+    const grantedBy = budget._grantedBy();
+    if (grantedBy) {
+      throw new Error(`ConnectionBudgetMonitoring '${this.node.path}': the budget '${budget.node.path}' is built from the allocation '${grantedBy.allocationName}' `
+        + `of '${grantedBy.owningBudgetPath}', whose database and proxy belong to the owning app; monitor them there, with ConnectionBudgetMonitoring `
+        + 'on the owning budget.');
+    }
     const target = budget._target();
     const evaluationPeriods = thresholds.evaluationMinutes;
     // The budget is computed just before synthesis; every level is read then.

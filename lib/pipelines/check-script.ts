@@ -1,3 +1,5 @@
+import { LEDGER_METADATA_KEY_PREFIX } from '../budget/ledger-lines';
+
 /**
  * The shell the budget check runs in CodeBuild, as one buildspec command (buildspec 0.2 keeps one shell
  * across a phase, so what it exports reaches `exported-variables`). Pure text: tests run it locally with
@@ -5,8 +7,8 @@
  *
  * It expects, from the action:
  * - `STAGE_DIR`: the stage's assembly directory inside the cloud assembly artifact, whose manifest
- *   names each stack, its environment and its deploy role (an action's configuration values are
- *   limited to 1,000 characters, too few to list the stacks there);
+ *   names each stack, its environment, its deploy role and its lookup role (an action's configuration
+ *   values are limited to 1,000 characters, too few to list the stacks there);
  * - `GUARDRAILS`: extra `connection-budget check` options;
  * - `STAGE_NAME`, `ACTION_NAME`: the approval action to approve when nothing changed;
  * - `APPROVER`: the function that approves it;
@@ -21,37 +23,90 @@ export const CHECK_SCRIPT = [
   'PROJECT_NAME="${BUILD_PROJECT#build/}"',
   'export LINK="https://$REGION.console.aws.amazon.com/codesuite/codebuild/$ACCOUNT_ID/projects/$PROJECT_NAME/build/$PROJECT_NAME:$BUILD_ID/?region=$REGION"',
   'export PIPELINE_LINK="https://$REGION.console.aws.amazon.com/codesuite/codepipeline/pipelines/$PIPELINE_NAME/view?region=$REGION"',
-  // `stackName region deployRoleArn` per stack of the stage, placeholders filled with this build's partition and account.
-  'STACKS="$(node -e "$(cat <<\'JS\'',
-  'const manifest = require(require("path").resolve(process.env.STAGE_DIR, "manifest.json"));',
+  // What the stage's manifest and templates say, as tab-separated lines: stacks.tsv, `stackName region deployRoleArn`
+  // per stack; records.tsv, `parameter region lookupRoleArn budgetPath owningBudgetPath allocation` per allocation
+  // record to read. Role placeholders are filled with this build's partition and account.
+  "cat > stage.js <<'JS'",
+  'const fs = require("fs");',
+  'const path = require("path");',
+  'const stageDir = process.env.STAGE_DIR;',
+  'const manifest = JSON.parse(fs.readFileSync(path.join(stageDir, "manifest.json"), "utf8"));',
   'const [, partition, , buildRegion, buildAccount] = process.env.CODEBUILD_BUILD_ARN.split(":");',
+  'const stacks = [];',
   'for (const [id, artifact] of Object.entries(manifest.artifacts || {})) {',
   '  if (artifact.type !== "aws:cloudformation:stack") continue;',
   '  const [, account, region] = /^aws:\\/\\/([^/]+)\\/(.+)$/.exec(artifact.environment);',
   '  const accountId = account === "unknown-account" ? buildAccount : account;',
   '  const regionName = region === "unknown-region" ? buildRegion : region;',
-  '  const role = (artifact.properties.assumeRoleArn || "").replace(/\\$\\{AWS::Partition\\}/g, partition)',
+  '  const fill = (arn) => (arn || "").replace(/\\$\\{AWS::Partition\\}/g, partition)',
   '    .replace(/\\$\\{AWS::AccountId\\}/g, accountId).replace(/\\$\\{AWS::Region\\}/g, regionName);',
-  '  console.log([artifact.properties.stackName || id, regionName, role].join(" "));',
+  '  const metadata = JSON.parse(fs.readFileSync(path.join(stageDir, artifact.properties.templateFile), "utf8")).Metadata || {};',
+  '  stacks.push({',
+  '    name: artifact.properties.stackName || id, region: regionName, deployRole: fill(artifact.properties.assumeRoleArn),',
+  '    lookupRole: fill((artifact.properties.lookupRole || {}).arn),',
+  `    ledgers: Object.keys(metadata).filter((key) => key.startsWith("${LEDGER_METADATA_KEY_PREFIX}")).map((key) => metadata[key]),`,
+  '  });',
   '}',
+  'const budgetPaths = new Set(stacks.flatMap((stack) => stack.ledgers.map((ledger) => ledger.budgetPath)));',
+  'const records = new Map();',
+  'for (const stack of stacks) {',
+  '  for (const ledger of stack.ledgers) {',
+  '    const allocation = ledger.inputs && ledger.inputs.allocation;',
+  // Only a looked-up record lives where the stack deploys (attributes may come from anywhere); a pending lookup fails
+  // check on its own; an owning budget in this stage is joined as synthesized; one record per allocation.
+  '    if (!allocation || allocation.source !== "lookup" || allocation.pending || budgetPaths.has(allocation.budgetPath)',
+  '      || records.has(allocation.parameterName)) continue;',
+  '    if (!stack.lookupRole) {',
+  '      console.error("Stack " + stack.name + " holds the budget \'" + ledger.budgetPath + "\', built from a looked-up allocation, but names no "',
+  '        + "lookup role to read its live record \'" + allocation.parameterName + "\' with; synthesize it with the DefaultStackSynthesizer.");',
+  '      process.exit(3);',
+  '    }',
+  '    records.set(allocation.parameterName, [allocation.parameterName, stack.region, stack.lookupRole, ledger.budgetPath,',
+  '      allocation.budgetPath, allocation.name].join("\\t"));',
+  '  }',
+  '}',
+  'fs.writeFileSync("stacks.tsv", stacks.map((stack) => [stack.name, stack.region, stack.deployRole].join("\\t") + "\\n").join(""));',
+  'fs.writeFileSync("records.tsv", [...records.values()].map((line) => line + "\\n").join(""));',
   'JS',
-  ')")" || exit 3',
+  'node stage.js || exit 3',
+  // Sets ROLE_ENV to a role's credentials, for `env "${ROLE_ENV[@]}" aws ...`: each stack's roles live in its own account.
+  'assume_role() {',
+  '  local credentials',
+  '  credentials="$(aws sts assume-role --role-arn "$1" --role-session-name connection-budget-check --query Credentials --output json)" || exit 3',
+  '  ROLE_ENV=("AWS_ACCESS_KEY_ID=$(node -pe \'JSON.parse(process.argv[1]).AccessKeyId\' "$credentials")"',
+  '    "AWS_SECRET_ACCESS_KEY=$(node -pe \'JSON.parse(process.argv[1]).SecretAccessKey\' "$credentials")"',
+  '    "AWS_SESSION_TOKEN=$(node -pe \'JSON.parse(process.argv[1]).SessionToken\' "$credentials")")',
+  '}',
   // The deployed templates, read with each stack's deploy role; a stack not deployed yet is an empty template.
   'mkdir -p deployed',
-  'while read -r stack region role; do',
-  '  [ -n "$stack" ] || continue',
-  '  credentials="$(aws sts assume-role --role-arn "$role" --role-session-name connection-budget-check --query Credentials --output json)" || exit 3',
-  '  if ! AWS_ACCESS_KEY_ID="$(node -pe \'JSON.parse(process.argv[1]).AccessKeyId\' "$credentials")" \\',
-  '       AWS_SECRET_ACCESS_KEY="$(node -pe \'JSON.parse(process.argv[1]).SecretAccessKey\' "$credentials")" \\',
-  '       AWS_SESSION_TOKEN="$(node -pe \'JSON.parse(process.argv[1]).SessionToken\' "$credentials")" \\',
-  '       aws cloudformation get-template --stack-name "$stack" --region "$region" --output json > "deployed/$stack.json" 2> get-template.err; then',
+  "while IFS=$'\\t' read -r stack region role; do",
+  '  assume_role "$role"',
+  '  if ! env "${ROLE_ENV[@]}" aws cloudformation get-template --stack-name "$stack" --region "$region" --output json > "deployed/$stack.json" 2> get-template.err; then',
   '    if grep -q "does not exist" get-template.err; then echo "$stack is not deployed yet"; echo \'{"Resources":{}}\' > "deployed/$stack.json";',
   '    else cat get-template.err; exit 3; fi',
   '  fi',
-  'done <<< "$STACKS"',
+  'done < stacks.tsv',
+  // A team's budget (ConnectionBudget.fromAllocation) is judged by the allocation the owning app has deployed, not the copy
+  // cdk.context.json cached: its live record, read where CDK looked it up (the budget's stack's account and region) with
+  // the stack's lookup role. The deploy role may read no SSM parameter but the bootstrap version; the lookup role is read-only.
+  'mkdir -p records',
+  'ALLOCATION_RECORDS=""',
+  'n=0',
+  "while IFS=$'\\t' read -r parameter region role budget owner allocation; do",
+  '  assume_role "$role"',
+  '  if ! env "${ROLE_ENV[@]}" aws ssm get-parameter --name "$parameter" --query Parameter.Value --output text --region "$region" > "records/$n.json" 2> get-parameter.err; then',
+  '    if grep -q ParameterNotFound get-parameter.err; then',
+  '      echo "The allocation record $parameter does not exist in $region: the budget \'$budget\' is built from the allocation \'$allocation\' of \'$owner\', which the owning app does not publish there (never deployed, or the allocation was removed or renamed). Deploy the owning app with the allocation, or build the budget from one it grants."',
+  '      exit 1',
+  '    fi',
+  '    cat get-parameter.err; exit 3',
+  '  fi',
+  '  ALLOCATION_RECORDS="$ALLOCATION_RECORDS --allocation-record records/$n.json"',
+  '  n=$((n + 1))',
+  'done < records.tsv',
   // Guardrails and violations fail the action, and so the pipeline, before the stage deploys.
   'status=0',
-  'connection-budget check "$STAGE_DIR" --base deployed $GUARDRAILS --format markdown > connection-budget.md || status=$?',
+  'connection-budget check "$STAGE_DIR" --base deployed $GUARDRAILS $ALLOCATION_RECORDS --format markdown > connection-budget.md || status=$?',
   'cat connection-budget.md',
   'if [ "$status" -ne 0 ]; then echo "connection-budget check failed with exit code $status; see the report above."; exit "$status"; fi',
   'changed=0',

@@ -4,6 +4,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CHECK_SCRIPT, guardrailArguments } from './check-script';
+import { LEDGER_METADATA_KEY_PREFIX, LedgerJson } from '../budget';
 import { libraryVersion, PACKAGE_NAME } from '../private/package-version';
 import { describeNumber, isWholeNumber } from '../private/validation';
 
@@ -80,6 +81,12 @@ const APPROVER_TIMEOUT = Duration.minutes(5);
  * each stack's deployed template with the stack's deploy role, runs `connection-budget check` and
  * `diff` (the CLI pinned to this library's version), prints the Markdown report in its log, and
  * exports `LINK` (the log) and `MESSAGE` (the diff's summary), which the approval shows.
+ *
+ * In an owning app, an allocation granted with addAllocation is a reservation of its budget: changing
+ * it is a budget change, which waits for approval. In a team's app, each budget built from a looked-up
+ * allocation (ConnectionBudget.fromAllocation) is checked against the live allocation record, read with
+ * its stack's lookup role: the step fails when the team's worst case exceeds what the owning app has
+ * deployed, or when the record does not exist.
  */
 export class ConfirmConnectionBudgetChange extends pipelines.Step implements pipelines.ICodePipelineActionFactory {
   private readonly props: ConfirmConnectionBudgetChangeProps;
@@ -116,7 +123,8 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
     if (this.props.notificationTopic) {
       this.props.notificationTopic.grantPublish(shared.project);
     }
-    shared.allowAssumeRoles(this.props.stage.synth().stacks.map(deployRoleArn));
+    const stacks = this.props.stage.synth().stacks;
+    shared.allowAssumeRoles([...stacks.map(deployRoleArn), ...stacks.flatMap(recordReaderRoleArns)]);
     const namespace = `ConnectionBudget${this.props.stage.node.addr}`;
     const approvalName = `${options.actionName}.Confirm`;
     stage.addAction(new actions.CodeBuildAction({
@@ -154,6 +162,32 @@ function deployRoleArn(stack: cxapi.CloudFormationStackArtifact): string {
     throw new Error(`ConfirmConnectionBudgetChange: stack '${stack.hierarchicalId}' has no deploy role (it uses a legacy synthesizer); `
       + 'the check reads deployed templates with the deploy role of the DefaultStackSynthesizer.');
   }
+  return filledArn(stack, arn);
+}
+
+/**
+ * The lookup role of a stack holding a budget built from a looked-up allocation (none for other stacks): the check reads
+ * the live allocation record with it, where CDK looked it up. The bootstrap's lookup role is read-only (ReadOnlyAccess,
+ * kms:Decrypt denied) and trusted by the accounts the environment trusts; its deploy role may read no SSM parameter
+ * but the bootstrap version.
+ */
+function recordReaderRoleArns(stack: cxapi.CloudFormationStackArtifact): string[] {
+  const metadata: Record<string, LedgerJson> = stack.template.Metadata ?? {};
+  const budget = Object.keys(metadata).filter((key) => key.startsWith(LEDGER_METADATA_KEY_PREFIX))
+    .map((key) => metadata[key]).find((ledger) => ledger.inputs?.allocation?.source === 'lookup');
+  if (budget === undefined) {
+    return [];
+  }
+  const arn = stack.lookupRole?.arn;
+  if (arn === undefined) {
+    throw new Error(`ConfirmConnectionBudgetChange: stack '${stack.hierarchicalId}' holds the budget '${budget.budgetPath}', built from a looked-up `
+      + 'allocation, but has no lookup role (its synthesizer names none); the check reads the live allocation record with the lookup role of the DefaultStackSynthesizer.');
+  }
+  return [filledArn(stack, arn)];
+}
+
+/** A role ARN of a stack, with the environment placeholders CDK leaves for the pipeline filled in. */
+function filledArn(stack: cxapi.CloudFormationStackArtifact, arn: string): string {
   return cxapi.EnvironmentPlaceholders.replace(arn, {
     accountId: stack.environment.account === cxapi.UNKNOWN_ACCOUNT ? Aws.ACCOUNT_ID : stack.environment.account,
     region: stack.environment.region === cxapi.UNKNOWN_REGION ? Aws.REGION : stack.environment.region,
@@ -211,7 +245,7 @@ class ConnectionBudgetCheck extends Construct {
     this.approver.grantInvoke(this.project);
   }
 
-  /** Lets the project assume these deploy roles, to read the deployed templates; nothing else. */
+  /** Lets the project assume these roles: deploy roles to read deployed templates, lookup roles to read allocation records. */
   public allowAssumeRoles(arns: readonly string[]): void {
     const added = [...new Set(arns)].filter((arn) => !this.assumableRoles.has(arn));
     if (added.length > 0) {

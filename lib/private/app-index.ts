@@ -45,7 +45,8 @@ export class AppIndex {
     this.rules = all.filter((c): c is events.CfnRule => c instanceof events.CfnRule);
     this.schedules = all.filter((c): c is scheduler.CfnSchedule => c instanceof scheduler.CfnSchedule);
     this.pipes = all.filter((c): c is pipes.CfnPipe => c instanceof pipes.CfnPipe);
-    this.securityGroups = all.filter((c): c is ec2.SecurityGroup => c instanceof ec2.SecurityGroup);
+    // Imported groups too: a launcher may list one by ID, such as an allocation's client security group.
+    this.securityGroups = all.filter((c): c is ec2.ISecurityGroup => ec2.SecurityGroup.isSecurityGroup(c));
     this.ingressRules = all.filter((c): c is ec2.CfnSecurityGroupIngress => c instanceof ec2.CfnSecurityGroupIngress);
   }
 

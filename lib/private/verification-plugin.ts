@@ -74,6 +74,9 @@ class BudgetVerification implements IPolicyValidationPlugin {
     }
     for (const { key, value, file } of stored) {
       const stored = parseLedger(value, `the ledger '${key}' in '${file}'`);
+      // Built from CDK's stand-in for a lookup that has not run: the budget reports that itself, and this synth must end
+      // without a fatal error for CDK to look the record up and synthesize again.
+      if (stored.inputs?.allocation?.pending) continue;
       const { ledger } = verifyLedger(stored, set);
       for (const problem of ledger.problems.filter((p) => p.level === 'error')) {
         violations.push({

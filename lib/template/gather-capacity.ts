@@ -34,10 +34,11 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
   let databaseResources: TemplateResource[] = [];
   let instances: TemplateResource[] = [];
   let cluster: TemplateResource | undefined;
-  if (inputs.database.resource) {
-    const located = locate(set, inputs.database.resource);
+  const { database } = inputs;
+  if (database?.resource) {
+    const located = locate(set, database.resource);
     if (located.kind === 'found') {
-      if (inputs.database.kind === 'cluster') {
+      if (database.kind === 'cluster') {
         cluster = located.resource;
         instances = clusterInstances(set, cluster);
         databaseResources = [cluster, ...instances];
@@ -46,7 +47,7 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
         databaseResources = instances;
       }
     } else {
-      missing.push({ what: `the database '${inputs.database.path}'`, located });
+      missing.push({ what: `the database '${database.path}'`, located });
     }
   }
 
@@ -90,11 +91,11 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
       const targetIds = targetGroup ? [
         ...listOf(field(targetGroup.properties, 'DBInstanceIdentifiers')), ...listOf(field(targetGroup.properties, 'DBClusterIdentifiers')),
       ].map((v) => set.identityOf(targetGroup.stack, v)) : [];
-      const database = inputs.database.kind === 'cluster' ? cluster : instances[0];
+      const target = database?.kind === 'cluster' ? cluster : instances[0];
       proxyFacts = {
         path: inputs.proxy.path,
         maxConnectionsPercent: settings.maxConnectionsPercent,
-        targetsDatabase: database !== undefined && targetIds.includes(identity(database)),
+        targetsDatabase: target !== undefined && targetIds.includes(identity(target)),
         idleClientTimeoutSeconds: settings.idleClientTimeoutSeconds,
       };
     } else {
@@ -110,6 +111,11 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
       reservations: inputs.reservations.map(({ name, connections, throughProxy }) => ({ name, connections, throughProxy })),
       proxy: proxyFacts,
       serverlessV2Default: inputs.serverlessV2Default,
+      // The granted connections are not in this app's templates: the owning app's are read beside them (`report <owner> <team>`).
+      allocation: inputs.allocation ? {
+        budgetPath: inputs.allocation.budgetPath, name: inputs.allocation.name, connections: inputs.allocation.connections,
+        basis: inputs.allocation.basis, proxyIdleClientTimeoutSeconds: inputs.allocation.proxyIdleClientTimeoutSeconds, pending: inputs.allocation.pending,
+      } : undefined,
     },
     unresolved,
     invalid,

@@ -46,20 +46,30 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
   const guarded: Guarded[] = [];
   const proxyResources = capacity.proxy ? [capacity.proxy] : [];
   const proxyGroups = inputs.proxy ? guardedGroups(set, proxyResources, inputs.proxy.securityGroups) : new Set<string>();
-  const databaseGroups = guardedGroups(set, capacity.databaseResources, inputs.database.securityGroups);
+  const databaseGroups = guardedGroups(set, capacity.databaseResources, inputs.database?.securityGroups ?? []);
   if (inputs.proxy) {
     guarded.push({
       path: inputs.proxy.path, resources: proxyResources, groups: proxyGroups, port: PROXY_PORT[inputs.engine],
       allowed: new Set([...consumerGroups(set, routed('proxy')), ...reserved(true), ...proxyGroups]),
     });
   }
-  guarded.push({
-    path: inputs.database.path,
-    resources: capacity.databaseResources,
-    groups: databaseGroups,
-    port: databasePort(capacity.databaseResources, inputs.database.port),
-    allowed: new Set([...consumerGroups(set, routed('direct')), ...reserved(false), ...proxyGroups, ...databaseGroups]),
-  });
+  if (inputs.database) {
+    guarded.push({
+      path: inputs.database.path,
+      resources: capacity.databaseResources,
+      groups: databaseGroups,
+      port: databasePort(capacity.databaseResources, inputs.database.port),
+      allowed: new Set([...consumerGroups(set, routed('direct')), ...reserved(false), ...proxyGroups, ...databaseGroups]),
+    });
+  }
+  if (inputs.allocation) {
+    // The owning app's client group reaches its proxy: whatever this app places in it connects on the allocation.
+    const clientGroup = new Set(sourceIdentities(set, [{ stack: '', stackName: '', value: inputs.allocation.clientSecurityGroupId }]));
+    guarded.push({
+      path: `allocation:${inputs.allocation.name} of ${inputs.allocation.budgetPath}`,
+      resources: [], groups: clientGroup, port: inputs.allocation.port, allowed: new Set([...consumerGroups(set, consumers), ...clientGroup]),
+    });
+  }
   const placement: Placement = { set, inputs, guarded, consumers };
   const actors = actorsOf(set);
   const runners = runnersOf(placement, actors);

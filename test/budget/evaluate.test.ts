@@ -66,6 +66,7 @@ describe('evaluateBudget', () => {
 describe('checks', () => {
   test('the registry holds exactly these checks, in this order and at these levels', () => {
     expect(CHECKS.map((c) => `${c.id}:${c.level}`)).toEqual([
+      'CB-ALLOCATION-NOT-LOOKED-UP:error',
       'CB-TEMPLATES-MISSING:error',
       'CB-UNRESOLVED-VALUE:error',
       'CB-INVALID-VALUE:error',

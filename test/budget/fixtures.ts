@@ -81,6 +81,7 @@ export function inputsOf(input: BudgetInput, acknowledged: readonly string[] = [
       maxConnections: capacity.maxConnections ?? null,
       warningThresholdPercent: input.warningThresholdPercent,
       database: { kind: 'instance', path: 'Data/Db', resource: at('Data/Db'), securityGroups: [], port: 5432 },
+      allocation: null,
       proxy: capacity.proxy ? { path: capacity.proxy.path, resource: at(capacity.proxy.path), securityGroups: [], port: 5432, derivedPercent: capacity.proxy.maxConnectionsPercent === undefined } : null,
       reservations: capacity.reservations.map((r) => ({ name: r.name, connections: r.connections, throughProxy: r.throughProxy === true, clients: [] })),
       acknowledged,

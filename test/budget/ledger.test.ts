@@ -15,7 +15,7 @@ describe('buildLedger', () => {
 
   test('records the capacity breakdown with the source of max_connections', () => {
     expect(ledger.schema).toBe(LEDGER_SCHEMA);
-    expect(ledger.schemaVersion).toBe(2);
+    expect(ledger.schemaVersion).toBe(3);
     expect(ledger.budgetPath).toBe('Data/Budget');
     expect(ledger.capacity).toEqual({
       engine: 'rds-postgresql',
@@ -158,9 +158,14 @@ describe('parseLedger', () => {
   });
 
   test('fails on another schema version, naming the versions it reads and the fix', () => {
-    expect(() => parseLedger({ ...ledger, schemaVersion: 3 }, 'the ledger \'B\' in \'t.json\''))
-      .toThrow(`the ledger 'B' in 't.json' has ledger schema version 3, but this connection-budget reads versions 1 and ${LEDGER_SCHEMA_VERSION}. `
+    expect(() => parseLedger({ ...ledger, schemaVersion: 4 }, 'the ledger \'B\' in \'t.json\''))
+      .toThrow(`the ledger 'B' in 't.json' has ledger schema version 4, but this connection-budget reads versions 1, 2, and ${LEDGER_SCHEMA_VERSION}. `
         + 'Run the connection-budget CLI of the library version that synthesized it.');
+  });
+
+  test('reads a version 2 ledger as version 3 without an allocation', () => {
+    const { allocation: _allocation, ...inputs } = ledger.inputs!;
+    expect(parseLedger({ ...ledger, schemaVersion: 2, inputs }, 'L').inputs!.allocation).toBeNull();
   });
 
   test('reads a version 1 ledger (without inputs) for a diff\'s base', () => {
@@ -176,7 +181,7 @@ describe('parseLedger', () => {
       totals: { ...ledger.totals, demand: '212' },
       consumers: [{ ...ledger.consumers[0], pool: {}, inputs: { ...ledger.consumers[0].inputs, bounds: { ...ledger.consumers[0].inputs!.bounds, maxTasks: 0 } } }],
     };
-    expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 2 ledger: totals.demand must be a number; consumers[0].pool.size must be a whole number from 0 to 262143, got undefined; '
+    expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 3 ledger: totals.demand must be a number; consumers[0].pool.size must be a whole number from 0 to 262143, got undefined; '
       + 'consumers[0].pool.request must be an object; consumers[0].inputs.bounds.maxTasks must be a whole number from 1 to 1000000, got 0.');
   });
 
@@ -187,8 +192,8 @@ describe('parseLedger', () => {
       reservations: [{ name: 'migrations', connections: -1 }],
       proxy: { ...ledger.capacity!.proxy!, derived: 'yes' },
     };
-    expect(() => parseLedger({ ...ledger, capacity }, 'L')).toThrow('L is not a valid version 2 ledger: capacity.maxConnections.source must be one of '
-      + 'budget-property, parameter-group, aurora-class-table, serverless-v2-table, memory-estimate, got "guess"; capacity.maxConnections.basis must be a string; '
+    expect(() => parseLedger({ ...ledger, capacity }, 'L')).toThrow('L is not a valid version 3 ledger: capacity.maxConnections.source must be one of '
+      + 'budget-property, parameter-group, aurora-class-table, serverless-v2-table, memory-estimate, allocation, got "guess"; capacity.maxConnections.basis must be a string; '
       + `capacity.reservations[0].connections must be a whole number from 0 to ${LARGEST_MAX_CONNECTIONS}, got -1; capacity.reservations[0].throughProxy must be true or false; `
       + 'capacity.proxy.derived must be true or false.');
   });
@@ -198,7 +203,7 @@ describe('parseLedger', () => {
     const withReservations = (...reservations: unknown[]) => ({ ...ledger, inputs: { ...ledger.inputs!, reservations } });
     expect(parseLedger(withReservations({ ...reservation, throughProxy: false, dataApi: true }), 'L').inputs!.reservations[0].dataApi).toBe(true);
     expect(() => parseLedger(withReservations({ ...reservation, throughProxy: 'no', dataApi: false }), 'L')).toThrow(
-      'L is not a valid version 2 ledger: inputs.reservations[0].throughProxy must be true or false; inputs.reservations[0].dataApi must be true when present.');
+      'L is not a valid version 3 ledger: inputs.reservations[0].throughProxy must be true or false; inputs.reservations[0].dataApi must be true when present.');
   });
 
   test('the Serverless v2 capacity a BudgetedDatabase wrote max_connections for is read when present, and checked', () => {
@@ -206,6 +211,6 @@ describe('parseLedger', () => {
     expect(parseLedger(withDefault({ path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 2 }), 'L').inputs!.serverlessV2Default)
       .toEqual({ path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 2 });
     expect(() => parseLedger(withDefault({ path: 'Data/Db', maxCapacityAcu: '2' }), 'L')).toThrow(
-      'L is not a valid version 2 ledger: inputs.serverlessV2Default.minCapacityAcu must be a number; inputs.serverlessV2Default.maxCapacityAcu must be a number.');
+      'L is not a valid version 3 ledger: inputs.serverlessV2Default.minCapacityAcu must be a number; inputs.serverlessV2Default.maxCapacityAcu must be a number.');
   });
 });

@@ -40,7 +40,7 @@ describe('an allocation granted by the owning app', () => {
     const record = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : `<token ${tokens.indexOf(p)}>`)).join(''));
     expect(record).toEqual({
       schemaVersion: 1, kind: 'connection-budget-allocation', budgetPath: 'Data/Budget', allocation: 'payments-team', connections: 300, engine: 'rds-postgresql',
-      proxyEndpoint: '<token 0>', port: 5432, databaseName: 'postgres', clientSecurityGroupId: '<token 1>', secretArn: '<token 2>',
+      proxyEndpoint: '<token 0>', port: 5432, databaseName: 'postgres', clientSecurityGroupId: '<token 1>', secretArn: '<token 2>', proxyIdleClientTimeoutSeconds: 1800,
     });
     expect(tokens).toEqual([
       { 'Fn::GetAtt': [expect.stringMatching(/^DbProxy/), 'Endpoint'] },
@@ -73,8 +73,9 @@ describe('allocations that cannot be granted', () => {
     const taken = "ConnectionBudget 'Data/Budget': addAllocation('team'): the budget already keeps a reservation named 'allocation:team' (an allocation of "
       + "that name, or a reservation given its name); choose another name.";
     expect(() => h.budget.addAllocation({ name: 'team', connections: 5 })).toThrow(taken);
-    const reserved = harness({ maxConnectionsParameter: '1000', proxyPercent: 50, budget: { reservations: [{ name: 'allocation:team', connections: 5, throughProxy: true }] } });
-    expect(() => reserved.budget.addAllocation({ name: 'team', connections: 5 })).toThrow(taken);
+    expect(() => harness({ maxConnectionsParameter: '1000', proxyPercent: 50, budget: { reservations: [{ name: 'allocation:team', connections: 5, throughProxy: true }] } }))
+      .toThrow("ConnectionBudget 'Data/Budget': invalid properties:\n- reservation 'allocation:team' starts with 'allocation:', which names allocations (the CLI "
+        + "joins them to other apps' budgets); grant it with addAllocation, or choose another name");
     const direct = harness({ maxConnectionsParameter: '1000', proxyPercent: null });
     expect(() => direct.budget.addAllocation({ name: 'team', connections: 5 })).toThrow("ConnectionBudget 'Data/Budget': addAllocation('team'): an allocation is counted "
       + 'through the proxy, and the budget has no proxy; give the budget a proxy, or keep the connections with a reservation.');

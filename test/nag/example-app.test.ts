@@ -4,12 +4,16 @@ import * as path from 'path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildPlatform } from '../../bin/example/platform';
+import { OrdersTeamStack, TEAM_ENV } from '../../bin/example/team';
 import { ConnectionBudgetChecks } from '../../lib';
 
-/** The example platform with cdk-nag's AwsSolutions pack and this library's pack, as validation plugins. */
-function nagApp(outdir: string): App {
-  const app = new App({ outdir });
-  buildPlatform(app);
+const TEAM_CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'bin', 'team', 'cdk.context.json'), 'utf8'));
+
+/** The example platform (or the orders team's app) with cdk-nag's AwsSolutions pack and this library's pack, as validation plugins. */
+function nagApp(outdir: string, team = false): App {
+  const app = new App({ outdir, context: team ? TEAM_CONTEXT : undefined });
+  if (team) new OrdersTeamStack(app, 'OrdersTeam', { env: TEAM_ENV });
+  else buildPlatform(app);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ConnectionBudgetChecks(app));
   return app;
 }
@@ -18,15 +22,16 @@ describe('the example app under cdk-nag 3', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-  test('passes AwsSolutions and ConnectionBudget with no unacknowledged error', () => {
-    const app = nagApp(outdir);
+  test.each([['platform', false], ['orders team', true]])('the %s app passes AwsSolutions and ConnectionBudget with no unacknowledged error', (_, team) => {
+    const app = nagApp(fs.mkdtempSync(path.join(outdir, 'app-')), team as boolean);
+    const appOutdir = app.outdir;
     let failure = '';
     try {
       app.synth();
     } catch (e) {
       failure = (e as Error).message;
     }
-    const report = path.join(outdir, 'validation-report.json');
+    const report = path.join(appOutdir, 'validation-report.json');
     const violations = fs.existsSync(report)
       ? JSON.parse(fs.readFileSync(report, 'utf8')).pluginReports.flatMap((p: any) => p.violations.map((v: any) => `${v.ruleName} (${v.severity})`))
       : [];

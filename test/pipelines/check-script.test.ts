@@ -3,28 +3,47 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CHECK_SCRIPT, guardrailArguments } from '../../lib/pipelines/check-script';
-import { synthSample } from '../cli/apps';
+import { ordersRecord, synthSample, synthTeam } from '../cli/apps';
 import { directoryWith } from '../cli/fixtures';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
 
+interface CheckOptions {
+  readonly head: string;
+  /** The deployed templates as get-template prints them, by stack name; a stack not here is not deployed. */
+  readonly deployed: Record<string, unknown>;
+  /** The SSM parameters in the stacks' accounts, as get-parameter --output text prints their values; one not here does not exist. */
+  readonly parameters?: Record<string, string>;
+  readonly guardrails?: string;
+  readonly notify?: boolean;
+  readonly assumeRoleFails?: boolean;
+}
+
 /**
- * Runs the check's buildspec command locally, as CodeBuild would, with a stand-in `aws` that serves the
- * deployed templates from a folder and records every other call, and the real connection-budget CLI.
+ * Runs the check's buildspec command locally, as CodeBuild would, with a stand-in `aws` that serves the deployed
+ * templates and SSM parameters from folders and records every other call, and the real connection-budget CLI.
+ * Each role's stand-in credentials name it, so the stand-in serves templates to deploy roles and parameters to
+ * lookup roles only.
  */
-function runCheck(options: { head: string; deployed: Record<string, unknown>; guardrails?: string; notify?: boolean; assumeRoleFails?: boolean }) {
+function runCheck(options: CheckOptions) {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'check-bin-'));
   const deployed = directoryWith(Object.fromEntries(Object.entries(options.deployed).map(([stack, t]) => [`${stack}.json`, t])));
+  const parameters = directoryWith(Object.fromEntries(Object.entries(options.parameters ?? {}).map(([name, value]) => [`${name.replace(/\//g, '_')}.txt`, `${value}\n`])));
   const calls = path.join(bin, 'calls.log');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'check-work-'));
   fs.writeFileSync(path.join(bin, 'aws'), `#!/usr/bin/env bash
 # One line per call: a multi-line argument (the SNS message) is folded.
 printf '%s\\n' "$(printf '%s' "$*" | tr '\\n' ' ')" >> "${calls}"
 case "$1 $2" in
-  "sts assume-role") ${options.assumeRoleFails ? 'echo "AccessDenied" >&2; exit 254' : 'echo \'{"AccessKeyId":"AKIA","SecretAccessKey":"s","SessionToken":"t"}\''} ;;
+  "sts assume-role") ${options.assumeRoleFails ? 'echo "AccessDenied" >&2; exit 254' : `case "$4" in *lookup-role*) key=LOOKUP ;; *) key=DEPLOY ;; esac
+    echo "{\\"AccessKeyId\\":\\"$key\\",\\"SecretAccessKey\\":\\"s\\",\\"SessionToken\\":\\"t\\"}"`} ;;
   "cloudformation get-template")
-    [ "$AWS_ACCESS_KEY_ID" = AKIA ] || { echo "not the deploy role's credentials" >&2; exit 255; }
+    [ "$AWS_ACCESS_KEY_ID" = DEPLOY ] || { echo "not a deploy role's credentials" >&2; exit 255; }
     file="${deployed}/$4.json"
     if [ -f "$file" ]; then cat "$file"; else echo "An error occurred (ValidationError) when calling the GetTemplate operation: Stack with id $4 does not exist" >&2; exit 254; fi ;;
+  "ssm get-parameter")
+    [ "$AWS_ACCESS_KEY_ID" = LOOKUP ] || { echo "not a lookup role's credentials" >&2; exit 255; }
+    file="${parameters}/\${4//\\//_}.txt"
+    if [ -f "$file" ]; then cat "$file"; else echo "An error occurred (ParameterNotFound) when calling the GetParameter operation: " >&2; exit 254; fi ;;
   *) ;;
 esac
 `, { mode: 0o755 });
@@ -45,16 +64,22 @@ esac
   // The exported variables, printed the way CodeBuild would read them after the command.
   const result = spawnSync('bash', ['-c', `${CHECK_SCRIPT}\necho "LINK=$LINK"\necho "MESSAGE=$MESSAGE"`], { cwd: work, env, encoding: 'utf8' });
   const log = fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').trim().split('\n') : [];
-  for (const dir of [bin, deployed, work]) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of [bin, deployed, parameters, work]) fs.rmSync(dir, { recursive: true, force: true });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, calls: log };
 }
 
 /**
  * A stage assembly as CDK Pipelines hands it over, from a real app in a Stage 'Production': Data in production's
  * account, Web and Jobs environment-agnostic, whose role placeholders the check fills from the build's ARN.
+ * With `allocation`, Data/Budget grants the allocation 'orders' that many connections: the owning app.
  */
-function stageAssembly(apiMaxTasks: number): { root: string; stage: string } {
-  const root = synthSample({ apiMaxTasks, stage: 'Production' });
+function stageAssembly(options: { apiMaxTasks: number; allocation?: number }): { root: string; stage: string } {
+  const { allocation } = options;
+  const root = synthSample({
+    apiMaxTasks: options.apiMaxTasks,
+    stage: 'Production',
+    change: allocation === undefined ? undefined : ({ budget }) => budget.addAllocation({ name: 'orders', connections: allocation }),
+  });
   const stage = path.join(root, 'assembly-Production');
   const manifestFile = path.join(stage, 'manifest.json');
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
@@ -67,24 +92,34 @@ function stageAssembly(apiMaxTasks: number): { root: string; stage: string } {
   return { root, stage };
 }
 
-const base = stageAssembly(10);
-const changed = stageAssembly(12);
+/** The templates of a stage assembly as get-template returns them, by stack name: what is deployed when it was. */
+function deployedTemplates(stage: string): Record<string, unknown> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(stage, 'manifest.json'), 'utf8'));
+  return Object.fromEntries(Object.values<any>(manifest.artifacts).filter((a) => a.type === 'aws:cloudformation:stack').map((a) => [
+    a.properties.stackName, { TemplateBody: JSON.parse(fs.readFileSync(path.join(stage, a.properties.templateFile), 'utf8')) },
+  ]));
+}
+
+/** The root of a team's app in stage Production, whose stage assembly is `assembly-Production`. */
+const teamStage = (root: string) => path.join(root, 'assembly-Production');
+
+const base = stageAssembly({ apiMaxTasks: 10 });
+const changed = stageAssembly({ apiMaxTasks: 12 });
 const head = changed.stage;
 const unchanged = base.stage;
-/** The base's templates as get-template returns them, by stack name. */
-const deployedBase = Object.fromEntries(['Data', 'Web', 'Jobs'].map((stack) => [`Production-${stack}`, {
-  TemplateBody: JSON.parse(fs.readFileSync(path.join(base.stage, `Production${stack}${templateSuffix(base.stage, stack)}`), 'utf8')),
-}]));
-
-/** The template file of a stack in a stage assembly: `Production<Stack><hash>.template.json`. */
-function templateSuffix(stage: string, stack: string): string {
-  const file = fs.readdirSync(stage).find((f) => f.startsWith(`Production${stack}`) && f.endsWith('.template.json'))!;
-  return file.slice(`Production${stack}`.length);
-}
+const deployedBase = deployedTemplates(base.stage);
+// The owning app: the sample granting 'orders' 100 connections as deployed, 120 in the pipeline's revision.
+const ownerDeployed = stageAssembly({ apiMaxTasks: 10, allocation: 100 });
+const ownerRaised = stageAssembly({ apiMaxTasks: 10, allocation: 120 });
+// A team's app in account 333333333333 (Orders/Api, a worst case of 100), its allocation record cached at 120; and before CDK looked it up.
+const team = synthTeam({ stage: 'Production', lookup: 120 });
+const pendingTeam = synthTeam({ stage: 'Production', lookup: 'pending' });
+const RECORD = '/connection-budget/Data/Budget/allocations/orders';
+const LOOKUP_ROLE = 'arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-eu-west-1';
 
 beforeAll(() => ensureCompiled());
 afterAll(() => {
-  for (const dir of [base.root, changed.root]) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of [base.root, changed.root, ownerDeployed.root, ownerRaised.root, team, pendingTeam]) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the check\'s buildspec command, run locally', () => {
@@ -137,6 +172,77 @@ describe('the check\'s buildspec command, run locally', () => {
     const result = runCheck({ head, deployed: deployedBase, assumeRoleFails: true });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('AccessDenied');
+  });
+});
+
+describe('the owning app\'s gate', () => {
+  test('an allocation raised from 100 to 120 is a budget change: the report shows its line and a person approves', () => {
+    const result = runCheck({ head: ownerRaised.stage, deployed: deployedTemplates(ownerDeployed.stage) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('**1 of 1 budget changed: worst case 0 (228 → 228), headroom 167 → 147.**');
+    expect(result.stdout).toContain("| ~ | reservation 'allocation:orders' | 100 (through the proxy) | 120 (through the proxy) |");
+    expect(result.stdout).toContain('| `orders` | `Production/Data/Budget` | 120 | 0 | 120 | none |');
+    expect(result.stdout).toContain('MESSAGE=1 of 1 budget changed: worst case 0 (228 → 228), headroom 167 → 147. Review the report in the build log, then approve.');
+    expect(result.calls.some((c) => c.startsWith('lambda invoke'))).toBe(false);
+    // The owning app reads no record: its allocations are in its own assembly.
+    expect(result.calls.some((c) => c.startsWith('ssm'))).toBe(false);
+  });
+});
+
+describe('a team\'s gate: its budget built from a looked-up allocation, judged by the live record', () => {
+  const check = (parameters: Record<string, string>) => runCheck({ head: teamStage(team), deployed: deployedTemplates(teamStage(team)), parameters });
+
+  test('reads the record with the lookup role of the budget\'s stack, where CDK looked it up, and passes it to check', () => {
+    const result = check({ [RECORD]: ordersRecord(120) });
+    expect(result.code).toBe(0);
+    expect(result.calls.slice(2, 4)).toEqual([
+      `sts assume-role --role-arn ${LOOKUP_ROLE} --role-session-name connection-budget-check --query Credentials --output json`,
+      `ssm get-parameter --name ${RECORD} --query Parameter.Value --output text --region eu-west-1`,
+    ]);
+    expect(result.stdout).toContain('| `orders` | `Data/Budget` (record `records/0.json`) | 120 | 100 | 20 | Production/Orders/Budget 100 |');
+    // Nothing changed and the team fits: it approves itself.
+    expect(result.stdout).toContain('MESSAGE=No connection budget change.');
+    expect(result.calls[4]).toMatch(/^lambda invoke /);
+  });
+
+  test('a record shrunk below the team\'s worst case fails the step with CB-ALLOCATION-EXCEEDED in the report', () => {
+    const result = check({ [RECORD]: ordersRecord(80) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('| `orders` | `Data/Budget` (record `records/0.json`) | 80 | 100 | **-20** | Production/Orders/Budget 100 |');
+    expect(result.stdout).toContain("- **CB-CHECK-BUDGET-ERRORS** `Data/Budget`: CB-ALLOCATION-EXCEEDED: ConnectionBudget 'Data/Budget': the allocation 'orders' "
+      + "grants 80 connections (record 'records/0.json'), but the team budgets that use it can take 100 ('Production/Orders/Budget' 100), 20 more.");
+    expect(result.stdout).toContain('connection-budget check failed with exit code 1; see the report above.');
+    expect(result.calls.some((c) => c.startsWith('lambda invoke'))).toBe(false);
+  });
+
+  test('a record that does not exist fails the step, naming the parameter, the budget and the owning budget', () => {
+    const result = check({});
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(`The allocation record ${RECORD} does not exist in eu-west-1: the budget 'Production/Orders/Budget' is built from the allocation `
+      + "'orders' of 'Data/Budget', which the owning app does not publish there (never deployed, or the allocation was removed or renamed). Deploy the "
+      + 'owning app with the allocation, or build the budget from one it grants.\n');
+  });
+
+  test('a budget whose lookup never ran fails check on its own; no record is read for it', () => {
+    const result = runCheck({ head: teamStage(pendingTeam), deployed: {} });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("- **CB-CHECK-BUDGET-ERRORS** `Production/Orders/Budget`: CB-ALLOCATION-NOT-LOOKED-UP: ConnectionBudget 'Production/Orders/Budget': "
+      + "the allocation 'orders' of 'Data/Budget' has not been looked up yet");
+    expect(result.calls.some((c) => c.startsWith('ssm'))).toBe(false);
+  });
+
+  test('a stack that names no lookup role fails the step before anything is read with it', () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'no-lookup-role-'));
+    fs.cpSync(teamStage(team), copy, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(copy, 'manifest.json'), 'utf8'));
+    Object.values<any>(manifest.artifacts).forEach((a) => delete a.properties?.lookupRole);
+    fs.writeFileSync(path.join(copy, 'manifest.json'), JSON.stringify(manifest));
+    const result = runCheck({ head: copy, deployed: {}, parameters: { [RECORD]: ordersRecord(120) } });
+    fs.rmSync(copy, { recursive: true, force: true });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe("Stack Production-Orders holds the budget 'Production/Orders/Budget', built from a looked-up allocation, but names no lookup "
+      + `role to read its live record '${RECORD}' with; synthesize it with the DefaultStackSynthesizer.\n`);
+    expect(result.calls).toEqual([]);
   });
 });
 

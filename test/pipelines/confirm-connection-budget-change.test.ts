@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack, Stage, pipelines } from 'aws-cdk-lib';
+import { App, BootstraplessSynthesizer, Stack, Stage, pipelines } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildPipelineApp } from '../../bin/example/pipeline';
-import { ConfirmConnectionBudgetChange } from '../../lib';
+import { ORDERS_ALLOCATION, OrdersTeamStack, PLATFORM_BUDGET_PATH, TEAM_ENV } from '../../bin/example/team';
+import { ConfirmConnectionBudgetChange, ConnectionBudget } from '../../lib';
 import { CHECK_SCRIPT } from '../../lib/pipelines/check-script';
 
 const VERSION = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version as string;
@@ -130,6 +131,44 @@ describe('unsafe synths', () => {
       buildPipelineApp(app, { storefrontMaxCapacity: 30 });
       app.synth();
     }).toThrow(/\[PlatformPipeline\/Production\/PlatformData\/Database\/Budget\] ConnectionBudget 'PlatformPipeline\/Production\/PlatformData\/Database\/Budget': worst-case demand 980 .* \[CB-OVER-CAPACITY\]/);
+  });
+});
+
+describe('a team\'s pipeline, whose stage holds a budget built from a looked-up allocation', () => {
+  // The example team app with its cached allocation record, deployed by a pipeline in its own account.
+  const TEAM_CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'bin', 'team', 'cdk.context.json'), 'utf8'));
+  const role = (kind: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::111111111111:role/cdk-hnb659fds-${kind}-role-111111111111-eu-west-1`]] });
+
+  /** A pipeline in the team's account deploying stage Production, whose stacks `build` adds. */
+  function teamPipeline(build: (stage: Stage) => void): App {
+    const app = new App({ context: TEAM_CONTEXT });
+    const stack = new Stack(app, 'TeamPipeline', { env: TEAM_ENV });
+    const pipeline = new pipelines.CodePipeline(stack, 'Pipeline', {
+      synth: new pipelines.ShellStep('Synth', { input: pipelines.CodePipelineSource.gitHub('o/r', 'main'), commands: ['npx cdk synth'] }),
+    });
+    const stage = new Stage(stack, 'Production');
+    build(stage);
+    pipeline.addStage(stage, { pre: [new ConfirmConnectionBudgetChange('ConnectionBudget', { stage })] });
+    return app;
+  }
+
+  test('the project may assume the stack\'s lookup role too, to read the live record with it', () => {
+    const app = teamPipeline((stage) => new OrdersTeamStack(stage, 'OrdersTeam', { env: TEAM_ENV }));
+    const team = Template.fromStack(app.node.findChild('TeamPipeline') as Stack);
+    const policies = team.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PipelineConnectionBudgetCheckProjectRole') }] } });
+    const assume = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => s.Action === 'sts:AssumeRole');
+    expect(assume).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: [role('deploy'), role('lookup')] }]);
+  });
+
+  test('fails when that stack has no lookup role', () => {
+    // A synthesizer with a deploy role and no lookup role; it takes no assets, so the budget has no deploy-time guard (a function).
+    const app = teamPipeline((stage) => {
+      const stack = new Stack(stage, 'Orders', { env: TEAM_ENV, synthesizer: new BootstraplessSynthesizer({ deployRoleArn: 'arn:aws:iam::111111111111:role/deploy' }) });
+      ConnectionBudget.fromAllocation(stack, 'Budget', { owningBudgetPath: PLATFORM_BUDGET_PATH, allocationName: ORDERS_ALLOCATION, deployTimeCheck: false });
+    });
+    expect(() => app.synth()).toThrow('ConfirmConnectionBudgetChange: stack \'TeamPipeline/Production/Orders\' holds the budget '
+      + '\'TeamPipeline/Production/Orders/Budget\', built from a looked-up allocation, but has no lookup role (its synthesizer names none); '
+      + 'the check reads the live allocation record with the lookup role of the DefaultStackSynthesizer.');
   });
 });
 

@@ -2,7 +2,8 @@
 # Compares two synthesized revisions with connection-budget, and posts or updates one pull-request comment.
 # Usage: connection-budget-comment.sh BASE_ASSEMBLY HEAD_ASSEMBLY
 # Environment: REPOSITORY (owner/name), PR_NUMBER, GH_TOKEN (for gh), GUARDRAILS (check options),
-# HEAD_SYNTH_STATUS and HEAD_SYNTH_LOG (the head's cdk synth exit code and stderr).
+# HEAD_SYNTH_STATUS and HEAD_SYNTH_LOG (the head's cdk synth exit code and stderr), ALLOCATION_RECORDS
+# (optional: `--allocation-record FILE ...`, the live records read-allocation-records.sh printed).
 # Exit code: connection-budget check's (0 fine, 1 violated or guardrail crossed, 2 or 3 could not check);
 # 1 when the head did not synthesize.
 set -uo pipefail
@@ -24,8 +25,8 @@ if [ "${HEAD_SYNTH_STATUS:-0}" -ne 0 ]; then
     echo '```'
   } > "$comment"
 else
-  # shellcheck disable=SC2086 # GUARDRAILS holds several options.
-  npx --no-install connection-budget check "$head" --base "$base" ${GUARDRAILS:-} --format markdown > "$comment" || status=$?
+  # shellcheck disable=SC2086 # GUARDRAILS and ALLOCATION_RECORDS hold several options.
+  npx --no-install connection-budget check "$head" --base "$base" ${GUARDRAILS:-} ${ALLOCATION_RECORDS:-} --format markdown > "$comment" || status=$?
 fi
 cat "$comment"
 existing="$(gh api "repos/$REPOSITORY/issues/$PR_NUMBER/comments" --paginate \

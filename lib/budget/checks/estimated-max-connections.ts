@@ -9,7 +9,7 @@ export const estimatedMaxConnections: Check = {
     'The default follows the instance class: resizing the database silently changes the limit, and for RDS classes '
     + 'AWS publishes no exact value, so the budget estimates it conservatively from nominal memory.',
   run: ({ path, maxConnections, input }) => {
-    if (!maxConnections || maxConnections.source === 'budget-property' || maxConnections.source === 'parameter-group') {
+    if (!maxConnections || maxConnections.source === 'budget-property' || maxConnections.source === 'parameter-group' || maxConnections.source === 'allocation') {
       return [];
     }
     const how = maxConnections.source === 'memory-estimate'

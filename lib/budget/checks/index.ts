@@ -1,4 +1,5 @@
 import { BudgetEvaluation, Problem } from '../model';
+import { allocationNotLookedUp } from './allocation-not-looked-up';
 import { Check, CheckContext } from './check';
 import { estimatedMaxConnections } from './estimated-max-connections';
 import { invalidValue } from './invalid-value';
@@ -25,6 +26,7 @@ export type { Check, CheckContext, Finding } from './check';
 
 /** Every budget check, in the order their problems are reported (errors are reported before warnings). */
 export const CHECKS: readonly Check[] = [
+  allocationNotLookedUp,
   templatesMissing,
   unresolvedValue,
   invalidValue,

@@ -3,7 +3,7 @@ import {
   SERVERLESS_V2_MAX_CONNECTIONS, SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_ACU, SERVERLESS_V2_POSTGRESQL_LOW_MINIMUM_CAP,
 } from '../data/instance-classes';
 import { connectionsPerInstance, instanceBound, instanceCounts, rollingPeak, withInstanceBound } from '../demand';
-import { ceilingName, describeCeiling, describeDemand, sentence } from '../describe';
+import { ceilingName, describeAllocation, describeCeiling, describeDemand, sentence } from '../describe';
 import { MAX_SETTABLE_MAX_CONNECTIONS } from '../limits';
 import { ConsumerResult } from '../model';
 import { compareText, listOf } from '../text';
@@ -28,7 +28,8 @@ export const overCapacity: Check = {
   run: (context) => {
     const { capacity, totals } = context;
     // With reservations above max_connections there is nothing to share; CB-RESERVATIONS-EXCEED-CAPACITY says why.
-    if (!capacity || capacity.usable < 0 || totals.required <= capacity.effectiveCeiling) {
+    // A stand-in allocation has no ceiling to exceed; CB-ALLOCATION-NOT-LOOKED-UP says so.
+    if (!capacity || capacity.usable < 0 || totals.required <= capacity.effectiveCeiling || capacity.allocation?.pending) {
       return [];
     }
     return [finding(context, capacity)];
@@ -94,6 +95,12 @@ function consumerFixes(consumer: ConsumerResult, excess: number): string[] {
 
 /** A higher MaxConnectionsPercent (when the database has room), a higher max_connections, or a higher max_user_connections. */
 function capacityFixes(context: CheckContext, capacity: Capacity, required: number): string[] {
+  if (capacity.allocation) {
+    const { allocation } = capacity;
+    const needed = allocation.connections + required - capacity.effectiveCeiling;
+    return [`ask the owners of '${allocation.budgetPath}' to raise ${describeAllocation(allocation)} from ${allocation.connections} to at least ${needed} `
+      + `(its connections in addAllocation), then refresh this app's cached record`];
+  }
   const fixes: string[] = [];
   const internal = capacity.proxy?.internalConnections ?? 0;
   const throughProxy = capacity.reservedThroughProxy;

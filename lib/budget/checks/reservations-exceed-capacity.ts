@@ -1,4 +1,4 @@
-import { describeMaxConnections } from '../describe';
+import { describeAllocation, describeMaxConnections } from '../describe';
 import { Check } from './check';
 
 export const reservationsExceedCapacity: Check = {
@@ -9,6 +9,13 @@ export const reservationsExceedCapacity: Check = {
   run: ({ path, capacity }) => {
     if (!capacity || capacity.usable >= 0) {
       return [];
+    }
+    if (capacity.allocation) {
+      return [{
+        subject: path,
+        message: `the reservations ${capacity.reservedTotal} take more than ${describeAllocation(capacity.allocation)}, ${capacity.allocation.connections} (${capacity.allocation.basis}).`,
+        fix: `Lower the reservations by at least ${-capacity.usable}, or ask the owners of '${capacity.allocation.budgetPath}' for a larger allocation.`,
+      }];
     }
     const held = capacity.engineReserve + capacity.reservedTotal + capacity.directDemand;
     return [{

@@ -1,4 +1,4 @@
-import { BudgetDiff, GuardrailViolation, LedgerJson, sortKeysDeep } from '../../budget';
+import { AllocationChange, AllocationJoin, BudgetDiff, GuardrailViolation, hasAllocations, LedgerJson, sortKeysDeep } from '../../budget';
 import { CheckResult, diffSummary, reportSummary } from './summary';
 
 /**
@@ -15,6 +15,8 @@ export interface ReportJson {
   readonly summary: string;
   /** Every ledger read, sorted by budget path. */
   readonly budgets: readonly LedgerJson[];
+  /** The allocations joined across the apps read; absent when no budget grants or uses one. */
+  readonly allocations?: AllocationJoin;
 }
 
 /** `connection-budget diff --format json`. */
@@ -23,6 +25,8 @@ export interface DiffJson {
   readonly schemaVersion: number;
   readonly summary: string;
   readonly diff: BudgetDiff;
+  /** Allocations whose grant or use differs between the base and the head; absent when none does. */
+  readonly allocationChanges?: readonly AllocationChange[];
 }
 
 /** `connection-budget check --format json`. */
@@ -37,15 +41,29 @@ export interface CheckJson {
   /** The diff from the base; null without --base. */
   readonly diff: BudgetDiff | null;
   readonly budgets: readonly LedgerJson[];
+  /** The head's allocations joined across the apps read; absent when no budget grants or uses one. */
+  readonly allocations?: AllocationJoin;
 }
 
-export function reportJson(ledgers: readonly LedgerJson[]): string {
-  const output: ReportJson = { schema: 'cdk-connection-budget/report', schemaVersion: OUTPUT_SCHEMA_VERSION, summary: reportSummary(ledgers), budgets: ledgers };
+export function reportJson(ledgers: readonly LedgerJson[], allocations?: AllocationJoin): string {
+  const output: ReportJson = {
+    schema: 'cdk-connection-budget/report',
+    schemaVersion: OUTPUT_SCHEMA_VERSION,
+    summary: reportSummary(ledgers, allocations),
+    budgets: ledgers,
+    allocations: shown(allocations),
+  };
   return stringify(output);
 }
 
-export function diffJson(diff: BudgetDiff): string {
-  const output: DiffJson = { schema: 'cdk-connection-budget/diff', schemaVersion: OUTPUT_SCHEMA_VERSION, summary: diffSummary(diff), diff };
+export function diffJson(diff: BudgetDiff, allocationChanges: readonly AllocationChange[] = []): string {
+  const output: DiffJson = {
+    schema: 'cdk-connection-budget/diff',
+    schemaVersion: OUTPUT_SCHEMA_VERSION,
+    summary: diffSummary(diff),
+    diff,
+    allocationChanges: allocationChanges.length > 0 ? allocationChanges : undefined,
+  };
   return stringify(output);
 }
 
@@ -56,13 +74,20 @@ export function checkJson(result: CheckResult): string {
     passed: result.violations.length === 0,
     guardrails: result.guardrails,
     violations: result.violations,
-    summary: result.diff ? diffSummary(result.diff) : reportSummary(result.head),
+    summary: result.diff ? diffSummary(result.diff) : reportSummary(result.head, result.allocations),
     diff: result.diff ?? null,
     budgets: result.head,
+    allocations: shown(result.allocations),
   };
   return stringify(output);
 }
 
+/** The join when it has anything to show: a single app's output stays as it was before apps were joined. */
+function shown(allocations: AllocationJoin | undefined): AllocationJoin | undefined {
+  return allocations && hasAllocations(allocations) ? allocations : undefined;
+}
+
+/** Sorted keys; an absent (undefined) field is left out. */
 function stringify(value: unknown): string {
   return `${JSON.stringify(sortKeysDeep(value), undefined, 2)}\n`;
 }

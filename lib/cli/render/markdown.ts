@@ -1,17 +1,44 @@
-import { BudgetChange, BudgetDiff, ENGINE_NAMES, LedgerJson, LedgerProblemJson, percent } from '../../budget';
+import { AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ENGINE_NAMES, hasAllocations, LedgerJson, percent, Problem } from '../../budget';
 import { arrow, CHANGE_MARKERS, signed } from './format';
-import { causeText, CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary, sidePoolText } from './summary';
+import {
+  allocationChangeText, causeText, CheckResult, consumerDetails, diffSummary, keptFree, ownerNotGivenText, poolText, reportSummary, sidePoolText, teamsText,
+} from './summary';
 
 /** First line of every diff comment: lets a bot find and update its one comment on a pull request. */
 export const DIFF_COMMENT_MARKER = '<!-- connection-budget-diff -->';
 
-/** The report as Markdown: per budget, the capacity arithmetic, a table and a Mermaid pie of the allocation. */
-export function reportMarkdown(ledgers: readonly LedgerJson[]): string {
-  const parts = ['## Connection budgets', '', `**${reportSummary(ledgers)}**`];
+/**
+ * The report as Markdown: per budget, the capacity arithmetic, a table and a Mermaid pie of the allocation; then the
+ * allocations granted across the apps read, when there are any.
+ */
+export function reportMarkdown(ledgers: readonly LedgerJson[], allocations?: AllocationJoin): string {
+  const parts = ['## Connection budgets', '', `**${reportSummary(ledgers, allocations)}**`];
   for (const ledger of ledgers) {
     parts.push('', ...budgetMarkdown(ledger));
   }
+  if (allocations && hasAllocations(allocations)) {
+    parts.push('', ...allocationsMarkdown(allocations));
+  }
   return `${parts.join('\n')}\n`;
+}
+
+function allocationsMarkdown(join: AllocationJoin): string[] {
+  const lines = ['### Allocations'];
+  if (join.granted.length > 0) {
+    lines.push('', '| Allocation | Owning budget | Allocated | Used | Headroom | Teams (worst case) |', '|---|---|--:|--:|--:|---|');
+    for (const a of join.granted) {
+      const owner = `\`${cell(a.owningBudgetPath)}\`${a.recordFile === undefined ? '' : ` (record \`${cell(a.recordFile)}\`)`}`;
+      lines.push(`| \`${cell(a.name)}\` | ${owner} | ${a.allocated} | ${a.used} | ${a.headroom < 0 ? `**${a.headroom}**` : a.headroom} | ${cell(teamsText(a.teams))} |`);
+    }
+  }
+  if (join.ownerNotGiven.length > 0) {
+    lines.push('', ...join.ownerNotGiven.map((t) => `- Owner not given: ${cell(ownerNotGivenText(t))}`));
+  }
+  const problems = problemsMarkdown(join.problems);
+  if (problems.length > 0) {
+    lines.push('', ...problems);
+  }
+  return lines;
 }
 
 function budgetMarkdown(ledger: LedgerJson): string[] {
@@ -61,18 +88,29 @@ export function allocationPie(ledger: LedgerJson): string[] {
   ];
 }
 
-function problemsMarkdown(problems: readonly LedgerProblemJson[]): string[] {
+/** A budget's problems, or the allocations' (which an app cannot acknowledge). */
+function problemsMarkdown(problems: ReadonlyArray<Problem & { readonly acknowledged?: boolean }>): string[] {
   return problems.map((p) => {
     const label = p.level === 'error' ? '❌ error' : p.acknowledged ? '⚠️ warning (acknowledged)' : '⚠️ warning';
     return `- ${label} **${p.id}**: ${cell(p.message)} ${cell(p.fix)}`;
   });
 }
 
-/** The diff as a pull-request comment: a summary line, a table per changed budget, the allocation after. */
-export function diffMarkdown(diff: BudgetDiff, head: readonly LedgerJson[]): string {
+/**
+ * The diff as a pull-request comment: a summary line, a table per changed budget, the allocation after; then the
+ * allocations granted across apps whose grant or use changed.
+ */
+export function diffMarkdown(diff: BudgetDiff, head: readonly LedgerJson[], allocationChanges: readonly AllocationChange[] = []): string {
   const parts = [DIFF_COMMENT_MARKER, '## Connection budget change', '', `**${diffSummary(diff)}**`];
   for (const budget of diff.budgets.filter((b) => b.status !== 'unchanged')) {
     parts.push('', ...budgetChangeMarkdown(budget, head.find((l) => l.budgetPath === budget.budgetPath)));
+  }
+  if (allocationChanges.length > 0) {
+    parts.push('', '### Allocations', '', '| | Allocation | Allocated | Used |', '|---|---|--:|--:|');
+    for (const c of allocationChanges) {
+      const { subject, allocated, used } = allocationChangeText(c);
+      parts.push(`| ${CHANGE_MARKERS[c.status]} | ${cell(subject)} | ${allocated} | ${used} |`);
+    }
   }
   const unchanged = diff.budgets.filter((b) => b.status === 'unchanged');
   if (unchanged.length > 0) {
@@ -126,7 +164,11 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
 
 /** The result of `check` as Markdown. */
 export function checkMarkdown(result: CheckResult): string {
-  const parts = [result.diff ? diffMarkdown(result.diff, result.head).trimEnd() : reportMarkdown(result.head).trimEnd(), '', '### Guardrails', ''];
+  const parts = [result.diff ? diffMarkdown(result.diff, result.head).trimEnd() : reportMarkdown(result.head, result.allocations).trimEnd()];
+  if (result.diff && result.allocations && hasAllocations(result.allocations)) {
+    parts.push('', ...allocationsMarkdown(result.allocations));
+  }
+  parts.push('', '### Guardrails', '');
   if (result.violations.length === 0) {
     parts.push(`✅ Passed: ${result.guardrails.join(', ')}.`);
   } else {

@@ -1,20 +1,33 @@
-import { BudgetChange, BudgetDiff, CapacityCause, ConsumerChange, ConsumerSide, count, GuardrailViolation, LedgerCapacityJson, LedgerJson, percent } from '../../budget';
+import {
+  AllocationChange, AllocationJoin, AllocationTeam, BudgetChange, BudgetDiff, CapacityCause, ConsumerChange, ConsumerSide, count, GuardrailViolation,
+  JoinedAllocation, LedgerCapacityJson, LedgerJson, percent, Problem, UnjoinedTeam,
+} from '../../budget';
 import { arrow, signed } from './format';
 
 /** What `check` found: the head's ledgers, the diff from the base when one was given, and the crossed guardrails. */
 export interface CheckResult {
   readonly head: readonly LedgerJson[];
   readonly diff?: BudgetDiff;
+  /** The head's allocations joined across the apps read. @default - no allocation part */
+  readonly allocations?: AllocationJoin;
+  /**
+   * The allocations' warnings that are not violations (all of them without --strict): the text names them, since no app
+   * can acknowledge them and a warning shown only as a count would send the reader to `report`. @default none
+   */
+  readonly allocationWarnings?: readonly Problem[];
   /** Human descriptions of the guardrails that were applied: `no budget errors`, `utilization ≤ 50 %`. */
   readonly guardrails: readonly string[];
   readonly violations: readonly GuardrailViolation[];
 }
 
-/** One line over a set of ledgers: `1 budget, 7 consumers: worst case 764 of 771 (99.1 %), headroom 7; no errors, no warnings.` */
-export function reportSummary(ledgers: readonly LedgerJson[]): string {
+/**
+ * One line over a set of ledgers: `1 budget, 7 consumers: worst case 764 of 771 (99.1 %), headroom 7; no errors, no warnings.`
+ * The problems of the allocations joined across apps count with the budgets' own.
+ */
+export function reportSummary(ledgers: readonly LedgerJson[], allocations?: AllocationJoin): string {
   const consumers = ledgers.reduce((n, l) => n + l.consumers.length, 0);
   const head = `${count(ledgers.length, 'budget')}, ${count(consumers, 'consumer')}`;
-  const problems = ledgers.flatMap((l) => l.problems.filter((p) => !p.acknowledged));
+  const problems = [...ledgers.flatMap((l) => l.problems.filter((p) => !p.acknowledged)), ...(allocations?.problems ?? [])];
   const errors = problems.filter((p) => p.level === 'error').length;
   const warnings = problems.length - errors;
   const tally = `${errors === 0 ? 'no errors' : count(errors, 'error')}, ${warnings === 0 ? 'no warnings' : count(warnings, 'warning')}`;
@@ -143,4 +156,30 @@ export function sidePoolText(side: ConsumerSide | null): string {
 /** `10`, or `5+2` for a pool with overflow. */
 export function poolText(size: number, overflow: number): string {
   return overflow > 0 ? `${size}+${overflow}` : String(size);
+}
+
+/** The teams of an allocation with what each takes from it: `Team/Budget 100`, `Team/Budget 110 (100 + 10 reserved)`; `none`. */
+export function teamsText(teams: readonly AllocationTeam[]): string {
+  return teams.length === 0 ? 'none' : teams.map((t) => `${t.budgetPath} ${teamUse(t)}`).join(', ');
+}
+
+/** Who grants an allocation: `Data/Budget`, or `Data/Budget (record records/0.json)` when its live record was read instead. */
+export function owningBudgetText(allocation: JoinedAllocation): string {
+  return `${allocation.owningBudgetPath}${allocation.recordFile === undefined ? '' : ` (record ${allocation.recordFile})`}`;
+}
+
+/** A team whose owning budget was not read: `Team/Budget takes 100 from 'orders' of Platform/Budget (synthesized with 120)`. */
+export function ownerNotGivenText(team: UnjoinedTeam): string {
+  return `${team.budgetPath} takes ${teamUse(team)} from '${team.allocationName}' of ${team.owningBudgetPath} (synthesized with ${team.synthesizedWith})`;
+}
+
+/** What a team takes from its allocation: its worst case, and its own reservations when it keeps any. */
+function teamUse(team: AllocationTeam): string {
+  const reserved = team.reserved > 0 ? ` (${team.demand} + ${team.reserved} reserved)` : '';
+  return `${team.demand + team.reserved}${reserved}${team.pending ? ' (not looked up)' : ''}`;
+}
+
+/** An allocation's change: `orders of Data/Budget`, allocated `120 → 60`, used `100`. */
+export function allocationChangeText(change: AllocationChange): { readonly subject: string; readonly allocated: string; readonly used: string } {
+  return { subject: `${change.name} of ${change.owningBudgetPath}`, allocated: arrow(change.allocated), used: arrow(change.used) };
 }

@@ -1,14 +1,42 @@
-import { BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, GuardrailViolation, LedgerJson, LedgerProblemJson, percent } from '../../budget';
+import {
+  AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, GuardrailViolation, hasAllocations, LedgerJson, percent, Problem,
+} from '../../budget';
 import { arrow, bar, CHANGE_MARKERS, columns, signed, styler, TextOptions } from './format';
-import { causeText, CheckResult, consumerDetails, diffSummary, keptFree, poolText, reportSummary } from './summary';
+import {
+  allocationChangeText, causeText, CheckResult, consumerDetails, diffSummary, keptFree, owningBudgetText, ownerNotGivenText, poolText, reportSummary, teamsText,
+} from './summary';
 
 const BAR_WIDTH = 20;
 
-/** The terminal report: per budget, the capacity arithmetic and a table of consumers with bars against the ceiling. */
-export function reportText(ledgers: readonly LedgerJson[], options: TextOptions): string {
+/**
+ * The terminal report: per budget, the capacity arithmetic and a table of consumers with bars against the ceiling; then,
+ * when the apps read grant or use allocations, what each allocation grants and what its teams use.
+ */
+export function reportText(ledgers: readonly LedgerJson[], options: TextOptions, allocations?: AllocationJoin): string {
   const style = styler(options);
   const sections = ledgers.map((ledger) => budgetText(ledger, options));
-  return `${sections.join('\n\n')}\n\n${style('bold', reportSummary(ledgers))}\n`;
+  if (allocations && hasAllocations(allocations)) {
+    sections.push(allocationsText(allocations, options, allocations.problems).join('\n'));
+  }
+  return `${sections.join('\n\n')}\n\n${style('bold', reportSummary(ledgers, allocations))}\n`;
+}
+
+/** The allocations table with the `problems` to show under it (check shows those that are not violations). */
+function allocationsText(join: AllocationJoin, options: TextOptions, problems: readonly Problem[]): string[] {
+  const style = styler(options);
+  const rows = [['ALLOCATION', 'OWNING BUDGET', 'ALLOCATED', 'USED', 'HEADROOM', 'TEAMS (WORST CASE)']];
+  for (const a of join.granted) {
+    rows.push([a.name, owningBudgetText(a), String(a.allocated), String(a.used), style(a.headroom < 0 ? 'red' : 'green', String(a.headroom)), teamsText(a.teams)]);
+  }
+  const lines = [style('bold', 'Allocations')];
+  if (join.granted.length > 0) {
+    lines.push(...columns(rows, new Set([2, 3, 4])).map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
+  }
+  lines.push(...join.ownerNotGiven.map((t) => `  owner not given: ${ownerNotGivenText(t)}`));
+  if (problems.length > 0) {
+    lines.push('', ...problemLines(problems, options));
+  }
+  return lines;
 }
 
 function budgetText(ledger: LedgerJson, options: TextOptions): string {
@@ -48,7 +76,8 @@ function budgetText(ledger: LedgerJson, options: TextOptions): string {
   return lines.join('\n');
 }
 
-function problemLines(problems: readonly LedgerProblemJson[], options: TextOptions): string[] {
+/** A budget's problems, or the allocations' (which an app cannot acknowledge). */
+function problemLines(problems: ReadonlyArray<Problem & { readonly acknowledged?: boolean }>, options: TextOptions): string[] {
   const style = styler(options);
   return problems.map((p) => {
     const label = p.level === 'error' ? style('red', 'error') : style('yellow', p.acknowledged ? 'warning (acknowledged)' : 'warning');
@@ -56,13 +85,23 @@ function problemLines(problems: readonly LedgerProblemJson[], options: TextOptio
   });
 }
 
-/** The terminal diff, in the manner of `infracost diff`: per budget, changed consumers with before → after, then totals. */
-export function diffText(diff: BudgetDiff, options: TextOptions): string {
+/**
+ * The terminal diff, in the manner of `infracost diff`: per budget, changed consumers with before → after, then the
+ * allocations whose grant or use changed, then totals.
+ */
+export function diffText(diff: BudgetDiff, options: TextOptions, allocationChanges: readonly AllocationChange[] = []): string {
   const style = styler(options);
   const lines = ['Key: ~ changed, + added, - removed', ''];
   const shown = diff.budgets.filter((b) => b.status !== 'unchanged');
   for (const budget of shown) {
     lines.push(...budgetChangeText(budget, options), '');
+  }
+  if (allocationChanges.length > 0) {
+    const rows = allocationChanges.map((c) => {
+      const { subject, allocated, used } = allocationChangeText(c);
+      return [CHANGE_MARKERS[c.status], subject, `allocated ${allocated}`, `used ${used}`];
+    });
+    lines.push(style('bold', 'Allocations'), ...columns(rows, new Set()).map((row) => `    ${row}`), '');
   }
   const unchanged = diff.budgets.filter((b) => b.status === 'unchanged');
   if (unchanged.length > 0) {
@@ -118,7 +157,10 @@ export function checkText(result: CheckResult, options: TextOptions): string {
   if (result.diff) {
     lines.push(diffText(result.diff, options).trimEnd(), '');
   } else {
-    lines.push(reportSummary(result.head), '');
+    lines.push(reportSummary(result.head, result.allocations), '');
+  }
+  if (result.allocations && hasAllocations(result.allocations)) {
+    lines.push(...allocationsText(result.allocations, options, result.allocationWarnings ?? []), '');
   }
   for (const v of result.violations) {
     lines.push(violationLine(v, options));

@@ -34,7 +34,7 @@ interface Entry {
 export function findMisroutedConsumers(placement: Placement, runners: ReadonlyMap<GatheredConsumer, readonly Actor[]>): MisroutedConsumer[] {
   const { set, inputs } = placement;
   const proxyGuard = inputs.proxy ? placement.guarded.find((g) => g.path === inputs.proxy!.path) : undefined;
-  const databaseGuard = placement.guarded.find((g) => g.path === inputs.database.path);
+  const databaseGuard = inputs.database ? placement.guarded.find((g) => g.path === inputs.database!.path) : undefined;
   if (!proxyGuard || !databaseGuard) return [];
   const database: Entry = { guard: databaseGuard, resources: [...databaseGuard.resources, ...clusterEndpointsOf(set, databaseGuard)], secrets: databaseSecrets(set, databaseGuard) };
   const proxy: Entry = { guard: proxyGuard, resources: [...proxyGuard.resources, ...proxyEndpointsOf(set, proxyGuard)], secrets: new Set() };

@@ -1,0 +1,44 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Aws, aws_iam as iam, aws_lambda as lambda, aws_lambda_nodejs as nodejs, custom_resources as cr, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/** The guards run a few milliseconds of arithmetic (and, for the reboot guard, one RDS call per instance). */
+const GUARD_TIMEOUT = Duration.minutes(1);
+const GUARD_MEMORY_MB = 128;
+/** A fixed runtime (not NODEJS_LATEST), whose AWS SDK v3 the reboot guard uses; the newest CDK knows. */
+const GUARD_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** Where a guard handler's source is: the TypeScript file in a checkout, the compiled file in the installed package. */
+function handlerEntry(name: string): string {
+  const base = path.join(__dirname, '..', 'guards', name);
+  return fs.existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
+}
+
+/**
+ * A deploy-time guard's Lambda function, bundled by the app's local esbuild (Docker otherwise), and the custom-resources
+ * Provider that turns a thrown error into a failed deployment with the error's message in the stack's events.
+ */
+export function guardProvider(scope: Construct, handler: string, description: string): { fn: nodejs.NodejsFunction; provider: cr.Provider } {
+  const fn = new nodejs.NodejsFunction(scope, 'Handler', {
+    entry: handlerEntry(handler),
+    runtime: GUARD_RUNTIME,
+    timeout: GUARD_TIMEOUT,
+    memorySize: GUARD_MEMORY_MB,
+    description,
+    // The runtime provides AWS SDK v3; bundling it would only make the function larger.
+    bundling: { externalModules: ['@aws-sdk/*'], minify: true },
+  });
+  // A guard asks whether CloudFormation is rolling its own stack back, and lets the rollback through.
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }));
+  const provider = new cr.Provider(scope, 'Provider', { onEventHandler: fn });
+  const stack = Stack.of(scope);
+  // cdk-nag's AwsSolutions pack (and any other pack) reads these acknowledgements; each says why the finding is intended.
+  Validations.of(scope).acknowledge(
+    { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The guard\'s functions write only their own logs, which is what this managed policy grants.' },
+    { id: `AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement))}.Arn>:*]`,
+      reason: 'The custom-resources Provider framework invokes any version of the guard\'s own function, and nothing else.' },
+  );
+  return { fn, provider };
+}
