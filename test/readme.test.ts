@@ -65,7 +65,7 @@ describe('the README documents the ledger schema', () => {
       serverlessV2Default: { path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 16 },
       // A budget built from an allocation has this instead of a database; listed together so one ledger shows every field.
       allocation: {
-        budgetPath: 'Platform/Budget', name: 'orders', connections: 100, basis: 'given in code (attributes)', source: 'attributes' as const, pending: false,
+        budgetPath: 'Platform/Budget', name: 'orders', connections: 100, basis: 'given in code (attributes)', source: 'attributes' as const, pending: false, deployTimeCheck: false,
         parameterName: '/connection-budget/Platform/Budget/allocations/orders', clientSecurityGroupId: 'sg-0123456789abcdef0', port: 5432, proxyIdleClientTimeoutSeconds: 1800,
       },
     };

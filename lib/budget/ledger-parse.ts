@@ -133,6 +133,7 @@ function checkInputs(c: Checker, inputs: unknown, version: number): void {
       c.whole(a, 'connections', 0, LARGEST_MAX_CONNECTIONS, 'inputs.allocation');
       c.oneOf(a, 'source', ['lookup', 'attributes'], 'inputs.allocation');
       c.boolean(a, 'pending', 'inputs.allocation');
+      c.boolean(a, 'deployTimeCheck', 'inputs.allocation');
       if (a.parameterName !== null) c.text(a, 'parameterName', 'inputs.allocation');
       c.whole(a, 'port', 1, 65535, 'inputs.allocation');
       c.whole(a, 'proxyIdleClientTimeoutSeconds', 1, MAX_COUNT, 'inputs.allocation');

@@ -117,6 +117,8 @@ export interface LedgerAllocationJson {
   readonly source: 'lookup' | 'attributes';
   /** True when the lookup has not run yet and the synth used CDK's dummy value: nothing of this ledger is real. */
   readonly pending: boolean;
+  /** Whether the app deploys the guard that checks the live record (Custom::ConnectionBudgetAllocationGuard). */
+  readonly deployTimeCheck: boolean;
   /** The SSM parameter of the record; null when the attributes were given without it. */
   readonly parameterName: string | null;
   /** The client security group the owning app created; the team's consumers are placed in it. */

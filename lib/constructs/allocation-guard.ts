@@ -32,7 +32,7 @@ export class AllocationGuard extends Construct {
       serviceToken: provider.serviceToken,
       resourceType: ALLOCATION_GUARD_TYPE,
       properties: {
-        BudgetPath: (scope as Construct).node.path,
+        BudgetPath: scope.node.path,
         OwningBudgetPath: granted.owningBudgetPath,
         AllocationName: granted.name,
         ParameterName: granted.parameterName,

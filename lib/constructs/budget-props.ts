@@ -90,8 +90,8 @@ export function reservationProblems(reservation: ConnectionReservation, existing
 }
 
 /** Longest allocation name, our choice: it becomes part of construct IDs, logical IDs and SSM parameter names. */
-const ALLOCATION_NAME_MAX_LENGTH = 64;
-const ALLOCATION_NAME = new RegExp(`^[A-Za-z0-9_-]{1,${ALLOCATION_NAME_MAX_LENGTH}}$`);
+export const ALLOCATION_NAME_MAX_LENGTH = 64;
+export const ALLOCATION_NAME = new RegExp(`^[A-Za-z0-9_-]{1,${ALLOCATION_NAME_MAX_LENGTH}}$`);
 
 
 /** What is wrong with an allocation; `reservations` are the budget's, allocations among them. */

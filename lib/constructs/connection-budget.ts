@@ -136,6 +136,8 @@ export class ConnectionBudget extends Construct {
   private readonly database?: rds.IDatabaseInstance | rds.IDatabaseCluster;
   /** Set for a budget built from an allocation: the record it plans with. */
   private readonly granted?: GrantedAllocation;
+  /** The allocation's client security group, for a budget built from one. */
+  private readonly clientGroup?: ec2.ISecurityGroup;
   /** The deploy-time guard consumers depend on: the allocation's, or the pending-reboot one. */
   private readonly guard?: Construct;
   private readonly props: ConnectionBudgetProps;
@@ -153,6 +155,8 @@ export class ConnectionBudget extends Construct {
     if (allocation) {
       this.granted = this.withAllocationErrors(() => grantedAllocation(this, allocation));
       this.engine = this.granted.record.engine;
+      // Imported, immutable: the owning app holds every rule of the group, where its budget checks them.
+      this.clientGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'ClientSecurityGroup', this.granted.record.clientSecurityGroupId, { mutable: false });
       const problems = propsProblems({ ...props, database: undefined as unknown as DatabaseTarget }, this.engine);
       if (problems.length > 0) {
         throw this.error(`invalid properties:\n- ${problems.join('\n- ')}`);
@@ -160,7 +164,11 @@ export class ConnectionBudget extends Construct {
       if (allocation.deployTimeCheck ?? this.granted.source === 'lookup') {
         // What the team takes from the allocation: its worst case and its own reservations.
         this.guard = new AllocationGuard(this, 'AllocationGuard', {
-          granted: this.granted, worstCase: () => this.compute().evaluation.totals.demand + (this.compute().evaluation.capacity?.reservedTotal ?? 0),
+          granted: this.granted,
+          worstCase: () => {
+            const { totals, capacity } = this.compute().evaluation;
+            return totals.demand + (capacity?.reservedTotal ?? 0);
+          },
         });
       }
     } else {
@@ -179,7 +187,11 @@ export class ConnectionBudget extends Construct {
       if (props.pendingRebootCheck !== false && (l1 instanceof rds.CfnDBInstance || l1 instanceof rds.CfnDBCluster)) {
         this.guard = new RebootGuard(this, 'RebootGuard', {
           instance: props.database._instance, cluster: props.database._cluster,
-          worstCase: () => this.compute().evaluation.totals.demand,
+          // Everything the database must serve: consumers through the proxy and directly, and every reservation and allocation.
+          worstCase: () => {
+            const { totals, capacity } = this.compute().evaluation;
+            return totals.demand + totals.directDemand + (capacity?.reservedTotal ?? 0);
+          },
           maxConnections: () => this.compute().evaluation.maxConnections?.value ?? 0,
         });
       }
@@ -221,7 +233,7 @@ export class ConnectionBudget extends Construct {
    * placed in; a scheduled task's launcher must list it itself. Undefined for a budget of a database in this app.
    */
   public get allocationClientSecurityGroup(): ec2.ISecurityGroup | undefined {
-    return this.clientSecurityGroup();
+    return this.clientGroup;
   }
 
   /**
@@ -280,6 +292,8 @@ export class ConnectionBudget extends Construct {
    * @internal
    */
   public _reserveAllocation(allocation: ConnectionAllocation): void {
+    // A raised allocation grows what the database serves: it waits for the pending-reboot guard like a consumer.
+    if (this.guard) allocation.record.node.addDependency(this.guard);
     this.reserve({
       name: `${ALLOCATION_RESERVATION_PREFIX}${allocation.allocationName}`, connections: allocation.connections, throughProxy: true, clients: [allocation.clientSecurityGroup],
     });
@@ -421,7 +435,7 @@ export class ConnectionBudget extends Construct {
     // One description per resource: a second container of the same task reuses the rule instead of duplicating it.
     if (this.guard) binding.resource.node.addDependency(this.guard);
     if (this.granted) {
-      this.withMethod(method, () => placeInGroup(binding, this.clientSecurityGroup()!));
+      this.withMethod(method, () => placeInGroup(binding, this.clientGroup!));
     } else {
       const description = `Connections from ${binding.resourcePath} (connection budget ${this.node.path})`;
       for (const group of binding.securityGroups) {
@@ -574,18 +588,11 @@ export class ConnectionBudget extends Construct {
     return { evaluation, settings, ledger };
   }
 
-  /** The allocation's client security group, for a budget built from an allocation. */
-  private clientSecurityGroup(): ec2.ISecurityGroup | undefined {
-    if (!this.granted) return undefined;
-    const existing = this.node.tryFindChild('ClientSecurityGroup') as ec2.ISecurityGroup | undefined;
-    // Imported, immutable: the owning app holds every rule of the group, where its budget checks them.
-    return existing ?? ec2.SecurityGroup.fromSecurityGroupId(this, 'ClientSecurityGroup', this.granted.record.clientSecurityGroupId, { mutable: false });
-  }
-
   /** What the ledger records of the budget for the templates to be checked against. */
   private budgetInputs(acknowledged: readonly string[]): LedgerInputsJson {
     if (this.granted) {
-      return allocationLedgerInputs(this.granted, this.reservations, this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT, acknowledged);
+      return allocationLedgerInputs(this.granted, this.reservations, this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT, acknowledged,
+        this.guard !== undefined);
     }
     const { instance, cluster, proxy } = this._target();
     const database = (instance ?? cluster)!;
@@ -640,7 +647,7 @@ export class ConnectionBudget extends Construct {
         maxConcurrentRuns: binding.bounds.maxConcurrentRuns ?? null,
         tasksPerRun: binding.bounds.tasksPerRun ?? null,
       },
-      securityGroups: [...binding.securityGroups, ...(this.granted ? [this.clientSecurityGroup()!] : [])].map(groupSource),
+      securityGroups: [...binding.securityGroups, ...(this.granted ? [this.clientGroup!] : [])].map(groupSource),
     };
   }
 

@@ -39,7 +39,7 @@ export class RebootGuard extends Construct {
       serviceToken: provider.serviceToken,
       resourceType: REBOOT_GUARD_TYPE,
       properties: {
-        BudgetPath: (scope as Construct).node.path,
+        BudgetPath: scope.node.path,
         WorstCase: Lazy.string({ produce: () => String(props.worstCase()) }),
         MaxConnections: Lazy.string({ produce: () => String(props.maxConnections()) }),
         DbInstanceIdentifiers: instances,

@@ -94,9 +94,10 @@ async function pendingInstances(
   if (clusterIdentifier !== undefined) {
     const cluster = await describeCluster(clusterIdentifier, context);
     for (const member of cluster.DBClusterMembers ?? []) {
-      if (member.DBInstanceIdentifier === undefined) continue;
-      const reasons = reasonsByInstance.get(member.DBInstanceIdentifier) ?? [];
-      reasonsByInstance.set(member.DBInstanceIdentifier, reasons);
+      // Only the instances the app defines: the function may describe those alone, and a reader added outside the app
+      // (Aurora auto scaling) is not among the instances the budget counted.
+      const reasons = member.DBInstanceIdentifier === undefined ? undefined : reasonsByInstance.get(member.DBInstanceIdentifier);
+      if (reasons === undefined) continue;
       // The cluster parameter group can set max_connections too; each member reports whether it has applied it.
       const status = member.DBClusterParameterGroupStatus;
       if (isNotInEffect(status)) {

@@ -1,5 +1,5 @@
 import { aws_ssm as ssm, Stack, Token } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   ALLOCATION_RECORD_KIND, ALLOCATION_RECORD_VERSION, allocationParameterName, AllocationRecord, AllocationRecordError, ENGINE_NAMES, EngineKind, LedgerInputsJson,
   LARGEST_MAX_CONNECTIONS, parseAllocationRecord, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_PORT,
@@ -7,6 +7,7 @@ import {
 import type { ConnectionBudgetFromAllocationProps } from '../constructs/allocation-source';
 import type { ConnectionReservation } from '../constructs/consumer-options';
 import type { DatabaseFacts } from './database-facts';
+import { ALLOCATION_NAME, ALLOCATION_NAME_MAX_LENGTH } from '../constructs/budget-props';
 import { describeNumber, isWholeNumber } from './validation';
 
 // What a team's budget reads of the allocation it is built from: the looked-up record, a stand-in until CDK has looked
@@ -41,6 +42,7 @@ export function grantedAllocation(scope: Construct, props: ConnectionBudgetFromA
     throw new AllocationRecordError(`invalid properties:\n- ${problems.join('\n- ')}`);
   }
   const { owningBudgetPath, allocationName: name } = props;
+  claim(scope, owningBudgetPath, name);
   const parameterName = allocationParameterName(owningBudgetPath, name);
   if (props.attributes) {
     return { owningBudgetPath, name, parameterName, source: 'attributes', pending: false, basis: 'given in code (attributes)', record: attributesRecord(props) };
@@ -62,13 +64,29 @@ export function grantedAllocation(scope: Construct, props: ConnectionBudgetFromA
   };
 }
 
+/** The budget built from each allocation, by app: one allocation is one budget's ceiling, or the app could spend it twice. */
+const claimed = new WeakMap<IConstruct, Map<string, string>>();
+
+function claim(scope: Construct, owningBudgetPath: string, name: string): void {
+  const byAllocation = claimed.get(scope.node.root) ?? new Map<string, string>();
+  claimed.set(scope.node.root, byAllocation);
+  const key = JSON.stringify([owningBudgetPath, name]);
+  const other = byAllocation.get(key);
+  if (other !== undefined) {
+    throw new AllocationRecordError(`the allocation '${name}' of '${owningBudgetPath}' is already the ceiling of '${other}' in this app, and `
+      + 'two budgets could each fill it; register these consumers with that budget, or ask the owning app for an allocation of their own.');
+  }
+  byAllocation.set(key, scope.node.path);
+}
+
 function propsProblems(props: ConnectionBudgetFromAllocationProps): string[] {
   const problems: string[] = [];
   if (typeof props?.owningBudgetPath !== 'string' || props.owningBudgetPath.trim() === '' || Token.isUnresolved(props.owningBudgetPath)) {
     problems.push(`owningBudgetPath must be the owning budget's construct path, such as 'Platform/Data/Budget', got ${JSON.stringify(props?.owningBudgetPath)}`);
   }
-  if (typeof props?.allocationName !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(props.allocationName)) {
-    problems.push(`allocationName must be the name given to addAllocation (1 to 64 letters, digits, '-' or '_'), got ${JSON.stringify(props?.allocationName)}`);
+  if (typeof props?.allocationName !== 'string' || !ALLOCATION_NAME.test(props.allocationName)) {
+    problems.push(`allocationName must be the name given to addAllocation (1 to ${ALLOCATION_NAME_MAX_LENGTH} letters, digits, '-' or '_'), `
+      + `got ${JSON.stringify(props?.allocationName)}`);
   }
   const a = props?.attributes;
   if (a) {
@@ -127,7 +145,7 @@ export function allocationFacts(granted: GrantedAllocation, reservations: readon
 
 /** What the ledger records of a budget built from an allocation: no database or proxy of its own, the allocation instead. */
 export function allocationLedgerInputs(
-  granted: GrantedAllocation, reservations: readonly ConnectionReservation[], warningThresholdPercent: number, acknowledged: readonly string[],
+  granted: GrantedAllocation, reservations: readonly ConnectionReservation[], warningThresholdPercent: number, acknowledged: readonly string[], deployTimeCheck: boolean,
 ): LedgerInputsJson {
   const { record } = granted;
   return {
@@ -138,8 +156,8 @@ export function allocationLedgerInputs(
     proxy: null,
     allocation: {
       budgetPath: granted.owningBudgetPath, name: granted.name, connections: record.connections, basis: granted.basis, source: granted.source,
-      pending: granted.pending, parameterName: granted.parameterName, clientSecurityGroupId: record.clientSecurityGroupId, port: record.port,
-      proxyIdleClientTimeoutSeconds: record.proxyIdleClientTimeoutSeconds,
+      pending: granted.pending, deployTimeCheck, parameterName: granted.parameterName, clientSecurityGroupId: record.clientSecurityGroupId,
+      port: record.port, proxyIdleClientTimeoutSeconds: record.proxyIdleClientTimeoutSeconds,
     },
     reservations: reservations.map((r) => ({ name: r.name, connections: r.connections, throughProxy: true, clients: [] })),
     acknowledged,

@@ -67,7 +67,8 @@ export function addressIdentity(set: TemplateSet, stack: StackTemplate | undefin
   return undefined;
 }
 
-function literalIdentity(value: unknown): string | undefined {
+/** The identity of a literal value (a security group ID written as text), as references to the same literal get. */
+export function literalIdentity(value: unknown): string | undefined {
   const text = literalText(value);
   return text === undefined ? undefined : `literal:${text}`;
 }

@@ -3,6 +3,8 @@ import {
   OverwrittenVariable, PROXY_PORT, runChecks,
 } from '../budget';
 import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
+import { allocationGuardDifferences } from './allocation-guard';
+import { literalIdentity } from './budget-resources';
 import { gatherCapacity, Missing } from './gather-capacity';
 import { GatheredConsumer, gatherConsumers } from './gather-consumers';
 import {
@@ -64,7 +66,7 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
   }
   if (inputs.allocation) {
     // The owning app's client group reaches its proxy: whatever this app places in it connects on the allocation.
-    const clientGroup = new Set(sourceIdentities(set, [{ stack: '', stackName: '', value: inputs.allocation.clientSecurityGroupId }]));
+    const clientGroup = new Set([literalIdentity(inputs.allocation.clientSecurityGroupId)!]);
     guarded.push({
       path: `allocation:${inputs.allocation.name} of ${inputs.allocation.budgetPath}`,
       resources: [], groups: clientGroup, port: inputs.allocation.port, allowed: new Set([...consumerGroups(set, consumers), ...clientGroup]),
@@ -95,7 +97,10 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
   let evaluation = evaluateBudget(input);
   let ledger = buildLedger(evaluation, ledgerInputs);
   // What the templates lack is reported as missing; its figures are not compared as well.
-  const differences = ledgerDifferences(stored, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0);
+  const differences = [
+    ...ledgerDifferences(stored, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0),
+    ...allocationGuardDifferences(stored, ledger, set, consumers),
+  ];
   const derived = evaluation.capacity?.proxy;
   const deployedPercent = numberValue(capacity.deployedDerivedPercent);
   if (inputs.proxy?.derivedPercent && derived && !(deployedPercent.kind === 'known' && deployedPercent.value === derived.maxConnectionsPercent)) {

@@ -1,5 +1,5 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_lambda as lambda } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_lambda as lambda } from 'aws-cdk-lib';
 import { ConnectionBudget, ConnectionBudgetFromAllocationProps, ConnectionBudgetMonitoring, PoolSize } from '../../lib';
 import { synthErrors } from './harness';
 
@@ -113,6 +113,40 @@ describe('a budget from a looked-up allocation', () => {
   });
 });
 
+describe('a consumer whose security groups change on its L1 after registration', () => {
+  test('keeps them beside the client security group', () => {
+    const t = teamApp();
+    const { service } = t.service('Orders', 2);
+    const cfn = service.node.defaultChild as ecs.CfnService;
+    const network = t.stack.resolve(cfn.networkConfiguration);
+    cfn.networkConfiguration = { awsvpcConfiguration: { ...network.awsvpcConfiguration, securityGroups: [...network.awsvpcConfiguration.securityGroups, 'sg-0aaaaaaaaaaaaaaaa'] } };
+    const groups = Object.values<any>(Template.fromStack(t.stack).findResources('AWS::ECS::Service'))[0].Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups;
+    expect(groups).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^OrdersSecurityGroup/), 'GroupId'] }, 'sg-0aaaaaaaaaaaaaaaa', 'sg-0123456789abcdef0']);
+  });
+});
+
+describe('a deploy-time guard changed after the budget computed', () => {
+  const guardL1 = (t: ReturnType<typeof teamApp>) => t.budget.node.findChild('AllocationGuard').node.findChild('Resource').node.defaultChild as CfnResource;
+
+  test.each([
+    ['an overridden worst case', (t: ReturnType<typeof teamApp>) => guardL1(t).addPropertyOverride('WorstCase', '0'),
+      "ConnectionBudget 'Team/Budget': the ledger gives the WorstCase of the deploy-time guard of 'Team/Budget' as 16, but the templates give '0'."],
+    ['a record replaced by a literal', (t: ReturnType<typeof teamApp>) => guardL1(t).addPropertyOverride('Record', '{"connections":1000}'),
+      `the ledger gives the Record of the deploy-time guard of 'Team/Budget' as {{resolve:ssm:${PARAMETER}}}, but the templates give '{"connections":1000}'.`],
+    ['a guard removed', (t: ReturnType<typeof teamApp>) => t.budget.node.findChild('AllocationGuard').node.tryRemoveChild('Resource'),
+      "the ledger gives the deploy-time guard of 'Team/Budget' as one Custom::ConnectionBudgetAllocationGuard, but the templates give none."],
+    ['a consumer that no longer waits for it', (t: ReturnType<typeof teamApp>) => (t.stack.node.findChild('Orders').node.defaultChild as CfnResource).addOverride('DependsOn', []),
+      "the ledger gives the dependency of 'Team/Orders' on the deploy-time guard of 'Team/Budget' as DependsOn the guard, but the templates give none."],
+  ])('%s fails synth with CB-LEDGER-DIFFERS', (_, change, message) => {
+    const t = teamApp();
+    t.service('Orders', 2, PoolSize.fixed(4));
+    change(t);
+    const errors = synthErrors(t.app);
+    expect(errors).toEqual([expect.stringContaining(message)]);
+    expect(errors[0]).toMatch(/\[CB-LEDGER-DIFFERS\]$/);
+  });
+});
+
 describe('a team whose consumers exceed the allocation', () => {
   test('fails synth, naming the allocation and what to change', () => {
     const t = teamApp();
@@ -191,6 +225,13 @@ describe('allocations that cannot be read', () => {
     ['a bad number', record({ connections: -1 }), `the SSM parameter '${PARAMETER}' (cached in cdk.context.json) holds an allocation record that is not valid: connections must be a whole number from 0 to 262143, got -1.`],
   ])('%s', (_, value, message) => {
     expect(() => teamApp({ context: { [CONTEXT_KEY]: value } })).toThrow(`ConnectionBudget 'Team/Budget': ${message}`);
+  });
+
+  test('a second budget of the same allocation in one app', () => {
+    const t = teamApp();
+    expect(() => ConnectionBudget.fromAllocation(t.stack, 'Budget2', { owningBudgetPath: 'Platform/Data/Budget', allocationName: 'orders' })).toThrow(
+      "ConnectionBudget 'Team/Budget2': the allocation 'orders' of 'Platform/Data/Budget' is already the ceiling of 'Team/Budget' in this app, and two "
+      + 'budgets could each fill it; register these consumers with that budget, or ask the owning app for an allocation of their own.');
   });
 
   test('a lookup in an environment-agnostic stack', () => {

@@ -43,6 +43,20 @@ describe('the pending-reboot guard of a budget whose database is in the app', ()
   });
 });
 
+describe('the pending-reboot guard of a budget that grants an allocation', () => {
+  test('counts the allocation in the worst case, and the record waits for it', () => {
+    const h = harness({ maxConnectionsParameter: '400', proxyPercent: 50, budget: { reservations: [{ name: 'admin', connections: 3 }] } });
+    h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
+    h.budget.addAllocation({ name: 'orders', connections: 100 });
+    const data = Template.fromStack(h.data);
+    const [guardId, guard] = Object.entries<any>(data.findResources('Custom::ConnectionBudgetRebootGuard'))[0];
+    // Api 40 + admin 3 + orders 100.
+    expect(guard.Properties.WorstCase).toBe('143');
+    const [, record] = Object.entries<any>(data.findResources('AWS::SSM::Parameter'))[0];
+    expect(record.DependsOn).toEqual(expect.arrayContaining([guardId]));
+  });
+});
+
 describe('the pending-reboot guard of a cluster', () => {
   test('describes the cluster and its instances, on their ARNs only', () => {
     const app = new App();
