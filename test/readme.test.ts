@@ -61,7 +61,7 @@ describe('the README documents the ledger schema', () => {
       database: { ...inputs.budget.database!, securityGroups: [source] },
       proxy: { ...inputs.budget.proxy!, securityGroups: [source] },
       // The optional fields: the Data API's reservation, and the Serverless v2 capacity a BudgetedDatabase wrote max_connections for.
-      reservations: inputs.budget.reservations.map((r) => ({ ...r, clients: [source], dataApi: true as const })),
+      reservations: inputs.budget.reservations.map((r) => ({ ...r, clients: [source], dataApi: true as const, share: { weight: 1, min: 1, max: 2 } })),
       serverlessV2Default: { path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 16 },
       // A budget built from an allocation has this instead of a database; listed together so one ledger shows every field.
       allocation: {

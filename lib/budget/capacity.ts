@@ -179,6 +179,11 @@ export interface Reservation {
   readonly connections: number;
   /** Whether these clients connect through the proxy, and so also take from its ceiling. */
   readonly throughProxy?: boolean;
+  /**
+   * A weighted share of the ceiling instead of a number (an allocation granted as a share): resolved at synth, with the
+   * consumers' derived pools, into `connections`. @default - `connections` as given
+   */
+  readonly share?: { readonly weight: number; readonly min: number; readonly max: number };
 }
 
 /** What the template says about the RDS Proxy in front of the database. */

@@ -13,6 +13,26 @@ import { compareText } from './text';
 export function evaluateBudget(input: BudgetInput): BudgetEvaluation {
   const consumers = [...input.consumers].sort((a, b) => compareText(a.path, b.path));
   assertValid(input, consumers);
+  const shared = input.capacity.reservations.filter((r) => r.share);
+  if (shared.length === 0) {
+    return evaluateResolved(input, consumers, []);
+  }
+  // A reservation granted as a share takes its part of the ceiling as a derived pool of one connection per unit would,
+  // beside the consumers' shares; the budget is then the one with that number reserved, as it deploys.
+  const withoutShares = { ...input, capacity: { ...input.capacity, reservations: input.capacity.reservations.filter((r) => !r.share) } };
+  const shareRequests = shared.map((r): AllocationRequest => ({
+    id: `${SHARED_RESERVATION_ID_PREFIX}${r.name}`, connectionsPerPoolUnit: 1, fixedConnections: 0, pool: { kind: 'share', ...r.share! },
+  }));
+  const { allocation } = evaluateResolved(withoutShares, consumers, shareRequests);
+  const reservations = input.capacity.reservations.map((r) => (r.share
+    ? { ...r, connections: allocation?.poolSizes.get(`${SHARED_RESERVATION_ID_PREFIX}${r.name}`) ?? r.share.min } : r));
+  return evaluateResolved({ ...input, capacity: { ...input.capacity, reservations } }, consumers, []);
+}
+
+/** Keeps the ids of shared reservations apart from consumer paths in the allocator. */
+const SHARED_RESERVATION_ID_PREFIX = '\u0000reservation:';
+
+function evaluateResolved(input: BudgetInput, consumers: readonly ConsumerInput[], extraRequests: readonly AllocationRequest[]): BudgetEvaluation {
 
   const instances = new Map(consumers.map((c) => [c.path, c.shape && instanceCounts(c.shape)]));
   const peakOf = (c: ConsumerInput) => instances.get(c.path)?.peak ?? 0;
@@ -21,10 +41,10 @@ export function evaluateBudget(input: BudgetInput): BudgetEvaluation {
 
   const maxConnections = resolveMaxConnections(input.capacity);
   const capacity = maxConnections && computeCapacity({ ...input.capacity, directDemand: (input.capacity.directDemand ?? 0) + directDemand }, maxConnections);
-  const requests: AllocationRequest[] = consumers.filter((c) => !isDirect(c)).map((c) => {
+  const requests: AllocationRequest[] = [...consumers.filter((c) => !isDirect(c)).map((c) => {
     const perUnit = peakOf(c) * c.connections.processes * c.connections.poolsPerProcess;
     return { id: c.path, connectionsPerPoolUnit: perUnit, fixedConnections: perUnit * c.connections.overflowPerPool, pool: c.pool };
-  });
+  }), ...extraRequests];
   // Without a known capacity nothing can be shared out: every pool stays at its declared size or minimum.
   const allocation = allocate(capacity ? capacity.effectiveCeiling : 0, requests);
 
@@ -125,7 +145,14 @@ function assertValid(input: BudgetInput, consumers: readonly ConsumerInput[]): v
       for (const [name, value] of Object.entries(instance.limitParameters ?? {})) whole(`${name} of '${instance.path}'`, value, 0, largest);
     }
   }
-  for (const r of capacity.reservations) whole(`connections of reservation '${r.name}'`, r.connections, 0, LARGEST_MAX_CONNECTIONS);
+  for (const r of capacity.reservations) {
+    whole(`connections of reservation '${r.name}'`, r.connections, 0, LARGEST_MAX_CONNECTIONS);
+    if (r.share) {
+      whole(`min of reservation '${r.name}'`, r.share.min, 0, LARGEST_MAX_CONNECTIONS);
+      whole(`max of reservation '${r.name}'`, r.share.max, Math.max(1, r.share.min), LARGEST_MAX_CONNECTIONS);
+      if (!(r.share.weight > 0 && r.share.weight <= MAX_COUNT)) problems.push(`weight of reservation '${r.name}' must be above 0 and at most ${MAX_COUNT}, got ${r.share.weight}`);
+    }
+  }
   whole('directDemand', capacity.directDemand ?? 0, 0, Number.MAX_SAFE_INTEGER);
   const percent = capacity.proxy?.maxConnectionsPercent;
   if (percent !== undefined) whole('MaxConnectionsPercent', percent, 1, 100);

@@ -148,6 +148,13 @@ function checkInputs(c: Checker, inputs: unknown, version: number): void {
     checkReservation(c, r, at);
     c.array(r, 'clients', (s, sat) => checkSource(c, s, sat), at);
     if (r.dataApi !== undefined && r.dataApi !== true) c.fail(`${at}.dataApi must be true when present`);
+    if (r.share !== undefined) {
+      c.object(r, 'share', (sh) => {
+        c.range(sh, 'weight', Number.MIN_VALUE, MAX_COUNT, `${at}.share`);
+        c.whole(sh, 'min', 0, LARGEST_MAX_CONNECTIONS, `${at}.share`);
+        c.whole(sh, 'max', 1, LARGEST_MAX_CONNECTIONS, `${at}.share`);
+      }, at);
+    }
   }, 'inputs');
   c.array(inputs, 'acknowledged', (id, at) => { if (typeof id !== 'string') c.fail(`${at} must be a string`); }, 'inputs');
   if (inputs.serverlessV2Default !== undefined) {

@@ -93,6 +93,8 @@ export interface LedgerInputsJson {
     readonly clients: readonly LedgerSourceJson[];
     /** Present and true for the connections of the cluster's RDS Data API. */
     readonly dataApi?: boolean;
+    /** Present for an allocation granted as a weighted share: `connections` is what it resolved to. */
+    readonly share?: { readonly weight: number; readonly min: number; readonly max: number };
   }>;
   /** Warning IDs acknowledged in the app, sorted. */
   readonly acknowledged: readonly string[];

@@ -1,5 +1,5 @@
 import { aws_ec2 as ec2, aws_rds as rds, Token } from 'aws-cdk-lib';
-import { ALLOCATION_RESERVATION_PREFIX, EngineKind, LARGEST_MAX_CONNECTIONS, MAX_SETTABLE_MAX_CONNECTIONS } from '../budget';
+import { ALLOCATION_RESERVATION_PREFIX, EngineKind, LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_SETTABLE_MAX_CONNECTIONS } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
 import { describeNumber, isWholeNumber, pathOf, wholeNumberProblem } from '../private/validation';
 import type { ConnectionBudgetProps } from './connection-budget';
@@ -105,8 +105,21 @@ export function allocationProblems(options: ConnectionAllocationOptions, reserva
   } else if (reservations.some((r) => r.name === `${ALLOCATION_RESERVATION_PREFIX}${options.name}`)) {
     problems.push(`the budget already keeps a reservation named '${ALLOCATION_RESERVATION_PREFIX}${options.name}' (an allocation of that name, or a reservation given its name); choose another name`);
   }
-  if (!isWholeNumber(options?.connections, 1, LARGEST_MAX_CONNECTIONS)) {
+  const share = options?.share;
+  if ((options?.connections === undefined) === (share === undefined)) {
+    problems.push('give either connections (a number) or share (a weighted share of the ceiling), not both and not neither');
+  } else if (share === undefined && !isWholeNumber(options.connections!, 1, LARGEST_MAX_CONNECTIONS)) {
     problems.push(`connections must be a whole number from 1 to ${LARGEST_MAX_CONNECTIONS}, got ${describeNumber(options?.connections)}`);
+  } else if (share !== undefined) {
+    if (!isWholeNumber(share.minConnections, 0, LARGEST_MAX_CONNECTIONS)) {
+      problems.push(`share.minConnections must be a whole number from 0 to ${LARGEST_MAX_CONNECTIONS}, got ${describeNumber(share.minConnections)}`);
+    } else if (!isWholeNumber(share.maxConnections, Math.max(1, share.minConnections), LARGEST_MAX_CONNECTIONS)) {
+      problems.push(`share.maxConnections must be a whole number from ${Math.max(1, share.minConnections)} (at least minConnections) to ${LARGEST_MAX_CONNECTIONS}, `
+        + `got ${describeNumber(share.maxConnections)}`);
+    }
+    if (share.weight !== undefined && !(Number.isFinite(share.weight) && !Token.isUnresolved(share.weight) && share.weight > 0 && share.weight <= MAX_COUNT)) {
+      problems.push(`share.weight must be above 0 and at most ${MAX_COUNT}, got ${describeNumber(share.weight)}`);
+    }
   }
   return problems;
 }

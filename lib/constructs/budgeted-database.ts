@@ -107,6 +107,14 @@ export interface BudgetedDatabaseProps {
   readonly warningThresholdPercent?: number;
 
   /**
+   * Whether a custom resource fails a deployment whose worst case grows while max_connections waits for a reboot
+   * (its Lambda function is bundled at every synth; see ConnectionBudgetProps.pendingRebootCheck).
+   *
+   * @default true
+   */
+  readonly pendingRebootCheck?: boolean;
+
+  /**
    * Name of the database created at launch.
    *
    * @default - none
@@ -358,6 +366,7 @@ export class BudgetedDatabase extends Construct {
       proxy: this.proxy,
       reservations: props.reservations,
       warningThresholdPercent: props.warningThresholdPercent,
+      pendingRebootCheck: props.pendingRebootCheck,
     });
     this.budget._deriveProxyMaxConnectionsPercent();
     if (serverless && defaultMaxConnections) {

@@ -1,4 +1,4 @@
-import { aws_ec2 as ec2, aws_ssm as ssm, Stack } from 'aws-cdk-lib';
+import { aws_ec2 as ec2, aws_ssm as ssm, Lazy, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ALLOCATION_RECORD_KIND, ALLOCATION_RECORD_VERSION, allocationParameterName, AllocationRecord, EngineKind, Route } from '../budget';
 import type { ConnectionBudget } from './connection-budget';
@@ -12,8 +12,18 @@ export interface ConnectionAllocationOptions {
 
   /**
    * How many connections through the proxy the allocation grants; the team's worst case must fit in them.
+   *
+   * @default - none: give either connections or share
    */
-  readonly connections: number;
+  readonly connections?: number;
+
+  /**
+   * A weighted share of the ceiling instead of a number: it divides what fixed pools leave with the budget's derived pools,
+   * and is resolved to a number at synth (the record holds the number).
+   *
+   * @default - none: give either connections or share
+   */
+  readonly share?: AllocationShare;
 
   /**
    * The VPC the allocation's client security group is made in.
@@ -21,6 +31,26 @@ export interface ConnectionAllocationOptions {
    * @default - the database's VPC
    */
   readonly vpc?: ec2.IVpc;
+}
+
+/** An allocation granted as a weighted share of the owning budget's ceiling. */
+export interface AllocationShare {
+  /**
+   * Its weight against the budget's derived pools, which count one unit of weight per connection of their worst case.
+   *
+   * @default 1
+   */
+  readonly weight?: number;
+
+  /**
+   * The fewest connections it grants; synth fails when the budget cannot hold them.
+   */
+  readonly minConnections: number;
+
+  /**
+   * The most connections it grants, however much room the budget has.
+   */
+  readonly maxConnections: number;
 }
 
 /** Properties of a {@link ConnectionAllocation}. */
@@ -54,7 +84,7 @@ export class ConnectionAllocation extends Construct {
   /** The allocation's name. */
   public readonly allocationName: string;
 
-  /** The connections granted. */
+  /** The connections granted: for a share, a number resolved when the budget computes (a token until then). */
   public readonly connections: number;
 
   /** The security group the team's consumers join; it has ingress to the proxy on the engine's port. */
@@ -71,7 +101,9 @@ export class ConnectionAllocation extends Construct {
     super(scope, id);
     const grant = props.budget._allocationGrant(props);
     this.allocationName = props.name;
-    this.connections = props.connections;
+    this.connections = props.share
+      ? Lazy.number({ produce: () => props.budget._allocationConnections(props.name) })
+      : props.connections!;
     this.clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
       vpc: props.vpc ?? grant.vpc,
       description: `Clients of the connection allocation ${props.name} of ${grant.budgetPath}`,
@@ -84,7 +116,7 @@ export class ConnectionAllocation extends Construct {
       kind: ALLOCATION_RECORD_KIND,
       budgetPath: grant.budgetPath,
       allocation: props.name,
-      connections: props.connections,
+      connections: this.connections,
       engine: grant.engine,
       proxyEndpoint: grant.route.host,
       port: Number(grant.route.port),
@@ -98,6 +130,6 @@ export class ConnectionAllocation extends Construct {
       description: `Connection allocation ${props.name} of ${grant.budgetPath} (connection-budget record, version ${ALLOCATION_RECORD_VERSION})`,
       stringValue: Stack.of(this).toJsonString(record),
     });
-    props.budget._reserveAllocation(this);
+    props.budget._reserveAllocation(this, props.share);
   }
 }

@@ -1,7 +1,7 @@
 import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds, Lazy, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
-  ALLOCATION_RESERVATION_PREFIX, AllocationRecordError, buildLedger, BudgetEvaluation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
+  ALLOCATION_RESERVATION_PREFIX, AllocationRecordError, buildLedger, BudgetEvaluation, DEFAULT_SHARE, Reservation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
   LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, PoolRequest,
   isPostgresEngine, PoolSettings, PresetSpec, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
 } from '../budget';
@@ -20,7 +20,7 @@ import { bindEcsService } from './consumers/ecs-service';
 import { bindEcsTask } from './consumers/ecs-task';
 import { bindLambdaFunction } from './consumers/lambda-function';
 import { allocationProblems, engineOf, propsProblems, reservationProblems, splitClient } from './budget-props';
-import { AllocationGrant, ConnectionAllocation, ConnectionAllocationOptions } from './connection-allocation';
+import { AllocationGrant, AllocationShare, ConnectionAllocation, ConnectionAllocationOptions } from './connection-allocation';
 import { ConnectionBudgetFromAllocationProps } from './allocation-source';
 import { allocationFacts, allocationLedgerInputs, GrantedAllocation, grantedAllocation } from '../private/granted-allocation';
 import { AllocationGuard } from './allocation-guard';
@@ -142,6 +142,8 @@ export class ConnectionBudget extends Construct {
   private readonly guard?: Construct;
   private readonly props: ConnectionBudgetProps;
   private readonly reservations: ConnectionReservation[] = [];
+  /** Allocations granted as a weighted share, by reservation name: resolved to a number when the budget computes. */
+  private readonly sharedAllocations = new Map<string, Required<Reservation>['share']>();
   private readonly registered: Registration[] = [];
   private deriveProxyPercent = false;
   private serverlessV2Default?: ServerlessV2Default;
@@ -291,12 +293,23 @@ export class ConnectionBudget extends Construct {
    * Counts an allocation like a reservation through the proxy, its client security group as the client.
    * @internal
    */
-  public _reserveAllocation(allocation: ConnectionAllocation): void {
+  public _reserveAllocation(allocation: ConnectionAllocation, share?: AllocationShare): void {
     // A raised allocation grows what the database serves: it waits for the pending-reboot guard like a consumer.
     if (this.guard) allocation.record.node.addDependency(this.guard);
-    this.reserve({
-      name: `${ALLOCATION_RESERVATION_PREFIX}${allocation.allocationName}`, connections: allocation.connections, throughProxy: true, clients: [allocation.clientSecurityGroup],
-    });
+    const name = `${ALLOCATION_RESERVATION_PREFIX}${allocation.allocationName}`;
+    if (share) {
+      this.sharedAllocations.set(name, { weight: share.weight ?? DEFAULT_SHARE.weight, min: share.minConnections, max: share.maxConnections });
+    }
+    this.reserve({ name, connections: share ? 0 : allocation.connections, throughProxy: true, clients: [allocation.clientSecurityGroup] });
+  }
+
+  /**
+   * The connections an allocation granted as a share resolved to.
+   * @internal
+   */
+  public _allocationConnections(allocationName: string): number {
+    const name = `${ALLOCATION_RESERVATION_PREFIX}${allocationName}`;
+    return this.compute().evaluation.capacity?.reservations.find((r) => r.name === name)?.connections ?? this.sharedAllocations.get(name)!.min;
   }
 
   private reserve(reservation: ConnectionReservation): void {
@@ -549,7 +562,9 @@ export class ConnectionBudget extends Construct {
       proxy: this.props.proxy,
       deriveProxyPercent: this.deriveProxyPercent,
       maxConnections: this.props.maxConnections,
-      reservations: this.reservations.map(({ name, connections, throughProxy }) => ({ name, connections, throughProxy: throughProxy === true })),
+      reservations: this.reservations.map(({ name, connections, throughProxy }) => ({
+        name, connections, throughProxy: throughProxy === true, ...(this.sharedAllocations.has(name) ? { share: this.sharedAllocations.get(name) } : {}),
+      })),
     }, index);
     const consumers: ConsumerInput[] = this.registered.map((r) => {
       const facts = r.binding.gather(index);
@@ -584,12 +599,12 @@ export class ConnectionBudget extends Construct {
     }
     const consumerInputs = new Map(this.registered.map((r) => [r.binding.path, this.consumerInputs(r)] as const));
     const settings = new Map(evaluation.consumers.map((c) => [c.input.path, consumerPoolSettings(c, evaluation.capacity, consumerInputs.get(c.input.path)!)] as const));
-    const ledger = buildLedger(evaluation, { budget: this.budgetInputs(acknowledged), consumers: consumerInputs });
+    const ledger = buildLedger(evaluation, { budget: this.budgetInputs(acknowledged, evaluation), consumers: consumerInputs });
     return { evaluation, settings, ledger };
   }
 
   /** What the ledger records of the budget for the templates to be checked against. */
-  private budgetInputs(acknowledged: readonly string[]): LedgerInputsJson {
+  private budgetInputs(acknowledged: readonly string[], evaluation: BudgetEvaluation): LedgerInputsJson {
     if (this.granted) {
       return allocationLedgerInputs(this.granted, this.reservations, this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT, acknowledged,
         this.guard !== undefined);
@@ -619,7 +634,9 @@ export class ConnectionBudget extends Construct {
       allocation: null,
       reservations: this.reservations.map((r) => ({
         name: r.name,
-        connections: r.connections,
+        // An allocation granted as a share: the number it resolved to, and the share the templates are checked with.
+        connections: evaluation.capacity?.reservations.find((c) => c.name === r.name)?.connections ?? r.connections,
+        ...(this.sharedAllocations.has(r.name) ? { share: this.sharedAllocations.get(r.name) } : {}),
         throughProxy: r.throughProxy === true,
         ...(r.dataApi === true ? { dataApi: true } : {}),
         clients: (r.clients ?? []).flatMap((client) => {

@@ -108,7 +108,7 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
       engine: inputs.engine,
       maxConnections: inputs.maxConnections ?? undefined,
       instances: instanceFactsList,
-      reservations: inputs.reservations.map(({ name, connections, throughProxy }) => ({ name, connections, throughProxy })),
+      reservations: inputs.reservations.map(({ name, connections, throughProxy, share }) => ({ name, connections, throughProxy, ...(share ? { share } : {}) })),
       proxy: proxyFacts,
       serverlessV2Default: inputs.serverlessV2Default,
       // The granted connections are not in this app's templates: the owning app's are read beside them (`report <owner> <team>`).

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { AllocationCeiling, CapacityInput, consumerPoolSettings, evaluateBudget, formatProblem, parseAllocationRecord } from '../../lib/budget';
-import { budget, ecsService, inputsOf, lambdaFunction } from './fixtures';
+import { budget, ecsService, inputsOf, lambdaFunction, postgresBehindProxy } from './fixtures';
 
 const ALLOCATION: AllocationCeiling = {
   budgetPath: 'Platform/Budget', name: 'orders', connections: 120, basis: 'given in code (attributes)', proxyIdleClientTimeoutSeconds: 900,
@@ -95,5 +95,49 @@ describe('the allocation record', () => {
       .toThrow('R holds an allocation record that is not valid: proxyEndpoint must be a non-empty string, got ""; port must be a whole number from 1 to 65535, got 0; '
         + 'proxyIdleClientTimeoutSeconds must be a whole number from 1 to 28800, got 28801; engine must be one of rds-postgresql, rds-mysql, rds-mariadb, '
         + 'aurora-postgresql, aurora-mysql, got "oracle".');
+  });
+});
+
+describe('a reservation granted as a weighted share', () => {
+  // max_connections 400, proxy 50 %: ceiling 200 − 5 = 195. Api: 4 tasks × 200 % = 8 instances of a derived pool.
+  const input = (share: { weight: number; min: number; max: number }, reserved: { name: string; connections: number }[] = []) => budget(
+    postgresBehindProxy(400, 50, { reservations: [...reserved.map((r) => ({ ...r, throughProxy: true })), { name: 'allocation:orders', connections: 0, throughProxy: true, share }] }),
+    [ecsService('Web/Api', { maxTasks: 4, pool: { kind: 'share', weight: 8, min: 1, max: 100 } })],
+  );
+
+  test.each([
+    // [share, resolved]. Equal weights, equal connections per weight: the Api's pool 12 (96) and the share 99 fill 195.
+    [{ weight: 8, min: 1, max: 500 }, 99],
+    // Capped at its max: the Api takes the rest.
+    [{ weight: 8, min: 1, max: 40 }, 40],
+    // Its minimum first; the Api's pool grows to 5 (40), and the share fills what one more step of the Api cannot use.
+    [{ weight: 8, min: 150, max: 500 }, 155],
+  ])('%j resolves to %i connections, kept like any reservation through the proxy', (share, resolved) => {
+    const evaluation = evaluateBudget(input(share));
+    const reservation = evaluation.capacity!.reservations.find((r) => r.name === 'allocation:orders')!;
+    expect(reservation).toEqual({ name: 'allocation:orders', connections: resolved, throughProxy: true, share });
+    expect(evaluation.capacity!.effectiveCeiling).toBe(195 - resolved);
+    expect(evaluation.problems.filter((p) => p.level === 'error')).toEqual([]);
+    expect(evaluation.totals.demand).toBeLessThanOrEqual(195 - resolved);
+  });
+
+  test('a minimum the ceiling cannot hold fails like any reservation', () => {
+    const evaluation = evaluateBudget(input({ weight: 1, min: 190, max: 500 }));
+    expect(evaluation.problems.map((p) => p.id)).toContain('CB-OVER-CAPACITY');
+  });
+
+  test('property: the resolved share stays within its bounds and the budget fits whenever its minimums do', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 8 }),
+      (weight, min, extra, tasks) => {
+        const share = { weight, min, max: min + extra };
+        const evaluation = evaluateBudget(budget(
+          postgresBehindProxy(400, 50, { reservations: [{ name: 'allocation:orders', connections: 0, throughProxy: true, share }] }),
+          [ecsService('Web/Api', { maxTasks: tasks, pool: { kind: 'share', weight: 1, min: 1, max: 100 } })],
+        ));
+        const resolved = evaluation.capacity!.reservations[0].connections;
+        expect(resolved).toBeGreaterThanOrEqual(min);
+        expect(resolved).toBeLessThanOrEqual(share.max);
+        if (min + tasks * 2 <= 195) expect(evaluation.problems.filter((p) => p.level === 'error')).toEqual([]);
+      }));
   });
 });

@@ -104,3 +104,38 @@ test('an allocation made as a construct counts the same as one from addAllocatio
   expect(allocation.recordParameterName).toBe('/connection-budget/Data/Budget/allocations/reporting');
   expect(h.budget._evaluation().capacity!.reservations).toContainEqual({ name: 'allocation:reporting', connections: 25, throughProxy: true });
 });
+
+describe('an allocation granted as a weighted share', () => {
+  // Proxy ceiling 500 − 5 = 495; Api 2 tasks × 200 % = 4 instances of a derived pool (weight 1, at most 20: 80); the share
+  // takes the rest up to its maximum of 400.
+  const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 50 });
+  h.service('Api', { desiredCount: 2 }, { pool: PoolSize.share({ weight: 1, min: 2, max: 20 }) });
+  const allocation = h.budget.addAllocation({ name: 'orders', share: { weight: 4, minConnections: 50, maxConnections: 400 } });
+  const errors = synthErrors(h.app);
+  const data = Template.fromStack(h.data);
+
+  test('resolves to a number at synth, counted like a fixed allocation', () => {
+    expect(errors).toEqual([]);
+    const evaluation = h.budget._evaluation();
+    expect(evaluation.capacity!.reservations).toContainEqual({ name: 'allocation:orders', connections: 400, throughProxy: true, share: { weight: 4, min: 50, max: 400 } });
+    expect(evaluation.consumers[0].poolSize).toBe(20);
+    expect(h.data.resolve(allocation.connections)).toBe(400);
+  });
+
+  test('its record holds the number, and the ledger the share', () => {
+    const [, parameter] = Object.entries<any>(data.toJSON().Resources).find(([, r]) => r.Type === 'AWS::SSM::Parameter')!;
+    expect(JSON.stringify(parameter.Properties.Value)).toContain('\\"connections\\":400');
+    const ledger = Object.entries<any>(data.toJSON().Metadata).find(([k]) => k.startsWith('ConnectionBudgetLedger'))![1];
+    expect(ledger.inputs.reservations).toContainEqual(expect.objectContaining({ name: 'allocation:orders', connections: 400, share: { weight: 4, min: 50, max: 400 } }));
+  });
+
+  test.each([
+    [{ name: 'a', connections: 5, share: { minConnections: 1, maxConnections: 2 } }, "addAllocation('a'): give either connections (a number) or share (a weighted share of the ceiling), not both and not neither."],
+    [{ name: 'a' }, "addAllocation('a'): give either connections (a number) or share (a weighted share of the ceiling), not both and not neither."],
+    [{ name: 'a', share: { minConnections: 5, maxConnections: 4 } }, "addAllocation('a'): share.maxConnections must be a whole number from 5 (at least minConnections) to 262143, got 4."],
+    [{ name: 'a', share: { weight: 0, minConnections: 1, maxConnections: 4 } }, "addAllocation('a'): share.weight must be above 0 and at most 1000000, got 0."],
+  ])('%j is refused', (options, message) => {
+    const other = harness({ maxConnectionsParameter: '1000', proxyPercent: 50 });
+    expect(() => other.budget.addAllocation(options as any)).toThrow(`ConnectionBudget 'Data/Budget': ${message}`);
+  });
+});
