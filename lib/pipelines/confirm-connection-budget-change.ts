@@ -1,5 +1,5 @@
 import {
-  Aws, Duration, Stage, Tags, aws_codebuild as codebuild, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions,
+  Aws, Duration, Lazy, Stage, Tags, aws_codebuild as codebuild, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions,
   aws_iam as iam, aws_lambda as lambda, aws_sns as sns, cx_api as cxapi, pipelines,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -127,6 +127,7 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
     shared.allowAssumeRoles([...stacks.map(deployRoleArn), ...stacks.flatMap(recordReaderRoleArns)]);
     const namespace = `ConnectionBudget${this.props.stage.node.addr}`;
     const approvalName = `${options.actionName}.Confirm`;
+    shared.allowApproval(stage.stageName, approvalName);
     stage.addAction(new actions.CodeBuildAction({
       actionName: `${options.actionName}.Check`,
       runOrder: options.runOrder,
@@ -212,6 +213,8 @@ class ConnectionBudgetCheck extends Construct {
   public readonly project: codebuild.Project;
   public readonly approver: lambda.Function;
   private readonly assumableRoles = new Set<string>();
+  /** The confirmations the approver may approve, `stage/action`: its own steps', fixed at synth. */
+  private readonly approvals: string[] = [];
 
   private constructor(scope: Construct, id: string, pipeline: codepipeline.Pipeline, public readonly cliVersion: string) {
     super(scope, id);
@@ -222,6 +225,8 @@ class ConnectionBudgetCheck extends Construct {
       code: lambda.Code.fromInline(APPROVER_CODE),
       timeout: APPROVER_TIMEOUT,
       description: 'Approves a connection budget confirmation when the budget did not change',
+      // Its own Confirm actions only: whoever may invoke it must not approve a human gate of the same pipeline.
+      environment: { APPROVALS: Lazy.string({ produce: () => JSON.stringify([...this.approvals].sort()) }) },
     });
     // A policy on the pipeline's ARN would make the pipeline, its check project and this function a cycle.
     this.approver.addToRolePolicy(new iam.PolicyStatement({
@@ -237,12 +242,18 @@ class ConnectionBudgetCheck extends Construct {
         env: { 'shell': 'bash', 'exported-variables': ['LINK', 'MESSAGE'] },
         phases: {
           // The CLI needs none of the construct library's peers (aws-cdk-lib, constructs): skip installing them.
-          install: { commands: [`npm install --global --no-fund --no-audit --legacy-peer-deps ${PACKAGE_NAME}@${cliVersion}`] },
+          // Exact version, and no install scripts: the CLI runs none, so nothing the registry serves runs at install.
+          install: { commands: [`npm install --global --no-fund --no-audit --legacy-peer-deps --ignore-scripts --save-exact ${PACKAGE_NAME}@${cliVersion}`] },
           build: { commands: [CHECK_SCRIPT] },
         },
       }),
     });
     this.approver.grantInvoke(this.project);
+  }
+
+  /** Lets the approver approve the Confirm action of a step. */
+  public allowApproval(stageName: string, actionName: string): void {
+    this.approvals.push(`${stageName}/${actionName}`);
   }
 
   /** Lets the project assume these roles: deploy roles to read deployed templates, lookup roles to read allocation records. */
@@ -261,6 +272,13 @@ const { CodePipelineClient, GetPipelineStateCommand, PutApprovalResultCommand } 
 const client = new CodePipelineClient({});
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 exports.handler = async (event, context) => {
+  const allowed = JSON.parse(process.env.APPROVALS || '[]');
+  const requested = event.StageName + '/' + event.ActionName;
+  if (typeof event.StageName !== 'string' || typeof event.ActionName !== 'string' || !allowed.includes(requested)) {
+    console.log('Refused to approve ' + JSON.stringify(requested) + ' of pipeline ' + JSON.stringify(event.PipelineName)
+      + ': this approver approves only ' + allowed.join(', ') + '.');
+    throw new Error('Refused: ' + requested + ' is not a connection budget confirmation of this approver.');
+  }
   while (context.getRemainingTimeInMillis() > 10000) {
     const state = await client.send(new GetPipelineStateCommand({ name: event.PipelineName }));
     const stage = (state.stageStates || []).find((s) => s.stageName === event.StageName);

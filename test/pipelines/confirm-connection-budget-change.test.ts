@@ -19,7 +19,7 @@ describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
     const project = Object.values(template.findResources('AWS::CodeBuild::Project', { Properties: { Description: 'Compares the connection budgets of a stage with the deployed ones' } }));
     expect(project).toHaveLength(1);
     const buildSpec = JSON.parse(project[0].Properties.Source.BuildSpec);
-    expect(buildSpec.phases.install.commands).toEqual([`npm install --global --no-fund --no-audit --legacy-peer-deps cdk-connection-budget@${VERSION}`]);
+    expect(buildSpec.phases.install.commands).toEqual([`npm install --global --no-fund --no-audit --legacy-peer-deps --ignore-scripts --save-exact cdk-connection-budget@${VERSION}`]);
     expect(buildSpec.phases.build.commands).toEqual([CHECK_SCRIPT]);
     expect(buildSpec.env).toEqual({ 'shell': 'bash', 'exported-variables': ['LINK', 'MESSAGE'] });
   });
@@ -81,8 +81,16 @@ describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
 });
 
 describe('the approver, run as deployed with a stand-in CodePipeline client', () => {
-  const code: string = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('connection budget') } }))[0]
-    .Properties.Code.ZipFile;
+  const approverResource: any = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('connection budget') } }))[0];
+  const code: string = approverResource.Properties.Code.ZipFile;
+  // The confirmations it may approve are fixed at synth: the example pipeline's one step.
+  const approvals: string = approverResource.Properties.Environment.Variables.APPROVALS;
+  beforeEach(() => { process.env.APPROVALS = approvals; });
+  afterEach(() => { delete process.env.APPROVALS; });
+
+  test('may approve only its own Confirm action', () => {
+    expect(JSON.parse(approvals)).toEqual(['Production/ConnectionBudget.Confirm']);
+  });
 
   /** Loads the inline handler with a client whose GetPipelineState answers come from `states`, and instant sleeps. */
   function approver(states: object[]) {
@@ -114,6 +122,18 @@ describe('the approver, run as deployed with a stand-in CodePipeline client', ()
       pipelineName: 'PlatformPipeline', stageName: 'Production', actionName: 'ConnectionBudget.Confirm', token: 't-1',
       result: { status: 'Approved', summary: 'No connection budget change.' },
     });
+  });
+
+  test.each([
+    ['another approval of the same stage (a human production gate)', { ...event, ActionName: 'ManualGate' }, 'Production/ManualGate'],
+    ['its action name in another stage', { ...event, StageName: 'Staging' }, 'Staging/ConnectionBudget.Confirm'],
+  ])('refuses %s, approving nothing and saying so in its log', async (_, request, requested) => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const { handler, sent } = approver([started]);
+    await expect(handler(request, { getRemainingTimeInMillis: () => 60_000 })).rejects.toThrow(`Refused: ${requested} is not a connection budget confirmation of this approver.`);
+    expect(sent).toEqual([]);
+    expect(log).toHaveBeenCalledWith(`Refused to approve "${requested}" of pipeline "PlatformPipeline": this approver approves only Production/ConnectionBudget.Confirm.`);
+    log.mockRestore();
   });
 
   test('gives up with an error, approving nothing, when the action does not start in time', async () => {
