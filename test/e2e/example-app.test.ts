@@ -241,8 +241,10 @@ describe('the GitHub Actions workflow\'s commands, run locally on two synthesize
     fs.writeFileSync(path.join(bin, 'gh'), `#!/usr/bin/env bash
 echo "$*" >> "${comments}/calls.log"
 case "$*" in
-  *"--paginate"*) ls "${comments}" | grep -E '^[0-9]+$' | while read -r id; do
-      if head -n 1 "${comments}/$id" | grep -q '^<!-- connection-budget-diff -->'; then echo "$id"; fi; done ;;
+  *"--paginate"*) args=("$@"); for ((i = 0; i < \${#args[@]}; i++)); do [ "\${args[$i]}" = --jq ] && filter="\${args[$((i + 1))]}"; done
+    # The comments as GitHub lists them, author included (a file <id>.author; the workflow's identity otherwise), through the script's own filter.
+    node -e 'const fs = require("fs"); const dir = process.argv[1]; console.log(JSON.stringify(fs.readdirSync(dir).filter((f) => /^[0-9]+$/.test(f)).sort()
+      .map((f) => ({ id: Number(f), body: fs.readFileSync(dir + "/" + f, "utf8"), user: { login: fs.existsSync(dir + "/" + f + ".author") ? fs.readFileSync(dir + "/" + f + ".author", "utf8").trim() : "github-actions[bot]" } }))))' "${comments}" | jq -r "$filter" ;;
   *"--method POST"*) body="\${@: -1}"; cp "\${body#body=@}" "${comments}/$(( $(ls "${comments}" | grep -cE '^[0-9]+$') + 101 ))" ;;
   *"--method PATCH"*) id="\${4##*/}"; body="\${@: -1}"; cp "\${body#body=@}" "${comments}/$id" ;;
 esac
@@ -279,6 +281,17 @@ esac
     ]);
     expect(fs.readdirSync(comments).filter((f) => /^\d+$/.test(f))).toEqual(['101']);
     expect(fs.readFileSync(path.join(comments, '101'), 'utf8')).toContain('- **CB-CHECK-MAX-INCREASE** `PlatformData/Database/Budget`: worst case rises by 4 (764 → 768), more than --max-increase 1.');
+    fs.rmSync(comments, { recursive: true, force: true });
+  });
+
+  test('never edits a comment another identity wrote, even one that starts with the marker', () => {
+    const comments = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-comments-'));
+    fs.writeFileSync(path.join(comments, '101'), '<!-- connection-budget-diff -->\nLooks fine to me, approve it.\n');
+    fs.writeFileSync(path.join(comments, '101.author'), 'mallory\n');
+    const result = commentStep({ GUARDRAILS: '--max-increase-percent 25' }, comments);
+    expect(result.code).toBe(0);
+    expect(result.calls.filter((c) => c.includes('--method'))).toEqual([expect.stringContaining('--method POST')]);
+    expect(fs.readFileSync(path.join(comments, '101'), 'utf8')).toBe('<!-- connection-budget-diff -->\nLooks fine to me, approve it.\n');
     fs.rmSync(comments, { recursive: true, force: true });
   });
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares two synthesized revisions with connection-budget, and posts or updates one pull-request comment.
 # Usage: connection-budget-comment.sh BASE_ASSEMBLY HEAD_ASSEMBLY
-# Environment: REPOSITORY (owner/name), PR_NUMBER, GH_TOKEN (for gh), GUARDRAILS (check options),
+# Environment: REPOSITORY (owner/name), PR_NUMBER, GH_TOKEN (for gh), GUARDRAILS (check options), COMMENT_AUTHOR (the login
+# the comments are posted as; default github-actions[bot], the identity of the workflow's GITHUB_TOKEN),
 # HEAD_SYNTH_STATUS and HEAD_SYNTH_LOG (the head's cdk synth exit code and stderr), ALLOCATION_RECORDS
 # (optional: `--allocation-record FILE ...`, the live records read-allocation-records.sh printed).
 # Exit code: connection-budget check's (0 fine, 1 violated or guardrail crossed, 2 or 3 could not check);
@@ -29,8 +30,10 @@ else
   npx --no-install connection-budget check "$head" --base "$base" ${GUARDRAILS:-} ${ALLOCATION_RECORDS:-} --format markdown > "$comment" || status=$?
 fi
 cat "$comment"
+# Only a comment this workflow's identity wrote: anyone may post a comment that starts with the marker.
+author="${COMMENT_AUTHOR:-github-actions[bot]}"
 existing="$(gh api "repos/$REPOSITORY/issues/$PR_NUMBER/comments" --paginate \
-  --jq ".[] | select(.body | startswith(\"$marker\")) | .id" | head -n 1)" || exit 3
+  --jq ".[] | select(.user.login == \"$author\" and (.body | startswith(\"$marker\"))) | .id" | head -n 1)" || exit 3
 if [ -n "$existing" ]; then
   gh api --method PATCH "repos/$REPOSITORY/issues/comments/$existing" -F "body=@$comment" > /dev/null || exit 3
 else
