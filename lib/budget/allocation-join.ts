@@ -1,8 +1,9 @@
-import { Finding } from './checks/check';
+import { Check } from './checks/check';
+import { errorsFirst } from './checks';
 import { Change, ChangeStatus } from './diff';
 import { GuardrailViolation } from './guardrails';
 import { LedgerAllocationJson, LedgerJson } from './ledger-schema';
-import { Problem, ProblemLevel } from './model';
+import { Problem } from './model';
 import { compareText, count, listOf } from './text';
 
 /** An allocation counts in its owning budget as the reservation `allocation:<name>` through the proxy. */
@@ -81,15 +82,7 @@ export interface JoinContext {
 }
 
 /** A check across apps: data with a stable ID and a level, like the budget checks. */
-export interface JoinCheck {
-  readonly id: string;
-  readonly level: ProblemLevel;
-  /** One line: what the check finds. */
-  readonly summary: string;
-  /** Why it matters. */
-  readonly explanation: string;
-  readonly run: (context: JoinContext) => readonly Finding[];
-}
+export type JoinCheck = Check<JoinContext>;
 
 const allocationExceeded: JoinCheck = {
   id: 'CB-ALLOCATION-EXCEEDED',
@@ -279,8 +272,7 @@ function refreshFix(allocation: LedgerAllocationJson, allocated: number): string
   if (allocation.source === 'attributes') {
     return `Set attributes.connections to ${allocated} in the team's app, where it builds the budget with fromAllocation.`;
   }
-  const parameter = allocation.parameterName === null ? 'the allocation record' : `the SSM parameter '${allocation.parameterName}'`;
-  return `Refresh the cached lookup in the team's app: cdk context --reset <key> with the key of ${parameter} (cdk context lists the keys), `
+  return `Refresh the cached lookup in the team's app: cdk context --reset <key> with the key of the SSM parameter '${allocation.parameterName}' (cdk context lists the keys), `
     + `then synthesize with credentials for the stack's account and region so its pools are sized for ${count(allocated, 'connection')}.`;
 }
 
@@ -293,5 +285,5 @@ function runJoinChecks(context: JoinContext): Problem[] {
     message: `ConnectionBudget '${f.subject}': ${f.message}`,
     fix: f.fix,
   })));
-  return [...problems.filter((p) => p.level === 'error'), ...problems.filter((p) => p.level === 'warning')];
+  return errorsFirst(problems);
 }

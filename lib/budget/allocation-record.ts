@@ -1,5 +1,5 @@
 import { ENGINE_NAMES, EngineKind } from './capacity';
-import { LARGEST_MAX_CONNECTIONS } from './limits';
+import { LARGEST_MAX_CONNECTIONS, MAX_PORT } from './limits';
 
 /**
  * The allocation record: what an owning app publishes for each allocation (an SSM parameter, JSON), and what a team's
@@ -83,7 +83,7 @@ export function parseAllocationRecord(text: string, where: string, expected?: { 
   ['budgetPath', 'allocation', 'proxyEndpoint', 'clientSecurityGroupId'].forEach((f) => text_(f));
   ['databaseName', 'secretArn'].forEach((f) => text_(f, true));
   whole('connections', 0, LARGEST_MAX_CONNECTIONS);
-  whole('port', 1, 65_535);
+  whole('port', 1, MAX_PORT);
   whole('proxyIdleClientTimeoutSeconds', 1, MAX_IDLE_CLIENT_TIMEOUT_SECONDS);
   if (!Object.keys(ENGINE_NAMES).includes(record.engine as string)) {
     problems.push(`engine must be one of ${Object.keys(ENGINE_NAMES).join(', ')}, got ${JSON.stringify(record.engine)}`);

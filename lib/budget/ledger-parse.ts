@@ -1,6 +1,6 @@
 import { ENGINE_NAMES, MAX_CONNECTIONS_SOURCES } from './capacity';
 import { LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LEDGER_SCHEMA_VERSION_WITH_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LedgerJson } from './ledger-schema';
-import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE } from './limits';
+import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE, MAX_PORT } from './limits';
 import { FRAMEWORK_NAMES } from './presets';
 import { listOf } from './text';
 
@@ -134,8 +134,8 @@ function checkInputs(c: Checker, inputs: unknown, version: number): void {
       c.oneOf(a, 'source', ['lookup', 'attributes'], 'inputs.allocation');
       c.boolean(a, 'pending', 'inputs.allocation');
       c.boolean(a, 'deployTimeCheck', 'inputs.allocation');
-      if (a.parameterName !== null) c.text(a, 'parameterName', 'inputs.allocation');
-      c.whole(a, 'port', 1, 65535, 'inputs.allocation');
+      c.text(a, 'parameterName', 'inputs.allocation');
+      c.whole(a, 'port', 1, MAX_PORT, 'inputs.allocation');
       c.whole(a, 'proxyIdleClientTimeoutSeconds', 1, MAX_COUNT, 'inputs.allocation');
     }, 'inputs');
     if (inputs.database !== null) c.fail('inputs.database must be null in a budget built from an allocation');
@@ -177,7 +177,7 @@ function checkTarget(c: Checker, target: Record<string, any>, at: string): void 
   c.text(target, 'path', at);
   if (target.resource !== null) c.object(target, 'resource', (r) => checkResource(c, r, `${at}.resource`), at);
   c.array(target, 'securityGroups', (s, sat) => checkSource(c, s, sat), at);
-  if (target.port !== null) c.whole(target, 'port', 1, 65_535, at);
+  if (target.port !== null) c.whole(target, 'port', 1, MAX_PORT, at);
 }
 
 function checkConsumerInputs(c: Checker, inputs: unknown, at: string): void {

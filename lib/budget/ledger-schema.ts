@@ -121,8 +121,8 @@ export interface LedgerAllocationJson {
   readonly pending: boolean;
   /** Whether the app deploys the guard that checks the live record (Custom::ConnectionBudgetAllocationGuard). */
   readonly deployTimeCheck: boolean;
-  /** The SSM parameter of the record; null when the attributes were given without it. */
-  readonly parameterName: string | null;
+  /** The SSM parameter of the record, at its documented name (also for attributes, where a guard would read it). */
+  readonly parameterName: string;
   /** The client security group the owning app created; the team's consumers are placed in it. */
   readonly clientSecurityGroupId: string;
   /** The owning proxy's port. */

@@ -16,6 +16,9 @@ export const MAX_SETTABLE_MAX_CONNECTIONS: Readonly<Record<EngineKind, number>> 
   'aurora-mysql': 16_000,
 };
 
+/** The highest TCP port: the port a proxy or database listens on is at most this (RFC 793's 16-bit port field). */
+export const MAX_PORT = 65_535;
+
 /** The largest max_connections of any engine: no pool can be larger and still fit. */
 export const LARGEST_MAX_CONNECTIONS = Math.max(...Object.values(MAX_SETTABLE_MAX_CONNECTIONS));
 

@@ -2,7 +2,7 @@ import { aws_ssm as ssm, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
   ALLOCATION_RECORD_KIND, ALLOCATION_RECORD_VERSION, allocationParameterName, AllocationRecord, AllocationRecordError, ENGINE_NAMES, EngineKind, LedgerInputsJson,
-  LARGEST_MAX_CONNECTIONS, parseAllocationRecord, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_PORT,
+  LARGEST_MAX_CONNECTIONS, MAX_PORT, parseAllocationRecord, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_PORT,
 } from '../budget';
 import type { ConnectionBudgetFromAllocationProps } from '../constructs/allocation-source';
 import type { ConnectionReservation } from '../constructs/consumer-options';
@@ -97,7 +97,7 @@ function propsProblems(props: ConnectionBudgetFromAllocationProps): string[] {
       problems.push(`attributes.engine must be one of ${Object.keys(ENGINE_NAMES).join(', ')}, got ${JSON.stringify(a.engine)}`);
     }
     if (typeof a.proxyEndpoint !== 'string' || a.proxyEndpoint === '') problems.push('attributes.proxyEndpoint must be the proxy\'s endpoint');
-    if (a.port !== undefined && !isWholeNumber(a.port, 1, 65_535)) problems.push(`attributes.port must be a whole number from 1 to 65535, got ${describeNumber(a.port)}`);
+    if (a.port !== undefined && !isWholeNumber(a.port, 1, MAX_PORT)) problems.push(`attributes.port must be a whole number from 1 to ${MAX_PORT}, got ${describeNumber(a.port)}`);
     if (typeof a.clientSecurityGroupId !== 'string' || (!Token.isUnresolved(a.clientSecurityGroupId) && !SECURITY_GROUP_ID.test(a.clientSecurityGroupId))) {
       problems.push(`attributes.clientSecurityGroupId must be a security group ID (sg-...), got ${JSON.stringify(a.clientSecurityGroupId)}`);
     }

@@ -27,7 +27,7 @@ function team(path: string, options: TeamOptions): LedgerJson {
   const source = options.source ?? 'lookup';
   const allocation: LedgerAllocationJson = {
     budgetPath: options.owner ?? 'Data/Budget', name: options.allocation ?? 'orders', connections: options.synthesizedWith ?? 120,
-    basis: 'the record', source, pending: options.pending ?? false, deployTimeCheck: source === 'lookup', parameterName: source === 'lookup' ? PARAMETER : null,
+    basis: 'the record', source, pending: options.pending ?? false, deployTimeCheck: source === 'lookup', parameterName: PARAMETER,
     clientSecurityGroupId: 'sg-0123456789abcdef0', port: 5432, proxyIdleClientTimeoutSeconds: 1800,
   };
   const reservations = options.reserved ? [{ name: 'migrations', connections: options.reserved, throughProxy: false, clients: [] }] : [];

@@ -13,8 +13,8 @@ export interface Finding {
   readonly fix: string;
 }
 
-/** A budget check: data with a stable ID, a level and a rule. */
-export interface Check {
+/** A check: data with a stable ID, a level and a rule; a budget's by default, or one across apps (allocation-join.ts). */
+export interface Check<Context = CheckContext> {
   /** Stable, documented, acknowledgeable (warnings): `CB-OVER-CAPACITY`. */
   readonly id: string;
   readonly level: ProblemLevel;
@@ -22,5 +22,5 @@ export interface Check {
   readonly summary: string;
   /** Why it matters. */
   readonly explanation: string;
-  readonly run: (context: CheckContext) => readonly Finding[];
+  readonly run: (context: Context) => readonly Finding[];
 }

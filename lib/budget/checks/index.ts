@@ -58,5 +58,10 @@ export function runChecks(context: CheckContext): BudgetEvaluation['problems'] {
     message: `ConnectionBudget '${context.path}': ${f.message}`,
     fix: f.fix,
   })));
+  return errorsFirst(problems);
+}
+
+/** Errors, then warnings, each group in the order given: how every list of problems is reported. */
+export function errorsFirst(problems: readonly Problem[]): Problem[] {
   return [...problems.filter((p) => p.level === 'error'), ...problems.filter((p) => p.level === 'warning')];
 }
