@@ -1,14 +1,28 @@
 import { LEDGER_METADATA_KEY_PREFIX } from '../budget/ledger-lines';
 
 /**
+ * The bootstrap version from which a stack's lookup role may read its deployed template. Version 8 gave the lookup role
+ * the AWS managed ReadOnlyAccess policy, with kms:Decrypt denied (Sid DontReadSecrets); before, it could make only the
+ * context lookups (EC2, ELB, Route 53 and SSM reads). The CDK CLI reads deployed templates with it too (`cdk diff`; the
+ * DefaultStackSynthesizer's useLookupRoleForStackOperations, "Requires bootstrap stack version 8"). Its trust policy has
+ * trusted the accounts given to `cdk bootstrap --trust` since it appeared (version 6), as well as those given to
+ * `--trust-for-lookup`, so a pipeline account trusted to deploy may assume it.
+ * Sources: aws/aws-cdk-cli packages/aws-cdk/lib/api/bootstrap/bootstrap-template.yaml (LookupRole); the CDK guide's
+ * "Bootstrap template version history" (8: "The lookup role has full read-only permissions to the target environment").
+ * The synthesizer writes the figure into the manifest as `lookupRole.requiresBootstrapStackVersion`: 22 instead only when
+ * `lookupRoleAdditionalOptions` asks for session tags, which the check does not pass.
+ */
+const LOOKUP_ROLE_BOOTSTRAP_VERSION = 8;
+
+/**
  * The shell the budget check runs in CodeBuild, as one buildspec command (buildspec 0.2 keeps one shell
  * across a phase, so what it exports reaches `exported-variables`). Pure text: tests run it locally with
  * stand-ins for the AWS CLI.
  *
  * It expects, from the action:
  * - `STAGE_DIR`: the stage's assembly directory inside the cloud assembly artifact, whose manifest
- *   names each stack, its environment, its deploy role and its lookup role (an action's configuration
- *   values are limited to 1,000 characters, too few to list the stacks there);
+ *   names each stack, its environment and its lookup role (an action's configuration values are
+ *   limited to 1,000 characters, too few to list the stacks there);
  * - `GUARDRAILS`: extra `connection-budget check` options;
  * - `STAGE_NAME`, `ACTION_NAME`: the approval action to approve when nothing changed;
  * - `APPROVER`: the function that approves it;
@@ -23,9 +37,10 @@ export const CHECK_SCRIPT = [
   'PROJECT_NAME="${BUILD_PROJECT#build/}"',
   'export LINK="https://$REGION.console.aws.amazon.com/codesuite/codebuild/$ACCOUNT_ID/projects/$PROJECT_NAME/build/$PROJECT_NAME:$BUILD_ID/?region=$REGION"',
   'export PIPELINE_LINK="https://$REGION.console.aws.amazon.com/codesuite/codepipeline/pipelines/$PIPELINE_NAME/view?region=$REGION"',
-  // What the stage's manifest and templates say, as tab-separated lines: stacks.tsv, `stackName region deployRoleArn`
+  // What the stage's manifest and templates say, as tab-separated lines: stacks.tsv, `stackName region lookupRoleArn`
   // per stack; records.tsv, `parameter region lookupRoleArn budgetPath owningBudgetPath allocation` per allocation
-  // record to read. Role placeholders are filled with this build's partition and account.
+  // record to read. Role placeholders are filled with this build's partition and account. Everything is read with
+  // lookup roles, which are read-only: a deploy role may pass the CloudFormation execution role, effectively admin.
   "cat > stage.js <<'JS'",
   'const fs = require("fs");',
   'const path = require("path");',
@@ -38,12 +53,17 @@ export const CHECK_SCRIPT = [
   '  const [, account, region] = /^aws:\\/\\/([^/]+)\\/(.+)$/.exec(artifact.environment);',
   '  const accountId = account === "unknown-account" ? buildAccount : account;',
   '  const regionName = region === "unknown-region" ? buildRegion : region;',
-  '  const fill = (arn) => (arn || "").replace(/\\$\\{AWS::Partition\\}/g, partition)',
+  '  const fill = (arn) => arn.replace(/\\$\\{AWS::Partition\\}/g, partition)',
   '    .replace(/\\$\\{AWS::AccountId\\}/g, accountId).replace(/\\$\\{AWS::Region\\}/g, regionName);',
+  '  const name = artifact.properties.stackName || id;',
+  '  if (!artifact.properties.lookupRole) {',
+  '    console.error("Stack " + name + " names no lookup role; the check reads deployed templates only with a stack\'s read-only "',
+  '      + "lookup role, never its deploy role. Synthesize it with the DefaultStackSynthesizer (useLookupRoleForStackOperations not false).");',
+  '    process.exit(3);',
+  '  }',
   '  const metadata = JSON.parse(fs.readFileSync(path.join(stageDir, artifact.properties.templateFile), "utf8")).Metadata || {};',
   '  stacks.push({',
-  '    name: artifact.properties.stackName || id, region: regionName, deployRole: fill(artifact.properties.assumeRoleArn),',
-  '    lookupRole: fill((artifact.properties.lookupRole || {}).arn),',
+  '    name, region: regionName, lookupRole: fill(artifact.properties.lookupRole.arn),',
   `    ledgers: Object.keys(metadata).filter((key) => key.startsWith("${LEDGER_METADATA_KEY_PREFIX}")).map((key) => metadata[key]),`,
   '  });',
   '}',
@@ -56,39 +76,41 @@ export const CHECK_SCRIPT = [
   // check on its own; an owning budget in this stage is joined as synthesized; one record per allocation.
   '    if (!allocation || allocation.source !== "lookup" || allocation.pending || budgetPaths.has(allocation.budgetPath)',
   '      || records.has(allocation.parameterName)) continue;',
-  '    if (!stack.lookupRole) {',
-  '      console.error("Stack " + stack.name + " holds the budget \'" + ledger.budgetPath + "\', built from a looked-up allocation, but names no "',
-  '        + "lookup role to read its live record \'" + allocation.parameterName + "\' with; synthesize it with the DefaultStackSynthesizer.");',
-  '      process.exit(3);',
-  '    }',
   '    records.set(allocation.parameterName, [allocation.parameterName, stack.region, stack.lookupRole, ledger.budgetPath,',
   '      allocation.budgetPath, allocation.name].join("\\t"));',
   '  }',
   '}',
-  'fs.writeFileSync("stacks.tsv", stacks.map((stack) => [stack.name, stack.region, stack.deployRole].join("\\t") + "\\n").join(""));',
+  'fs.writeFileSync("stacks.tsv", stacks.map((stack) => [stack.name, stack.region, stack.lookupRole].join("\\t") + "\\n").join(""));',
   'fs.writeFileSync("records.tsv", [...records.values()].map((line) => line + "\\n").join(""));',
   'JS',
   'node stage.js || exit 3',
-  // Sets ROLE_ENV to a role's credentials, for `env "${ROLE_ENV[@]}" aws ...`: each stack's roles live in its own account.
+  // Sets ROLE_ENV to a lookup role's credentials, for `env "${ROLE_ENV[@]}" aws ...`: each stack's role lives in its own account.
   'assume_role() {',
   '  local credentials',
-  '  credentials="$(aws sts assume-role --role-arn "$1" --role-session-name connection-budget-check --query Credentials --output json)" || exit 3',
+  '  if ! credentials="$(aws sts assume-role --role-arn "$1" --role-session-name connection-budget-check --query Credentials --output json)"; then',
+  `    echo "Cannot assume the lookup role $1. Bootstrap its environment (cdk bootstrap, version ${LOOKUP_ROLE_BOOTSTRAP_VERSION} or later) trusting this pipeline's account $ACCOUNT_ID: --trust or --trust-for-lookup." >&2`,
+  '    exit 3',
+  '  fi',
   '  ROLE_ENV=("AWS_ACCESS_KEY_ID=$(node -pe \'JSON.parse(process.argv[1]).AccessKeyId\' "$credentials")"',
   '    "AWS_SECRET_ACCESS_KEY=$(node -pe \'JSON.parse(process.argv[1]).SecretAccessKey\' "$credentials")"',
   '    "AWS_SESSION_TOKEN=$(node -pe \'JSON.parse(process.argv[1]).SessionToken\' "$credentials")")',
   '}',
-  // The deployed templates, read with each stack's deploy role; a stack not deployed yet is an empty template.
+  // The deployed templates, read with each stack's lookup role; a stack not deployed yet is an empty template.
   'mkdir -p deployed',
   "while IFS=$'\\t' read -r stack region role; do",
   '  assume_role "$role"',
   '  if ! env "${ROLE_ENV[@]}" aws cloudformation get-template --stack-name "$stack" --region "$region" --output json > "deployed/$stack.json" 2> get-template.err; then',
   '    if grep -q "does not exist" get-template.err; then echo "$stack is not deployed yet"; echo \'{"Resources":{}}\' > "deployed/$stack.json";',
-  '    else cat get-template.err; exit 3; fi',
+  '    else',
+  '      cat get-template.err',
+  `      echo "Cannot read the deployed template of $stack with its lookup role $role: bootstrap its environment with cdk bootstrap, version ${LOOKUP_ROLE_BOOTSTRAP_VERSION} or later, whose lookup role may read every template." >&2`,
+  '      exit 3',
+  '    fi',
   '  fi',
   'done < stacks.tsv',
   // A team's budget (ConnectionBudget.fromAllocation) is judged by the allocation the owning app has deployed, not the copy
   // cdk.context.json cached: its live record, read where CDK looked it up (the budget's stack's account and region) with
-  // the stack's lookup role. The deploy role may read no SSM parameter but the bootstrap version; the lookup role is read-only.
+  // the stack's lookup role.
   'mkdir -p records',
   'ALLOCATION_RECORDS=""',
   'n=0',

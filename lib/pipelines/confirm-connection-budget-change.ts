@@ -4,7 +4,6 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CHECK_SCRIPT, guardrailArguments } from './check-script';
-import { LEDGER_METADATA_KEY_PREFIX, LedgerJson } from '../budget';
 import { libraryVersion, PACKAGE_NAME } from '../private/package-version';
 import { describeNumber, isWholeNumber } from '../private/validation';
 
@@ -78,7 +77,7 @@ const APPROVER_TIMEOUT = Duration.minutes(5);
  * for manual approval only when a budget changed (otherwise it approves itself).
  *
  * It adds two actions, `<id>.Check` (CodeBuild) and `<id>.Confirm` (manual approval). The check reads
- * each stack's deployed template with the stack's deploy role, runs `connection-budget check` and
+ * each stack's deployed template with the stack's read-only lookup role, runs `connection-budget check` and
  * `diff` (the CLI pinned to this library's version), prints the Markdown report in its log, and
  * exports `LINK` (the log) and `MESSAGE` (the diff's summary), which the approval shows.
  *
@@ -123,8 +122,7 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
     if (this.props.notificationTopic) {
       this.props.notificationTopic.grantPublish(shared.project);
     }
-    const stacks = this.props.stage.synth().stacks;
-    shared.allowAssumeRoles([...stacks.map(deployRoleArn), ...stacks.flatMap(recordReaderRoleArns)]);
+    shared.allowAssumeRoles(this.props.stage.synth().stacks.map((stack) => lookupRoleArn(this.id, stack)));
     const namespace = `ConnectionBudget${this.props.stage.node.addr}`;
     const approvalName = `${options.actionName}.Confirm`;
     shared.allowApproval(stage.stageName, approvalName);
@@ -156,39 +154,19 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
   }
 }
 
-/** The deploy role of a stack, with the environment placeholders CDK leaves for the pipeline filled in. */
-function deployRoleArn(stack: cxapi.CloudFormationStackArtifact): string {
-  const arn = stack.assumeRoleArn;
-  if (arn === undefined) {
-    throw new Error(`ConfirmConnectionBudgetChange: stack '${stack.hierarchicalId}' has no deploy role (it uses a legacy synthesizer); `
-      + 'the check reads deployed templates with the deploy role of the DefaultStackSynthesizer.');
-  }
-  return filledArn(stack, arn);
-}
-
 /**
- * The lookup role of a stack holding a budget built from a looked-up allocation (none for other stacks): the check reads
- * the live allocation record with it, where CDK looked it up. The bootstrap's lookup role is read-only (ReadOnlyAccess,
- * kms:Decrypt denied) and trusted by the accounts the environment trusts; its deploy role may read no SSM parameter
- * but the bootstrap version.
+ * The lookup role of a stack, with the environment placeholders CDK leaves for the pipeline filled in. The check reads the
+ * deployed template, and any allocation record, with it: the bootstrap's lookup role is read-only (ReadOnlyAccess with
+ * kms:Decrypt denied; LOOKUP_ROLE_BOOTSTRAP_VERSION in check-script.ts cites the sources), where the deploy role may pass
+ * the CloudFormation execution role, effectively admin.
  */
-function recordReaderRoleArns(stack: cxapi.CloudFormationStackArtifact): string[] {
-  const metadata: Record<string, LedgerJson> = stack.template.Metadata ?? {};
-  const budget = Object.keys(metadata).filter((key) => key.startsWith(LEDGER_METADATA_KEY_PREFIX))
-    .map((key) => metadata[key]).find((ledger) => ledger.inputs?.allocation?.source === 'lookup');
-  if (budget === undefined) {
-    return [];
-  }
+function lookupRoleArn(stepId: string, stack: cxapi.CloudFormationStackArtifact): string {
   const arn = stack.lookupRole?.arn;
   if (arn === undefined) {
-    throw new Error(`ConfirmConnectionBudgetChange: stack '${stack.hierarchicalId}' holds the budget '${budget.budgetPath}', built from a looked-up `
-      + 'allocation, but has no lookup role (its synthesizer names none); the check reads the live allocation record with the lookup role of the DefaultStackSynthesizer.');
+    throw new Error(`ConfirmConnectionBudgetChange '${stepId}': stack '${stack.hierarchicalId}' has no lookup role (its synthesizer names none); `
+      + 'the check reads deployed templates only with a stack\'s read-only lookup role, never its deploy role. '
+      + 'Synthesize it with the DefaultStackSynthesizer (useLookupRoleForStackOperations not false).');
   }
-  return [filledArn(stack, arn)];
-}
-
-/** A role ARN of a stack, with the environment placeholders CDK leaves for the pipeline filled in. */
-function filledArn(stack: cxapi.CloudFormationStackArtifact, arn: string): string {
   return cxapi.EnvironmentPlaceholders.replace(arn, {
     accountId: stack.environment.account === cxapi.UNKNOWN_ACCOUNT ? Aws.ACCOUNT_ID : stack.environment.account,
     region: stack.environment.region === cxapi.UNKNOWN_REGION ? Aws.REGION : stack.environment.region,
@@ -256,7 +234,7 @@ class ConnectionBudgetCheck extends Construct {
     this.approvals.push(`${stageName}/${actionName}`);
   }
 
-  /** Lets the project assume these roles: deploy roles to read deployed templates, lookup roles to read allocation records. */
+  /** Lets the project assume these lookup roles, to read deployed templates and allocation records. */
   public allowAssumeRoles(arns: readonly string[]): void {
     const added = [...new Set(arns)].filter((arn) => !this.assumableRoles.has(arn));
     if (added.length > 0) {

@@ -16,13 +16,15 @@ interface CheckOptions {
   readonly guardrails?: string;
   readonly notify?: boolean;
   readonly assumeRoleFails?: boolean;
+  /** The lookup roles may not read templates, as before bootstrap version 8. */
+  readonly getTemplateDenied?: boolean;
 }
 
 /**
  * Runs the check's buildspec command locally, as CodeBuild would, with a stand-in `aws` that serves the deployed
  * templates and SSM parameters from folders and records every other call, and the real connection-budget CLI.
- * Each role's stand-in credentials name it, so the stand-in serves templates to deploy roles and parameters to
- * lookup roles only.
+ * Each role's stand-in credentials say whether it is a lookup role or a deploy role, and the stand-in serves templates
+ * and parameters to lookup roles only.
  */
 function runCheck(options: CheckOptions) {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'check-bin-'));
@@ -37,7 +39,8 @@ case "$1 $2" in
   "sts assume-role") ${options.assumeRoleFails ? 'echo "AccessDenied" >&2; exit 254' : `case "$4" in *lookup-role*) key=LOOKUP ;; *) key=DEPLOY ;; esac
     echo "{\\"AccessKeyId\\":\\"$key\\",\\"SecretAccessKey\\":\\"s\\",\\"SessionToken\\":\\"t\\"}"`} ;;
   "cloudformation get-template")
-    [ "$AWS_ACCESS_KEY_ID" = DEPLOY ] || { echo "not a deploy role's credentials" >&2; exit 255; }
+    [ "$AWS_ACCESS_KEY_ID" = LOOKUP ] || { echo "not a lookup role's credentials" >&2; exit 255; }
+    ${options.getTemplateDenied ? 'echo "An error occurred (AccessDenied) when calling the GetTemplate operation: not authorized to perform: cloudformation:GetTemplate" >&2; exit 254' : ''}
     file="${deployed}/$4.json"
     if [ -f "$file" ]; then cat "$file"; else echo "An error occurred (ValidationError) when calling the GetTemplate operation: Stack with id $4 does not exist" >&2; exit 254; fi ;;
   "ssm get-parameter")
@@ -71,6 +74,7 @@ esac
 /**
  * A stage assembly as CDK Pipelines hands it over, from a real app in a Stage 'Production': Data in production's
  * account, Web and Jobs environment-agnostic, whose role placeholders the check fills from the build's ARN.
+ * Each stack names the DefaultStackSynthesizer's deploy and lookup roles.
  * With `allocation`, Data/Budget grants the allocation 'orders' that many connections: the owning app.
  */
 function stageAssembly(options: { apiMaxTasks: number; allocation?: number }): { root: string; stage: string } {
@@ -84,9 +88,7 @@ function stageAssembly(options: { apiMaxTasks: number; allocation?: number }): {
   const manifestFile = path.join(stage, 'manifest.json');
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   for (const artifact of Object.values<any>(manifest.artifacts).filter((a) => a.type === 'aws:cloudformation:stack')) {
-    const data = artifact.displayName === 'Production/Data';
-    artifact.environment = data ? 'aws://222222222222/eu-west-1' : 'aws://unknown-account/unknown-region';
-    artifact.properties.assumeRoleArn = data ? 'arn:${AWS::Partition}:iam::222222222222:role/deploy' : 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/deploy-${AWS::Region}';
+    artifact.environment = artifact.displayName === 'Production/Data' ? 'aws://222222222222/eu-west-1' : 'aws://unknown-account/unknown-region';
   }
   fs.writeFileSync(manifestFile, JSON.stringify(manifest));
   return { root, stage };
@@ -116,6 +118,8 @@ const team = synthTeam({ stage: 'Production', lookup: 120 });
 const pendingTeam = synthTeam({ stage: 'Production', lookup: 'pending' });
 const RECORD = '/connection-budget/Data/Budget/allocations/orders';
 const LOOKUP_ROLE = 'arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-eu-west-1';
+/** The roles the check assumed, in order. */
+const assumed = (calls: string[]) => calls.filter((c) => c.startsWith('sts assume-role')).map((c) => c.split(' ')[3]);
 
 beforeAll(() => ensureCompiled());
 afterAll(() => {
@@ -128,12 +132,13 @@ describe('the check\'s buildspec command, run locally', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('MESSAGE=No connection budget change.');
     expect(result.stdout).toContain('LINK=https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/111111111111/projects/ConnectionBudgetCheck/build/ConnectionBudgetCheck:0f1e2d3c/?region=eu-west-1');
+    // Each stack's template is read with its lookup role, placeholders filled from its environment or the build's.
     expect(result.calls).toEqual([
-      'sts assume-role --role-arn arn:aws:iam::222222222222:role/deploy --role-session-name connection-budget-check --query Credentials --output json',
+      'sts assume-role --role-arn arn:aws:iam::222222222222:role/cdk-hnb659fds-lookup-role-222222222222-eu-west-1 --role-session-name connection-budget-check --query Credentials --output json',
       'cloudformation get-template --stack-name Production-Data --region eu-west-1 --output json',
-      'sts assume-role --role-arn arn:aws:iam::111111111111:role/deploy-eu-west-1 --role-session-name connection-budget-check --query Credentials --output json',
+      'sts assume-role --role-arn arn:aws:iam::111111111111:role/cdk-hnb659fds-lookup-role-111111111111-eu-west-1 --role-session-name connection-budget-check --query Credentials --output json',
       'cloudformation get-template --stack-name Production-Web --region eu-west-1 --output json',
-      'sts assume-role --role-arn arn:aws:iam::111111111111:role/deploy-eu-west-1 --role-session-name connection-budget-check --query Credentials --output json',
+      'sts assume-role --role-arn arn:aws:iam::111111111111:role/cdk-hnb659fds-lookup-role-111111111111-eu-west-1 --role-session-name connection-budget-check --query Credentials --output json',
       'cloudformation get-template --stack-name Production-Jobs --region eu-west-1 --output json',
       'lambda invoke --function-name approver-function --invocation-type Event --cli-binary-format raw-in-base64-out '
         + '--payload {"PipelineName":"PlatformPipeline","StageName":"Production","ActionName":"ConnectionBudget.Confirm"} approve.out',
@@ -168,10 +173,33 @@ describe('the check\'s buildspec command, run locally', () => {
     expect(result.calls.some((c) => c.startsWith('lambda invoke'))).toBe(false);
   });
 
-  test('a deploy role it cannot assume fails the action with exit 3', () => {
+  test('a lookup role it cannot assume fails the action with exit 3, naming the role and the bootstrap it needs', () => {
     const result = runCheck({ head, deployed: deployedBase, assumeRoleFails: true });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('AccessDenied');
+    expect(result.stderr).toBe('AccessDenied\nCannot assume the lookup role arn:aws:iam::222222222222:role/cdk-hnb659fds-lookup-role-222222222222-eu-west-1. '
+      + "Bootstrap its environment (cdk bootstrap, version 8 or later) trusting this pipeline's account 111111111111: --trust or --trust-for-lookup.\n");
+  });
+
+  test('a lookup role that may not read templates (bootstrap before version 8) fails the action with exit 3, naming the fix', () => {
+    const result = runCheck({ head, deployed: deployedBase, getTemplateDenied: true });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe('Cannot read the deployed template of Production-Data with its lookup role arn:aws:iam::222222222222:role/'
+      + 'cdk-hnb659fds-lookup-role-222222222222-eu-west-1: bootstrap its environment with cdk bootstrap, version 8 or later, whose lookup role may read every template.\n');
+    expect(result.stdout).toContain('(AccessDenied) when calling the GetTemplate operation');
+  });
+
+  test('a stack that names no lookup role fails the action with exit 3 before any role is assumed, naming the stack and the fix', () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'no-lookup-role-'));
+    fs.cpSync(unchanged, copy, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(copy, 'manifest.json'), 'utf8'));
+    delete Object.values<any>(manifest.artifacts).find((a) => a.properties?.stackName === 'Production-Web').properties.lookupRole;
+    fs.writeFileSync(path.join(copy, 'manifest.json'), JSON.stringify(manifest));
+    const result = runCheck({ head: copy, deployed: deployedBase });
+    fs.rmSync(copy, { recursive: true, force: true });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe("Stack Production-Web names no lookup role; the check reads deployed templates only with a stack's read-only lookup role, "
+      + 'never its deploy role. Synthesize it with the DefaultStackSynthesizer (useLookupRoleForStackOperations not false).\n');
+    expect(result.calls).toEqual([]);
   });
 });
 
@@ -195,6 +223,8 @@ describe('a team\'s gate: its budget built from a looked-up allocation, judged b
   test('reads the record with the lookup role of the budget\'s stack, where CDK looked it up, and passes it to check', () => {
     const result = check({ [RECORD]: ordersRecord(120) });
     expect(result.code).toBe(0);
+    // The template and the record alike, with the lookup role only.
+    expect(assumed(result.calls)).toEqual([LOOKUP_ROLE, LOOKUP_ROLE]);
     expect(result.calls.slice(2, 4)).toEqual([
       `sts assume-role --role-arn ${LOOKUP_ROLE} --role-session-name connection-budget-check --query Credentials --output json`,
       `ssm get-parameter --name ${RECORD} --query Parameter.Value --output text --region eu-west-1`,
@@ -229,20 +259,6 @@ describe('a team\'s gate: its budget built from a looked-up allocation, judged b
     expect(result.stdout).toContain("- **CB-CHECK-BUDGET-ERRORS** `Production/Orders/Budget`: CB-ALLOCATION-NOT-LOOKED-UP: ConnectionBudget 'Production/Orders/Budget': "
       + "the allocation 'orders' of 'Data/Budget' has not been looked up yet");
     expect(result.calls.some((c) => c.startsWith('ssm'))).toBe(false);
-  });
-
-  test('a stack that names no lookup role fails the step before anything is read with it', () => {
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'no-lookup-role-'));
-    fs.cpSync(teamStage(team), copy, { recursive: true });
-    const manifest = JSON.parse(fs.readFileSync(path.join(copy, 'manifest.json'), 'utf8'));
-    Object.values<any>(manifest.artifacts).forEach((a) => delete a.properties?.lookupRole);
-    fs.writeFileSync(path.join(copy, 'manifest.json'), JSON.stringify(manifest));
-    const result = runCheck({ head: copy, deployed: {}, parameters: { [RECORD]: ordersRecord(120) } });
-    fs.rmSync(copy, { recursive: true, force: true });
-    expect(result.code).toBe(3);
-    expect(result.stderr).toBe("Stack Production-Orders holds the budget 'Production/Orders/Budget', built from a looked-up allocation, but names no lookup "
-      + `role to read its live record '${RECORD}' with; synthesize it with the DefaultStackSynthesizer.\n`);
-    expect(result.calls).toEqual([]);
   });
 });
 

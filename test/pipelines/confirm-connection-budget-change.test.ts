@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, BootstraplessSynthesizer, Stack, Stage, pipelines } from 'aws-cdk-lib';
+import { App, BootstraplessSynthesizer, DefaultStackSynthesizer, Stack, Stage, pipelines } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildPipelineApp } from '../../bin/example/pipeline';
 import { ORDERS_ALLOCATION, OrdersTeamStack, PLATFORM_BUDGET_PATH, TEAM_ENV } from '../../bin/example/team';
@@ -8,7 +8,13 @@ import { ConfirmConnectionBudgetChange, ConnectionBudget } from '../../lib';
 import { CHECK_SCRIPT } from '../../lib/pipelines/check-script';
 
 const VERSION = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version as string;
-const DEPLOY_ROLE = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-eu-west-1']] };
+const LOOKUP_ROLE = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/cdk-hnb659fds-lookup-role-222222222222-eu-west-1']] };
+
+/** The statements of the check project's role policies in a pipeline's template. */
+function projectStatements(pipelineTemplate: Template): any[] {
+  const policies = pipelineTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PipelineConnectionBudgetCheckProjectRole') }] } });
+  return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
 
 // GIVEN the example pipeline: the platform as stage Production, with the step in its pre steps
 const app = new App();
@@ -24,11 +30,12 @@ describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
     expect(buildSpec.env).toEqual({ 'shell': 'bash', 'exported-variables': ['LINK', 'MESSAGE'] });
   });
 
-  test('the project may assume only the stage\'s deploy role, and invoke only the approver', () => {
-    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PipelineConnectionBudgetCheckProjectRole') }] } });
-    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const assume = statements.filter((s) => s.Action === 'sts:AssumeRole');
-    expect(assume).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: DEPLOY_ROLE }]);
+  test('the project may assume only the lookup role of the stage\'s environment, once for its five stacks, and invoke only the approver', () => {
+    const statements = projectStatements(template);
+    const assume = statements.filter((s) => JSON.stringify(s.Action).includes('sts:'));
+    expect(assume).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: LOOKUP_ROLE }]);
+    // No deploy role: it may pass the CloudFormation execution role, effectively admin.
+    expect(JSON.stringify(statements)).not.toMatch(/deploy-role|cfn-exec-role/);
     const invoke = statements.filter((s) => JSON.stringify(s.Action).includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
     expect(JSON.stringify(invoke[0].Resource)).toContain('PipelineConnectionBudgetCheckApprover');
@@ -71,11 +78,11 @@ describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
     expect(parts.reduce<number>((n, part) => n + (typeof part === 'string' ? part.length : 64), 0)).toBeLessThan(1000);
   });
 
-  test('the stage\'s assembly names every stack with its environment and deploy role, which the check reads', () => {
+  test('the stage\'s assembly names every stack with its environment and lookup role, which the check reads', () => {
     const assembly = app.synth().getNestedAssembly('assembly-PlatformPipeline-Production');
-    expect(assembly.stacks.map((s) => [s.stackName, s.environment.name, s.assumeRoleArn]).sort()).toEqual(
+    expect(assembly.stacks.map((s) => [s.stackName, s.environment.name, s.lookupRole?.arn]).sort()).toEqual(
       ['PlatformBackend', 'PlatformCluster', 'PlatformData', 'PlatformJobs', 'PlatformWeb'].map((name) => [
-        `Production-${name}`, 'aws://222222222222/eu-west-1', 'arn:${AWS::Partition}:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-eu-west-1',
+        `Production-${name}`, 'aws://222222222222/eu-west-1', 'arn:${AWS::Partition}:iam::222222222222:role/cdk-hnb659fds-lookup-role-222222222222-eu-west-1',
       ]));
   });
 });
@@ -157,7 +164,7 @@ describe('unsafe synths', () => {
 describe('a team\'s pipeline, whose stage holds a budget built from a looked-up allocation', () => {
   // The example team app with its cached allocation record, deployed by a pipeline in its own account.
   const TEAM_CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'bin', 'team', 'cdk.context.json'), 'utf8'));
-  const role = (kind: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::111111111111:role/cdk-hnb659fds-${kind}-role-111111111111-eu-west-1`]] });
+  const TEAM_LOOKUP_ROLE = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/cdk-hnb659fds-lookup-role-111111111111-eu-west-1']] };
 
   /** A pipeline in the team's account deploying stage Production, whose stacks `build` adds. */
   function teamPipeline(build: (stage: Stage) => void): App {
@@ -172,23 +179,30 @@ describe('a team\'s pipeline, whose stage holds a budget built from a looked-up 
     return app;
   }
 
-  test('the project may assume the stack\'s lookup role too, to read the live record with it', () => {
+  test('the project may assume only the stack\'s lookup role, which reads both its template and the live record', () => {
     const app = teamPipeline((stage) => new OrdersTeamStack(stage, 'OrdersTeam', { env: TEAM_ENV }));
-    const team = Template.fromStack(app.node.findChild('TeamPipeline') as Stack);
-    const policies = team.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PipelineConnectionBudgetCheckProjectRole') }] } });
-    const assume = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => s.Action === 'sts:AssumeRole');
-    expect(assume).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: [role('deploy'), role('lookup')] }]);
+    const statements = projectStatements(Template.fromStack(app.node.findChild('TeamPipeline') as Stack));
+    expect(statements.filter((s) => JSON.stringify(s.Action).includes('sts:'))).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: TEAM_LOOKUP_ROLE }]);
+    expect(JSON.stringify(statements)).not.toMatch(/deploy-role|cfn-exec-role/);
   });
 
-  test('fails when that stack has no lookup role', () => {
+  test('fails when that stack has no lookup role, naming the stack and the fix', () => {
     // A synthesizer with a deploy role and no lookup role; it takes no assets, so the budget has no deploy-time guard (a function).
     const app = teamPipeline((stage) => {
       const stack = new Stack(stage, 'Orders', { env: TEAM_ENV, synthesizer: new BootstraplessSynthesizer({ deployRoleArn: 'arn:aws:iam::111111111111:role/deploy' }) });
       ConnectionBudget.fromAllocation(stack, 'Budget', { owningBudgetPath: PLATFORM_BUDGET_PATH, allocationName: ORDERS_ALLOCATION, deployTimeCheck: false });
     });
-    expect(() => app.synth()).toThrow('ConfirmConnectionBudgetChange: stack \'TeamPipeline/Production/Orders\' holds the budget '
-      + '\'TeamPipeline/Production/Orders/Budget\', built from a looked-up allocation, but has no lookup role (its synthesizer names none); '
-      + 'the check reads the live allocation record with the lookup role of the DefaultStackSynthesizer.');
+    expect(() => app.synth()).toThrow('ConfirmConnectionBudgetChange \'ConnectionBudget\': stack \'TeamPipeline/Production/Orders\' has no lookup role '
+      + '(its synthesizer names none); the check reads deployed templates only with a stack\'s read-only lookup role, never its deploy role. '
+      + 'Synthesize it with the DefaultStackSynthesizer (useLookupRoleForStackOperations not false).');
+  });
+
+  test('fails when any stack of the stage has no lookup role, though it holds no budget', () => {
+    const app = teamPipeline((stage) => {
+      new OrdersTeamStack(stage, 'OrdersTeam', { env: TEAM_ENV });
+      new Stack(stage, 'Dns', { env: TEAM_ENV, synthesizer: new DefaultStackSynthesizer({ useLookupRoleForStackOperations: false }) });
+    });
+    expect(() => app.synth()).toThrow(/^ConfirmConnectionBudgetChange 'ConnectionBudget': stack 'TeamPipeline\/Production\/Dns' has no lookup role .* \(useLookupRoleForStackOperations not false\)\.$/);
   });
 });
 
