@@ -72,3 +72,18 @@ test('fails with exit 2 and PgBouncer\'s own error when PgBouncer cannot start',
   expect(result.code).toBe(2);
   expect(result.stdout).toBe('');
 });
+
+test('fails with exit 2 before starting any server when the run directory is too deep for a Unix socket, and leaves nothing', async () => {
+  // GIVEN a temporary directory 80 bytes deeper than the tests' own: the run's sockets would have paths of more than 107 bytes
+  const deep = path.join(os.tmpdir(), 'd'.repeat(80));
+  fs.mkdirSync(deep);
+  made.push(deep);
+  // WHEN the compiled CLI rehearses with it
+  const result = await runCompiled(['rehearse', small], { env: { ...process.env, TMPDIR: deep } });
+  // THEN the message names the path and the fix, and the run directory is gone
+  expect(result.stderr).toMatch(new RegExp(`^connection-budget: the rehearsal's servers listen on Unix sockets in its run directory, but the path '${deep}/`
+    + 'connection-budget-rehearsal-\\d+-\\w{6}/\\.s\\.PGSQL\\.5432\' has \\d+ bytes, more than a Unix socket\'s path may have \\(107\\)\\. '
+    + 'Point TMPDIR at a shorter directory \\(TMPDIR=/tmp\\)\\.\n$'));
+  expect(result.code).toBe(2);
+  expect(fs.readdirSync(deep)).toEqual([]);
+});

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readPid, RUN_DIRECTORY_PREFIX, RunProcess, sharedMemorySegments, teardownRun } from '../../lib/cli/rehearse/run-directory';
-import { ADMIN_ROLE } from '../../lib/cli/rehearse/stand-in';
+import { ADMIN_ROLE, runSockets } from '../../lib/cli/rehearse/stand-in';
 import { openSession } from '../../lib/cli/rehearse/wire';
 import { synthSample } from '../cli/apps';
 import { runAsync } from '../cli/fixtures';
@@ -72,8 +72,15 @@ interface Run {
 
 /** The fields of /proc/<pid>/stat after the command name (state, parent, ...), or none once the process is gone. */
 function statFields(pid: number): string[] {
-  const stat = fs.existsSync(`/proc/${pid}/stat`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : [];
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (e) {
+    // Any process of the machine may exit while it is looked at.
+    if (['ENOENT', 'ESRCH'].includes((e as NodeJS.ErrnoException).code ?? '')) return [];
+    throw e;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** proc(5): after the command name, the 20th field is the start time (field 22 of the line). */
@@ -127,12 +134,8 @@ async function gone(run: Run): Promise<void> {
 /** A rehearsal in progress: the servers are up and 15 clients wait for the proxy. */
 async function inProgress(child: ChildProcess): Promise<Run> {
   const dir = await runDirectoryOf(child.pid!);
-  const port = await until('PgBouncer configured', () => {
-    const ini = path.join(dir, 'pgbouncer.ini');
-    return fs.existsSync(ini) ? Number(/listen_port = (\d+)/.exec(fs.readFileSync(ini, 'utf8'))![1]) : undefined;
-  });
   await until(`${WAITING_CLIENTS} clients waiting`, async () => {
-    const session = await openSession({ port, user: ADMIN_ROLE, database: 'pgbouncer' }, DEADLINE_MS).catch(() => undefined);
+    const session = await openSession({ socket: runSockets(dir).proxy, user: ADMIN_ROLE, database: 'pgbouncer' }, DEADLINE_MS).catch(() => undefined);
     const pool = (await session?.query('SHOW POOLS'))?.find((row) => row.database === 'app');
     session?.close();
     return Number(pool?.cl_waiting) === WAITING_CLIENTS ? true : undefined;

@@ -17,7 +17,7 @@ describe('the proxy stand-in', () => {
     try {
       const standIn = await startStandIn(plan, 7, keeper, findBinaries(true));
       // WHEN PgBouncer's console is asked, before any client of the rehearsal connected
-      const adminConsole = await openSession({ port: standIn.target('proxy').port, user: ADMIN_ROLE, database: 'pgbouncer' }, 10_000);
+      const adminConsole = await openSession({ socket: standIn.target('proxy').socket, user: ADMIN_ROLE, database: 'pgbouncer' }, 10_000);
       const pool = (await adminConsole.query('SHOW POOLS')).find((row) => row.database === 'app');
       const wait = (await adminConsole.query('SHOW CONFIG')).find((row) => row.key === 'query_wait_timeout');
       adminConsole.close();

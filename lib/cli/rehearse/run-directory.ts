@@ -4,10 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 
 /**
- * A rehearsal's run directory holds everything a run leaves on the machine: PostgreSQL's data directory and
- * socket, PgBouncer's configuration, the servers' logs, and a pid file for each process the run started. Its
- * name carries the pid of the CLI that owns it, so a run whose owner is dead can be found and undone: its
- * servers stopped, PostgreSQL's shared memory segment removed and the directory deleted.
+ * A rehearsal's run directory holds everything a run leaves on the machine: PostgreSQL's data directory, the
+ * servers' sockets, PgBouncer's configuration, the servers' logs, and a pid file for each process the run
+ * started. Its name carries the pid of the CLI that owns it, so a run whose owner is dead can be found and
+ * undone: its servers stopped, PostgreSQL's shared memory segment removed and the directory deleted.
  */
 
 /** How every run directory's name starts, in the temporary directory; the owner's pid and a random suffix follow. */
@@ -37,7 +37,11 @@ const STOP_POLL_MS = 50;
 /** postmaster.pid's 7th line holds the key and id of PostgreSQL's System V shared memory segment (miscadmin.h, LOCK_FILE_LINE_SHMEM_KEY). */
 const POSTMASTER_PID_SHMEM_LINE = 7;
 
-/** A new run directory owned by this process. */
+/**
+ * A new run directory owned by this process, mode 0700 (mkdtemp's): the servers' sockets in it let in whoever
+ * reaches them, as any role, so no one but its owner (the servers' user, once the stand-in hands it over) and
+ * root may enter.
+ */
 export function createRunDirectory(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${RUN_DIRECTORY_PREFIX}${process.pid}-`));
 }

@@ -1,7 +1,6 @@
 import { execFileSync } from 'child_process';
 import { setMaxListeners } from 'events';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { RehearsalPlan } from '../../budget';
 import { RehearsalError } from './errors';
@@ -48,6 +47,19 @@ const LISTEN_BACKLOG = 128;
  * `maxconn = MaxConnections * 2`.
  */
 const POSTGRES_BACKLOG_PER_CONNECTION = 2;
+/**
+ * The servers' ports, their defaults. Neither listens on TCP: a port only names the server's Unix socket,
+ * `.s.PGSQL.<port>`, and each run has a directory of its own, so the same numbers never collide.
+ */
+const DATABASE_PORT = 5432;
+const PROXY_PORT = 6432;
+/**
+ * The longest path a Unix socket may have: sun_path holds 108 bytes on Linux, its terminating NUL included
+ * (unix(7)). PostgreSQL refuses a longer one, and PgBouncer would listen on the path cut short.
+ */
+const MAX_SOCKET_PATH_BYTES = 107;
+/** Only the servers' user may connect to a socket, should the directory around it ever let others in. */
+const SOCKET_MODE = '0600';
 
 /** A local PostgreSQL, and PgBouncer in front of it, shaped like a budget's capacity. */
 export interface StandIn {
@@ -57,6 +69,32 @@ export interface StandIn {
   readonly window: AcceptWindow;
   /** Closes the stand-in's own sessions; the servers stop with the run's keeper. */
   readonly close: () => void;
+}
+
+/** Where the servers of the run in a directory listen: the socket files of PostgreSQL and of PgBouncer. */
+export interface RunSockets {
+  readonly database: string;
+  readonly proxy: string;
+}
+
+/**
+ * The servers let in whoever connects, as any role (their superuser included), without a password. So they
+ * listen on no TCP address, only on Unix sockets in the run directory, which is mode 0700 and belongs to the
+ * user the servers run as: no local user but that one and root can reach them.
+ */
+export function runSockets(dir: string): RunSockets {
+  return { database: path.join(dir, `.s.PGSQL.${DATABASE_PORT}`), proxy: path.join(dir, `.s.PGSQL.${PROXY_PORT}`) };
+}
+
+/** Fails, before any server starts, when a socket of the run would have a longer path than a Unix socket may. */
+function checkSocketPaths(sockets: RunSockets): void {
+  for (const socket of [sockets.database, sockets.proxy]) {
+    const bytes = Buffer.byteLength(socket);
+    if (bytes > MAX_SOCKET_PATH_BYTES) {
+      throw new RehearsalError(`the rehearsal's servers listen on Unix sockets in its run directory, but the path '${socket}' has ${bytes} bytes, `
+        + `more than a Unix socket's path may have (${MAX_SOCKET_PATH_BYTES}). Point TMPDIR at a shorter directory (TMPDIR=/tmp).`);
+    }
+  }
 }
 
 /** The server programs a rehearsal runs. */
@@ -118,10 +156,10 @@ export function findBinaries(needProxy: boolean, directories?: readonly string[]
 }
 
 /**
- * Starts the stand-in: PostgreSQL with the budget's max_connections and reserved superuser slots, listening
- * on loopback only, and (with a proxy) PgBouncer in session pooling, so each client holds its own server
- * connection: the pinned worst case of RDS Proxy. Its database-side limit is the proxy's, and a client
- * waits for a server connection at most `waitSeconds`, like the proxy's borrow timeout.
+ * Starts the stand-in: PostgreSQL with the budget's max_connections and reserved superuser slots, and (with a
+ * proxy) PgBouncer in session pooling, so each client holds its own server connection: the pinned worst case
+ * of RDS Proxy. Its database-side limit is the proxy's, and a client waits for a server connection at most
+ * `waitSeconds`, like the proxy's borrow timeout. Both listen only on the run's private sockets (runSockets).
  *
  * PgBouncer opens server connections one at a time (objects.c, launch_new_connection: "Allow only a single
  * connection attempt at a time"), so on a busy machine a burst of clients would wait for PostgreSQL to start
@@ -130,6 +168,8 @@ export function findBinaries(needProxy: boolean, directories?: readonly string[]
  */
 export async function startStandIn(plan: RehearsalPlan, waitSeconds: number, keeper: Keeper, binaries: Binaries): Promise<StandIn> {
   const dir = keeper.dir;
+  const sockets = runSockets(dir);
+  checkSocketPaths(sockets);
   const sessions: Session[] = [];
   const close = () => sessions.forEach((session) => session.close());
   try {
@@ -137,44 +177,46 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number, kee
     const user = process.getuid?.() === 0 ? serviceUser() : undefined;
     if (user) fs.chownSync(dir, user.uid, user.gid);
     const data = path.join(dir, 'data');
-    const initdb = keeper.start('initdb', binaries.initdb, ['-D', data, '-U', ADMIN_ROLE, '--auth=trust', '-E', 'UTF8', '--no-sync'], user);
+    const initdb = keeper.start('initdb', binaries.initdb, [
+      // Trust on the private socket only; were PostgreSQL ever to listen on TCP, it would let no one in there.
+      '-D', data, '-U', ADMIN_ROLE, '--auth-local=trust', '--auth-host=reject', '-E', 'UTF8', '--no-sync',
+    ], user);
     const created = await initdb.exited;
     if (created.code !== 0) {
       throw new RehearsalError(`initdb ${exitDescription(created)} while creating the rehearsal's database, so there is nothing to rehearse against. `
         + `From its output:\n${indent(lastLines(readLog(dir, 'initdb')))}`);
     }
-    const databasePort = await freePort();
     const maxConnections = plan.maxConnections + OWN_DATABASE_SESSIONS;
     const postgres = keeper.start('postgres', binaries.postgres, [
-      '-D', data, '-p', String(databasePort),
-      '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
+      '-D', data, '-p', String(DATABASE_PORT),
+      '-c', 'listen_addresses=', '-c', `unix_socket_directories=${dir}`, '-c', `unix_socket_permissions=${SOCKET_MODE}`,
       '-c', `max_connections=${maxConnections}`,
       '-c', `superuser_reserved_connections=${plan.superuserReservedConnections}`,
       '-c', 'fsync=off', '-c', `shared_buffers=${SHARED_BUFFERS}`, '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal',
       // Dynamic shared memory as files in the data directory, removed with it, not in /dev/shm, where a killed server leaves them.
       '-c', 'dynamic_shared_memory_type=mmap',
     ], user);
-    const admin = await waitForSession({ port: databasePort, user: ADMIN_ROLE, database: 'postgres' }, postgres, 'PostgreSQL', dir);
+    const admin = await waitForSession({ socket: sockets.database, user: ADMIN_ROLE, database: 'postgres' }, postgres, 'PostgreSQL', dir);
     sessions.push(admin);
     await admin.query(`CREATE ROLE ${CLIENT_ROLE} LOGIN`);
-    const direct: Target = { port: databasePort, user: CLIENT_ROLE, database: 'postgres' };
+    const direct: Target = { socket: sockets.database, user: CLIENT_ROLE, database: 'postgres' };
     const window = new AcceptWindow(Math.min(LISTEN_BACKLOG, POSTGRES_BACKLOG_PER_CONNECTION * maxConnections));
     if (plan.proxyServerConnections === undefined) {
       return { target: () => direct, window, close };
     }
 
-    const proxyPort = await freePort();
     const demand = proxyDemand(plan);
     const ini = path.join(dir, 'pgbouncer.ini');
     fs.writeFileSync(path.join(dir, 'userlist.txt'), `"${CLIENT_ROLE}" ""\n"${ADMIN_ROLE}" ""\n`);
     fs.writeFileSync(ini, [
       '[databases]',
-      `${PROXY_DATABASE} = host=127.0.0.1 port=${databasePort} dbname=postgres user=${CLIENT_ROLE}`,
+      `${PROXY_DATABASE} = host=${dir} port=${DATABASE_PORT} dbname=postgres user=${CLIENT_ROLE}`,
       '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
-      `listen_port = ${proxyPort}`,
+      'listen_addr =',
+      `listen_port = ${PROXY_PORT}`,
       `listen_backlog = ${LISTEN_BACKLOG}`,
-      'unix_socket_dir =',
+      `unix_socket_dir = ${dir}`,
+      `unix_socket_mode = ${SOCKET_MODE}`,
       'auth_type = trust',
       `auth_file = ${path.join(dir, 'userlist.txt')}`,
       `admin_users = ${ADMIN_ROLE}`,
@@ -196,9 +238,9 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number, kee
       for (const file of ['pgbouncer.ini', 'userlist.txt']) fs.chownSync(path.join(dir, file), user.uid, user.gid);
     }
     const pgbouncer = keeper.start('pgbouncer', binaries.pgbouncer, [ini], user);
-    const adminConsole = await waitForSession({ port: proxyPort, user: ADMIN_ROLE, database: 'pgbouncer' }, pgbouncer, 'PgBouncer', dir);
+    const adminConsole = await waitForSession({ socket: sockets.proxy, user: ADMIN_ROLE, database: 'pgbouncer' }, pgbouncer, 'PgBouncer', dir);
     sessions.push(adminConsole);
-    const proxy: Target = { port: proxyPort, user: CLIENT_ROLE, database: PROXY_DATABASE };
+    const proxy: Target = { socket: sockets.proxy, user: CLIENT_ROLE, database: PROXY_DATABASE };
     await openServerConnections(proxy, adminConsole, demand.servers, window, dir);
     await adminConsole.query(`SET query_wait_timeout = ${waitSeconds}`);
     return { target: (route) => (route === 'proxy' ? proxy : direct), window, close };
@@ -262,17 +304,6 @@ function serviceUser(): ServiceUser {
     throw new MissingToolError('running as root, a rehearsal starts PostgreSQL as the postgres user, which does not exist. '
       + 'Install the postgresql package (it creates the user) or run as another user.');
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Opens a session on a starting server as soon as it accepts one; fails with the server's output when it exits or never accepts. */

@@ -2,7 +2,7 @@ import * as net from 'net';
 
 /**
  * Just enough of the PostgreSQL frontend/backend protocol (version 3.0) to open a connection with trust
- * authentication on loopback, run simple queries and keep the connection until released. A rehearsal needs
+ * authentication on a Unix socket, run simple queries and keep the connection until released. A rehearsal needs
  * precise timing and the server's own error for every connection, and no driver to pool or retry
  * behind its back; the whole protocol it uses fits here.
  */
@@ -17,7 +17,8 @@ export type Row = Readonly<Record<string, string | null>>;
 
 /** Where to connect, and as whom. */
 export interface Target {
-  readonly port: number;
+  /** The server's Unix socket file. */
+  readonly socket: string;
   readonly user: string;
   readonly database: string;
 }
@@ -37,9 +38,9 @@ const AUTHENTICATION_OK = 0;
 
 /**
  * Admits at most `size` connections at a time that the server has not answered yet: those are the ones
- * waiting in its listen queue (or being accepted). A queue that overflows drops the connection attempt,
- * and the kernel retries it a second or more later; keeping every attempt inside the queue makes when a
- * client arrives depend on the order it starts in, not on how fast the server accepts.
+ * waiting in its listen queue (or being accepted). A Unix socket whose queue is full refuses the next
+ * connection at once (EAGAIN, unix(7)); keeping every attempt inside the queue makes whether and when a
+ * client gets in depend on the order it starts in, not on how fast the server accepts.
  */
 export class AcceptWindow {
   private free: number;
@@ -66,12 +67,12 @@ export class AcceptWindow {
   }
 }
 
-/** Connects to `target` on 127.0.0.1, runs `query`, and resolves once it answers (or fails, or the deadline passes). */
+/** Connects to `target`, runs `query`, and resolves once it answers (or fails, or the deadline passes). */
 export async function connectAndQuery(target: Target, query: string, options: AttemptOptions): Promise<Attempt> {
   await options.window?.enter();
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port: target.port });
+    const socket = net.connect({ path: target.socket });
     let settled = false;
     let answered = false;
     let queried = false;
@@ -105,7 +106,7 @@ export async function connectAndQuery(target: Target, query: string, options: At
         const message = errorMessage(body);
         finish({ ok: false, kind: /timeout|timed out|canceling statement/i.test(message) ? 'timed out' : 'refused', message });
       } else if (type === 'R' && body.readInt32BE(0) !== AUTHENTICATION_OK) {
-        finish({ ok: false, kind: 'refused', message: `the server asks for authentication method ${body.readInt32BE(0)}; rehearsals use trust on loopback` });
+        finish({ ok: false, kind: 'refused', message: `the server asks for authentication method ${body.readInt32BE(0)}; rehearsals use trust on a private socket` });
       } else if (type === 'Z' && !queried) {
         queried = true;
         socket.write(queryMessage(query));
@@ -129,7 +130,7 @@ export interface Session {
 /** Opens a session on `target`; rejects with the server's error, or when it does not answer within `deadlineMs`. */
 export function openSession(target: Target, deadlineMs: number): Promise<Session> {
   return new Promise((resolveOpen, rejectOpen) => {
-    const socket = net.connect({ host: '127.0.0.1', port: target.port });
+    const socket = net.connect({ path: target.socket });
     // What the next ReadyForQuery settles: the opening, then each query in turn.
     let pending: { readonly resolve: (rows: Row[]) => void; readonly reject: (e: Error) => void } | undefined = {
       resolve: () => resolveOpen({ query, close: () => socket.end(terminateMessage()) }),
@@ -161,7 +162,7 @@ export function openSession(target: Target, deadlineMs: number): Promise<Session
       wait(`'${sql}'`);
       socket.write(queryMessage(sql));
     });
-    wait(`connecting to port ${target.port}`);
+    wait(`connecting to ${target.socket}`);
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(startupMessage(target)));
     socket.on('error', (e) => fail(e));
@@ -171,7 +172,7 @@ export function openSession(target: Target, deadlineMs: number): Promise<Session
       if (type === 'E') {
         failure = new Error(errorMessage(body));
       } else if (type === 'R' && body.readInt32BE(0) !== AUTHENTICATION_OK) {
-        fail(new Error(`the server asks for authentication method ${body.readInt32BE(0)}; rehearsals use trust on loopback`));
+        fail(new Error(`the server asks for authentication method ${body.readInt32BE(0)}; rehearsals use trust on a private socket`));
       } else if (type === 'T') {
         columns = rowDescription(body);
       } else if (type === 'D') {
