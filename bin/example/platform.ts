@@ -19,7 +19,8 @@ const ORDERS_ALLOCATION_CONNECTIONS = 100;
 
 /**
  * max_connections of the platform database, written into its parameter group: 800 for the platform's own consumers,
- * plus the orders team's allocation and the share of it the derived proxy percent rounds away.
+ * plus the orders team's allocation, the user manager's and the master secret rotation's sessions, and the share of
+ * them the derived proxy percent rounds away.
  */
 const MAX_CONNECTIONS = 904;
 
@@ -47,7 +48,6 @@ export class DataStack extends Stack {
     Annotations.of(database).acknowledgeWarning(`CB-MAX-CONNECTIONS-REBOOT-${MAX_CONNECTIONS}`,
       'The database was created with this value; no change is pending a reboot.');
     acknowledge(database,
-      ['AwsSolutions-SMG4', 'The example leaves rotation to the operator: rotating the secret RDS Proxy reads needs a rotation function the example does not deploy.'],
       ['AwsSolutions-RDS11', 'The default port is reachable only from the proxy and the budgeted clients\' security groups; a custom port hides nothing from them.']);
     this.budget = database.budget;
     // The orders team deploys its own app (bin/team-app.ts) against this database: it gets 100 connections through the proxy.

@@ -3,6 +3,7 @@ export * from './allocation';
 export * from './allocation-join';
 export * from './allocation-record';
 export * from './capacity';
+export * from './database-users';
 export * from './checks';
 export * from './demand';
 export * from './describe';

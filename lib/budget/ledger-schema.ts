@@ -234,6 +234,11 @@ export interface LedgerConsumerInputsJson {
   };
   /** The security groups it was registered with, which got ingress to the proxy or database. */
   readonly securityGroups: readonly LedgerSourceJson[];
+  /**
+   * The consumer's own database user, whose connection limit is the consumer's worst case (demand); null when its
+   * database gives it none; absent before schema 3 gained it.
+   */
+  readonly databaseUser?: string | null;
 }
 
 /** Budget totals; capacity-dependent figures are null when max_connections is unknown. */

@@ -47,3 +47,6 @@ export const SERVERLESS_V2_CAPACITY_STEP_ACU = 0.5;
 export const SERVERLESS_V2_LOWEST_MINIMUM_ACU = 0;
 export const SERVERLESS_V2_LOWEST_MAXIMUM_ACU = 1;
 export const SERVERLESS_V2_HIGHEST_CAPACITY_ACU = 256;
+
+/** Secrets one RDS Proxy accepts (SOURCES.rdsProxyQuotas): with a user per consumer, the most consumers of one proxy. */
+export const RDS_PROXY_MAX_SECRETS = 200;

@@ -31,6 +31,9 @@ export interface CustomVariables {
   readonly host?: string;
   readonly port?: string;
   readonly databaseName?: string;
+  /** Who to connect as: the consumer's own database user, and the ARN of the secret holding its password. */
+  readonly user?: string;
+  readonly secretArn?: string;
 }
 
 /** One delivered environment variable: its name and how its value follows from the pool settings. */

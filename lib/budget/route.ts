@@ -10,6 +10,15 @@ export interface Route {
   readonly port: string;
   /** The database's name; undefined when it is not known (a MySQL database without a default one). */
   readonly databaseName?: string;
+  /** The consumer's own database user and the secret holding its password; undefined when it connects as no user of its own. */
+  readonly credentials?: RouteCredentials;
+}
+
+/** Who a consumer connects as: its database user, and the secret its password is read from at connect time. */
+export interface RouteCredentials {
+  readonly user: string;
+  /** ARN of the user's secret (a token in a CDK app); rotation changes the password, so the consumer reads it when it connects. */
+  readonly secretArn: string;
 }
 
 /** One delivered route variable: its name and how its value follows from the route. */
@@ -17,6 +26,8 @@ export interface RouteVariable {
   readonly name: string;
   /** A variable of the database's name alone is left out when the name is unknown. */
   readonly databaseNameOnly?: boolean;
+  /** A variable of the credentials is left out when the consumer has none. */
+  readonly credentialsOnly?: boolean;
   readonly render: (route: Route) => string;
 }
 
@@ -32,6 +43,10 @@ const LIBPQ_VARIABLES: readonly RouteVariable[] = [
  * No credentials: a password belongs in a secret, and the consumer reads it from there.
  */
 export function routeVariables(spec: PresetSpec): readonly RouteVariable[] {
+  return [...locationVariables(spec), ...credentialVariables(spec)];
+}
+
+function locationVariables(spec: PresetSpec): readonly RouteVariable[] {
   switch (spec.framework) {
     case 'generic':
       return parts(stripSuffix(spec.prefix, '_POOL'), 'NAME');
@@ -64,9 +79,49 @@ export function routeVariables(spec: PresetSpec): readonly RouteVariable[] {
   }
 }
 
-/** The route's variables with their values: a variable of the database's name alone only when the name is known. */
+/**
+ * The user name and the secret's ARN, beside the location in the names its framework's configuration usually reads:
+ * the password is never delivered, only where to read it (libpq reads PGUSER itself, SOURCES.libpqEnvironment).
+ */
+function credentialVariables(spec: PresetSpec): readonly RouteVariable[] {
+  const pair = (user: string, secretArn: string): RouteVariable[] => [
+    { name: user, credentialsOnly: true, render: (r) => r.credentials?.user ?? '' },
+    { name: secretArn, credentialsOnly: true, render: (r) => r.credentials?.secretArn ?? '' },
+  ];
+  switch (spec.framework) {
+    case 'generic':
+      return pair(`${stripSuffix(spec.prefix, '_POOL')}_USER`, `${stripSuffix(spec.prefix, '_POOL')}_SECRET_ARN`);
+    case 'spring-boot-hikari':
+      // spring.datasource.username, relaxed binding (SOURCES.springRelaxedBinding).
+      return pair(`${stripSuffix(spec.prefix, '_HIKARI')}_USERNAME`, `${stripSuffix(spec.prefix, '_HIKARI')}_SECRET_ARN`);
+    case 'sqlalchemy':
+      return pair(`${spec.prefix}_USER`, `${spec.prefix}_SECRET_ARN`);
+    case 'rails':
+      return pair('DATABASE_USERNAME', 'DATABASE_SECRET_ARN');
+    case 'node-postgres':
+      return spec.prefix === 'PG_POOL' ? pair('PGUSER', 'PG_SECRET_ARN') : pair(`${stripSuffix(spec.prefix, '_POOL')}_USER`, `${stripSuffix(spec.prefix, '_POOL')}_SECRET_ARN`);
+    case 'pgx':
+      return spec.variable === 'PGX_POOL_PARAMS' ? pair('PGUSER', 'PG_SECRET_ARN') : pair(`${spec.variable}_USER`, `${spec.variable}_SECRET_ARN`);
+    case 'npgsql':
+      return pair(`${stripSuffix(spec.variable, '_POOL_OPTIONS')}_USERNAME`, `${stripSuffix(spec.variable, '_POOL_OPTIONS')}_SECRET_ARN`);
+    case 'prisma':
+      return pair(`${stripSuffix(spec.variable, '_POOL_PARAMS')}_USER`, `${stripSuffix(spec.variable, '_POOL_PARAMS')}_SECRET_ARN`);
+    case 'custom':
+      return [
+        ...(spec.variables.user ? [{ name: spec.variables.user, credentialsOnly: true, render: (r: Route) => r.credentials?.user ?? '' }] : []),
+        ...(spec.variables.secretArn ? [{ name: spec.variables.secretArn, credentialsOnly: true, render: (r: Route) => r.credentials?.secretArn ?? '' }] : []),
+      ];
+  }
+}
+
+/**
+ * The route's variables with their values: a variable of the database's name alone only when the name is known, and the
+ * credentials' only when the consumer has a user of its own.
+ */
 export function routeValues(spec: PresetSpec, route: Route): ReadonlyArray<readonly [name: string, value: string]> {
-  return routeVariables(spec).filter((v) => !(v.databaseNameOnly && route.databaseName === undefined)).map((v) => [v.name, v.render(route)] as const);
+  return routeVariables(spec)
+    .filter((v) => !(v.databaseNameOnly && route.databaseName === undefined) && !(v.credentialsOnly && route.credentials === undefined))
+    .map((v) => [v.name, v.render(route)] as const);
 }
 
 function parts(base: string, databaseSuffix: string): RouteVariable[] {

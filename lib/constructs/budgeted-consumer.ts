@@ -15,6 +15,13 @@ export interface BudgetedConsumer {
   readonly poolSize: number;
 
   /**
+   * The database user the consumer connects as (BudgetedDatabase gives each consumer its own).
+   *
+   * @default - none: the consumer's database gives it no user of its own
+   */
+  readonly databaseUser?: string;
+
+  /**
    * Every environment variable the budget delivers to the consumer, by name, with its value; tokens until synthesis.
    */
   readonly variables: { [name: string]: string };

@@ -1,4 +1,4 @@
-import { Annotations, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   DEFAULT_ACQUIRE_TIMEOUT_MS, ENGINE_NAMES, EngineKind, estimateMaxConnections, InstanceSizing, isPostgresEngine, LARGEST_MAX_CONNECTIONS, listOf, MAX_SETTABLE_MAX_CONNECTIONS,
@@ -10,6 +10,8 @@ import { describeNumber, wholeNumberProblem } from '../private/validation';
 import { ConnectionBudget } from './connection-budget';
 import { ConnectionReservation } from './consumer-options';
 import { DatabaseTarget } from './database-target';
+import { DatabaseUsers } from './database-users';
+import { SecretRotation } from './secret-rotation';
 
 /** Properties of a {@link BudgetedDatabase}. */
 export interface BudgetedDatabaseProps {
@@ -200,7 +202,36 @@ export interface BudgetedDatabaseProps {
    * @default false
    */
   readonly proxyIamAuth?: boolean;
+
+  /**
+   * Whether each registered consumer connects as its own database user, with its own secret and a connection limit
+   * equal to its worst case that the database enforces. No consumer's role can read the master secret either way.
+   *
+   * @default true
+   */
+  readonly consumerUsers?: boolean;
+
+  /**
+   * Whether the secrets the construct creates (the master user's and each consumer user's) are rotated.
+   *
+   * @default true
+   */
+  readonly secretRotation?: boolean;
+
+  /**
+   * How often the secrets are rotated, when secretRotation is on.
+   *
+   * @default Duration.days(30)
+   */
+  readonly secretRotationInterval?: Duration;
 }
+
+/** Secrets Manager's own default rotation interval for a schedule (SOURCES.secretsManagerHostedRotation). */
+const DEFAULT_SECRET_ROTATION_INTERVAL = Duration.days(30);
+/** The reservation of the user manager's one session during a deployment. */
+export const USER_MANAGER_RESERVATION = 'user-manager';
+/** The reservation of the master secret's rotation, which logs in as the master user; each consumer's rotation logs in as its user, within its limit. */
+export const SECRET_ROTATION_RESERVATION = 'secret-rotation';
 
 /** Backups kept a week unless told otherwise. */
 const DEFAULT_BACKUP_RETENTION = Duration.days(7);
@@ -261,6 +292,8 @@ export class BudgetedDatabase extends Construct {
   public readonly parameterGroup: rds.ParameterGroup;
   /** The max_connections written into the parameter group. */
   public readonly maxConnections: number;
+  /** The security groups of the user manager and the rotation functions, which the budget counts as clients of the database. */
+  public readonly managementSecurityGroups: ec2.ISecurityGroup[];
 
   public constructor(scope: Construct, id: string, props: BudgetedDatabaseProps) {
     super(scope, id);
@@ -351,9 +384,11 @@ export class BudgetedDatabase extends Construct {
       proxyTarget = rds.ProxyTarget.fromInstance(this.instance);
     }
 
+    const proxyRole = new iam.Role(this, 'ProxyRole', { assumedBy: new iam.ServicePrincipal('rds.amazonaws.com') });
     this.proxy = new rds.DatabaseProxy(this, 'Proxy', {
       proxyTarget,
       secrets: [this.secret],
+      role: proxyRole,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       requireTLS: true,
@@ -361,13 +396,27 @@ export class BudgetedDatabase extends Construct {
       borrowTimeout: props.proxyBorrowTimeout ?? DEFAULT_PROXY_BORROW_TIMEOUT,
       idleClientTimeout: props.proxyIdleClientTimeout ?? DEFAULT_PROXY_IDLE_CLIENT_TIMEOUT,
     });
+    const rotationInterval = props.secretRotation === false ? undefined : props.secretRotationInterval ?? DEFAULT_SECRET_ROTATION_INTERVAL;
+    const rotation = rotationInterval && new SecretRotation(this, 'SecretRotation', { engine: kind, vpc: props.vpc, vpcSubnets: props.vpcSubnets, interval: rotationInterval });
+    rotation?.rotate(this.secret, 'MasterRotation');
+    const users = props.consumerUsers === false ? undefined : new DatabaseUsers(this, 'Users', {
+      engine: kind, vpc: props.vpc, vpcSubnets: props.vpcSubnets, instance: this.instance, cluster: this.cluster,
+      masterSecret: this.secret, proxy: this.proxy, proxyRole, iamAuth: props.proxyIamAuth ?? false, rotation,
+      databaseName: props.databaseName, connectionLimit: (path) => this.budget._consumerDemand(path),
+    });
+    this.managementSecurityGroups = [...(users ? [users.securityGroup] : []), ...(rotation ? [rotation.securityGroup] : [])];
     this.budget = new ConnectionBudget(this, 'Budget', {
       database: target,
       proxy: this.proxy,
-      reservations: props.reservations,
+      reservations: [
+        ...props.reservations ?? [],
+        ...(users ? [{ name: USER_MANAGER_RESERVATION, connections: 1, clients: [users.securityGroup] }] : []),
+        ...(rotation ? [{ name: SECRET_ROTATION_RESERVATION, connections: 1, clients: [rotation.securityGroup] }] : []),
+      ],
       warningThresholdPercent: props.warningThresholdPercent,
       pendingRebootCheck: props.pendingRebootCheck,
     });
+    if (users) this.budget._useDatabaseUsers(users);
     this.budget._deriveProxyMaxConnectionsPercent();
     if (serverless && defaultMaxConnections) {
       this.budget._maxConnectionsFollowServerlessV2({ path: this.node.path, ...serverless });

@@ -25,6 +25,7 @@ import { ConnectionBudgetFromAllocationProps } from './allocation-source';
 import { allocationFacts, allocationLedgerInputs, GrantedAllocation, grantedAllocation } from '../private/granted-allocation';
 import { AllocationGuard } from './allocation-guard';
 import { RebootGuard } from './reboot-guard';
+import { DatabaseUsers } from './database-users';
 import { placeInGroup } from './consumers/placement';
 import { pooledPath, presetOf } from './consumers/options';
 import { BudgetedConsumer } from './budgeted-consumer';
@@ -93,6 +94,8 @@ interface Registration {
   readonly direct: boolean;
   readonly pool: PoolRequest;
   readonly preset: PresetSpec;
+  /** The consumer's own database user, when its database gives each consumer one. */
+  readonly databaseUser?: string;
 }
 
 interface Computed {
@@ -146,6 +149,7 @@ export class ConnectionBudget extends Construct {
   private readonly sharedAllocations = new Map<string, Required<Reservation>['share']>();
   private readonly registered: Registration[] = [];
   private deriveProxyPercent = false;
+  private databaseUsers?: DatabaseUsers;
   private serverlessV2Default?: ServerlessV2Default;
   private computed?: Computed;
   private computing = false;
@@ -359,6 +363,22 @@ export class ConnectionBudget extends Construct {
   }
 
   /**
+   * BudgetedDatabase: each consumer registered from now on connects as its own database user.
+   * @internal
+   */
+  public _useDatabaseUsers(users: DatabaseUsers): void {
+    this.databaseUsers = users;
+  }
+
+  /**
+   * The worst case of a registered consumer, known once the budget is computed: its database user's connection limit.
+   * @internal
+   */
+  public _consumerDemand(path: string): number {
+    return this.compute().evaluation.consumers.find((c) => c.input.path === path)?.demand ?? 0;
+  }
+
+  /**
    * Lets the budget derive the proxy's MaxConnectionsPercent instead of reading it from the template;
    * BudgetedDatabase writes the derived value back into the proxy's target group.
    * @internal
@@ -441,9 +461,10 @@ export class ConnectionBudget extends Construct {
       throw this.error(`${method}: a consumer that bypasses the proxy needs a fixed pool (PoolSize.fixed), because its worst case is kept out of max_connections before the proxy's share is derived.`);
     }
     const preset = presetOf(binding.options);
+    const credentials = this.databaseUsers && this.withMethod(method, () => this.databaseUsers!.credentialsFor(binding));
     const variables = {
       ...this.withMethod(method, () => deliver(this.node.path, binding.path, preset, binding.holder, () => this.settingsOf(binding.path))),
-      ...deliverRoute(preset, binding.holder, this.routeOf(direct)),
+      ...deliverRoute(preset, binding.holder, { ...this.routeOf(direct), credentials }),
     };
     // One description per resource: a second container of the same task reuses the rule instead of duplicating it.
     if (this.guard) binding.resource.node.addDependency(this.guard);
@@ -455,10 +476,11 @@ export class ConnectionBudget extends Construct {
         this.grantIngress(group, direct, description);
       }
     }
-    this.registered.push({ binding, direct, pool, preset });
+    this.registered.push({ binding, direct, pool, preset, databaseUser: credentials?.user });
     this.addConsumerMetadata(binding.stack, binding.path);
     return {
       path: binding.path,
+      databaseUser: credentials?.user,
       poolSize: Lazy.number({ produce: () => this.settingsOf(binding.path).maxSize }),
       variables,
     };
@@ -665,6 +687,7 @@ export class ConnectionBudget extends Construct {
         tasksPerRun: binding.bounds.tasksPerRun ?? null,
       },
       securityGroups: [...binding.securityGroups, ...(this.granted ? [this.clientGroup!] : [])].map(groupSource),
+      databaseUser: r.databaseUser ?? null,
     };
   }
 

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, aws_iam as iam, aws_lambda as lambda, aws_lambda_nodejs as nodejs, custom_resources as cr, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_lambda_nodejs as nodejs, custom_resources as cr, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 /** The guards run a few milliseconds of arithmetic (and, for the reboot guard, one RDS call per instance). */
@@ -15,19 +15,33 @@ function handlerEntry(name: string): string {
   return fs.existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
 }
 
+/** Where a guard's function runs when it must reach the database. */
+export interface GuardFunctionOptions {
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  readonly environment?: Record<string, string>;
+  readonly timeout?: Duration;
+}
+
 /**
  * A deploy-time guard's Lambda function, bundled by the app's local esbuild (Docker otherwise), and the custom-resources
  * Provider that turns a thrown error into a failed deployment with the error's message in the stack's events.
  */
-export function guardProvider(scope: Construct, handler: string, description: string): { fn: nodejs.NodejsFunction; provider: cr.Provider } {
+export function guardProvider(scope: Construct, handler: string, description: string, options: GuardFunctionOptions = {}): { fn: nodejs.NodejsFunction; provider: cr.Provider } {
   const fn = new nodejs.NodejsFunction(scope, 'Handler', {
     entry: handlerEntry(handler),
     runtime: GUARD_RUNTIME,
-    timeout: GUARD_TIMEOUT,
+    timeout: options.timeout ?? GUARD_TIMEOUT,
     memorySize: GUARD_MEMORY_MB,
     description,
-    // The runtime provides AWS SDK v3; bundling it would only make the function larger.
-    bundling: { externalModules: ['@aws-sdk/*'], minify: true },
+    vpc: options.vpc,
+    vpcSubnets: options.vpcSubnets,
+    securityGroups: options.securityGroups,
+    environment: options.environment,
+    // The runtime provides AWS SDK v3; bundling it would only make the function larger. node-postgres loads its
+    // optional native binding only when asked: nothing to bundle there.
+    bundling: { externalModules: ['@aws-sdk/*', 'pg-native'], minify: true },
   });
   // A guard asks whether CloudFormation is rolling its own stack back, and lets the rollback through.
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }));
@@ -40,5 +54,9 @@ export function guardProvider(scope: Construct, handler: string, description: st
     { id: `AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement))}.Arn>:*]`,
       reason: 'The custom-resources Provider framework invokes any version of the guard\'s own function, and nothing else.' },
   );
+  if (options.vpc) {
+    Validations.of(scope).acknowledge({ id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason: 'The function runs in the database\'s VPC: this managed policy grants the network interfaces that needs, and its own logs.' });
+  }
   return { fn, provider };
 }

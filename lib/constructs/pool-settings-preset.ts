@@ -72,6 +72,20 @@ export interface CustomPoolVariables {
   readonly databaseName?: string;
 
   /**
+   * Variable that receives the consumer's own database user, when its database gives each consumer one (BudgetedDatabase).
+   *
+   * @default - not delivered
+   */
+  readonly user?: string;
+
+  /**
+   * Variable that receives the ARN of the secret holding the consumer's password; read it when connecting, since rotation changes it.
+   *
+   * @default - not delivered
+   */
+  readonly secretArn?: string;
+
+  /**
    * Unit of the timeout values.
    *
    * @default PoolTimeUnit.MILLISECONDS

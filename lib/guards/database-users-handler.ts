@@ -12,6 +12,11 @@ import { GuardEvent, GuardProperties, GuardResult, optionalString, requiredStrin
 
 const MANAGER = 'Connection budget user manager';
 
+/** A database that does not answer within this is unreachable (a security group, a subnet): fail with that, well before the function's timeout. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** One account statement takes milliseconds; one that waits this long waits on a lock, and the deployment should say so. */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+
 // Created once per Lambda container; tests mock it (aws-sdk-client-mock).
 const secretsManager = new SecretsManagerClient({});
 
@@ -35,7 +40,7 @@ export interface Connection {
 export type Connect = (connection: Connection) => Promise<{ session: SqlSession; close: () => Promise<void> }>;
 
 export async function manageUsers(event: GuardEvent, dialect: UsersDialect, connect: Connect): Promise<GuardResult> {
-  const physicalId = event.RequestType === 'Create' ? `connection-budget-users-${requiredString(event.ResourceProperties, 'BudgetPath', MANAGER)}` : event.PhysicalResourceId;
+  const physicalId = event.RequestType === 'Create' ? `connection-budget-users-${requiredString(event.ResourceProperties, 'DatabasePath', MANAGER)}` : event.PhysicalResourceId;
   if (event.RequestType === 'Delete') {
     // The database may be going too; when it is not, its users stay (a user may still hold connections), and the log says so.
     console.log(`${MANAGER}: the resource was deleted; the users it created stay in the database: ${usersOf(event.ResourceProperties).map((u) => u.name).join(', ') || 'none'}.`);

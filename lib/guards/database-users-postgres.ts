@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { POSTGRES_USERS } from './database-users';
-import { Connect, manageUsers } from './database-users-handler';
+import { CONNECT_TIMEOUT_MS, Connect, manageUsers, STATEMENT_TIMEOUT_MS } from './database-users-handler';
 import { GuardEvent, GuardResult } from './guard-event';
 
 /** Every PostgreSQL server has this database (initdb creates it): the manager connects there when the budget names none. */
@@ -11,7 +11,10 @@ const POSTGRES_DEFAULT_DATABASE = 'postgres';
  * certificate authorities the Lambda runtime ships (SOURCES.lambdaRdsCertificates).
  */
 export const connectPostgres = (tls: boolean): Connect => async ({ host, port, user, password, database }) => {
-  const client = new Client({ host, port, user, password, database: database ?? POSTGRES_DEFAULT_DATABASE, ssl: tls ? { rejectUnauthorized: true } : false });
+  const client = new Client({
+    host, port, user, password, database: database ?? POSTGRES_DEFAULT_DATABASE, ssl: tls ? { rejectUnauthorized: true } : false,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS, statement_timeout: STATEMENT_TIMEOUT_MS,
+  });
   await client.connect();
   return {
     session: { query: async (text, values) => (await client.query(text, values as unknown[])).rows },

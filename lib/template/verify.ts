@@ -4,6 +4,7 @@ import {
 } from '../budget';
 import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
 import { allocationGuardDifferences } from './allocation-guard';
+import { databaseUserDifferences } from './database-users';
 import { literalIdentity } from './budget-resources';
 import { gatherCapacity, Missing } from './gather-capacity';
 import { GatheredConsumer, gatherConsumers } from './gather-consumers';
@@ -100,6 +101,7 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
   const differences = [
     ...ledgerDifferences(stored, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0),
     ...allocationGuardDifferences(stored, ledger, set, consumers),
+    ...databaseUserDifferences(ledger, set),
   ];
   const derived = evaluation.capacity?.proxy;
   const deployedPercent = numberValue(capacity.deployedDerivedPercent);

@@ -49,12 +49,13 @@ describe('BudgetedDatabase on RDS for PostgreSQL', () => {
   });
 
   test('the proxy target group gets the derived MaxConnectionsPercent', () => {
-    // usable = 800 − 5 − 30 = 765; with the 20 reserved through the proxy it may have 785: floor(98.1) = 98 %.
-    expect(evaluation.capacity?.proxy).toMatchObject({ maxConnectionsPercent: 98, derived: true, ceiling: 784 });
+    // usable = 800 − 5 − 30 − 2 (the user manager, the secret rotation) = 763; with the 20 reserved through the proxy it
+    // may have 783: floor(97.9) = 97 %.
+    expect(evaluation.capacity?.proxy).toMatchObject({ maxConnectionsPercent: 97, derived: true, ceiling: 776 });
     template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', {
-      ConnectionPoolConfigurationInfo: { MaxConnectionsPercent: 98, ConnectionBorrowTimeout: 30 },
+      ConnectionPoolConfigurationInfo: { MaxConnectionsPercent: 97, ConnectionBorrowTimeout: 30 },
     });
-    template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, IdleClientTimeout: 1800, Auth: [Match.objectLike({ IAMAuth: 'DISABLED' })] });
+    template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, IdleClientTimeout: 1800, Auth: [Match.objectLike({ IAMAuth: 'DISABLED' }), Match.objectLike({ IAMAuth: 'DISABLED' })] });
   });
 
   test('the database is secure by default', () => {
@@ -105,9 +106,9 @@ describe('BudgetedDatabase on Aurora MySQL', () => {
     template.hasResourceProperties('AWS::RDS::DBCluster', { StorageEncrypted: true, DeletionProtection: true, EnableIAMDatabaseAuthentication: true });
   });
 
-  test('the proxy keeps the reservation free: floor(100 × 990 / 1000) = 99 %', () => {
-    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { ConnectionPoolConfigurationInfo: { MaxConnectionsPercent: 99 } });
-    expect(db.budget._evaluation().capacity?.effectiveCeiling).toBe(990 - 5);
+  test('the proxy keeps the reservations free (10, the user manager\'s 1, the secret rotation\'s 1): floor(100 × 988 / 1000) = 98 %', () => {
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { ConnectionPoolConfigurationInfo: { MaxConnectionsPercent: 98 } });
+    expect(db.budget._evaluation().capacity?.effectiveCeiling).toBe(980 - 5);
   });
 });
 
@@ -149,7 +150,7 @@ describe('BudgetedDatabase over its capacity', () => {
     const errors = synthErrors(a.root);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^\[Data\/Db\/Budget\] ConnectionBudget 'Data\/Db\/Budget': worst-case demand 200 exceeds/);
-    expect(errors[0]).toContain("or raise max_connections from 100 to at least 212 (the maxConnections of the BudgetedDatabase 'Data/Db'). [CB-OVER-CAPACITY]");
+    expect(errors[0]).toContain("or raise max_connections from 100 to at least 214 (the maxConnections of the BudgetedDatabase 'Data/Db'). [CB-OVER-CAPACITY]");
   });
 });
 
@@ -188,12 +189,13 @@ describe('BudgetedDatabase on Aurora Serverless v2', () => {
   });
 
   test('the budget counts what the parameter group deploys', () => {
-    // 189 − 3 engine reserve = 186 usable; the proxy gets floor(100 × 186 / 189) = 98 % = 185, less 5 kept by RDS Proxy.
+    // 189 − 3 engine reserve − 2 (the user manager, the secret rotation) = 184 usable; the proxy gets floor(100 × 184 / 189)
+    // = 97 % = 183, less 5 kept by RDS Proxy.
     expect(db.budget._evaluation().capacity).toMatchObject({
       maxConnections: { value: 189, source: 'parameter-group', basis: "parameter group 'Data/Db/InstanceParameters'" },
-      usable: 186, proxy: { maxConnectionsPercent: 98, ceiling: 185 }, effectiveCeiling: 180,
+      usable: 184, proxy: { maxConnectionsPercent: 97, ceiling: 183 }, effectiveCeiling: 178,
     });
-    // 2000 − 3 = 1997 usable; floor(100 × 1997 / 2000) = 99 % = 1980, less 5.
+    // 2000 − 3 − 2 = 1995 usable; floor(100 × 1995 / 2000) = 99 % = 1980, less 5.
     expect(capped.budget._evaluation().capacity?.effectiveCeiling).toBe(1975);
   });
 
@@ -219,7 +221,7 @@ describe('BudgetedDatabase on Aurora Serverless v2', () => {
 describe('BudgetedDatabase on Aurora Serverless v2 over its capacity', () => {
   // Draft mode writes the failing budgets' templates, so the CLI's rebuild of each budget from them is checked too.
   const a = app({ 'connection-budget:enforce': 'false' });
-  // 1-2 ACU gets the published 1-ACU row, 189: 180 for consumers; 10 tasks × 200 % × pool 10 = 200.
+  // 1-2 ACU gets the published 1-ACU row, 189: 178 for consumers; 10 tasks × 200 % × pool 10 = 200.
   const overDefault = new BudgetedDatabase(a.data, 'Db', { vpc: a.vpc, clusterEngine: AURORA_POSTGRES, serverlessV2MinCapacityAcu: 1, serverlessV2MaxCapacityAcu: 2 });
   overDefault.budget.addEcsService(a.service('Web', 10), { pool: PoolSize.fixed(10) });
   const overExplicit = new BudgetedDatabase(a.data, 'Explicit', {
@@ -238,13 +240,13 @@ describe('BudgetedDatabase on Aurora Serverless v2 over its capacity', () => {
   };
 
   test('on the published row, the fix raises the maximum capacity to the row that holds the demand, in synth and in the CLI', () => {
-    const fix = "Lower the desired count of 'Services/Web' from 10 to 9, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), "
-      + 'from 200 to 180, lower its pool from 10 to 9, or raise its serverlessV2MaxCapacityAcu from 2 ACU to 4 ACU '
+    const fix = "Lower the desired count of 'Services/Web' from 10 to 8, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), "
+      + 'from 200 to 170, lower its pool from 10 to 8, or raise its serverlessV2MaxCapacityAcu from 2 ACU to 4 ACU '
       + "for the BudgetedDatabase 'Data/Db' (max_connections 189 → 823, the published row for 4 ACU).";
     expect(overCapacity(overDefault)).toEqual({
       messages: [
-        "ConnectionBudget 'Data/Db/Budget': worst-case demand 200 exceeds the proxy ceiling 180 by 20: max_connections 189 "
-        + "(parameter group 'Data/Db/InstanceParameters') × 98 % (derived by the budget) = 185, less 5 kept by RDS Proxy. Every consumer can peak at once "
+        "ConnectionBudget 'Data/Db/Budget': worst-case demand 200 exceeds the proxy ceiling 178 by 22: max_connections 189 "
+        + "(parameter group 'Data/Db/InstanceParameters') × 97 % (derived by the budget) = 183, less 5 kept by RDS Proxy. Every consumer can peak at once "
         + "(CloudFormation deploys services in parallel); largest: 'Services/Web' 200 = 10 tasks (desired count) × 200 % rolling surge = 20 tasks × 1 process "
         + `× 1 pool × pool 10. ${fix} [CB-OVER-CAPACITY]`,
       ],
@@ -254,8 +256,8 @@ describe('BudgetedDatabase on Aurora Serverless v2 over its capacity', () => {
   });
 
   test('with maxConnections given, the fix raises maxConnections', () => {
-    const fix = "Lower the desired count of 'Services/Api' from 10 to 9, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), "
-      + "from 200 to 180, lower its pool from 10 to 9, or raise max_connections from 189 to at least 210 (the maxConnections of the BudgetedDatabase 'Data/Explicit').";
+    const fix = "Lower the desired count of 'Services/Api' from 10 to 8, lower its deployment surge, the maximum healthy percent (maxHealthyPercent), "
+      + "from 200 to 170, lower its pool from 10 to 8, or raise max_connections from 189 to at least 212 (the maxConnections of the BudgetedDatabase 'Data/Explicit').";
     expect(overCapacity(overExplicit)).toMatchObject({ fixes: [fix], rebuiltFixes: [fix] });
   });
 });

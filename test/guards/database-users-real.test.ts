@@ -154,12 +154,12 @@ describe('the PostgreSQL handler, from a CloudFormation event', () => {
     secrets.on(GetSecretValueCommand, { SecretId: 'master' }).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: '' }) });
     secrets.on(GetSecretValueCommand, { SecretId: 'api' }).resolves({ SecretString: JSON.stringify({ username: API, password: 'api-secret' }) });
     const properties = (limit: number) => ({
-      BudgetPath: 'Data/Budget', Host: server.socket, Port: '5432', DatabaseName: '', MasterSecretArn: 'master', Access: 'app_users',
+      DatabasePath: 'Data/Db', Host: server.socket, Port: '5432', DatabaseName: '', MasterSecretArn: 'master', Access: 'app_users',
       Users: JSON.stringify([{ name: API, secretArn: 'api', connectionLimit: limit }]),
     });
     const connect = connectPostgres(false);
     const created = await manageUsers({ RequestType: 'Create', ResourceProperties: properties(4) }, POSTGRES_USERS, connect);
-    expect(created).toEqual({ PhysicalResourceId: 'connection-budget-users-Data/Budget', Data: { Summary: `created ${API}` } });
+    expect(created).toEqual({ PhysicalResourceId: 'connection-budget-users-Data/Db', Data: { Summary: `created ${API}` } });
     const updated = await manageUsers({ RequestType: 'Update', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: properties(6),
       OldResourceProperties: properties(4) }, POSTGRES_USERS, connect);
     expect(updated.Data).toEqual({ Summary: `limits changed ${API}: 4 → 6` });
@@ -171,7 +171,7 @@ describe('the PostgreSQL handler, from a CloudFormation event', () => {
 
   test('refuses a Users property that names a user in characters the constructs never write', async () => {
     await expect(manageUsers({ RequestType: 'Create', ResourceProperties: {
-      BudgetPath: 'B', Host: server.socket, Port: '5432', MasterSecretArn: 'master', Users: JSON.stringify([{ name: 'x"; DROP ROLE postgres; --', secretArn: 'a', connectionLimit: 1 }]),
+      DatabasePath: 'Db', Host: server.socket, Port: '5432', MasterSecretArn: 'master', Users: JSON.stringify([{ name: 'x"; DROP ROLE postgres; --', secretArn: 'a', connectionLimit: 1 }]),
     } }, POSTGRES_USERS, connectPostgres(false))).rejects.toThrow(
       'Connection budget user manager: property Users must list { name (lowercase letters, digits, _), secretArn, connectionLimit (0 or more) }, '
       + 'got "[{\\"name\\":\\"x\\\\\\"; DROP ROLE postgres; --\\",\\"secretArn\\":\\"a\\",\\"connectionLimit\\":1}]".');

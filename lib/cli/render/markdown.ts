@@ -1,7 +1,7 @@
 import { AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ENGINE_NAMES, hasAllocations, LedgerJson, percent, Problem } from '../../budget';
 import { arrow, CHANGE_MARKERS, signed } from './format';
 import {
-  allocationChangeText, causeText, CheckResult, consumerDetails, diffSummary, keptFree, ownerNotGivenText, poolText, reportSummary, sidePoolText, teamsText,
+  allocationChangeText, causeText, CheckResult, consumerDetails, databaseUsers, diffSummary, keptFree, ownerNotGivenText, poolText, reportSummary, sidePoolText, teamsText,
 } from './summary';
 
 /** First line of every diff comment: lets a bot find and update its one comment on a pull request. */
@@ -61,6 +61,12 @@ function budgetMarkdown(ledger: LedgerJson): string[] {
   }
   if (totals.headroom !== null) {
     lines.push(`| **Headroom** | | | | **${totals.headroom}** | ${share(Math.max(0, totals.headroom))} |`);
+  }
+  const users = databaseUsers(ledger);
+  if (users.length > 0) {
+    lines.push('', 'Each consumer connects as its own user; the database refuses a user past its limit:', '',
+      '| Consumer | Database user | Connection limit |', '|---|---|--:|',
+      ...users.map((u) => `| \`${cell(u.path)}\` | \`${cell(u.user)}\` | ${u.limit} |`));
   }
   if (ceiling > 0) {
     lines.push('', ...allocationPie(ledger));

@@ -154,6 +154,14 @@ export function sidePoolText(side: ConsumerSide | null): string {
 }
 
 /** `10`, or `5+2` for a pool with overflow. */
+/**
+ * The consumers that connect as a database user of their own, with its connection limit: the consumer's worst case,
+ * which the database enforces (the user manager sets it at deploy).
+ */
+export function databaseUsers(ledger: LedgerJson): Array<{ readonly path: string; readonly user: string; readonly limit: number }> {
+  return ledger.consumers.flatMap((c) => (c.inputs?.databaseUser ? [{ path: c.path, user: c.inputs.databaseUser, limit: c.demand }] : []));
+}
+
 export function poolText(size: number, overflow: number): string {
   return overflow > 0 ? `${size}+${overflow}` : String(size);
 }

@@ -3,7 +3,7 @@ import {
 } from '../../budget';
 import { arrow, bar, CHANGE_MARKERS, columns, signed, styler, TextOptions } from './format';
 import {
-  allocationChangeText, causeText, CheckResult, consumerDetails, diffSummary, keptFree, owningBudgetText, ownerNotGivenText, poolText, reportSummary, teamsText,
+  allocationChangeText, causeText, CheckResult, consumerDetails, databaseUsers, diffSummary, keptFree, owningBudgetText, ownerNotGivenText, poolText, reportSummary, teamsText,
 } from './summary';
 
 const BAR_WIDTH = 20;
@@ -69,6 +69,12 @@ function budgetText(ledger: LedgerJson, options: TextOptions): string {
   }
   const table = columns(rows, new Set([2, 3, 4]));
   lines.push('', ...table.map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
+  const users = databaseUsers(ledger);
+  if (users.length > 0) {
+    const userRows = columns([['CONSUMER', 'DATABASE USER', 'CONNECTION LIMIT'], ...users.map((u) => [u.path, u.user, String(u.limit)])], new Set([2]));
+    lines.push('', '  Each consumer connects as its own user; the database refuses a user past its limit:',
+      ...userRows.map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
+  }
   const problems = problemLines(ledger.problems, options);
   if (problems.length > 0) {
     lines.push('', ...problems);

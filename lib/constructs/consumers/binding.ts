@@ -1,4 +1,4 @@
-import { aws_ec2 as ec2, CfnResource, Stack } from 'aws-cdk-lib';
+import { aws_ec2 as ec2, aws_iam as iam, CfnResource, Stack } from 'aws-cdk-lib';
 import { ConnectionShape, ConsumerKind, ConsumerShape, InvalidValue, UnresolvedValue } from '../../budget';
 import { AppIndex } from '../../private/app-index';
 import { ConsumerOptions } from '../consumer-options';
@@ -36,6 +36,8 @@ export interface ConsumerBinding {
   readonly connections: ConnectionShape;
   readonly securityGroups: readonly ec2.ISecurityGroup[];
   readonly holder: EnvironmentHolder;
+  /** Who runs the consumer's code (the task role, the function's role): it may read the consumer's own database secret. */
+  readonly grantee: iam.IGrantable;
   /** The L1 the ledger points at: the CfnService, CfnTaskDefinition or CfnFunction. */
   readonly resource: CfnResource;
   /** The container that receives the variables; undefined for a function. */

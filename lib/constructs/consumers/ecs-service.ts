@@ -39,6 +39,7 @@ export function bindEcsService(service: ecs.BaseService, options: EcsServiceCons
     connections: connectionShape(options, options.processesPerTask),
     securityGroups: service.connections.securityGroups,
     holder: containerHolder(container),
+    grantee: service.taskDefinition.taskRole,
     resource: cfn,
     container: container.containerName,
     bounds: { maxTasks: options.maxTasks },

@@ -44,6 +44,7 @@ export function bindEcsTask(taskDefinition: ecs.TaskDefinition, options: EcsTask
     connections: connectionShape(options, options.processesPerTask),
     securityGroups,
     holder: containerHolder(container),
+    grantee: taskDefinition.taskRole,
     resource: taskDefinition.node.defaultChild,
     container: container.containerName,
     bounds: { maxConcurrentRuns: options.maxConcurrentRuns, tasksPerRun: options.tasksPerRun },

@@ -40,6 +40,7 @@ export function bindLambdaFunction(fn: lambda.Function, options: LambdaFunctionC
       },
       add: (name, value) => fn.addEnvironment(name, value),
     },
+    grantee: fn,
     resource: cfn,
     bounds: { maxConcurrency: options.maxConcurrency },
     stack: Stack.of(fn),

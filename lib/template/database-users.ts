@@ -1,0 +1,52 @@
+import { LedgerDifference, LedgerJson } from '../budget';
+import { PLACEHOLDER, textWithPlaceholders } from './intrinsics';
+import { TemplateSet } from './template-set';
+import { describeValue, field } from './values';
+
+/** The custom resource type of the user manager (lib/constructs/database-users.ts writes it). */
+const DATABASE_USERS_TYPE = 'Custom::ConnectionBudgetDatabaseUsers';
+
+/** A user as the user manager's Users property lists it. */
+interface ListedUser {
+  readonly name?: unknown;
+  readonly connectionLimit?: unknown;
+}
+
+/**
+ * Each consumer's database user as the templates deploy it: listed by exactly one user manager, with a connection limit
+ * equal to the consumer's worst case rebuilt from the templates. An override of the Users property (a higher limit, a
+ * user left out) would let a consumer past its share at run time while the budget still says it fits.
+ */
+export function databaseUserDifferences(rebuilt: LedgerJson, set: TemplateSet): LedgerDifference[] {
+  const withUsers = rebuilt.consumers.filter((c) => typeof c.inputs?.databaseUser === 'string');
+  if (withUsers.length === 0) return [];
+  const listed = new Map<string, ListedUser[]>();
+  for (const manager of set.all(DATABASE_USERS_TYPE)) {
+    for (const user of usersOf(field(manager.properties, 'Users'))) {
+      const name = String(user.name);
+      listed.set(name, [...listed.get(name) ?? [], user]);
+    }
+  }
+  return withUsers.flatMap((c): LedgerDifference[] => {
+    const name = c.inputs!.databaseUser as string;
+    const entries = listed.get(name) ?? [];
+    const what = `the connection limit of the database user '${name}' of '${c.path}'`;
+    if (entries.length !== 1) {
+      return [{ subject: c.path, what, ledger: `${c.demand} in one ${DATABASE_USERS_TYPE}`, templates: entries.length === 0 ? 'no user manager lists the user' : `${entries.length} user managers list it` }];
+    }
+    const limit = entries[0].connectionLimit;
+    return limit === c.demand ? [] : [{ subject: c.path, what, ledger: `${c.demand} (its worst case)`, templates: describeValue(limit) }];
+  });
+}
+
+/** The Users property: a JSON list whose secret ARNs are references, read with a placeholder for each; [] when unreadable. */
+function usersOf(value: unknown): ListedUser[] {
+  const text = textWithPlaceholders(value);
+  if (text === undefined) return [];
+  try {
+    const parsed = JSON.parse(text.split(PLACEHOLDER).join('?')) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((u): u is ListedUser => typeof u === 'object' && u !== null) : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,198 @@
+import { App, CfnResource, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BudgetedDatabase, BudgetedDatabaseProps, PoolSettingsPreset, PoolSize } from '../../lib';
+import { LedgerJson, ledgerMetadataKey, MYSQL_MAX_USER_NAME_LENGTH } from '../../lib/budget';
+import { DATABASE_USERS_TYPE } from '../../lib/constructs/database-users';
+import { synthErrors } from './harness';
+
+const POSTGRES = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
+const MYSQL = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+
+/** A database in one stack, an ECS service and a Lambda function consuming it from another. */
+function platform(props: Partial<BudgetedDatabaseProps> = {}, change?: (db: BudgetedDatabase) => void) {
+  const root = new App();
+  const data = new Stack(root, 'Data');
+  const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const db = new BudgetedDatabase(data, 'Db', { vpc, instanceEngine: POSTGRES, maxConnections: 400, ...props });
+  const services = new Stack(root, 'Services');
+  const cluster = new ecs.Cluster(services, 'Cluster', { vpc });
+  const taskDefinition = new ecs.FargateTaskDefinition(services, 'WebTask');
+  taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+  const web = new ecs.FargateService(services, 'Web', { cluster, taskDefinition, desiredCount: 4, minHealthyPercent: 100 });
+  const fn = new lambda.Function(services, 'Report', {
+    runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    vpc, reservedConcurrentExecutions: 5,
+  });
+  const webHandle = db.budget.addEcsService(web, { pool: PoolSize.fixed(10) }); // 4 × 200 % × 10 = 80
+  const fnHandle = db.budget.addLambdaFunction(fn, { poolSettings: PoolSettingsPreset.nodePostgres() }); // 5 × 1 = 5
+  change?.(db);
+  const errors = synthErrors(root);
+  // A failed verification fails every later synth too: the templates exist only for an app that synthesizes.
+  const templates = errors.length === 0 ? { dataTemplate: Template.fromStack(data), servicesTemplate: Template.fromStack(services) }
+    : { dataTemplate: undefined as unknown as Template, servicesTemplate: undefined as unknown as Template };
+  return { root, data, services, db, errors, webHandle, fnHandle, ...templates };
+}
+
+function ledgerOf(template: Template): LedgerJson {
+  return template.toJSON().Metadata[ledgerMetadataKey('Data/Db/Budget')] as LedgerJson;
+}
+
+/** Every IAM policy statement of a template that names a resource, with the roles the policy is attached to. */
+function statementsOf(template: Template): Array<{ roles: unknown[]; actions: string[]; resources: string }> {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
+    .map((s) => ({ roles: policy.Properties.Roles as unknown[], actions: [s.Action].flat() as string[], resources: JSON.stringify(s.Resource) })));
+}
+
+describe('BudgetedDatabase gives each consumer its own database user', () => {
+  const p = platform();
+  const ledger = ledgerOf(p.dataTemplate);
+  const users = Object.values(p.dataTemplate.findResources(DATABASE_USERS_TYPE));
+  const masterSecretId = Object.entries(p.dataTemplate.findResources('AWS::SecretsManager::Secret'))
+    .find(([, r]) => JSON.stringify(r.Properties.GenerateSecretString.SecretStringTemplate).includes('postgres'))![0];
+  // The master secret as the instance's attachment names it (what the construct hands out), and the secret itself.
+  const masterIds = [masterSecretId, Object.keys(p.dataTemplate.findResources('AWS::SecretsManager::SecretTargetAttachment', {
+    Properties: { SecretId: { Ref: masterSecretId } },
+  }))[0]];
+  const namesMaster = (text: string) => masterIds.some((id) => text.includes(`"${id}"`));
+
+  test('synth passes, and the handles and the ledger name each consumer\'s user', () => {
+    expect(p.errors).toEqual([]);
+    expect(p.webHandle.databaseUser).toBe('cb_services_web_e9a7a9a3');
+    expect(p.fnHandle.databaseUser).toBe('cb_services_report_87eac8c4');
+    expect(ledger.consumers.map((c) => [c.path, c.inputs?.databaseUser, c.demand])).toEqual([
+      ['Services/Report', 'cb_services_report_87eac8c4', 5],
+      ['Services/Web', 'cb_services_web_e9a7a9a3', 80],
+    ]);
+  });
+
+  test('the user manager sets each user\'s connection limit to the consumer\'s worst case', () => {
+    expect(users).toHaveLength(1);
+    const properties = users[0].Properties;
+    expect(properties).toMatchObject({ DatabasePath: 'Data/Db', Access: 'cb_consumers', DatabaseName: '', MasterSecretArn: { Ref: masterIds[1] } });
+    // Users is a JSON string with the secrets' ARNs joined in: the limits are the ledger's demands.
+    const text = JSON.stringify(properties.Users);
+    expect(text).toContain('\\"name\\":\\"cb_services_web_e9a7a9a3\\"');
+    expect(text).toContain('\\"connectionLimit\\":80');
+    expect(text).toContain('\\"connectionLimit\\":5');
+  });
+
+  test('each user has its own secret, registered with the proxy beside the master\'s (for admin and migrations)', () => {
+    const secrets = p.dataTemplate.findResources('AWS::SecretsManager::Secret');
+    const usernames = Object.values(secrets).map((s) => JSON.parse(s.Properties.GenerateSecretString.SecretStringTemplate).username).sort();
+    expect(usernames).toEqual(['cb_services_report_87eac8c4', 'cb_services_web_e9a7a9a3', 'postgres']);
+    const proxy = Object.values(p.dataTemplate.findResources('AWS::RDS::DBProxy'))[0];
+    const auth = proxy.Properties.Auth as Array<{ SecretArn: unknown; IAMAuth: string }>;
+    expect(auth).toHaveLength(3);
+    expect(namesMaster(JSON.stringify(auth[0]))).toBe(true);
+    expect(namesMaster(JSON.stringify(auth.slice(1)))).toBe(false);
+    expect(auth.every((a) => a.IAMAuth === 'DISABLED')).toBe(true);
+  });
+
+  test('no consumer role can read the master secret; each reads its own secret only', () => {
+    const consumerStatements = statementsOf(p.servicesTemplate).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
+    expect(consumerStatements).toHaveLength(2);
+    for (const statement of consumerStatements) {
+      expect(namesMaster(statement.resources)).toBe(false);
+    }
+    // In the whole app, only the proxy's role and the user manager's read the master secret.
+    const readers = [...statementsOf(p.dataTemplate), ...statementsOf(p.servicesTemplate)]
+      .filter((s) => s.actions.includes('secretsmanager:GetSecretValue') && namesMaster(s.resources));
+    expect(readers.map((s) => JSON.stringify(s.roles))).toEqual([
+      expect.stringMatching(/^\[\{"Ref":"DbProxyRole[0-9A-F]{8}"\}\]$/), expect.stringMatching(/^\[\{"Ref":"DbUsersHandlerServiceRole[0-9A-F]{8}"\}\]$/),
+    ]);
+  });
+
+  test('each consumer receives its user and the ARN of its secret, never a password', () => {
+    p.servicesTemplate.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({
+        Environment: Match.arrayWith([
+          { Name: 'DB_USER', Value: 'cb_services_web_e9a7a9a3' },
+          { Name: 'DB_SECRET_ARN', Value: Match.anyValue() },
+        ]),
+      })],
+    });
+    p.servicesTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PGUSER: 'cb_services_report_87eac8c4', PG_SECRET_ARN: Match.anyValue() }) },
+    });
+    expect(JSON.stringify(p.servicesTemplate.toJSON())).not.toMatch(/PASSWORD/);
+  });
+
+  test('the secrets rotate, each user\'s only after the user manager created it', () => {
+    const schedules = p.dataTemplate.findResources('AWS::SecretsManager::RotationSchedule');
+    expect(Object.keys(schedules)).toHaveLength(3);
+    const userSchedules = Object.values(schedules).filter((s) => (s.DependsOn ?? []).some((d: string) => /^DbUsers[0-9A-F]{8}$/.test(d)));
+    expect(userSchedules).toHaveLength(2);
+    for (const schedule of Object.values(schedules)) {
+      expect(schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
+    }
+  });
+
+  test('the user manager and the master\'s rotation are reservations of the budget, with their security groups as clients', () => {
+    expect(ledger.inputs?.reservations.map((r) => [r.name, r.connections, r.clients.length])).toEqual([
+      ['user-manager', 1, 1],
+      ['secret-rotation', 1, 1],
+    ]);
+  });
+
+  test('consumers deploy after the user manager has made their users', () => {
+    // The user manager is in the data stack: the service stack waits for it.
+    expect(p.services.dependencies.map((d) => d.node.path)).toEqual(['Data']);
+    expect(p.services.node.findAll().find((c) => c.node.path === 'Services/Web/Service')!.node.dependencies.map((d) => d.node.path))
+      .toContain('Data/Db/Users/Resource');
+  });
+});
+
+describe('BudgetedDatabase with IAM authentication', () => {
+  const p = platform({ proxyIamAuth: true });
+
+  test('each consumer\'s role may connect through the proxy as its own user only', () => {
+    expect(p.errors).toEqual([]);
+    const connects = statementsOf(p.servicesTemplate).filter((s) => s.actions.includes('rds-db:connect'));
+    expect(connects.map((s) => s.resources.match(/\/(cb_[a-z0-9_]+)/)?.[1] ?? s.resources).sort())
+      .toEqual(['cb_services_report_87eac8c4', 'cb_services_web_e9a7a9a3']);
+    const proxy = Object.values(p.dataTemplate.findResources('AWS::RDS::DBProxy'))[0];
+    expect((proxy.Properties.Auth as Array<{ IAMAuth: string }>).map((a) => a.IAMAuth)).toEqual(['REQUIRED', 'REQUIRED', 'REQUIRED']);
+  });
+});
+
+describe('BudgetedDatabase with consumerUsers and secretRotation off', () => {
+  const p = platform({ consumerUsers: false, secretRotation: false });
+
+  test('the proxy keeps the master secret, no user manager runs, nothing rotates, nothing is reserved for them', () => {
+    expect(p.errors).toEqual([]);
+    p.dataTemplate.resourceCountIs(DATABASE_USERS_TYPE, 0);
+    p.dataTemplate.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+    p.dataTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    expect(ledgerOf(p.dataTemplate).inputs?.reservations).toEqual([]);
+    expect(ledgerOf(p.dataTemplate).consumers.map((c) => c.inputs?.databaseUser)).toEqual([null, null]);
+    expect(p.webHandle.databaseUser).toBeUndefined();
+  });
+});
+
+describe('BudgetedDatabase on MySQL', () => {
+  const p = platform({ instanceEngine: MYSQL });
+
+  test('user names fit MySQL\'s 32 characters', () => {
+    expect(p.errors).toEqual([]);
+    const names = ledgerOf(p.dataTemplate).consumers.map((c) => c.inputs?.databaseUser as string);
+    expect(names).toEqual(['cb_services_report_87eac8c4', 'cb_services_web_e9a7a9a3']);
+    expect(names.every((n) => n.length <= MYSQL_MAX_USER_NAME_LENGTH)).toBe(true);
+  });
+});
+
+describe('a user manager changed after the budget computed', () => {
+  const usersL1 = (db: BudgetedDatabase) => db.node.findChild('Users').node.findChild('Resource').node.defaultChild as CfnResource;
+  const web = 'cb_services_web_e9a7a9a3';
+  const report = 'cb_services_report_87eac8c4';
+
+  test.each([
+    ['a raised limit', JSON.stringify([{ name: web, secretArn: 'a', connectionLimit: 1000 }, { name: report, secretArn: 'b', connectionLimit: 5 }]),
+      `the ledger gives the connection limit of the database user '${web}' of 'Services/Web' as 80 (its worst case), but the templates give 1000.`],
+    ['a user left out', JSON.stringify([{ name: report, secretArn: 'b', connectionLimit: 5 }]),
+      `the ledger gives the connection limit of the database user '${web}' of 'Services/Web' as 80 in one Custom::ConnectionBudgetDatabaseUsers, but the templates give no user manager lists the user.`],
+  ])('%s fails synth with CB-LEDGER-DIFFERS', (_, users, message) => {
+    const p = platform({}, (db) => usersL1(db).addPropertyOverride('Users', users));
+    expect(p.errors).toEqual([expect.stringContaining(message)]);
+    expect(p.errors[0]).toMatch(/\[CB-LEDGER-DIFFERS\]$/);
+  });
+});
