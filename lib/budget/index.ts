@@ -9,6 +9,7 @@ export * from './demand';
 export * from './describe';
 export * from './evaluate';
 export * from './limits';
+export * from './tls';
 export * from './model';
 export * from './pool-settings';
 export * from './sources';

@@ -79,6 +79,28 @@ export interface UnbudgetedClient {
   readonly fix: string;
 }
 
+/** Whether the proxy or the database refuses clients without TLS, as the templates deploy it. */
+export interface TlsSetting {
+  /** Path of the proxy or the database. */
+  readonly path: string;
+  /** `unknown` when the templates leave it to deploy time or to a resource outside the app. */
+  readonly state: 'required' | 'not-required' | 'unknown';
+  /** What decides it, for messages: `RequireTLS is false`, `rds.force_ssl is '0' in the parameter group 'Data/Params'`. */
+  readonly basis: string;
+  /** What to change to require TLS, without a final period: the check adds how to acknowledge the warning instead. */
+  readonly fix: string;
+}
+
+/** A reservation client that is every address: a CIDR range with prefix length 0, such as ec2.Peer.anyIpv4(). */
+export interface OpenClient {
+  /** The reservation's name (`allocation:<name>` for an allocation). */
+  readonly reservation: string;
+  /** The range as written: `0.0.0.0/0`, `::/0`. */
+  readonly range: string;
+  /** Path of the proxy or database the reservation's clients get ingress to. */
+  readonly targetPath: string;
+}
+
 /** A consumer whose variables point at another entry point than the one the budget counts it at. */
 export interface MisroutedConsumer {
   /** The consumer's path. */
@@ -140,6 +162,10 @@ export interface BudgetInput {
   readonly unbudgetedIngress?: readonly UnbudgetedIngress[];
   /** Resources that can reach the proxy or database without a rule of their own. @default none */
   readonly unbudgetedClients?: readonly UnbudgetedClient[];
+  /** Whether the proxy and the database require TLS. @default - not read (a budget built from an allocation: the owning app's check) */
+  readonly tls?: { readonly proxy?: TlsSetting; readonly database?: TlsSetting };
+  /** Reservation clients that are every address. @default none */
+  readonly openClients?: readonly OpenClient[];
   /** Consumers whose variables point at another entry point than the one they are counted at. @default none */
   readonly misroutedConsumers?: readonly MisroutedConsumer[];
   /** ECS scalable targets whose service cannot be told. @default none */

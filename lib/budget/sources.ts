@@ -49,6 +49,13 @@ export const SOURCES = {
   postgresClientTimeouts: 'https://www.postgresql.org/docs/current/runtime-config-client.html',
   rdsPostgresSsl: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html',
   rdsMysqlSsl: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.html',
+  rdsPostgresForceSslDefault: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/ssl-certificate-rotation-postgresql.html '
+    + '(rds.force_ssl is 0 before PostgreSQL 15, 1 from 15)',
+  rdsMysqlRequireSsl: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.require-ssl.html',
+  rdsMariadbRequireSsl: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mariadb-ssl-connections.require-ssl.html',
+  auroraPostgresSsl: 'https://repost.aws/knowledge-center/aurora-postgresql-ssl-certificates (rds.force_ssl is 0 by default)',
+  cfnDbProxy: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbproxy.html (RequireTLS: optional Boolean)',
+  cdkDatabaseProxy: 'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_rds.DatabaseProxyOptions.html (requireTLS, default true)',
   rdsStorage: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html',
   eventBridgeEcsParameters: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html',
   rdsStaticParameters: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.Modifying.html',

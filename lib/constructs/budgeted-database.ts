@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import {
   DEFAULT_ACQUIRE_TIMEOUT_MS, ENGINE_NAMES, EngineKind, estimateMaxConnections, InstanceSizing, isPostgresEngine, LARGEST_MAX_CONNECTIONS, listOf, MAX_SETTABLE_MAX_CONNECTIONS,
   MaxConnections, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT, SERVERLESS_V2_CAPACITY_STEP_ACU,
-  SERVERLESS_V2_HIGHEST_CAPACITY_ACU, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU, SERVERLESS_V2_MAX_CONNECTIONS,
+  SERVERLESS_V2_HIGHEST_CAPACITY_ACU, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU, SERVERLESS_V2_MAX_CONNECTIONS, TLS_PARAMETER, TLS_REQUIRED_VALUE,
 } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
 import { describeNumber, wholeNumberProblem } from '../private/validation';
@@ -251,21 +251,15 @@ const DEFAULT_SERVERLESS_V2_MIN_CAPACITY_ACU = 0.5;
 /** An Aurora cluster has at most 15 Aurora Replicas besides its writer (SOURCES.auroraReplicas). */
 const AURORA_MAX_READERS = 15;
 
-/**
- * Parameters that require TLS from every client (SOURCES.rdsPostgresSsl, SOURCES.rdsMysqlSsl).
- */
-const TLS_PARAMETERS: Readonly<Record<EngineKind, Record<string, string>>> = {
-  'rds-postgresql': { 'rds.force_ssl': '1' },
-  'aurora-postgresql': { 'rds.force_ssl': '1' },
-  'rds-mysql': { require_secure_transport: '1' },
-  'rds-mariadb': { require_secure_transport: '1' },
-  'aurora-mysql': { require_secure_transport: 'ON' },
-};
-
 /** The warning that the maximum capacity has no published max_connections (BudgetedDatabase.warnUnpublishedMaximum). */
 const SERVERLESS_V2_UNPUBLISHED_MAXIMUM = 'CB-SERVERLESS-V2-UNPUBLISHED-MAXIMUM';
 
 const MANAGED_PARAMETERS = ['max_connections', 'rds.force_ssl', 'require_secure_transport', 'idle_in_transaction_session_timeout', 'statement_timeout'];
+
+/** The parameter that requires TLS from every client. */
+function tlsParameters(kind: EngineKind): Record<string, string> {
+  return { [TLS_PARAMETER[kind]]: TLS_REQUIRED_VALUE[kind] };
+}
 
 /**
  * An RDS DB instance or Aurora cluster behind RDS Proxy, with a connection budget whose limits are exact:
@@ -343,7 +337,7 @@ export class BudgetedDatabase extends Construct {
     if (aurora) {
       const clusterEngine = props.clusterEngine!;
       this.parameterGroup = new rds.ParameterGroup(this, 'InstanceParameters', { engine: clusterEngine, parameters: instanceParameters });
-      const clusterParameters = new rds.ParameterGroup(this, 'ClusterParameters', { engine: clusterEngine, parameters: TLS_PARAMETERS[kind] });
+      const clusterParameters = new rds.ParameterGroup(this, 'ClusterParameters', { engine: clusterEngine, parameters: tlsParameters(kind) });
       const options = { parameterGroup: this.parameterGroup, publiclyAccessible: false };
       // Every reader is in promotion tier 1, so any can become the writer; a Serverless v2 reader there scales with the writer.
       const reader = (name: string) => (serverless
@@ -366,7 +360,7 @@ export class BudgetedDatabase extends Construct {
     } else {
       const instanceEngine = props.instanceEngine!;
       this.parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
-        engine: instanceEngine, parameters: { ...instanceParameters, ...TLS_PARAMETERS[kind] },
+        engine: instanceEngine, parameters: { ...instanceParameters, ...tlsParameters(kind) },
       });
       this.instance = new rds.DatabaseInstance(this, 'Instance', {
         ...common,

@@ -12,6 +12,7 @@ import { DRAFT_NOTE, DraftModeError, isDraft } from '../private/draft-mode';
 import { groupSource, peerSource, resourceRef } from '../private/ledger-refs';
 import { pathOf } from '../private/validation';
 import { verifyAtSynthesis } from '../private/verification-plugin';
+import { openClients } from '../template/open-clients';
 import {
   ConnectionReservation, EcsServiceConsumerOptions, EcsTaskConsumerOptions, LambdaFunctionConsumerOptions,
 } from './consumer-options';
@@ -41,7 +42,8 @@ export interface ConnectionBudgetProps {
 
   /**
    * The RDS Proxy the consumers connect through, defined in this app. Its MaxConnectionsPercent, read from its
-   * target group, sets the ceiling; consumers get ingress to it on the engine's port.
+   * target group, sets the ceiling; consumers get ingress to it on the engine's port. A proxy that does not require
+   * TLS (RequireTLS as it deploys), or a database clients reach directly without TLS required, warns (CB-TLS-NOT-REQUIRED).
    *
    * @default - consumers connect to the database directly and get ingress to it
    */
@@ -609,6 +611,12 @@ export class ConnectionBudget extends Construct {
       warningThresholdPercent: this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT,
       unresolved: database.unresolved,
       invalid: database.invalid,
+      tls: database.tls,
+      openClients: openClients(this.reservations.filter((r) => (r.clients ?? []).length > 0).map((r) => ({
+        name: r.name,
+        targetPath: pathOf(this.entryPoint(!r.throughProxy).target),
+        clients: r.clients!.flatMap((client) => splitClient(client).addresses.map((a) => Stack.of(this).resolve(a.toIngressRuleConfig()))),
+      }))),
     });
     const acknowledged: string[] = [];
     for (const warning of evaluation.problems.filter((p) => p.level === 'warning')) {

@@ -24,6 +24,7 @@ export interface ConnectionReservation {
   /**
    * The clients that use the reservation (a bastion's security group, a BI tool's address range). They get
    * ingress to the proxy or database and count as budgeted, so CB-UNBUDGETED-INGRESS does not flag their rules.
+   * A range of every address (ec2.Peer.anyIpv4(), anyIpv6(), a CIDR of prefix length 0) fails synth (CB-OPEN-CLIENT).
    *
    * @default - none
    */

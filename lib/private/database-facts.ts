@@ -1,9 +1,11 @@
 import { aws_rds as rds } from 'aws-cdk-lib';
-import { CapacityInput, EngineKind, InvalidValue, Reservation, UnresolvedValue } from '../budget';
+import { CapacityInput, EngineKind, InvalidValue, Reservation, TlsSetting, UnresolvedValue } from '../budget';
 import { capacitySinks, externalParameterGroup, FactSink, instanceFacts, InstanceResources, proxySettings } from '../template/capacity-facts';
 import { AppIndex } from './app-index';
 import { literalText } from '../template/intrinsics';
-import { ownerPath, resolved } from './l1';
+import { databaseTls, DatabaseTlsResources, proxyTls } from '../template/tls-facts';
+import { field } from '../template/values';
+import { ownerPath, renderedProperties, resolved } from './l1';
 
 /** The database a budget is attached to: exactly one of the two. */
 export interface BudgetDatabase {
@@ -37,6 +39,8 @@ export interface DatabaseFacts {
   readonly invalid: readonly InvalidValue[];
   /** The proxy's IdleClientTimeout; absent without a proxy. */
   readonly proxyIdleClientTimeoutSeconds?: number;
+  /** Whether the proxy and the database require TLS; absent for an allocation, whose owning app checks them. */
+  readonly tls?: { readonly proxy?: TlsSetting; readonly database: TlsSetting };
 }
 
 export interface GatherDatabaseOptions {
@@ -65,6 +69,36 @@ export function gatherDatabaseFacts(options: GatherDatabaseOptions, index: AppIn
     unresolved,
     invalid,
     proxyIdleClientTimeoutSeconds: proxy?.idleClientTimeoutSeconds,
+    tls: {
+      proxy: options.proxy && proxyTls(options.proxy.node.path, renderedProperties(options.proxy.node.defaultChild as rds.CfnDBProxy)),
+      database: databaseTls((options.database.instance ?? options.database.cluster)!.node.path, options.engine, databaseTlsResources(options, index)),
+    },
+  };
+}
+
+/**
+ * The database's engine version and the parameter group that holds its TLS parameter (the cluster's, for Aurora),
+ * rendered with their overrides; undefined for a database the app does not define.
+ */
+function databaseTlsResources(options: GatherDatabaseOptions, index: AppIndex): DatabaseTlsResources | undefined {
+  const l1 = (options.database.instance ?? options.database.cluster)!.node.defaultChild;
+  let name: string | undefined;
+  let group: rds.CfnDBParameterGroup | rds.CfnDBClusterParameterGroup | undefined;
+  if (l1 instanceof rds.CfnDBInstance) {
+    name = l1.dbParameterGroupName;
+    group = index.parameterGroupNamed(name);
+  } else if (l1 instanceof rds.CfnDBCluster) {
+    name = l1.dbClusterParameterGroupName;
+    group = index.clusterParameterGroupNamed(name);
+  } else {
+    return undefined;
+  }
+  const external = group ? undefined : externalParameterGroup(resolved(l1, name));
+  return {
+    engine: options.engine,
+    engineVersion: field(renderedProperties(l1), 'EngineVersion'),
+    parameterGroup: group ? { path: ownerPath(group), properties: renderedProperties(group) }
+      : external === undefined ? undefined : { path: ownerPath(l1), external },
   };
 }
 

@@ -1,8 +1,9 @@
-import { CapacityInput, InvalidValue, LedgerInputsJson, ProxyFacts, UnresolvedValue } from '../budget';
+import { CapacityInput, InvalidValue, LedgerInputsJson, ProxyFacts, TlsSetting, UnresolvedValue } from '../budget';
 import { clusterInstances, Located, locate, referenced, TYPES } from './budget-resources';
 import { capacitySinks, externalParameterGroup, instanceFacts, proxySettings } from './capacity-facts';
 import { listItems } from './intrinsics';
 import { identity, TemplateResource, TemplateSet } from './template-set';
+import { databaseTls, proxyTls } from './tls-facts';
 import { field } from './values';
 
 /** The capacity side of a budget, read from the templates. */
@@ -18,6 +19,8 @@ export interface GatheredCapacity {
   readonly deployedDerivedPercent?: unknown;
   /** Resources the ledger names that the templates lack. */
   readonly missing: readonly Missing[];
+  /** Whether the proxy and the database require TLS; absent for a budget built from an allocation. */
+  readonly tls?: { readonly proxy?: TlsSetting; readonly database?: TlsSetting };
 }
 
 /** A resource the ledger names that is not in the templates. */
@@ -66,8 +69,20 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
     cluster: cluster && { path: set.pathOf(cluster), properties: cluster.properties },
   }, instanceSink));
 
+  // The cluster's parameter group holds an Aurora cluster's TLS parameter; a database the ledger names but the templates
+  // lack is reported as missing, not guessed at.
+  const tlsTarget = database?.kind === 'cluster' ? cluster : instances[0];
+  let databaseTlsSetting: TlsSetting | undefined;
+  if (database && (database.resource === null || tlsTarget)) {
+    const [parameterGroup] = database.kind === 'cluster'
+      ? groupOf(tlsTarget, 'DBClusterParameterGroupName', TYPES.clusterParameterGroup)
+      : groupOf(tlsTarget, 'DBParameterGroupName', TYPES.parameterGroup);
+    databaseTlsSetting = databaseTls(database.path, inputs.engine, tlsTarget && { engine: inputs.engine, engineVersion: field(tlsTarget.properties, 'EngineVersion'), parameterGroup });
+  }
+
   let proxy: TemplateResource | undefined;
   let proxyFacts: ProxyFacts | undefined;
+  let proxyTlsSetting: TlsSetting | undefined;
   let deployedDerivedPercent: unknown;
   if (inputs.proxy?.resource) {
     const located = locate(set, inputs.proxy.resource);
@@ -85,6 +100,7 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
         });
       }
       const settings = proxySettings(inputs.proxy.path, targetGroup?.properties, proxy.properties, inputs.proxy.derivedPercent, sink);
+      proxyTlsSetting = proxyTls(inputs.proxy.path, proxy.properties);
       if (inputs.proxy.derivedPercent) {
         deployedDerivedPercent = field(field(targetGroup?.properties, 'ConnectionPoolConfigurationInfo'), 'MaxConnectionsPercent');
       }
@@ -123,6 +139,7 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
     proxy,
     deployedDerivedPercent,
     missing,
+    tls: database ? { proxy: proxyTlsSetting, database: databaseTlsSetting } : undefined,
   };
 }
 

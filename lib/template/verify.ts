@@ -12,6 +12,7 @@ import {
   Actor, actorsOf, findMisroutedConsumers, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, Placement, runnersOf,
 } from './holes';
 import { consumerGroups, guardedGroups, sourceIdentities } from './holes/groups';
+import { openClients } from './open-clients';
 import { TemplateResource, TemplateSet } from './template-set';
 import { describeValue, field, numberValue } from './values';
 
@@ -86,6 +87,11 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
     invalid: capacity.invalid,
     unbudgetedIngress: findUnbudgetedIngress(placement),
     unbudgetedClients: findUnbudgetedClients(placement, consumerGroups(set, consumers), actors),
+    tls: capacity.tls,
+    // Only a budget of a database in the app gives reservations clients (a team's budget refuses them), so it has that database.
+    openClients: openClients(inputs.reservations.filter((r) => r.clients.length > 0).map((r) => ({
+      name: r.name, targetPath: proxied && r.throughProxy ? inputs.proxy!.path : inputs.database!.path, clients: r.clients.map((c) => c.value),
+    }))),
     misroutedConsumers: findMisroutedConsumers(placement, runners),
     unattributedScalableTargets: findUnattributedScalableTargets(set),
     overwrittenVariables: consumers.flatMap((c) => [...overwrittenVariables(set, c), ...overriddenVariables(set, c, runners.get(c) ?? [])]),

@@ -74,6 +74,7 @@ describe('checks', () => {
       'CB-UNBOUNDED-LAMBDA:error',
       'CB-UNBUDGETED-INGRESS:error',
       'CB-UNBUDGETED-CLIENT:error',
+      'CB-OPEN-CLIENT:error',
       'CB-WRONG-ROUTE:error',
       'CB-UNATTRIBUTED-SCALABLE-TARGET:error',
       'CB-VARIABLE-OVERWRITTEN:error',
@@ -86,6 +87,7 @@ describe('checks', () => {
       'CB-SHARES-CAPPED:warning',
       'CB-ESTIMATED-MAX-CONNECTIONS:warning',
       'CB-PROXY-ABOVE-USABLE:warning',
+      'CB-TLS-NOT-REQUIRED:warning',
       'CB-NO-CONSUMERS:warning',
     ]);
     for (const check of CHECKS) {

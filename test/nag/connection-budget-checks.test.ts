@@ -1,4 +1,4 @@
-import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { BudgetedDatabase, ConnectionBudgetChecks, PoolSize } from '../../lib';
 import { BUDGET_NAG_RULES } from '../../lib/nag/rules';
 
@@ -46,6 +46,20 @@ describe('non-compliant resources', () => {
       'ConnectionBudget-PostgresIdleInTransactionTimeout Bad/Db/Resource',
       'ConnectionBudget-ProxyMaxConnectionsPercent Bad/Db/Proxy/ProxyTargetGroup',
       'ConnectionBudget-ProxyRequireTls Bad/Db/Proxy/Resource',
+    ]);
+  });
+
+  test('a proxy built with TLS whose RequireTLS an override turns off, or makes a token, is found', () => {
+    const other = new Stack(new App(), 'Overridden');
+    const otherVpc = new ec2.Vpc(other, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const otherDb = new rds.DatabaseInstance(other, 'Db', { engine: POSTGRES, vpc: otherVpc, storageEncrypted: true });
+    const off = otherDb.addProxy('Off', { vpc: otherVpc, secrets: [otherDb.secret!] });
+    const token = otherDb.addProxy('Token', { vpc: otherVpc, secrets: [otherDb.secret!] });
+    (off.node.defaultChild as rds.CfnDBProxy).addPropertyOverride('RequireTLS', false);
+    (token.node.defaultChild as rds.CfnDBProxy).addPropertyOverride('RequireTLS', new CfnParameter(other, 'Tls', { type: 'String' }).valueAsString);
+    expect(violations(other).filter((v) => v.startsWith('ConnectionBudget-ProxyRequireTls'))).toEqual([
+      'ConnectionBudget-ProxyRequireTls Overridden/Db/Off/Resource',
+      'ConnectionBudget-ProxyRequireTls Overridden/Db/Token/Resource',
     ]);
   });
 

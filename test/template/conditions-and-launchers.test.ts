@@ -33,7 +33,7 @@ describe('every branch of a condition counts', () => {
     const group = h.proxy!.connections.securityGroups[0].node.defaultChild as ec2.CfnSecurityGroup;
     group.addPropertyOverride('SecurityGroupIngress', Fn.conditionIf(condition(h.data), [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIp: '0.0.0.0/0' }], Aws.NO_VALUE));
     expect(synthErrors(h.app)).toEqual([
-      "[Data/Db/Proxy/ProxySecurityGroup] ConnectionBudget 'Data/Budget': the security group rule 'Data/Db/Proxy/ProxySecurityGroup' lets 0.0.0.0/0 connect to "
+      "[Data/Db/Proxy/ProxySecurityGroup] ConnectionBudget 'Data/Budget': the security group rule 'Data/Db/Proxy/ProxySecurityGroup' lets 0.0.0.0/0 (every IPv4 address) connect to "
       + `'Data/Db/Proxy' on port 5432, but that source is neither a consumer nor a reservation of the budget, so its connections are not counted. ${ingressFix}`,
     ]);
   });

@@ -6,6 +6,7 @@ import { invalidValue } from './invalid-value';
 import { maxConnectionsClaim } from './max-connections-claim';
 import { nearCapacity } from './near-capacity';
 import { noConsumers } from './no-consumers';
+import { openClient } from './open-client';
 import { overCapacity } from './over-capacity';
 import { proxyAboveUsable } from './proxy-above-usable';
 import { proxyTargetMismatch } from './proxy-target-mismatch';
@@ -18,11 +19,13 @@ import { unbudgetedClient } from './unbudgeted-client';
 import { unbudgetedIngress } from './unbudgeted-ingress';
 import { unknownMaxConnections } from './unknown-max-connections';
 import { templatesMissing } from './templates-missing';
+import { tlsNotRequired } from './tls-not-required';
 import { unresolvedValue } from './unresolved-value';
 import { variableOverwritten } from './variable-overwritten';
 import { wrongRoute } from './wrong-route';
 
 export type { Check, CheckContext, Finding } from './check';
+export { describeRange, isOpenRange } from './open-client';
 
 /** Every budget check, in the order their problems are reported (errors are reported before warnings). */
 export const CHECKS: readonly Check[] = [
@@ -34,6 +37,7 @@ export const CHECKS: readonly Check[] = [
   unboundedLambda,
   unbudgetedIngress,
   unbudgetedClient,
+  openClient,
   wrongRoute,
   unattributedScalableTarget,
   variableOverwritten,
@@ -46,6 +50,7 @@ export const CHECKS: readonly Check[] = [
   sharesCapped,
   estimatedMaxConnections,
   proxyAboveUsable,
+  tlsNotRequired,
   noConsumers,
 ];
 

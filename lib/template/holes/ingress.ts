@@ -1,4 +1,4 @@
-import { UnbudgetedIngress } from '../../budget';
+import { describeRange, UnbudgetedIngress } from '../../budget';
 import { addressIdentity, TYPES } from '../budget-resources';
 import { listItems } from '../intrinsics';
 import { identity, TemplateResource, TemplateSet } from '../template-set';
@@ -77,9 +77,9 @@ function portsOf(set: TemplateSet, owner: TemplateResource, rule: unknown, guard
   };
 }
 
-/** `10.0.0.0/8`, or what an address peer is when it is a reference. */
+/** `10.0.0.0/8`, `0.0.0.0/0 (every IPv4 address)`, or what an address peer is when it is a reference. */
 function addressText(rule: unknown): string {
   const text = ['CidrIp', 'CidrIpv6', 'SourcePrefixListId'].map((n) => field(rule, n)).filter((v) => v !== undefined)
-    .map((v) => (typeof v === 'string' ? v : describeValue(v))).join(', ');
+    .map((v) => (typeof v === 'string' ? describeRange(v) : describeValue(v))).join(', ');
   return text || 'a source the rule does not name';
 }
