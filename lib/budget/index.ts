@@ -14,6 +14,7 @@ export * from './model';
 export * from './pool-settings';
 export * from './sources';
 export * from './text';
+export * from './escape';
 export * from './data/instance-classes';
 export * from './presets';
 export * from './route';

@@ -1,11 +1,14 @@
 import { describePerInstance } from './demand';
 import { describeMaxConnections } from './describe';
+import { forTerminal } from './escape';
 import { LedgerConsumerJson, LedgerJson } from './ledger-schema';
 import { count, percent } from './text';
 
 /*
  * The reviewer's view: `cdk diff --template` prints one line per template Metadata key,
- * `[~] Metadata KEY: <old> to <new>` (design.md §6), so each key carries one short sentence.
+ * `[~] Metadata KEY: <old> to <new>` (design.md §6), so each key carries one short sentence. It prints keys and
+ * sentences to a terminal as they are, so their names are escaped; the machine ledger and its key keep every name exact
+ * for the readers that match budgets by it.
  */
 
 /** Prefix of every template Metadata key the library writes. */
@@ -13,12 +16,12 @@ export const METADATA_KEY_PREFIX = 'ConnectionBudget';
 
 /** Key of a budget's one-line summary. */
 export function summaryMetadataKey(budgetPath: string): string {
-  return `${METADATA_KEY_PREFIX}:${budgetPath}`;
+  return `${METADATA_KEY_PREFIX}:${forTerminal(budgetPath)}`;
 }
 
 /** Key of one consumer's line. */
 export function consumerMetadataKey(budgetPath: string, consumerPath: string): string {
-  return `${METADATA_KEY_PREFIX}:${budgetPath}:${consumerPath}`;
+  return `${METADATA_KEY_PREFIX}:${forTerminal(budgetPath)}:${forTerminal(consumerPath)}`;
 }
 
 /** Prefix of the key of a budget's full machine ledger; readers find ledgers by it. */
@@ -52,7 +55,7 @@ export function summaryLine(ledger: LedgerJson): string {
       parts.push(`${count(ids.length, level)}: ${[...new Set(ids)].join(', ')}`);
     }
   }
-  return parts.join('; ');
+  return forTerminal(parts.join('; '));
 }
 
 /** `200 = 20 tasks × 1 process × 1 pool × pool 10 (10 tasks (autoscaling maximum) × 200 % rolling surge); steady 100`. */
@@ -63,6 +66,6 @@ export function consumerLine(consumer: LedgerConsumerJson): string {
   }
   const perInstance = describePerInstance(consumer.kind, consumer.connections, consumer.pool.size);
   const unit = consumer.kind === 'lambda-function' ? 'environment' : 'task';
-  return `${consumer.demand} = ${count(consumer.instances.peak, unit)} × ${perInstance} (${consumer.instances.explanation}); steady ${consumer.steadyDemand}${route}`;
+  return forTerminal(`${consumer.demand} = ${count(consumer.instances.peak, unit)} × ${perInstance} (${consumer.instances.explanation}); steady ${consumer.steadyDemand}${route}`);
 }
 

@@ -1,6 +1,7 @@
 import { Allocation, PoolRequest } from './allocation';
 import { Capacity, CapacityInput, MaxConnections } from './capacity';
 import { ConnectionShape, ConsumerKind, ConsumerShape, InstanceCounts } from './demand';
+import { forTerminal } from './escape';
 
 /** A value the template leaves unknown until deploy (a token) where the budget needs a number. */
 export interface UnresolvedValue {
@@ -236,9 +237,9 @@ export interface BudgetEvaluation {
   readonly problems: readonly Problem[];
 }
 
-/** `message fix`: what is wrong and what to change, in one line. */
+/** `message fix`: what is wrong and what to change, in one line for the terminal `cdk synth` prints it to. */
 export function problemText(problem: Problem): string {
-  return `${problem.message} ${problem.fix}`;
+  return forTerminal(`${problem.message} ${problem.fix}`);
 }
 
 /** `message fix [ID]`: the one-line form of a synth error. */

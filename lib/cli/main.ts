@@ -1,7 +1,7 @@
 import { parseArgs } from 'util';
 import {
-  AllocationJoin, checkGuardrails, diffAllocations, diffLedgers, GuardrailOptions, joinAllocations, joinViolations, LedgerConsumerJson, LedgerJson, listOf,
-  RehearsalPlanError, rehearsalPlan,
+  AllocationJoin, checkGuardrails, diffAllocations, diffLedgers, forTerminal, forTerminalLines, GuardrailOptions, joinAllocations, joinViolations, LedgerConsumerJson, LedgerJson,
+  listOf, RehearsalPlanError, rehearsalPlan,
 } from '../budget';
 import { libraryVersion } from '../private/package-version';
 import { readAllocationRecords } from './read-allocation-records';
@@ -70,24 +70,32 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
   }
 }
 
-/** The exit code of an error, with its message: usage and input errors are the user's to fix, anything else is a bug. */
+/**
+ * The exit code of an error, with its message: usage and input errors are the user's to fix, anything else is a bug.
+ * Messages name paths and names read from files: escaped whole, usage and input errors as the one line they are; a
+ * rehearsal's may quote its tools' logs, line by line.
+ */
 function failed(e: unknown, io: CliIo): number {
   if (e instanceof UsageError) {
-    io.stderr(`connection-budget: ${e.message}\nRun connection-budget --help for usage.\n`);
+    io.stderr(`connection-budget: ${forTerminal(e.message)}\nRun connection-budget --help for usage.\n`);
     return EXIT.usage;
   }
   if (e instanceof RehearsalInterrupted) {
-    io.stderr(`connection-budget: ${e.message}\n`);
+    io.stderr(`connection-budget: ${forTerminal(e.message)}\n`);
     return e.exitCode;
   }
-  if (e instanceof InputError || e instanceof RehearsalError || e instanceof RehearsalPlanError) {
-    io.stderr(`connection-budget: ${e.message}\n`);
+  if (e instanceof InputError || e instanceof RehearsalPlanError) {
+    io.stderr(`connection-budget: ${forTerminal(e.message)}\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof RehearsalError) {
+    io.stderr(`connection-budget: ${forTerminalLines(e.message)}\n`);
     return EXIT.usage;
   }
   const error = e as Error;
-  io.stderr(`connection-budget: internal error: ${error?.message ?? String(e)}\n`
+  io.stderr(`connection-budget: internal error: ${forTerminalLines(error?.message ?? String(e))}\n`
     + 'This is a bug; please report it with the command you ran.'
-    + (io.env.CONNECTION_BUDGET_DEBUG ? `\n${error?.stack ?? ''}\n` : ' Set CONNECTION_BUDGET_DEBUG=1 for the stack trace.\n'));
+    + (io.env.CONNECTION_BUDGET_DEBUG ? `\n${forTerminalLines(error?.stack ?? '')}\n` : ' Set CONNECTION_BUDGET_DEBUG=1 for the stack trace.\n'));
   return EXIT.internal;
 }
 

@@ -1,7 +1,7 @@
 import { Annotations, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  DEFAULT_ACQUIRE_TIMEOUT_MS, ENGINE_NAMES, EngineKind, estimateMaxConnections, InstanceSizing, isPostgresEngine, LARGEST_MAX_CONNECTIONS, listOf, MAX_SETTABLE_MAX_CONNECTIONS,
+  DEFAULT_ACQUIRE_TIMEOUT_MS, ENGINE_NAMES, EngineKind, estimateMaxConnections, forTerminal, forTerminalLines, InstanceSizing, isPostgresEngine, LARGEST_MAX_CONNECTIONS, listOf, MAX_SETTABLE_MAX_CONNECTIONS,
   MaxConnections, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT, SERVERLESS_V2_CAPACITY_STEP_ACU,
   SERVERLESS_V2_HIGHEST_CAPACITY_ACU, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU, SERVERLESS_V2_MAX_CONNECTIONS, TLS_PARAMETER, TLS_REQUIRED_VALUE,
 } from '../budget';
@@ -427,7 +427,7 @@ export class BudgetedDatabase extends Construct {
 
     // max_connections is static: a change waits for a reboot (SOURCES.rdsStaticParameters).
     Annotations.of(this).addWarningV2(`CB-MAX-CONNECTIONS-REBOOT-${maxConnections}`,
-      `max_connections is a static parameter: a new value (now ${maxConnections}) takes effect only when '${(this.instance ?? this.cluster)!.node.path}' reboots, `
+      `max_connections is a static parameter: a new value (now ${maxConnections}) takes effect only when '${forTerminal((this.instance ?? this.cluster)!.node.path)}' reboots, `
       + 'and until then the old value holds while the proxy and the pools already follow the new one. After deploying a change, reboot '
       + `(the parameter group shows pending-reboot), then acknowledge CB-MAX-CONNECTIONS-REBOOT-${maxConnections} on this construct.`);
   }
@@ -448,7 +448,7 @@ export class BudgetedDatabase extends Construct {
       ...(above !== undefined && valueAt(above) > written.value ? [above] : []),
     ].map((acu, i) => `${acu} ACU (${i === 0 ? 'max_connections ' : ''}${valueAt(acu)})`);
     Annotations.of(this).addWarningV2(SERVERLESS_V2_UNPUBLISHED_MAXIMUM,
-      `The parameter group of '${this.node.path}' gets max_connections ${written.value}, the ${ENGINE_NAMES[kind]} value for ${written.basis}. `
+      `The parameter group of '${forTerminal(this.node.path)}' gets max_connections ${written.value}, the ${ENGINE_NAMES[kind]} value for ${written.basis}. `
       + `Aurora's own value at ${maxCapacityAcu} ACU is not published and may be higher. Pass maxConnections to set one explicitly`
       + `${choices.length > 0 ? `, or set serverlessV2MaxCapacityAcu to a published maximum: ${listOf(choices, 'or')}` : ''}; `
       + `or acknowledge ${SERVERLESS_V2_UNPUBLISHED_MAXIMUM} on this construct to keep ${written.value}.`);
@@ -460,8 +460,9 @@ export class BudgetedDatabase extends Construct {
     return this.budget._evaluation().capacity?.proxy?.maxConnectionsPercent ?? PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT;
   }
 
+  /** The message names paths from the app, and `cdk synth` prints it to a terminal. */
   private error(message: string): Error {
-    return new Error(`BudgetedDatabase '${this.node.path}': ${message}`);
+    return new Error(forTerminalLines(`BudgetedDatabase '${forTerminal(this.node.path)}': ${message}`));
   }
 }
 

@@ -2,7 +2,7 @@ import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_
 import { Construct, IConstruct } from 'constructs';
 import {
   ALLOCATION_RESERVATION_PREFIX, AllocationRecordError, buildLedger, BudgetEvaluation, DEFAULT_SHARE, Reservation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
-  LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, PoolRequest,
+  forTerminal, forTerminalLines, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, PoolRequest,
   isPostgresEngine, PoolSettings, PresetSpec, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
@@ -718,8 +718,9 @@ export class ConnectionBudget extends Construct {
     }
   }
 
+  /** The message names paths and names from the app and from allocation records, and `cdk synth` prints it to a terminal. */
   private error(message: string): Error {
-    return new Error(`ConnectionBudget '${this.node.path}': ${message}`);
+    return new Error(forTerminalLines(`ConnectionBudget '${forTerminal(this.node.path)}': ${message}`));
   }
 }
 

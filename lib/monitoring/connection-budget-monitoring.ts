@@ -4,7 +4,7 @@ import {
 import { Construct } from 'constructs';
 import {
   DEFAULT_BORROW_LATENCY_MICROSECONDS, DEFAULT_DATABASE_CONNECTIONS_PERCENT, DEFAULT_EVALUATION_MINUTES, DEFAULT_PINNED_CONNECTIONS_PERCENT,
-  DEFAULT_PROXY_CONNECTIONS_PERCENT, MonitoringLevels, monitoringLevels,
+  DEFAULT_PROXY_CONNECTIONS_PERCENT, forTerminal, MonitoringLevels, monitoringLevels,
 } from '../budget';
 import { ConnectionBudget } from '../constructs/connection-budget';
 import { describeNumber, isWholeNumber } from '../private/validation';
@@ -105,8 +105,8 @@ export class ConnectionBudgetMonitoring extends Construct {
     const budget = props.budget;
     const grantedBy = budget._grantedBy();
     if (grantedBy) {
-      throw new Error(`ConnectionBudgetMonitoring '${this.node.path}': the budget '${budget.node.path}' is built from the allocation '${grantedBy.allocationName}' `
-        + `of '${grantedBy.owningBudgetPath}', whose database and proxy belong to the owning app; monitor them there, with ConnectionBudgetMonitoring `
+      throw new Error(`ConnectionBudgetMonitoring '${forTerminal(this.node.path)}': the budget '${forTerminal(budget.node.path)}' is built from the allocation `
+        + `'${forTerminal(grantedBy.allocationName)}' of '${forTerminal(grantedBy.owningBudgetPath)}', whose database and proxy belong to the owning app; monitor them there, with ConnectionBudgetMonitoring `
         + 'on the owning budget.');
     }
     const target = budget._target();
@@ -277,7 +277,7 @@ function validThresholds(t: ConnectionBudgetAlarmThresholds, path: string): Thre
     problems.push(`evaluationMinutes must be a whole number of at least 1, got ${describeNumber(t.evaluationMinutes)}`);
   }
   if (problems.length > 0) {
-    throw new Error(`ConnectionBudgetMonitoring '${path}': invalid thresholds:\n- ${problems.join('\n- ')}`);
+    throw new Error(`ConnectionBudgetMonitoring '${forTerminal(path)}': invalid thresholds:\n- ${problems.join('\n- ')}`);
   }
   return result;
 }

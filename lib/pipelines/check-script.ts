@@ -27,7 +27,8 @@ const LOOKUP_ROLE_BOOTSTRAP_VERSION = 8;
  * - `STAGE_NAME`, `ACTION_NAME`: the approval action to approve when nothing changed;
  * - `APPROVER`: the function that approves it;
  * - `NOTIFICATION_ARN`, `NOTIFICATION_SUBJECT` (optional): an SNS topic to tell when approval is needed.
- * It exports `LINK` (this build's log) and `MESSAGE` (the diff's summary) for the approval action.
+ * It exports `LINK` (this build's log) and `MESSAGE` (the diff's summary, whose names the CLI escapes as the text
+ * output does: the approver reads it in the console and in the notification) for the approval action.
  */
 export const CHECK_SCRIPT = [
   'set -u',

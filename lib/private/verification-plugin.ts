@@ -3,7 +3,7 @@ import {
   CfnElement, IPolicyValidationContext, IPolicyValidationPlugin, NestedStack, PolicyValidationPluginReport, PolicyViolation, Stack, Stage, Validations,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { LEDGER_METADATA_KEY_PREFIX, parseLedger } from '../budget';
+import { forTerminal, LEDGER_METADATA_KEY_PREFIX, parseLedger } from '../budget';
 import { storedLedgers } from '../template/budget-resources';
 import { readJsonFile } from '../template/read';
 import { StackTemplate, TemplateSet } from '../template/template-set';
@@ -66,7 +66,7 @@ class BudgetVerification implements IPolicyValidationPlugin {
       if (stored.some((l) => l.key === budget.path)) continue;
       violations.push({
         ruleName: LEDGER_MISSING,
-        description: `ConnectionBudget '${budget.path}': its ledger is not in the template of its stack '${budget.stackPath}', so the templates cannot be checked against it.`,
+        description: `ConnectionBudget '${forTerminal(budget.path)}': its ledger is not in the template of its stack '${forTerminal(budget.stackPath)}', so the templates cannot be checked against it.`,
         fix: 'Add template Metadata with stack.addMetadata() instead of assigning stack.templateOptions.metadata, which replaces the budget\'s.',
         severity: 'fatal',
         violatingResources: [{ resourceLogicalId: '', templatePath: byPath.get(budget.stackPath)?.file ?? '', locations: [], constructPath: budget.path }],
@@ -81,8 +81,9 @@ class BudgetVerification implements IPolicyValidationPlugin {
       for (const problem of ledger.problems.filter((p) => p.level === 'error')) {
         violations.push({
           ruleName: problem.id,
-          description: problem.message,
-          fix: problem.fix,
+          // CDK prints the report to a terminal; the messages name paths and names read back from the templates.
+          description: forTerminal(problem.message),
+          fix: forTerminal(problem.fix),
           severity: 'fatal',
           // The report names each violation by a construct; a subject outside the tree is reported on the budget.
           violatingResources: [{ resourceLogicalId: '', templatePath: file, locations: [], constructPath: constructOf(tree, problem.subject, key) }],

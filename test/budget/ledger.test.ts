@@ -143,6 +143,17 @@ describe('reviewer lines for template Metadata', () => {
     expect(summaryLine(ledger)).not.toContain(' to ');
     ledger.consumers.forEach((c) => expect(consumerLine(c)).not.toContain(' to '));
   });
+  test('cdk diff prints keys and lines to a terminal, so the names in them are written out', () => {
+    const named = ledgerOf(budget(postgresBehindProxy(400, 60, {
+      instances: [{ path: 'Data/Db', parameterGroupMaxConnections: 400, parameterGroupPath: 'Data/\u001b[31mParams\r' }],
+    }), [ecsService('Web/Api', { maxTasks: 2, pool: 10, maxTasksBasis: 'autoscaling \u202emaximum' })]));
+    expect(summaryLine(named)).toContain("max_connections 400 (parameter group 'Data/\\x1b[31mParams\\r')");
+    expect(consumerLine(named.consumers[0])).toContain('(2 tasks (autoscaling \\u202emaximum) × 200 % rolling surge = 4 tasks)');
+    expect(summaryMetadataKey('Data/\nBudget')).toBe('ConnectionBudget:Data/\\nBudget');
+    expect(consumerMetadataKey('Data/Budget', 'Web/\u001b[2JApi')).toBe('ConnectionBudget:Data/Budget:Web/\\x1b[2JApi');
+    // Readers match a budget by its ledger's key, so that key keeps the path exact.
+    expect(ledgerMetadataKey('Data/\nBudget')).toBe('ConnectionBudgetLedger:Data/\nBudget');
+  });
 });
 
 describe('parseLedger', () => {

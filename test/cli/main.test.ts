@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NestedStack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { ConnectionBudget, DatabaseTarget } from '../../lib';
+import { LedgerJson } from '../../lib/budget';
 import { main } from '../../lib/cli/main';
 import { USAGE } from '../../lib/cli/usage';
 import { synthSample } from './apps';
@@ -152,6 +153,15 @@ describe('bad input gets a clear message and exit 2', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a name read from the files is written out, on the one line of the message', () => {
+    // An OSC sequence would retitle the terminal, and the newline forge a line of the CLI's own.
+    const ledger: LedgerJson = { ...sampleLedger(), budgetPath: 'Data/\u001b]0;pwned\u0007Budget\nconnection-budget: all good' };
+    const result = run(['report', directoryWith({ 'A.json': templateWith(ledger), 'B.json': templateWith(ledger) })]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^connection-budget: budget 'Data\/\\x1b\]0;pwned\\x07Budget\\nconnection-budget: all good' has a ledger in both '.+A\.json' and '.+B\.json'; /);
+    expect(result.stderr.split('\n')).toHaveLength(2);
   });
 
   test('an internal error exits 3 with a message, and the stack trace only on request', () => {

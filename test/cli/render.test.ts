@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { diffLedgers, LedgerJson } from '../../lib/budget';
+import { AllocationChange, AllocationJoin, diffLedgers, LedgerJson } from '../../lib/budget';
 import { checkJson, diffJson, reportJson } from '../../lib/cli/render/json';
-import { DIFF_COMMENT_MARKER, diffMarkdown, reportMarkdown } from '../../lib/cli/render/markdown';
+import { checkMarkdown, DIFF_COMMENT_MARKER, diffMarkdown, reportMarkdown } from '../../lib/cli/render/markdown';
+import { CheckResult } from '../../lib/cli/render/summary';
 import { checkText, diffText, reportText } from '../../lib/cli/render/text';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
 import { sampleLedger } from './fixtures';
@@ -265,5 +266,117 @@ describe('json', () => {
       '            "status": "added"',
       '          },',
     ].join('\n'));
+  });
+});
+
+describe('names are escaped for each output', () => {
+  // Everything a name could try in one: colour, overwriting the line, reversing it, closing a code span, ending a table
+  // cell, HTML, a link, a mention, and a line of its own.
+  const HOSTILE = '\u001b[31mX\u001b[0m\r\u202e`|<img src=x onerror=alert(1)>[x](http://evil) @org/team\nforged';
+  // eslint-disable-next-line no-control-regex
+  const UNSHOWN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+  /**
+   * A budget, its parameter group, a reservation, a consumer and its task count's basis, all named HOSTILE; then, as an
+   * edited template could give them, its consumers' kind and its problems' IDs.
+   */
+  function hostileLedger(maxTasks: number, reserved: number): LedgerJson {
+    const ledger = ledgerOf(budget(postgresBehindProxy(1000, 50, {
+      instances: [{ path: 'Data/Db', parameterGroupMaxConnections: 1000, parameterGroupPath: `Data/${HOSTILE}` }],
+      reservations: [{ name: `bi ${HOSTILE}`, connections: reserved }],
+    }), [ecsService(`Web/${HOSTILE}`, { maxTasks, pool: 10, maxTasksBasis: `basis ${HOSTILE}` })], { path: `Data/${HOSTILE}` }));
+    return {
+      ...ledger,
+      // The parser takes any text for a kind; the type names the ones the library writes.
+      consumers: ledger.consumers.map((c) => ({ ...c, kind: `${c.kind} ${HOSTILE}` as never })),
+      problems: ledger.problems.map((p) => ({ ...p, id: `${p.id} ${HOSTILE}` })),
+    };
+  }
+  // 23 tasks × 200 % × pool 10 = 460 of a ceiling of 495: a warning whose message names the budget.
+  const hostileBase = hostileLedger(10, 3);
+  const hostileHead = hostileLedger(23, 5);
+  const hostileDiff = diffLedgers([hostileBase], [hostileHead]);
+  const team = { budgetPath: `Team/${HOSTILE}`, synthesizedWith: 100, demand: 80, reserved: 0, pending: false };
+  const allocations: AllocationJoin = {
+    granted: [{ owningBudgetPath: `Data/${HOSTILE}`, name: `orders ${HOSTILE}`, allocated: 100, recordFile: `records/${HOSTILE}.json`, teams: [team], used: 80, headroom: 20 }],
+    ownerNotGiven: [{ ...team, owningBudgetPath: `Other/${HOSTILE}`, allocationName: `billing ${HOSTILE}` }],
+    problems: [],
+  };
+  const allocationChanges: AllocationChange[] = [{ owningBudgetPath: `Data/${HOSTILE}`, name: `orders ${HOSTILE}`, status: 'changed', allocated: { before: 100, after: 120 }, used: { before: 80, after: 80 } }];
+  const check: CheckResult = {
+    head: [hostileHead], diff: hostileDiff, allocations, guardrails: ['no budget errors'],
+    violations: [{ id: 'CB-CHECK-MAX-UTILIZATION', budgetPath: `Data/${HOSTILE}`, message: `too full: ${HOSTILE}` }],
+  };
+
+  test('the hostile ledger has every name in it, and a warning that names the budget', () => {
+    expect(hostileHead.problems.map((p) => p.message).join()).toContain(HOSTILE);
+    expect(hostileDiff.budgets[0].causes.some((c) => c.kind === 'reservation')).toBe(true);
+  });
+
+  test.each<[string, () => string]>([
+    ['report', () => reportText([hostileHead], plain, allocations)],
+    ['diff', () => diffText(hostileDiff, plain, allocationChanges)],
+    ['check', () => checkText(check, plain)],
+  ])('the terminal %s prints every name on its own line, written out', (_name, render) => {
+    const text = render();
+    expect(text).not.toMatch(UNSHOWN);
+    expect(text).not.toMatch(/^forged/m);
+    expect(text).toContain('Data/\\x1b[31mX\\x1b[0m\\r\\u202e`|<img src=x onerror=alert(1)>[x](http://evil) @org/team\\nforged');
+  });
+
+  test('with colour, the only escapes are the report\'s own styles', () => {
+    const coloured = reportText([hostileHead], { color: true }, allocations);
+    // eslint-disable-next-line no-control-regex
+    expect(coloured.replace(/\u001b\[(1|2|22|31|32|33|39)m/g, '')).toBe(reportText([hostileHead], plain, allocations));
+  });
+
+  /** The Markdown outside code spans (a code span shows HTML, links and mentions as text). */
+  function outsideCode(markdown: string): string {
+    return markdown.replace(/(?<!\\)(`+)([\s\S]*?[^`])\1(?!`)/g, '');
+  }
+
+  test.each<[string, () => string]>([
+    ['report', () => reportMarkdown([hostileHead], allocations)],
+    ['diff', () => diffMarkdown(hostileDiff, [hostileHead], allocationChanges)],
+    ['check', () => checkMarkdown(check)],
+  ])('the Markdown %s opens no HTML, link or mention, and every table row keeps its cells', (_name, render) => {
+    const markdown = render();
+    expect(markdown).not.toMatch(UNSHOWN);
+    expect(markdown).not.toMatch(/^forged/m);
+    const text = outsideCode(markdown);
+    const ours = ['<!-- connection-budget-diff -->', '<sub>', '</sub>', '<details>', '<summary>', '</summary>', '</details>'];
+    expect(ours.reduce((rest, tag) => rest.split(tag).join(''), text)).not.toMatch(/(?<!\\)</);
+    expect(text).not.toMatch(/(?<!\\)\]\(/);
+    expect(text).not.toMatch(/@org/);
+    expect(text).not.toMatch(/http:\/\//);
+    expect(text).toContain('@&#8203;org/team');
+    const tables = markdown.split(/\n(?!\|)/).map((block) => block.split('\n').filter((line) => line.startsWith('|'))).filter((rows) => rows.length > 0);
+    expect(tables.length).toBeGreaterThan(0);
+    for (const rows of tables) {
+      const cells = rows.map((row) => row.split(/(?<!\\)\|/).length);
+      expect(cells).toEqual(rows.map(() => cells[0]));
+    }
+    for (const [label] of pieSlices(markdown)) {
+      expect(label).not.toMatch(/["\n]/);
+    }
+  });
+
+  test('the names in the Markdown report read as they were given', () => {
+    const markdown = reportMarkdown([hostileHead], allocations);
+    expect(markdown).toContain('### ``Data/\\x1b[31mX\\x1b[0m\\r\\u202e`|<img src=x onerror=alert(1)>[x](http://evil) @org/team\\nforged`` (RDS for PostgreSQL)');
+    expect(markdown).toContain('| ``Web/\\x1b[31mX\\x1b[0m\\r\\u202e`\\|<img src=x onerror=alert(1)>[x](http://evil) @org/team\\nforged`` | ecs-service \\\\x1b\\[31mX');
+    expect(markdown).toContain('Kept free: bi \\\\x1b\\[31mX\\\\x1b\\[0m\\\\r\\\\u202e\\`\\|\\<img src=x onerror=alert(1)\\>\\[x\\](http:&#8203;//evil) @&#8203;org/team\\\\nforged 5');
+  });
+
+  test('JSON keeps every name exact, and its text holds nothing a terminal acts on; the summary reads as the text report\'s', () => {
+    for (const json of [reportJson([hostileHead], allocations), diffJson(hostileDiff, allocationChanges), checkJson(check)]) {
+      expect(json.replace(/\n/g, '')).not.toMatch(UNSHOWN);
+      const output = JSON.parse(json);
+      expect(output.summary).not.toMatch(UNSHOWN);
+      expect(JSON.stringify(output)).toContain(JSON.stringify(`Data/${HOSTILE}`));
+    }
+    expect(JSON.parse(reportJson([hostileHead], allocations)).budgets).toEqual([hostileHead]);
+    // Over several budgets the summary names the one with the least headroom.
+    expect(JSON.parse(reportJson([base, hostileHead])).summary).toContain('least headroom 35 (\'Data/\\x1b[31mX\\x1b[0m\\r\\u202e');
   });
 });

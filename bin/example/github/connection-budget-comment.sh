@@ -15,15 +15,21 @@ comment="$(mktemp)"
 status=0
 if [ "${HEAD_SYNTH_STATUS:-0}" -ne 0 ]; then
   status=1
+  quoted="$(mktemp)"
+  grep -E '\[(CB-[A-Z-]+|ack: CB-[A-Z-]+)\]' "$HEAD_SYNTH_LOG" > "$quoted" || tail -n 20 "$HEAD_SYNTH_LOG" > "$quoted"
+  # The log is whatever the pull request's code printed: a fence longer than any run of backticks in it keeps all of it
+  # quoted, so none of it is read as Markdown (HTML, links, mentions).
+  fence='```'
+  while grep -qF "$fence" "$quoted"; do fence="$fence\`"; done
   {
     echo "$marker"
     echo '## Connection budget change'
     echo
     echo '**❌ `cdk synth` of this pull request fails:**'
     echo
-    echo '```text'
-    grep -E '\[(CB-[A-Z-]+|ack: CB-[A-Z-]+)\]' "$HEAD_SYNTH_LOG" || tail -n 20 "$HEAD_SYNTH_LOG"
-    echo '```'
+    echo "${fence}text"
+    cat "$quoted"
+    echo "$fence"
   } > "$comment"
 else
   # shellcheck disable=SC2086 # GUARDRAILS and ALLOCATION_RECORDS hold several options.

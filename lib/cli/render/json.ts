@@ -1,9 +1,11 @@
-import { AllocationChange, AllocationJoin, BudgetDiff, GuardrailViolation, hasAllocations, LedgerJson, sortKeysDeep } from '../../budget';
+import { AllocationChange, AllocationJoin, BudgetDiff, forJson, forTerminal, GuardrailViolation, hasAllocations, LedgerJson, sortKeysDeep } from '../../budget';
 import { CheckResult, diffSummary, reportSummary } from './summary';
 
 /**
  * JSON output of the CLI: one documented envelope per command (README, "CLI JSON output"), keys sorted,
- * versioned like the ledger so a script can refuse a layout it does not know.
+ * versioned like the ledger so a script can refuse a layout it does not know. Names are data here and stay exact:
+ * JSON.stringify and forJson write every control character as an escape a parser reads back. Only the summaries
+ * are text for people (the pipeline step's approval message is one), so they are escaped as the text report's.
  */
 export const OUTPUT_SCHEMA_VERSION = 1;
 
@@ -11,7 +13,7 @@ export const OUTPUT_SCHEMA_VERSION = 1;
 export interface ReportJson {
   readonly schema: 'cdk-connection-budget/report';
   readonly schemaVersion: number;
-  /** The one-line summary the text report ends with. */
+  /** The one-line summary the text report ends with, its names escaped as there. */
   readonly summary: string;
   /** Every ledger read, sorted by budget path. */
   readonly budgets: readonly LedgerJson[];
@@ -49,7 +51,7 @@ export function reportJson(ledgers: readonly LedgerJson[], allocations?: Allocat
   const output: ReportJson = {
     schema: 'cdk-connection-budget/report',
     schemaVersion: OUTPUT_SCHEMA_VERSION,
-    summary: reportSummary(ledgers, allocations),
+    summary: forTerminal(reportSummary(ledgers, allocations)),
     budgets: ledgers,
     allocations: shown(allocations),
   };
@@ -60,7 +62,7 @@ export function diffJson(diff: BudgetDiff, allocationChanges: readonly Allocatio
   const output: DiffJson = {
     schema: 'cdk-connection-budget/diff',
     schemaVersion: OUTPUT_SCHEMA_VERSION,
-    summary: diffSummary(diff),
+    summary: forTerminal(diffSummary(diff)),
     diff,
     allocationChanges: allocationChanges.length > 0 ? allocationChanges : undefined,
   };
@@ -74,7 +76,7 @@ export function checkJson(result: CheckResult): string {
     passed: result.violations.length === 0,
     guardrails: result.guardrails,
     violations: result.violations,
-    summary: result.diff ? diffSummary(result.diff) : reportSummary(result.head, result.allocations),
+    summary: forTerminal(result.diff ? diffSummary(result.diff) : reportSummary(result.head, result.allocations)),
     diff: result.diff ?? null,
     budgets: result.head,
     allocations: shown(result.allocations),
@@ -87,7 +89,7 @@ function shown(allocations: AllocationJoin | undefined): AllocationJoin | undefi
   return allocations && hasAllocations(allocations) ? allocations : undefined;
 }
 
-/** Sorted keys; an absent (undefined) field is left out. */
-function stringify(value: unknown): string {
-  return `${JSON.stringify(sortKeysDeep(value), undefined, 2)}\n`;
+/** A command's JSON output: sorted keys; an absent (undefined) field is left out. */
+export function stringify(value: unknown): string {
+  return `${forJson(JSON.stringify(sortKeysDeep(value), undefined, 2))}\n`;
 }

@@ -1,8 +1,15 @@
-import { AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ENGINE_NAMES, hasAllocations, LedgerJson, percent, Problem } from '../../budget';
+import {
+  AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ENGINE_NAMES, forMarkdown, forTerminal, hasAllocations, LedgerJson, markdownCode, percent, Problem,
+} from '../../budget';
 import { arrow, CHANGE_MARKERS, signed } from './format';
 import {
   allocationChangeText, causeText, CheckResult, consumerDetails, databaseUsers, diffSummary, keptFree, ownerNotGivenText, poolText, reportSummary, sidePoolText, teamsText,
 } from './summary';
+
+/*
+ * A pull-request comment is posted under the workflow's identity, so a name must not speak for it: names are code
+ * spans, and messages and sentences built from a ledger are plain text (escape.ts), never markup.
+ */
 
 /** First line of every diff comment: lets a bot find and update its one comment on a pull request. */
 export const DIFF_COMMENT_MARKER = '<!-- connection-budget-diff -->';
@@ -12,7 +19,7 @@ export const DIFF_COMMENT_MARKER = '<!-- connection-budget-diff -->';
  * allocations granted across the apps read, when there are any.
  */
 export function reportMarkdown(ledgers: readonly LedgerJson[], allocations?: AllocationJoin): string {
-  const parts = ['## Connection budgets', '', `**${reportSummary(ledgers, allocations)}**`];
+  const parts = ['## Connection budgets', '', `**${forMarkdown(reportSummary(ledgers, allocations))}**`];
   for (const ledger of ledgers) {
     parts.push('', ...budgetMarkdown(ledger));
   }
@@ -27,12 +34,12 @@ function allocationsMarkdown(join: AllocationJoin): string[] {
   if (join.granted.length > 0) {
     lines.push('', '| Allocation | Owning budget | Allocated | Used | Headroom | Teams (worst case) |', '|---|---|--:|--:|--:|---|');
     for (const a of join.granted) {
-      const owner = `\`${cell(a.owningBudgetPath)}\`${a.recordFile === undefined ? '' : ` (record \`${cell(a.recordFile)}\`)`}`;
-      lines.push(`| \`${cell(a.name)}\` | ${owner} | ${a.allocated} | ${a.used} | ${a.headroom < 0 ? `**${a.headroom}**` : a.headroom} | ${cell(teamsText(a.teams))} |`);
+      const owner = `${cellCode(a.owningBudgetPath)}${a.recordFile === undefined ? '' : ` (record ${cellCode(a.recordFile)})`}`;
+      lines.push(`| ${cellCode(a.name)} | ${owner} | ${a.allocated} | ${a.used} | ${a.headroom < 0 ? `**${a.headroom}**` : a.headroom} | ${forMarkdown(teamsText(a.teams))} |`);
     }
   }
   if (join.ownerNotGiven.length > 0) {
-    lines.push('', ...join.ownerNotGiven.map((t) => `- Owner not given: ${cell(ownerNotGivenText(t))}`));
+    lines.push('', ...join.ownerNotGiven.map((t) => `- Owner not given: ${forMarkdown(ownerNotGivenText(t))}`));
   }
   const problems = problemsMarkdown(join.problems);
   if (problems.length > 0) {
@@ -43,12 +50,12 @@ function allocationsMarkdown(join: AllocationJoin): string[] {
 
 function budgetMarkdown(ledger: LedgerJson): string[] {
   const { capacity, totals } = ledger;
-  const lines = [`### \`${ledger.budgetPath}\`${capacity ? ` (${ENGINE_NAMES[capacity.engine]})` : ''}`, ''];
+  const lines = [`### ${markdownCode(ledger.budgetPath)}${capacity ? ` (${ENGINE_NAMES[capacity.engine]})` : ''}`, ''];
   if (capacity && totals.ceiling !== null) {
-    lines.push(`Ceiling **${totals.ceiling}**: ${cell(capacity.explanation)}.`);
+    lines.push(`Ceiling **${totals.ceiling}**: ${forMarkdown(capacity.explanation)}.`);
     const kept = keptFree(capacity);
     if (kept.length > 0) {
-      lines.push(`Kept free: ${cell(kept.join(', '))}.`);
+      lines.push(`Kept free: ${forMarkdown(kept.join(', '))}.`);
     }
   } else {
     lines.push('max_connections is unknown, so the budget has no ceiling.');
@@ -57,7 +64,7 @@ function budgetMarkdown(ledger: LedgerJson): string[] {
   const share = (n: number) => (ceiling > 0 ? percent((100 * n) / ceiling) : '');
   lines.push('', '| Consumer | Kind | Pool | Peak instances | Worst case | Share of ceiling |', '|---|---|--:|--:|--:|--:|');
   for (const c of ledger.consumers) {
-    lines.push(`| \`${cell(c.path)}\` | ${c.kind} | ${poolText(c.pool.size, c.connections.overflowPerPool)} | ${c.instances ? c.instances.peak : '?'} | ${c.demand} | ${c.route === 'direct' ? 'direct' : share(c.demand)} |`);
+    lines.push(`| ${cellCode(c.path)} | ${forMarkdown(c.kind)} | ${poolText(c.pool.size, c.connections.overflowPerPool)} | ${c.instances ? c.instances.peak : '?'} | ${c.demand} | ${c.route === 'direct' ? 'direct' : share(c.demand)} |`);
   }
   if (totals.headroom !== null) {
     lines.push(`| **Headroom** | | | | **${totals.headroom}** | ${share(Math.max(0, totals.headroom))} |`);
@@ -66,7 +73,7 @@ function budgetMarkdown(ledger: LedgerJson): string[] {
   if (users.length > 0) {
     lines.push('', 'Each consumer connects as its own user; the database refuses a user past its limit:', '',
       '| Consumer | Database user | Connection limit |', '|---|---|--:|',
-      ...users.map((u) => `| \`${cell(u.path)}\` | \`${cell(u.user)}\` | ${u.limit} |`));
+      ...users.map((u) => `| ${cellCode(u.path)} | ${cellCode(u.user)} | ${u.limit} |`));
   }
   if (ceiling > 0) {
     lines.push('', ...allocationPie(ledger));
@@ -98,7 +105,7 @@ export function allocationPie(ledger: LedgerJson): string[] {
 function problemsMarkdown(problems: ReadonlyArray<Problem & { readonly acknowledged?: boolean }>): string[] {
   return problems.map((p) => {
     const label = p.level === 'error' ? '❌ error' : p.acknowledged ? '⚠️ warning (acknowledged)' : '⚠️ warning';
-    return `- ${label} **${p.id}**: ${cell(p.message)} ${cell(p.fix)}`;
+    return `- ${label} **${forMarkdown(p.id)}**: ${forMarkdown(p.message)} ${forMarkdown(p.fix)}`;
   });
 }
 
@@ -107,7 +114,7 @@ function problemsMarkdown(problems: ReadonlyArray<Problem & { readonly acknowled
  * allocations granted across apps whose grant or use changed.
  */
 export function diffMarkdown(diff: BudgetDiff, head: readonly LedgerJson[], allocationChanges: readonly AllocationChange[] = []): string {
-  const parts = [DIFF_COMMENT_MARKER, '## Connection budget change', '', `**${diffSummary(diff)}**`];
+  const parts = [DIFF_COMMENT_MARKER, '## Connection budget change', '', `**${forMarkdown(diffSummary(diff))}**`];
   for (const budget of diff.budgets.filter((b) => b.status !== 'unchanged')) {
     parts.push('', ...budgetChangeMarkdown(budget, head.find((l) => l.budgetPath === budget.budgetPath)));
   }
@@ -115,25 +122,25 @@ export function diffMarkdown(diff: BudgetDiff, head: readonly LedgerJson[], allo
     parts.push('', '### Allocations', '', '| | Allocation | Allocated | Used |', '|---|---|--:|--:|');
     for (const c of allocationChanges) {
       const { subject, allocated, used } = allocationChangeText(c);
-      parts.push(`| ${CHANGE_MARKERS[c.status]} | ${cell(subject)} | ${allocated} | ${used} |`);
+      parts.push(`| ${CHANGE_MARKERS[c.status]} | ${forMarkdown(subject)} | ${allocated} | ${used} |`);
     }
   }
   const unchanged = diff.budgets.filter((b) => b.status === 'unchanged');
   if (unchanged.length > 0) {
-    parts.push('', `Unchanged: ${unchanged.map((b) => `\`${cell(b.budgetPath)}\``).join(', ')}.`);
+    parts.push('', `Unchanged: ${unchanged.map((b) => markdownCode(b.budgetPath)).join(', ')}.`);
   }
   parts.push('', '<sub>Worst case: every consumer at its autoscaling maximum during a deployment. Generated by connection-budget from the synthesized templates.</sub>');
   return `${parts.join('\n')}\n`;
 }
 
 function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined): string[] {
-  const lines = [`### ${CHANGE_MARKERS[budget.status]} \`${cell(budget.budgetPath)}\`${budget.status === 'changed' ? '' : ` (${budget.status})`}`, ''];
+  const lines = [`### ${CHANGE_MARKERS[budget.status]} ${markdownCode(budget.budgetPath)}${budget.status === 'changed' ? '' : ` (${budget.status})`}`, ''];
   // What moved the ceiling comes first: it explains the pools derived from it below.
   if (budget.causes.length > 0) {
     lines.push('| | Capacity | Before | After |', '|---|---|---|---|');
     for (const cause of budget.causes) {
       const { subject, before, after } = causeText(cause);
-      lines.push(`| ${CHANGE_MARKERS[cause.status]} | ${cell(subject)} | ${cell(before)} | ${cell(after)} |`);
+      lines.push(`| ${CHANGE_MARKERS[cause.status]} | ${forMarkdown(subject)} | ${forMarkdown(before)} | ${forMarkdown(after)} |`);
     }
     lines.push('');
   }
@@ -143,7 +150,7 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
       const demand = `${signed(c.demandDelta)} (${c.before ? c.before.demand : 'none'} → ${c.after ? c.after.demand : 'none'})`;
       const pool = arrow({ before: sidePoolText(c.before), after: sidePoolText(c.after) });
       const peak = arrow({ before: c.before?.peakInstances ?? null, after: c.after?.peakInstances ?? null });
-      lines.push(`| ${CHANGE_MARKERS[c.status]} | \`${cell(c.path)}\` | ${demand} | ${pool} | ${peak} | ${cell(consumerDetails(c).join('; '))} |`);
+      lines.push(`| ${CHANGE_MARKERS[c.status]} | ${cellCode(c.path)} | ${demand} | ${pool} | ${peak} | ${forMarkdown(consumerDetails(c).join('; '))} |`);
     }
     lines.push('');
   }
@@ -157,10 +164,10 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
   row('Ceiling', budget.ceiling.before, budget.ceiling.after);
   row('Utilization', budget.utilizationPercent.before, budget.utilizationPercent.after, percent, ' pts');
   for (const p of budget.newProblems) {
-    lines.push('', `- ${p.level === 'error' ? '❌ new error' : '⚠️ new warning'} **${p.id}**: ${cell(p.message)} ${cell(p.fix)}`);
+    lines.push('', `- ${p.level === 'error' ? '❌ new error' : '⚠️ new warning'} **${forMarkdown(p.id)}**: ${forMarkdown(p.message)} ${forMarkdown(p.fix)}`);
   }
   for (const p of budget.resolvedProblems) {
-    lines.push('', `- ✅ resolved ${p.level} **${p.id}**`);
+    lines.push('', `- ✅ resolved ${p.level} **${forMarkdown(p.id)}**`);
   }
   if (head && head.totals.ceiling !== null && head.totals.ceiling > 0) {
     lines.push('', '<details><summary>Allocation after this change</summary>', '', ...allocationPie(head), '', '</details>');
@@ -180,18 +187,18 @@ export function checkMarkdown(result: CheckResult): string {
   } else {
     parts.push(`❌ Failed: ${result.violations.length} guardrail violation${result.violations.length === 1 ? '' : 's'}.`, '');
     for (const v of result.violations) {
-      parts.push(`- **${v.id}** \`${cell(v.budgetPath)}\`: ${cell(v.message)}`);
+      parts.push(`- **${forMarkdown(v.id)}** ${markdownCode(v.budgetPath)}: ${forMarkdown(v.message)}`);
     }
   }
   return `${parts.join('\n')}\n`;
 }
 
-/** Text safe inside a Markdown table cell. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** A name in a table cell, as code: a `|` in it would end the cell. */
+function cellCode(text: string): string {
+  return markdownCode(text, { inTable: true });
 }
 
-/** Text safe inside a quoted Mermaid label. */
+/** Text inside a quoted Mermaid label, on one line: a line break would end the label, then the fenced block. */
 function mermaidText(text: string): string {
-  return text.replace(/"/g, '\'');
+  return forTerminal(text).replace(/"/g, '\'');
 }

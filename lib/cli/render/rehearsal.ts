@@ -1,4 +1,5 @@
-import { ClientOutcome, count, RehearsalPlan, sortKeysDeep } from '../../budget';
+import { ClientOutcome, count, forMarkdown, forTerminal, markdownCode, RehearsalPlan } from '../../budget';
+import { stringify } from './json';
 import { columns, styler, TextOptions } from './format';
 
 /** One line over a rehearsal: `779 of 779 connections opened, none refused or timed out.` */
@@ -27,25 +28,25 @@ const ms = (value: number | null) => (value === null ? '-' : `${Math.round(value
 export function rehearsalText(plan: RehearsalPlan, outcomes: readonly ClientOutcome[], options: TextOptions): string {
   const style = styler(options);
   const rows = [['CLIENT', 'ROUTE', 'POOL', 'REQUESTED', 'OPENED', 'REFUSED', 'TIMED OUT', 'P50', 'P99']];
-  outcomes.forEach((o, i) => rows.push([o.name, o.route, plan.clients[i].poolSize === undefined ? '-' : String(plan.clients[i].poolSize),
+  outcomes.forEach((o, i) => rows.push([forTerminal(o.name), o.route, plan.clients[i].poolSize === undefined ? '-' : String(plan.clients[i].poolSize),
     String(o.requested), String(o.opened), String(o.refused), String(o.timedOut), ms(o.p50Ms), ms(o.p99Ms)]));
   const table = columns(rows, new Set([2, 3, 4, 5, 6, 7, 8])).map((row, i) => (i === 0 ? style('dim', row) : row));
-  const errors = outcomes.flatMap((o) => o.errors.map((e) => `  ${o.name}: ${e}`));
+  const errors = outcomes.flatMap((o) => o.errors.map((e) => `  ${forTerminal(o.name)}: ${forTerminal(e)}`));
   const lost = outcomes.some((o) => o.opened < o.requested);
-  return [setting(plan), '', ...table, ...(errors.length > 0 ? ['', 'Errors:', ...errors] : []), '',
-    style(lost ? 'red' : 'green', rehearsalSummary(outcomes)), ''].join('\n');
+  return [forTerminal(setting(plan)), '', ...table, ...(errors.length > 0 ? ['', 'Errors:', ...errors] : []), '',
+    style(lost ? 'red' : 'green', forTerminal(rehearsalSummary(outcomes))), ''].join('\n');
 }
 
 /** The rehearsal as Markdown. */
 export function rehearsalMarkdown(plan: RehearsalPlan, outcomes: readonly ClientOutcome[]): string {
-  const lines = [`### Rehearsal of \`${plan.budgetPath}\``, '', setting(plan), '',
+  const lines = [`### Rehearsal of ${markdownCode(plan.budgetPath)}`, '', forMarkdown(setting(plan)), '',
     '| Client | Route | Pool | Requested | Opened | Refused | Timed out | p50 | p99 |', '|---|---|--:|--:|--:|--:|--:|--:|--:|'];
-  outcomes.forEach((o, i) => lines.push(`| \`${o.name}\` | ${o.route} | ${plan.clients[i].poolSize ?? '-'} | ${o.requested} | ${o.opened} | ${o.refused} | ${o.timedOut} | ${ms(o.p50Ms)} | ${ms(o.p99Ms)} |`));
-  lines.push('', `**${rehearsalSummary(outcomes)}**`, '');
+  outcomes.forEach((o, i) => lines.push(`| ${markdownCode(o.name, { inTable: true })} | ${o.route} | ${plan.clients[i].poolSize ?? '-'} | ${o.requested} | ${o.opened} | ${o.refused} | ${o.timedOut} | ${ms(o.p50Ms)} | ${ms(o.p99Ms)} |`));
+  lines.push('', `**${forMarkdown(rehearsalSummary(outcomes))}**`, '');
   return lines.join('\n');
 }
 
 /** `connection-budget rehearse --format json`. */
 export function rehearsalJson(plan: RehearsalPlan, outcomes: readonly ClientOutcome[]): string {
-  return `${JSON.stringify(sortKeysDeep({ schema: 'cdk-connection-budget/rehearsal', schemaVersion: 1, summary: rehearsalSummary(outcomes), plan, outcomes }), undefined, 2)}\n`;
+  return stringify({ schema: 'cdk-connection-budget/rehearsal', schemaVersion: 1, summary: forTerminal(rehearsalSummary(outcomes)), plan, outcomes });
 }

@@ -1,10 +1,15 @@
 import {
-  AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, GuardrailViolation, hasAllocations, LedgerJson, percent, Problem,
+  AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, forTerminal, GuardrailViolation, hasAllocations, LedgerJson, percent, Problem,
 } from '../../budget';
 import { arrow, bar, CHANGE_MARKERS, columns, signed, styler, TextOptions } from './format';
 import {
   allocationChangeText, causeText, CheckResult, consumerDetails, databaseUsers, diffSummary, keptFree, owningBudgetText, ownerNotGivenText, poolText, reportSummary, teamsText,
 } from './summary';
+
+/*
+ * Every name, message and sentence built from a ledger is escaped for the terminal where it is interpolated, before any
+ * colour is added: a ledger read back from a template says whatever its editor wrote (escape.ts).
+ */
 
 const BAR_WIDTH = 20;
 
@@ -18,7 +23,7 @@ export function reportText(ledgers: readonly LedgerJson[], options: TextOptions,
   if (allocations && hasAllocations(allocations)) {
     sections.push(allocationsText(allocations, options, allocations.problems).join('\n'));
   }
-  return `${sections.join('\n\n')}\n\n${style('bold', reportSummary(ledgers, allocations))}\n`;
+  return `${sections.join('\n\n')}\n\n${style('bold', forTerminal(reportSummary(ledgers, allocations)))}\n`;
 }
 
 /** The allocations table with the `problems` to show under it (check shows those that are not violations). */
@@ -26,13 +31,14 @@ function allocationsText(join: AllocationJoin, options: TextOptions, problems: r
   const style = styler(options);
   const rows = [['ALLOCATION', 'OWNING BUDGET', 'ALLOCATED', 'USED', 'HEADROOM', 'TEAMS (WORST CASE)']];
   for (const a of join.granted) {
-    rows.push([a.name, owningBudgetText(a), String(a.allocated), String(a.used), style(a.headroom < 0 ? 'red' : 'green', String(a.headroom)), teamsText(a.teams)]);
+    rows.push([forTerminal(a.name), forTerminal(owningBudgetText(a)), String(a.allocated), String(a.used), style(a.headroom < 0 ? 'red' : 'green', String(a.headroom)),
+      forTerminal(teamsText(a.teams))]);
   }
   const lines = [style('bold', 'Allocations')];
   if (join.granted.length > 0) {
     lines.push(...columns(rows, new Set([2, 3, 4])).map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
   }
-  lines.push(...join.ownerNotGiven.map((t) => `  owner not given: ${ownerNotGivenText(t)}`));
+  lines.push(...join.ownerNotGiven.map((t) => `  owner not given: ${forTerminal(ownerNotGivenText(t))}`));
   if (problems.length > 0) {
     lines.push('', ...problemLines(problems, options));
   }
@@ -43,12 +49,12 @@ function budgetText(ledger: LedgerJson, options: TextOptions): string {
   const style = styler(options);
   const { capacity, totals } = ledger;
   const lines: string[] = [];
-  lines.push(style('bold', `Connection budget ${ledger.budgetPath}${capacity ? ` (${ENGINE_NAMES[capacity.engine]})` : ''}`));
+  lines.push(style('bold', `Connection budget ${forTerminal(ledger.budgetPath)}${capacity ? ` (${ENGINE_NAMES[capacity.engine]})` : ''}`));
   if (capacity && totals.ceiling !== null) {
-    lines.push(`  ceiling ${totals.ceiling}: ${capacity.explanation}`);
+    lines.push(`  ceiling ${totals.ceiling}: ${forTerminal(capacity.explanation)}`);
     const kept = keptFree(capacity);
     if (kept.length > 0) {
-      lines.push(`  kept free: ${kept.join(', ')}`);
+      lines.push(`  kept free: ${forTerminal(kept.join(', '))}`);
     }
     const utilization = totals.utilizationPercent ?? 0;
     const tone = utilization > 100 ? 'red' : utilization >= 90 ? 'yellow' : 'green';
@@ -62,7 +68,7 @@ function budgetText(ledger: LedgerJson, options: TextOptions): string {
   for (const c of ledger.consumers) {
     const peak = c.instances ? String(c.instances.peak) : '?';
     const shareCell = c.route === 'direct' ? 'direct, outside the ceiling' : ceiling > 0 ? `${bar(share(c.demand), BAR_WIDTH)}  ${percent(100 * share(c.demand))}` : '';
-    rows.push([c.path, c.kind, poolText(c.pool.size, c.connections.overflowPerPool), peak, String(c.demand), shareCell]);
+    rows.push([forTerminal(c.path), forTerminal(c.kind), poolText(c.pool.size, c.connections.overflowPerPool), peak, String(c.demand), shareCell]);
   }
   if (totals.headroom !== null) {
     rows.push(['headroom', '', '', '', String(totals.headroom), ceiling > 0 ? `${bar(share(Math.max(0, totals.headroom)), BAR_WIDTH)}  ${percent(100 * share(Math.max(0, totals.headroom)))}` : '']);
@@ -71,7 +77,7 @@ function budgetText(ledger: LedgerJson, options: TextOptions): string {
   lines.push('', ...table.map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
   const users = databaseUsers(ledger);
   if (users.length > 0) {
-    const userRows = columns([['CONSUMER', 'DATABASE USER', 'CONNECTION LIMIT'], ...users.map((u) => [u.path, u.user, String(u.limit)])], new Set([2]));
+    const userRows = columns([['CONSUMER', 'DATABASE USER', 'CONNECTION LIMIT'], ...users.map((u) => [forTerminal(u.path), forTerminal(u.user), String(u.limit)])], new Set([2]));
     lines.push('', '  Each consumer connects as its own user; the database refuses a user past its limit:',
       ...userRows.map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
   }
@@ -87,7 +93,7 @@ function problemLines(problems: ReadonlyArray<Problem & { readonly acknowledged?
   const style = styler(options);
   return problems.map((p) => {
     const label = p.level === 'error' ? style('red', 'error') : style('yellow', p.acknowledged ? 'warning (acknowledged)' : 'warning');
-    return `  ${label} ${p.id}: ${p.message} ${p.fix}`;
+    return `  ${label} ${forTerminal(p.id)}: ${forTerminal(p.message)} ${forTerminal(p.fix)}`;
   });
 }
 
@@ -105,32 +111,32 @@ export function diffText(diff: BudgetDiff, options: TextOptions, allocationChang
   if (allocationChanges.length > 0) {
     const rows = allocationChanges.map((c) => {
       const { subject, allocated, used } = allocationChangeText(c);
-      return [CHANGE_MARKERS[c.status], subject, `allocated ${allocated}`, `used ${used}`];
+      return [CHANGE_MARKERS[c.status], forTerminal(subject), `allocated ${allocated}`, `used ${used}`];
     });
     lines.push(style('bold', 'Allocations'), ...columns(rows, new Set()).map((row) => `    ${row}`), '');
   }
   const unchanged = diff.budgets.filter((b) => b.status === 'unchanged');
   if (unchanged.length > 0) {
-    lines.push(style('dim', `Unchanged: ${unchanged.map((b) => b.budgetPath).join(', ')}`), '');
+    lines.push(style('dim', `Unchanged: ${unchanged.map((b) => forTerminal(b.budgetPath)).join(', ')}`), '');
   }
-  lines.push(style('bold', diffSummary(diff)));
+  lines.push(style('bold', forTerminal(diffSummary(diff))));
   return `${lines.join('\n')}\n`;
 }
 
 function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] {
   const style = styler(options);
-  const lines = [style('bold', `${CHANGE_MARKERS[budget.status]} Connection budget ${budget.budgetPath}`)];
+  const lines = [style('bold', `${CHANGE_MARKERS[budget.status]} Connection budget ${forTerminal(budget.budgetPath)}`)];
   // What moved the ceiling comes first: it explains the pools derived from it below.
   const causes = columns(budget.causes.map((cause) => {
     const { subject, before, after } = causeText(cause);
-    return [CHANGE_MARKERS[cause.status], subject, `${before} → ${after}`];
+    return [CHANGE_MARKERS[cause.status], forTerminal(subject), forTerminal(`${before} → ${after}`)];
   }), new Set());
   lines.push(...causes.map((row) => `    ${row}`));
   const rows = columns(budget.consumers.map((c) => consumerRow(c)), new Set([2]));
   budget.consumers.forEach((c, i) => {
     lines.push(`    ${rows[i]}`);
     for (const detail of consumerDetails(c)) {
-      lines.push(`        ${style('dim', detail)}`);
+      lines.push(`        ${style('dim', forTerminal(detail))}`);
     }
   });
   const tone = (budget.headroom.after ?? 0) < 0 ? 'red' : budget.demandDelta > 0 ? 'yellow' : 'green';
@@ -142,10 +148,10 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
   ];
   lines.push(...columns(figures, new Set()).map((row) => `    ${row}`));
   for (const p of budget.newProblems) {
-    lines.push(`    ${p.level === 'error' ? style('red', 'new error') : style('yellow', 'new warning')} ${p.id}: ${p.message} ${p.fix}`);
+    lines.push(`    ${p.level === 'error' ? style('red', 'new error') : style('yellow', 'new warning')} ${forTerminal(p.id)}: ${forTerminal(p.message)} ${forTerminal(p.fix)}`);
   }
   for (const p of budget.resolvedProblems) {
-    lines.push(`    ${style('green', `resolved ${p.level}`)} ${p.id}`);
+    lines.push(`    ${style('green', `resolved ${p.level}`)} ${forTerminal(p.id)}`);
   }
   return lines;
 }
@@ -153,7 +159,7 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
 function consumerRow(c: ConsumerChange): string[] {
   const before = c.before?.demand ?? 0;
   const after = c.after?.demand ?? 0;
-  return [CHANGE_MARKERS[c.status], c.path, signed(c.demandDelta), `(${c.before ? before : 'none'} → ${c.after ? after : 'none'})`];
+  return [CHANGE_MARKERS[c.status], forTerminal(c.path), signed(c.demandDelta), `(${c.before ? before : 'none'} → ${c.after ? after : 'none'})`];
 }
 
 /** The terminal result of `check`: each crossed guardrail, then a verdict. */
@@ -163,7 +169,7 @@ export function checkText(result: CheckResult, options: TextOptions): string {
   if (result.diff) {
     lines.push(diffText(result.diff, options).trimEnd(), '');
   } else {
-    lines.push(reportSummary(result.head, result.allocations), '');
+    lines.push(forTerminal(reportSummary(result.head, result.allocations)), '');
   }
   if (result.allocations && hasAllocations(result.allocations)) {
     lines.push(...allocationsText(result.allocations, options, result.allocationWarnings ?? []), '');
@@ -178,5 +184,5 @@ export function checkText(result: CheckResult, options: TextOptions): string {
 }
 
 function violationLine(v: GuardrailViolation, options: TextOptions): string {
-  return `${styler(options)('red', 'x')} ${v.id} '${v.budgetPath}': ${v.message}`;
+  return `${styler(options)('red', 'x')} ${forTerminal(v.id)} '${forTerminal(v.budgetPath)}': ${forTerminal(v.message)}`;
 }
