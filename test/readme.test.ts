@@ -69,7 +69,8 @@ describe('the README documents the ledger schema', () => {
         parameterName: '/connection-budget/Platform/Budget/allocations/orders', clientSecurityGroupId: 'sg-0123456789abcdef0', port: 5432, proxyIdleClientTimeoutSeconds: 1800,
       },
     };
-    const consumers = new Map([...inputs.consumers].map(([path, c]) => [path, { ...c, securityGroups: [source] }]));
+    // The optional consumer field: the database user a BudgetedDatabase gives the consumer.
+    const consumers = new Map([...inputs.consumers].map(([path, c]) => [path, { ...c, securityGroups: [source], databaseUser: 'cb_web_api_0a1b2c3d' }]));
     const ledger = buildLedger(evaluateBudget(input), { budget: budgetInputs, consumers });
     expect(ledger.problems.length).toBeGreaterThan(0);
     const start = README.indexOf('### Ledger schema');
