@@ -61,12 +61,15 @@ describe('the README documents the ledger schema', () => {
       database: { ...inputs.budget.database!, securityGroups: [source] },
       proxy: { ...inputs.budget.proxy!, securityGroups: [source] },
       // The optional fields: the Data API's reservation, and the Serverless v2 capacity a BudgetedDatabase wrote max_connections for.
-      reservations: inputs.budget.reservations.map((r) => ({ ...r, clients: [source], dataApi: true as const, share: { weight: 1, min: 1, max: 2 } })),
+      reservations: inputs.budget.reservations.map((r) => ({
+        ...r, clients: [source], dataApi: true as const, share: { weight: 1, min: 1, max: 2 }, databaseUser: 'cb_allocation_orders_0a1b2c3d',
+      })),
       serverlessV2Default: { path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 16 },
       // A budget built from an allocation has this instead of a database; listed together so one ledger shows every field.
       allocation: {
         budgetPath: 'Platform/Budget', name: 'orders', connections: 100, basis: 'given in code (attributes)', source: 'attributes' as const, pending: false, deployTimeCheck: false,
         parameterName: '/connection-budget/Platform/Budget/allocations/orders', clientSecurityGroupId: 'sg-0123456789abcdef0', port: 5432, proxyIdleClientTimeoutSeconds: 1800,
+        databaseUser: 'cb_allocation_orders_0a1b2c3d',
       },
     };
     // The optional consumer field: the database user a BudgetedDatabase gives the consumer.

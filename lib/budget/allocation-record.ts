@@ -29,8 +29,16 @@ export interface AllocationRecord {
   readonly databaseName: string | null;
   /** The security group the team's consumers are placed in; it alone has ingress to the proxy for them. */
   readonly clientSecurityGroupId: string;
-  /** The owning database's secret; null when the owning app has none to publish. */
+  /**
+   * The secret of the allocation's own database user, which the team's consumers read their password from; null when the
+   * owning database gives the allocation no user (never the master user's).
+   */
   readonly secretArn: string | null;
+  /**
+   * The allocation's own database user, whose connection limit is the allocation; null when it has none (and in records
+   * written before it, which lack the field).
+   */
+  readonly databaseUser: string | null;
   /** How long the proxy keeps an idle client connection; the team's pools close idle connections before it. */
   readonly proxyIdleClientTimeoutSeconds: number;
 }
@@ -82,6 +90,7 @@ export function parseAllocationRecord(text: string, where: string, expected?: { 
   };
   ['budgetPath', 'allocation', 'proxyEndpoint', 'clientSecurityGroupId'].forEach((f) => text_(f));
   ['databaseName', 'secretArn'].forEach((f) => text_(f, true));
+  if (record.databaseUser !== undefined) text_('databaseUser', true);
   whole('connections', 0, LARGEST_MAX_CONNECTIONS);
   whole('port', 1, MAX_PORT);
   whole('proxyIdleClientTimeoutSeconds', 1, MAX_IDLE_CLIENT_TIMEOUT_SECONDS);
@@ -95,5 +104,6 @@ export function parseAllocationRecord(text: string, where: string, expected?: { 
     throw new AllocationRecordError(`${where} holds the allocation '${String(record.allocation)}' of '${String(record.budgetPath)}', `
       + `not '${expected.allocation}' of '${expected.budgetPath}'.`);
   }
-  return record as unknown as AllocationRecord;
+  // A record written before databaseUser existed has none.
+  return { ...record, databaseUser: record.databaseUser ?? null } as unknown as AllocationRecord;
 }

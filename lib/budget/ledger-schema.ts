@@ -95,6 +95,8 @@ export interface LedgerInputsJson {
     readonly dataApi?: boolean;
     /** Present for an allocation granted as a weighted share: `connections` is what it resolved to. */
     readonly share?: { readonly weight: number; readonly min: number; readonly max: number };
+    /** Present for an allocation with a database user of its own, whose connection limit is `connections`. */
+    readonly databaseUser?: string;
   }>;
   /** Warning IDs acknowledged in the app, sorted. */
   readonly acknowledged: readonly string[];
@@ -129,6 +131,11 @@ export interface LedgerAllocationJson {
   readonly port: number;
   /** How long the owning proxy keeps an idle client connection. */
   readonly proxyIdleClientTimeoutSeconds: number;
+  /**
+   * The allocation's own database user, which every consumer of the team connects as and the database refuses past the
+   * allocation; null when the owning database gives it none; absent in ledgers written before it.
+   */
+  readonly databaseUser?: string | null;
 }
 
 /** The capacity breakdown. */

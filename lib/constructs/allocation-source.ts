@@ -43,6 +43,20 @@ export interface AllocationAttributes {
    * @default Duration.minutes(30), RDS Proxy's default
    */
   readonly proxyIdleClientTimeout?: Duration;
+
+  /**
+   * The allocation's own database user (the owning app's record names it), delivered to the consumers with secretArn.
+   *
+   * @default - none: the consumers get no user from the budget
+   */
+  readonly databaseUser?: string;
+
+  /**
+   * The complete ARN of the allocation user's secret; the consumers' roles may read it (same account).
+   *
+   * @default - none
+   */
+  readonly secretArn?: string;
 }
 
 /** Properties of {@link ConnectionBudget.fromAllocation}. */

@@ -1,6 +1,6 @@
 import { aws_ec2 as ec2, aws_ssm as ssm, Lazy, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ALLOCATION_RECORD_KIND, ALLOCATION_RECORD_VERSION, allocationParameterName, AllocationRecord, EngineKind, Route } from '../budget';
+import { ALLOCATION_RECORD_KIND, ALLOCATION_RECORD_VERSION, allocationParameterName, AllocationRecord, EngineKind, Route, RouteCredentials } from '../budget';
 import type { ConnectionBudget } from './connection-budget';
 
 /** Options of {@link ConnectionBudget.addAllocation}. */
@@ -70,7 +70,8 @@ export interface AllocationGrant {
   readonly engine: EngineKind;
   readonly route: Route;
   readonly vpc: ec2.IVpc;
-  readonly secretArn?: string;
+  /** The allocation's own database user and its secret, when the owning database gives each allocation one. */
+  readonly credentials?: RouteCredentials;
   /** The proxy's IdleClientTimeout, a number or a token. */
   readonly proxyIdleClientTimeoutSeconds: number;
 }
@@ -122,7 +123,8 @@ export class ConnectionAllocation extends Construct {
       port: Number(grant.route.port),
       databaseName: grant.route.databaseName ?? null,
       clientSecurityGroupId: this.clientSecurityGroup.securityGroupId,
-      secretArn: grant.secretArn ?? null,
+      secretArn: grant.credentials?.secretArn ?? null,
+      databaseUser: grant.credentials?.user ?? null,
       proxyIdleClientTimeoutSeconds: grant.proxyIdleClientTimeoutSeconds,
     };
     this.record = new ssm.StringParameter(this, 'Record', {

@@ -23,7 +23,7 @@ import { bindLambdaFunction } from './consumers/lambda-function';
 import { allocationProblems, engineOf, propsProblems, reservationProblems, splitClient } from './budget-props';
 import { AllocationGrant, AllocationShare, ConnectionAllocation, ConnectionAllocationOptions } from './connection-allocation';
 import { ConnectionBudgetFromAllocationProps } from './allocation-source';
-import { allocationFacts, allocationLedgerInputs, GrantedAllocation, grantedAllocation } from '../private/granted-allocation';
+import { allocationCredentials, allocationFacts, allocationLedgerInputs, GrantedAllocation, grantedAllocation } from '../private/granted-allocation';
 import { AllocationGuard } from './allocation-guard';
 import { RebootGuard } from './reboot-guard';
 import { DatabaseUsers } from './database-users';
@@ -149,6 +149,8 @@ export class ConnectionBudget extends Construct {
   private readonly reservations: ConnectionReservation[] = [];
   /** Allocations granted as a weighted share, by reservation name: resolved to a number when the budget computes. */
   private readonly sharedAllocations = new Map<string, Required<Reservation>['share']>();
+  /** The database user of each allocation (by its reservation's name), when the database gives each one. */
+  private readonly allocationUsers = new Map<string, string>();
   private readonly registered: Registration[] = [];
   private deriveProxyPercent = false;
   private databaseUsers?: DatabaseUsers;
@@ -288,9 +290,11 @@ export class ConnectionBudget extends Construct {
     if (problems.length > 0) {
       throw this.error(`${method}: ${problems.join('; ')}.`);
     }
+    // The team connects as the allocation's own user, limited to the allocation; never as the master user.
+    const credentials = this.databaseUsers?.credentialsForAllocation(this.node.path, options.name, () => this._allocationConnections(options.name));
+    if (credentials) this.allocationUsers.set(`${ALLOCATION_RESERVATION_PREFIX}${options.name}`, credentials.user);
     return {
-      budgetPath: this.node.path, engine: this.engine, route: this.routeOf(false), vpc: vpc!,
-      secretArn: (this.database as { secret?: { secretArn: string } }).secret?.secretArn,
+      budgetPath: this.node.path, engine: this.engine, route: this.routeOf(false), vpc: vpc!, credentials,
       proxyIdleClientTimeoutSeconds: (this.props.proxy!.node.defaultChild as rds.CfnDBProxy).idleClientTimeout ?? PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS,
     };
   }
@@ -463,7 +467,8 @@ export class ConnectionBudget extends Construct {
       throw this.error(`${method}: a consumer that bypasses the proxy needs a fixed pool (PoolSize.fixed), because its worst case is kept out of max_connections before the proxy's share is derived.`);
     }
     const preset = presetOf(binding.options);
-    const credentials = this.databaseUsers && this.withMethod(method, () => this.databaseUsers!.credentialsFor(binding));
+    const credentials = this.databaseUsers ? this.withMethod(method, () => this.databaseUsers!.credentialsFor(binding))
+      : this.granted ? allocationCredentials(this.granted, binding.grantee) : undefined;
     const variables = {
       ...this.withMethod(method, () => deliver(this.node.path, binding.path, preset, binding.holder, () => this.settingsOf(binding.path))),
       ...deliverRoute(preset, binding.holder, { ...this.routeOf(direct), credentials }),
@@ -478,7 +483,8 @@ export class ConnectionBudget extends Construct {
         this.grantIngress(group, direct, description);
       }
     }
-    this.registered.push({ binding, direct, pool, preset, databaseUser: credentials?.user });
+    // A team's consumers share the allocation's user, whose limit is the allocation (the ledger's inputs.allocation names it).
+    this.registered.push({ binding, direct, pool, preset, databaseUser: this.granted ? undefined : credentials?.user });
     this.addConsumerMetadata(binding.stack, binding.path);
     return {
       path: binding.path,
@@ -669,6 +675,7 @@ export class ConnectionBudget extends Construct {
         ...(this.sharedAllocations.has(r.name) ? { share: this.sharedAllocations.get(r.name) } : {}),
         throughProxy: r.throughProxy === true,
         ...(r.dataApi === true ? { dataApi: true } : {}),
+        ...(this.allocationUsers.has(r.name) ? { databaseUser: this.allocationUsers.get(r.name) } : {}),
         clients: (r.clients ?? []).flatMap((client) => {
           const { groups, addresses } = splitClient(client);
           return [...groups.map(groupSource), ...addresses.map((a) => peerSource(this, a))];

@@ -43,11 +43,13 @@ export interface DatabaseUsersProps {
   readonly connectionLimit: (consumerPath: string) => number;
 }
 
-/** A consumer's user: its name and the secret its password lives in. */
+/** A consumer's or an allocation's user: its name, the secret its password lives in, and its connection limit. */
 interface ConsumerUser {
+  /** The consumer's path, or `<budget path>/allocation:<name>`. */
   readonly path: string;
   readonly name: string;
   readonly secret: secretsmanager.ISecret;
+  readonly connectionLimit: () => number;
 }
 
 /**
@@ -93,7 +95,7 @@ export class DatabaseUsers extends Construct {
         Access: postgres ? CONSUMER_GROUP_ROLE : props.databaseName ?? '',
         Users: Lazy.string({
           produce: () => Stack.of(this).toJsonString(this.users.map((u) => ({
-            name: u.name, secretArn: u.secret.secretArn, connectionLimit: props.connectionLimit(u.path),
+            name: u.name, secretArn: u.secret.secretArn, connectionLimit: u.connectionLimit(),
           }))),
         }),
       },
@@ -117,24 +119,43 @@ export class DatabaseUsers extends Construct {
    * authentication, rds-db:connect as that user. Returns what the consumer connects as.
    */
   public credentialsFor(binding: ConsumerBinding): RouteCredentials {
-    if (this.users.length >= RDS_PROXY_MAX_SECRETS) {
-      throw new ConsumerProblem(`the proxy '${this.props.proxy.node.path}' already holds the secrets of ${RDS_PROXY_MAX_SECRETS} consumers' users, `
-        + 'the most one proxy accepts; put further consumers behind another BudgetedDatabase, or set consumerUsers: false.');
+    const user = this.addUser(binding.path, () => this.props.connectionLimit(binding.path), (problem) => new ConsumerProblem(problem));
+    user.secret.grantRead(binding.grantee);
+    if (this.props.iamAuth) this.props.proxy.grantConnect(binding.grantee, user.name);
+    binding.resource.node.addDependency(this.resource);
+    return { user: user.name, secretArn: user.secret.secretArn };
+  }
+
+  /**
+   * Creates an allocation's user, limited to the allocation's connections: the team's consumers share it. They are in
+   * another app, which grants its own roles read access to the secret (same account) from the published record.
+   */
+  public credentialsForAllocation(budgetPath: string, allocationName: string, connections: () => number): RouteCredentials {
+    const path = `${budgetPath}/allocation:${allocationName}`;
+    // addAllocation checks the grant before ConnectionAllocation takes it: both get the one user.
+    const user = this.users.find((u) => u.path === path)
+      ?? this.addUser(path, connections, (problem) => new Error(`ConnectionBudget '${budgetPath}': addAllocation('${allocationName}'): ${problem}`));
+    return { user: user.name, secretArn: user.secret.secretArn };
+  }
+
+  /** A user with its secret (attached to the database, rotated), readable by the proxy. */
+  private addUser(path: string, connectionLimit: () => number, fail: (problem: string) => Error): ConsumerUser {
+    if (this.users.length >= RDS_PROXY_MAX_SECRETS - 1) {
+      throw fail(`the proxy '${this.props.proxy.node.path}' already holds the master secret and the secrets of ${this.users.length} users, `
+        + `${RDS_PROXY_MAX_SECRETS} in all, the most one proxy accepts; put further consumers behind another BudgetedDatabase, or set consumerUsers: false.`);
     }
-    const name = databaseUserName(this.props.engine, binding.path);
+    const name = databaseUserName(this.props.engine, path);
     const clash = this.users.find((u) => u.name === name);
     if (clash) {
-      throw new ConsumerProblem(`its database user '${name}' is already the user of '${clash.path}'; give one of them another construct id.`);
+      throw fail(`its database user '${name}' is already the user of '${clash.path}'; give one of them another construct id.`);
     }
     const target = (this.props.instance ?? this.props.cluster)!;
     const secret = new rds.DatabaseSecret(this, name, { username: name }).attach(target);
     // Rotation starts as soon as its schedule exists, and logs in as the user: the user must exist by then.
     this.props.rotation?.rotate(secret, name).node.addDependency(this.resource);
-    binding.resource.node.addDependency(this.resource);
-    secret.grantRead(binding.grantee);
     secret.grantRead(this.props.proxyRole);
-    if (this.props.iamAuth) this.props.proxy.grantConnect(binding.grantee, name);
-    this.users.push({ path: binding.path, name, secret });
-    return { user: name, secretArn: secret.secretArn };
+    const user = { path, name, secret, connectionLimit };
+    this.users.push(user);
+    return user;
   }
 }

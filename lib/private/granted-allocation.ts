@@ -1,8 +1,8 @@
-import { aws_ssm as ssm, Stack, Token } from 'aws-cdk-lib';
+import { aws_iam as iam, aws_ssm as ssm, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
   ALLOCATION_RECORD_KIND, ALLOCATION_RECORD_VERSION, allocationParameterName, AllocationRecord, AllocationRecordError, ENGINE_NAMES, EngineKind, LedgerInputsJson,
-  LARGEST_MAX_CONNECTIONS, MAX_PORT, parseAllocationRecord, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_PORT,
+  LARGEST_MAX_CONNECTIONS, MAX_PORT, parseAllocationRecord, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_PORT, RouteCredentials,
 } from '../budget';
 import type { ConnectionBudgetFromAllocationProps } from '../constructs/allocation-source';
 import type { ConnectionReservation } from '../constructs/consumer-options';
@@ -98,6 +98,9 @@ function propsProblems(props: ConnectionBudgetFromAllocationProps): string[] {
     }
     if (typeof a.proxyEndpoint !== 'string' || a.proxyEndpoint === '') problems.push('attributes.proxyEndpoint must be the proxy\'s endpoint');
     if (a.port !== undefined && !isWholeNumber(a.port, 1, MAX_PORT)) problems.push(`attributes.port must be a whole number from 1 to ${MAX_PORT}, got ${describeNumber(a.port)}`);
+    if ((a.databaseUser === undefined) !== (a.secretArn === undefined)) {
+      problems.push('attributes.databaseUser and attributes.secretArn go together: the user\'s password is in that secret; give both, as the record names them, or neither');
+    }
     if (typeof a.clientSecurityGroupId !== 'string' || (!Token.isUnresolved(a.clientSecurityGroupId) && !SECURITY_GROUP_ID.test(a.clientSecurityGroupId))) {
       problems.push(`attributes.clientSecurityGroupId must be a security group ID (sg-...), got ${JSON.stringify(a.clientSecurityGroupId)}`);
     }
@@ -111,7 +114,7 @@ function attributesRecord(props: ConnectionBudgetFromAllocationProps): Allocatio
   return {
     schemaVersion: ALLOCATION_RECORD_VERSION, kind: ALLOCATION_RECORD_KIND, budgetPath: props.owningBudgetPath, allocation: props.allocationName,
     connections: a.connections, engine, proxyEndpoint: a.proxyEndpoint, port: a.port ?? PROXY_PORT[engine],
-    databaseName: a.databaseName ?? null, clientSecurityGroupId: a.clientSecurityGroupId, secretArn: null,
+    databaseName: a.databaseName ?? null, clientSecurityGroupId: a.clientSecurityGroupId, secretArn: a.secretArn ?? null, databaseUser: a.databaseUser ?? null,
     proxyIdleClientTimeoutSeconds: a.proxyIdleClientTimeout?.toSeconds() ?? PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS,
   };
 }
@@ -121,7 +124,7 @@ function pendingRecord(props: ConnectionBudgetFromAllocationProps): AllocationRe
   return {
     schemaVersion: ALLOCATION_RECORD_VERSION, kind: ALLOCATION_RECORD_KIND, budgetPath: props.owningBudgetPath, allocation: props.allocationName,
     connections: PENDING_CONNECTIONS, engine: PENDING_ENGINE, proxyEndpoint: 'pending-lookup.invalid', port: PROXY_PORT[PENDING_ENGINE], databaseName: null,
-    clientSecurityGroupId: 'sg-00000000', secretArn: null, proxyIdleClientTimeoutSeconds: PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS,
+    clientSecurityGroupId: 'sg-00000000', secretArn: null, databaseUser: null, proxyIdleClientTimeoutSeconds: PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS,
   };
 }
 
@@ -157,9 +160,21 @@ export function allocationLedgerInputs(
     allocation: {
       budgetPath: granted.owningBudgetPath, name: granted.name, connections: record.connections, basis: granted.basis, source: granted.source,
       pending: granted.pending, deployTimeCheck, parameterName: granted.parameterName, clientSecurityGroupId: record.clientSecurityGroupId,
-      port: record.port, proxyIdleClientTimeoutSeconds: record.proxyIdleClientTimeoutSeconds,
+      port: record.port, proxyIdleClientTimeoutSeconds: record.proxyIdleClientTimeoutSeconds, databaseUser: record.databaseUser,
     },
     reservations: reservations.map((r) => ({ name: r.name, connections: r.connections, throughProxy: true, clients: [] })),
     acknowledged,
   };
+}
+
+/**
+ * Who a team's consumer connects as: the allocation's own database user, when the owning database gives it one. Its role
+ * may read the user's secret; an identity policy is enough in the owning account (a team in another account cannot read
+ * it, and gets its credentials from the owning team).
+ */
+export function allocationCredentials(granted: GrantedAllocation, grantee: iam.IGrantable): RouteCredentials | undefined {
+  const { databaseUser, secretArn } = granted.record;
+  if (granted.pending || databaseUser === null || secretArn === null) return undefined;
+  iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resourceArns: [secretArn] });
+  return { user: databaseUser, secretArn };
 }

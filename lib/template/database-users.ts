@@ -13,13 +13,17 @@ interface ListedUser {
 }
 
 /**
- * Each consumer's database user as the templates deploy it: listed by exactly one user manager, with a connection limit
- * equal to the consumer's worst case rebuilt from the templates. An override of the Users property (a higher limit, a
+ * Each consumer's (and allocation's) database user as the templates deploy it: listed by exactly one user manager, with a
+ * connection limit equal to the consumer's worst case rebuilt from the templates (the allocation's connections). An override of the Users property (a higher limit, a
  * user left out) would let a consumer past its share at run time while the budget still says it fits.
  */
 export function databaseUserDifferences(rebuilt: LedgerJson, set: TemplateSet): LedgerDifference[] {
-  const withUsers = rebuilt.consumers.filter((c) => typeof c.inputs?.databaseUser === 'string');
-  if (withUsers.length === 0) return [];
+  // Each consumer's user is limited to its worst case; each allocation's to the connections granted.
+  const wanted = [
+    ...rebuilt.consumers.flatMap((c) => (typeof c.inputs?.databaseUser === 'string' ? [{ path: c.path, user: c.inputs.databaseUser, limit: c.demand, basis: 'its worst case' }] : [])),
+    ...(rebuilt.inputs?.reservations ?? []).flatMap((r) => (r.databaseUser ? [{ path: r.name, user: r.databaseUser, limit: r.connections, basis: 'the connections granted' }] : [])),
+  ];
+  if (wanted.length === 0) return [];
   const listed = new Map<string, ListedUser[]>();
   for (const manager of set.all(DATABASE_USERS_TYPE)) {
     for (const user of usersOf(field(manager.properties, 'Users'))) {
@@ -27,15 +31,14 @@ export function databaseUserDifferences(rebuilt: LedgerJson, set: TemplateSet): 
       listed.set(name, [...listed.get(name) ?? [], user]);
     }
   }
-  return withUsers.flatMap((c): LedgerDifference[] => {
-    const name = c.inputs!.databaseUser as string;
-    const entries = listed.get(name) ?? [];
-    const what = `the connection limit of the database user '${name}' of '${c.path}'`;
+  return wanted.flatMap(({ path, user, limit, basis }): LedgerDifference[] => {
+    const entries = listed.get(user) ?? [];
+    const what = `the connection limit of the database user '${user}' of '${path}'`;
     if (entries.length !== 1) {
-      return [{ subject: c.path, what, ledger: `${c.demand} in one ${DATABASE_USERS_TYPE}`, templates: entries.length === 0 ? 'no user manager lists the user' : `${entries.length} user managers list it` }];
+      return [{ subject: path, what, ledger: `${limit} in one ${DATABASE_USERS_TYPE}`, templates: entries.length === 0 ? 'no user manager lists the user' : `${entries.length} user managers list it` }];
     }
-    const limit = entries[0].connectionLimit;
-    return limit === c.demand ? [] : [{ subject: c.path, what, ledger: `${c.demand} (its worst case)`, templates: describeValue(limit) }];
+    const listedLimit = entries[0].connectionLimit;
+    return listedLimit === limit ? [] : [{ subject: path, what, ledger: `${limit} (${basis})`, templates: describeValue(listedLimit) }];
   });
 }
 

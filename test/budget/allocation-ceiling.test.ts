@@ -82,12 +82,23 @@ describe('a budget whose ceiling is an allocation', () => {
 describe('the allocation record', () => {
   const record = {
     schemaVersion: 1, kind: 'connection-budget-allocation', budgetPath: 'P/B', allocation: 'a', connections: 5, engine: 'rds-mysql', proxyEndpoint: 'p',
-    port: 3306, databaseName: null, clientSecurityGroupId: 'sg-1', secretArn: null, proxyIdleClientTimeoutSeconds: 1800,
+    port: 3306, databaseName: null, clientSecurityGroupId: 'sg-1', secretArn: 'arn:s', databaseUser: 'cb_a_0a1b2c3d', proxyIdleClientTimeoutSeconds: 1800,
   };
   const expected = { budgetPath: 'P/B', allocation: 'a' };
 
   test('reads back what addAllocation writes', () => {
     expect(parseAllocationRecord(JSON.stringify(record), 'R', expected)).toEqual(record);
+  });
+
+  test('a record written before databaseUser existed reads as having none', () => {
+    const { databaseUser, ...older } = record;
+    expect(databaseUser).toBeDefined();
+    expect(parseAllocationRecord(JSON.stringify({ ...older, secretArn: null }), 'R', expected)).toEqual({ ...record, secretArn: null, databaseUser: null });
+  });
+
+  test('a databaseUser that is not a string or null is refused', () => {
+    expect(() => parseAllocationRecord(JSON.stringify({ ...record, databaseUser: 7 }), 'R', expected))
+      .toThrow('R holds an allocation record that is not valid: databaseUser must be a string or null, got 7.');
   });
 
   test('names every field that is wrong at once', () => {

@@ -1,6 +1,6 @@
 import { App, CfnResource, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BudgetedDatabase, BudgetedDatabaseProps, PoolSettingsPreset, PoolSize } from '../../lib';
+import { BudgetedDatabase, BudgetedDatabaseProps, ConnectionBudget, PoolSettingsPreset, PoolSize } from '../../lib';
 import { LedgerJson, ledgerMetadataKey, MYSQL_MAX_USER_NAME_LENGTH } from '../../lib/budget';
 import { DATABASE_USERS_TYPE } from '../../lib/constructs/database-users';
 import { synthErrors } from './harness';
@@ -194,5 +194,70 @@ describe('a user manager changed after the budget computed', () => {
     const p = platform({}, (db) => usersL1(db).addPropertyOverride('Users', users));
     expect(p.errors).toEqual([expect.stringContaining(message)]);
     expect(p.errors[0]).toMatch(/\[CB-LEDGER-DIFFERS\]$/);
+  });
+});
+
+describe('an allocation gets a database user of its own, which the team\'s consumers share', () => {
+  const root = new App();
+  const data = new Stack(root, 'Data');
+  const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const db = new BudgetedDatabase(data, 'Db', { vpc, instanceEngine: POSTGRES, maxConnections: 400 });
+  const allocation = db.budget.addAllocation({ name: 'orders', connections: 30 });
+  const team = new Stack(root, 'Team');
+  const teamVpc = new ec2.Vpc(team, 'Vpc', { maxAzs: 2, natGateways: 0 });
+  const secretArn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:DatabaseUserscbdatadbbudgetallo-AbCdEf';
+  const teamBudget = ConnectionBudget.fromAllocation(team, 'Budget', {
+    owningBudgetPath: 'Data/Db/Budget', allocationName: 'orders',
+    attributes: { connections: 30, engine: 'rds-postgresql', proxyEndpoint: 'proxy.example', clientSecurityGroupId: 'sg-0123456789abcdef0', databaseUser: 'cb_orders_user', secretArn },
+  });
+  const taskDefinition = new ecs.FargateTaskDefinition(team, 'OrdersTask');
+  taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+  const orders = new ecs.FargateService(team, 'Orders', { cluster: new ecs.Cluster(team, 'Cluster', { vpc: teamVpc }), taskDefinition, desiredCount: 2, minHealthyPercent: 100 });
+  const handle = teamBudget.addEcsService(orders, { pool: PoolSize.fixed(5) });
+  const errors = synthErrors(root);
+  const dataTemplate = Template.fromStack(data);
+  const teamTemplate = Template.fromStack(team);
+  const user = 'cb_data_db_budget_allocation_orders_fb232cac';
+
+  test('the record names the allocation\'s user and its secret, never the master secret', () => {
+    expect(errors).toEqual([]);
+    const record = Object.values(dataTemplate.findResources('AWS::SSM::Parameter'))[0].Properties.Value;
+    const text = JSON.stringify(record);
+    expect(text).toContain(`\\"databaseUser\\":\\"${user}\\"`);
+    // The ARN joined in right after `"secretArn":"` is the allocation user's secret (its attachment), not the master's.
+    const parts = record['Fn::Join'][1] as unknown[];
+    const at = parts.findIndex((p) => typeof p === 'string' && p.endsWith('"secretArn":"'));
+    expect(parts[at + 1]).toEqual({ Ref: expect.stringMatching(/^DbUserscbdatadbbudgetallocationordersfb232cacAttachment[0-9A-F]{8}$/) });
+    expect(text).not.toMatch(/DbInstanceSecretAttachment|DbSecret/);
+    expect(allocation.allocationName).toBe('orders');
+  });
+
+  test('the user manager limits the allocation\'s user to the connections granted', () => {
+    const users = JSON.stringify(Object.values(dataTemplate.findResources(DATABASE_USERS_TYPE))[0].Properties.Users);
+    expect(users).toContain(`\\"name\\":\\"${user}\\"`);
+    expect(users).toContain('\\"connectionLimit\\":30');
+    expect(ledgerOf(dataTemplate).inputs?.reservations.find((r) => r.name === 'allocation:orders')?.databaseUser).toBe(user);
+  });
+
+  test('each team consumer connects as the allocation\'s user, and its role may read that secret only', () => {
+    expect(handle.databaseUser).toBe('cb_orders_user');
+    teamTemplate.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'DB_USER', Value: 'cb_orders_user' }, { Name: 'DB_SECRET_ARN', Value: secretArn }]) })],
+    });
+    const reads = statementsOf(teamTemplate).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
+    expect(reads.map((s) => s.resources)).toEqual([JSON.stringify(secretArn)]);
+    const ledger = teamTemplate.toJSON().Metadata[ledgerMetadataKey('Team/Budget')] as LedgerJson;
+    expect(ledger.inputs?.allocation?.databaseUser).toBe('cb_orders_user');
+    // The team's consumers share the user: its limit is the allocation, not any one consumer's worst case.
+    expect(ledger.consumers.map((c) => c.inputs?.databaseUser)).toEqual([null]);
+  });
+
+  test('attributes name the user and its secret together', () => {
+    const app = new App();
+    const stack = new Stack(app, 'T');
+    expect(() => ConnectionBudget.fromAllocation(stack, 'Budget', {
+      owningBudgetPath: 'Data/Db/Budget', allocationName: 'orders',
+      attributes: { connections: 30, engine: 'rds-postgresql', proxyEndpoint: 'proxy.example', clientSecurityGroupId: 'sg-0123456789abcdef0', databaseUser: 'cb_orders_user' },
+    })).toThrow("attributes.databaseUser and attributes.secretArn go together: the user's password is in that secret; give both, as the record names them, or neither");
   });
 });

@@ -71,8 +71,8 @@ function budgetMarkdown(ledger: LedgerJson): string[] {
   }
   const users = databaseUsers(ledger);
   if (users.length > 0) {
-    lines.push('', 'Each consumer connects as its own user; the database refuses a user past its limit:', '',
-      '| Consumer | Database user | Connection limit |', '|---|---|--:|',
+    lines.push('', 'Database users: the database refuses each past its connection limit:', '',
+      '| Client | Database user | Connection limit |', '|---|---|--:|',
       ...users.map((u) => `| ${cellCode(u.path)} | ${cellCode(u.user)} | ${u.limit} |`));
   }
   if (ceiling > 0) {

@@ -155,11 +155,17 @@ export function sidePoolText(side: ConsumerSide | null): string {
 
 /** `10`, or `5+2` for a pool with overflow. */
 /**
- * The consumers that connect as a database user of their own, with its connection limit: the consumer's worst case,
- * which the database enforces (the user manager sets it at deploy).
+ * Who connects as a database user of their own, with its connection limit, which the database enforces (the user
+ * manager sets it at deploy): each consumer (its worst case), each allocation granted (its connections), and, in a team's
+ * budget, every consumer together as the allocation's user.
  */
 export function databaseUsers(ledger: LedgerJson): Array<{ readonly path: string; readonly user: string; readonly limit: number }> {
-  return ledger.consumers.flatMap((c) => (c.inputs?.databaseUser ? [{ path: c.path, user: c.inputs.databaseUser, limit: c.demand }] : []));
+  const allocation = ledger.inputs?.allocation;
+  return [
+    ...ledger.consumers.flatMap((c) => (c.inputs?.databaseUser ? [{ path: c.path, user: c.inputs.databaseUser, limit: c.demand }] : [])),
+    ...(ledger.inputs?.reservations ?? []).flatMap((r) => (r.databaseUser ? [{ path: r.name, user: r.databaseUser, limit: r.connections }] : [])),
+    ...(allocation?.databaseUser ? [{ path: `every consumer (allocation '${allocation.name}')`, user: allocation.databaseUser, limit: allocation.connections }] : []),
+  ];
 }
 
 export function poolText(size: number, overflow: number): string {

@@ -77,8 +77,8 @@ function budgetText(ledger: LedgerJson, options: TextOptions): string {
   lines.push('', ...table.map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
   const users = databaseUsers(ledger);
   if (users.length > 0) {
-    const userRows = columns([['CONSUMER', 'DATABASE USER', 'CONNECTION LIMIT'], ...users.map((u) => [forTerminal(u.path), forTerminal(u.user), String(u.limit)])], new Set([2]));
-    lines.push('', '  Each consumer connects as its own user; the database refuses a user past its limit:',
+    const userRows = columns([['CLIENT', 'DATABASE USER', 'CONNECTION LIMIT'], ...users.map((u) => [forTerminal(u.path), forTerminal(u.user), String(u.limit)])], new Set([2]));
+    lines.push('', '  Database users: the database refuses each past its connection limit:',
       ...userRows.map((row, i) => `  ${i === 0 ? style('dim', row) : row}`));
   }
   const problems = problemLines(ledger.problems, options);
