@@ -31,7 +31,7 @@ describe('an allocation granted by the owning app', () => {
     });
   });
 
-  test('its record is a versioned JSON document at the documented name, with the route and no secret value', () => {
+  test('its record is a versioned JSON document at the documented name, with the route and no secret: never the master secret\'s ARN', () => {
     expect(allocation.recordParameterName).toBe('/connection-budget/Data/Budget/allocations/payments-team');
     const [, parameter] = Object.entries<any>(data.toJSON().Resources).find(([, r]) => r.Type === 'AWS::SSM::Parameter')!;
     expect(parameter.Properties.Name).toBe('/connection-budget/Data/Budget/allocations/payments-team');
@@ -40,12 +40,13 @@ describe('an allocation granted by the owning app', () => {
     const record = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : `<token ${tokens.indexOf(p)}>`)).join(''));
     expect(record).toEqual({
       schemaVersion: 1, kind: 'connection-budget-allocation', budgetPath: 'Data/Budget', allocation: 'payments-team', connections: 300, engine: 'rds-postgresql',
-      proxyEndpoint: '<token 0>', port: 5432, databaseName: 'postgres', clientSecurityGroupId: '<token 1>', secretArn: '<token 2>', proxyIdleClientTimeoutSeconds: 1800,
+      proxyEndpoint: '<token 0>', port: 5432, databaseName: 'postgres', clientSecurityGroupId: '<token 1>', proxyIdleClientTimeoutSeconds: 1800,
+      // A database the app built itself gives the allocation no user of its own (BudgetedDatabase does).
+      secretArn: null, databaseUser: null,
     });
     expect(tokens).toEqual([
       { 'Fn::GetAtt': [expect.stringMatching(/^DbProxy/), 'Endpoint'] },
       { 'Fn::GetAtt': [expect.stringMatching(/^BudgetAllocationpaymentsteamClientSecurityGroup/), 'GroupId'] },
-      { Ref: expect.stringMatching(/^DbSecretAttachment/) },
     ]);
   });
 });

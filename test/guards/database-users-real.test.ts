@@ -158,11 +158,17 @@ describe('the PostgreSQL handler, from a CloudFormation event', () => {
       Users: JSON.stringify([{ name: API, secretArn: 'api', connectionLimit: limit }]),
     });
     const connect = connectPostgres(false);
+    // The deployment's log says what the run did.
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     const created = await manageUsers({ RequestType: 'Create', ResourceProperties: properties(4) }, POSTGRES_USERS, connect);
     expect(created).toEqual({ PhysicalResourceId: 'connection-budget-users-Data/Db', Data: { Summary: `created ${API}` } });
     const updated = await manageUsers({ RequestType: 'Update', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: properties(6),
       OldResourceProperties: properties(4) }, POSTGRES_USERS, connect);
     expect(updated.Data).toEqual({ Summary: `limits changed ${API}: 4 → 6` });
+    expect(log.mock.calls).toEqual([
+      [`Connection budget user manager (PostgreSQL): created ${API}`], [`Connection budget user manager (PostgreSQL): limits changed ${API}: 4 → 6`],
+    ]);
+    log.mockRestore();
     const client = new Client({ host: server.socket, user: API, password: 'api-secret', database: 'postgres' });
     await client.connect();
     expect((await client.query('SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user')).rows).toEqual([{ rolconnlimit: 6 }]);
