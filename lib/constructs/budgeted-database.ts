@@ -392,12 +392,14 @@ export class BudgetedDatabase extends Construct {
     });
     const rotationInterval = props.secretRotation === false ? undefined : props.secretRotationInterval ?? DEFAULT_SECRET_ROTATION_INTERVAL;
     const rotation = rotationInterval && new SecretRotation(this, 'SecretRotation', { engine: kind, vpc: props.vpc, vpcSubnets: props.vpcSubnets, interval: rotationInterval });
-    rotation?.rotate(this.secret, 'MasterRotation');
+    const masterRotation = rotation?.rotate(this.secret, 'MasterRotation');
     const users = props.consumerUsers === false ? undefined : new DatabaseUsers(this, 'Users', {
       engine: kind, vpc: props.vpc, vpcSubnets: props.vpcSubnets, instance: this.instance, cluster: this.cluster,
       masterSecret: this.secret, proxy: this.proxy, proxyRole, iamAuth: props.proxyIamAuth ?? false, rotation,
       databaseName: props.databaseName, connectionLimit: (path) => this.budget._consumerDemand(path),
     });
+    // The user manager logs in as the master user: its first run must not race the master secret's first rotation.
+    if (users && masterRotation) masterRotation.node.addDependency(users.resource);
     this.managementSecurityGroups = [...(users ? [users.securityGroup] : []), ...(rotation ? [rotation.securityGroup] : [])];
     this.budget = new ConnectionBudget(this, 'Budget', {
       database: target,

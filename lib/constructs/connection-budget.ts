@@ -381,7 +381,9 @@ export class ConnectionBudget extends Construct {
    * @internal
    */
   public _consumerDemand(path: string): number {
-    return this.compute().evaluation.consumers.find((c) => c.input.path === path)?.demand ?? 0;
+    const consumer = this.compute().evaluation.consumers.find((c) => c.input.path === path);
+    if (!consumer) throw this.error(`no registered consumer has the path '${path}', whose database user's limit was asked for.`);
+    return consumer.demand;
   }
 
   /**
@@ -471,7 +473,7 @@ export class ConnectionBudget extends Construct {
       : this.granted ? allocationCredentials(this.granted, binding.grantee) : undefined;
     const variables = {
       ...this.withMethod(method, () => deliver(this.node.path, binding.path, preset, binding.holder, () => this.settingsOf(binding.path))),
-      ...deliverRoute(preset, binding.holder, { ...this.routeOf(direct), credentials }),
+      ...this.withMethod(method, () => deliverRoute(preset, binding.holder, { ...this.routeOf(direct), credentials })),
     };
     // One description per resource: a second container of the same task reuses the rule instead of duplicating it.
     if (this.guard) binding.resource.node.addDependency(this.guard);

@@ -63,6 +63,7 @@ export class DatabaseUsers extends Construct {
   /** The user manager's security group: a client of the database the budget counts. */
   public readonly securityGroup: ec2.SecurityGroup;
   public readonly resource: CustomResource;
+  private readonly handler: iam.IGrantable;
   private readonly users: ConsumerUser[] = [];
   private readonly props: DatabaseUsersProps;
 
@@ -82,6 +83,7 @@ export class DatabaseUsers extends Construct {
         environment: { NODE_EXTRA_CA_CERTS: LAMBDA_RDS_CA_BUNDLE },
       });
     props.masterSecret.grantRead(fn);
+    this.handler = fn;
     const endpoint = props.instance ? props.instance.instanceEndpoint : props.cluster!.clusterEndpoint;
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -150,10 +152,14 @@ export class DatabaseUsers extends Construct {
       throw fail(`its database user '${name}' is already the user of '${clash.path}'; give one of them another construct id.`);
     }
     const target = (this.props.instance ?? this.props.cluster)!;
-    const secret = new rds.DatabaseSecret(this, name, { username: name }).attach(target);
+    // A changed password rule replaces the secret (a new ARN), so the user manager sets the new password; changed in place,
+    // the database would keep the old one.
+    const secret = new rds.DatabaseSecret(this, name, { username: name, replaceOnPasswordCriteriaChanges: true }).attach(target);
     // Rotation starts as soon as its schedule exists, and logs in as the user: the user must exist by then.
     this.props.rotation?.rotate(secret, name).node.addDependency(this.resource);
     secret.grantRead(this.props.proxyRole);
+    // The user manager sets the user's password from it.
+    secret.grantRead(this.handler);
     const user = { path, name, secret, connectionLimit };
     this.users.push(user);
     return user;

@@ -14,6 +14,10 @@ const MANAGER = 'Connection budget user manager';
 
 /** A database that does not answer within this is unreachable (a security group, a subnet): fail with that, well before the function's timeout. */
 export const CONNECT_TIMEOUT_MS = 10_000;
+/** How long the manager keeps trying to connect: resuming a paused Serverless v2 instance takes seconds, rarely a minute. */
+export const CONNECT_RETRY_WINDOW_MS = 90_000;
+/** The wait between two tries. */
+const CONNECT_RETRY_DELAY_MS = 5_000;
 /** One account statement takes milliseconds; one that waits this long waits on a lock, and the deployment should say so. */
 export const STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -42,15 +46,16 @@ export type Connect = (connection: Connection) => Promise<{ session: SqlSession;
 export async function manageUsers(event: GuardEvent, dialect: UsersDialect, connect: Connect): Promise<GuardResult> {
   const physicalId = event.RequestType === 'Create' ? `connection-budget-users-${requiredString(event.ResourceProperties, 'DatabasePath', MANAGER)}` : event.PhysicalResourceId;
   if (event.RequestType === 'Delete') {
-    // The database may be going too; when it is not, its users stay (a user may still hold connections), and the log says so.
-    console.log(`${MANAGER}: the resource was deleted; the users it created stay in the database: ${usersOf(event.ResourceProperties).map((u) => u.name).join(', ') || 'none'}.`);
+    // The database may be going too; when it is not, its users stay (a user may still hold connections), and the log says
+    // so. A delete never fails, whatever the properties hold: it would leave the stack unable to go.
+    console.log(`${MANAGER}: the resource was deleted; the users it created stay in the database: ${shortened(String(event.ResourceProperties.Users))}.`);
     return { PhysicalResourceId: physicalId };
   }
   const properties = event.ResourceProperties;
   const users = usersOf(properties);
   const before = new Map(event.RequestType === 'Update' ? usersOf(event.OldResourceProperties).map((u) => [u.name, u]) : []);
   const master = await secretJson(requiredString(properties, 'MasterSecretArn', MANAGER));
-  const { session, close } = await connect({
+  const { session, close } = await connectWithRetries(connect, {
     host: requiredString(properties, 'Host', MANAGER),
     port: wholeNumber(properties, 'Port', MANAGER),
     user: master.username,
@@ -65,14 +70,66 @@ export async function manageUsers(event: GuardEvent, dialect: UsersDialect, conn
       secretChanged: before.get(u.name)?.secretArn !== u.secretArn,
       password: async () => (await secretJson(u.secretArn)).password,
     }));
-    outcome = await applyUsers(session, dialect, wanted, [...before.keys()], optionalString(properties, 'Access', MANAGER));
+    outcome = await applyUsers(session, dialect, wanted, [...before.keys()], accessOf(properties, dialect));
   } finally {
     await close();
   }
-  const summary = describeOutcome(outcome);
-  console.log(`${MANAGER} (${dialect.name}): ${summary}`);
-  return { PhysicalResourceId: physicalId, Data: { Summary: summary } };
+  console.log(`${MANAGER} (${dialect.name}): ${describeOutcome(outcome)}`);
+  // CloudFormation refuses a custom resource response over 4,096 bytes: the attribute counts, the log names.
+  return { PhysicalResourceId: physicalId, Data: { Summary: countOutcome(outcome) } };
 }
+
+/**
+ * Connects, trying again while the database is not answering yet: a paused Aurora Serverless v2 instance resumes on the
+ * first connection, and a new instance may still be starting. The last error is the one thrown.
+ */
+async function connectWithRetries(connect: Connect, connection: Connection): ReturnType<Connect> {
+  const deadline = Date.now() + CONNECT_RETRY_WINDOW_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect(connection);
+    } catch (e) {
+      if (Date.now() + CONNECT_RETRY_DELAY_MS > deadline) {
+        throw new Error(`${MANAGER}: cannot connect to ${connection.host}:${connection.port} after ${attempt} attempts (${(e as Error).message}); `
+          + 'check that the function\'s subnets reach the database (its security group, a route) and Secrets Manager.');
+      }
+      await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_DELAY_MS));
+    }
+  }
+}
+
+/** `created 2, limits changed 1, dropped 0, kept 1 (named in the function's log)`. */
+function countOutcome(outcome: UsersOutcome): string {
+  return `created ${outcome.created.length}, limits changed ${outcome.limitsChanged.length}, dropped ${outcome.dropped.length}, `
+    + `kept ${outcome.kept.length}${outcome.kept.length > 0 ? ' (named in the function\'s log)' : ''}`;
+}
+
+/** The databases of MySQL's own accounts and metadata: no consumer gets privileges there. */
+const MYSQL_SYSTEM_DATABASES = ['mysql', 'sys', 'performance_schema', 'information_schema'];
+
+/**
+ * What every user is granted: on PostgreSQL a group role of the library's (never a predefined `pg_` or `rds` role, which
+ * an overridden property could otherwise hand to every consumer), on MySQL an application database (never a system one).
+ */
+function accessOf(properties: GuardProperties, dialect: UsersDialect): string | undefined {
+  const access = optionalString(properties, 'Access', MANAGER);
+  if (access === undefined) return undefined;
+  const refused = dialect.name === 'PostgreSQL'
+    ? !/^[a-z][a-z0-9_]*$/.test(access) || /^(pg_|rds)/.test(access)
+    : MYSQL_SYSTEM_DATABASES.includes(access.toLowerCase()) || !/^[A-Za-z0-9_$]+$/.test(access);
+  if (refused) {
+    throw new Error(`${MANAGER}: property Access ${shown(access)} is not a ${dialect.name === 'PostgreSQL' ? 'group role of the library\'s (lowercase, not pg_ or rds)' : 'database of the application'}: no user is granted it.`);
+  }
+  return access;
+}
+
+/** A property value in a message, cut so an error stays readable (and within CloudFormation's response size). */
+function shortened(text: string): string {
+  return text.length > SHOWN_LENGTH ? `${text.slice(0, SHOWN_LENGTH)}… (${text.length} characters)` : text;
+}
+
+/** How much of a property an error quotes. */
+const SHOWN_LENGTH = 300;
 
 function describeOutcome(outcome: UsersOutcome): string {
   const parts = [
@@ -90,14 +147,14 @@ function usersOf(properties: GuardProperties): UserProperty[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error(`${MANAGER}: property Users must be a JSON list, got ${shown(text)}.`);
+    throw new Error(`${MANAGER}: property Users must be a JSON list, got ${shortened(shown(text))}.`);
   }
   const valid = Array.isArray(parsed) && parsed.every((u) => typeof u === 'object' && u !== null
     && typeof u.name === 'string' && /^[a-z0-9_]+$/.test(u.name)
     && typeof u.secretArn === 'string' && u.secretArn !== ''
     && Number.isSafeInteger(u.connectionLimit) && u.connectionLimit >= 0);
   if (!valid) {
-    throw new Error(`${MANAGER}: property Users must list { name (lowercase letters, digits, _), secretArn, connectionLimit (0 or more) }, got ${shown(text)}.`);
+    throw new Error(`${MANAGER}: property Users must list { name (lowercase letters, digits, _), secretArn, connectionLimit (0 or more) }, got ${shortened(shown(text))}.`);
   }
   return parsed as UserProperty[];
 }

@@ -35,6 +35,11 @@ export interface UsersDialect {
   readonly name: string;
   /** The user's connection limit, or undefined when it does not exist. */
   limitOf(session: SqlSession, user: string): Promise<number | undefined>;
+  /**
+   * The users an earlier run made (`cb_` users; on PostgreSQL, members of the group role): a user kept once because it
+   * held connections is no longer named by the next deployment's old properties, and is found here instead.
+   */
+  managedUsers(session: SqlSession, access: string | undefined): Promise<string[]>;
   connectionsOf(session: SqlSession, user: string): Promise<number>;
   create(session: SqlSession, user: string, password: string, limit: number): Promise<void>;
   setLimit(session: SqlSession, user: string, limit: number): Promise<void>;
@@ -70,7 +75,8 @@ export async function applyUsers(session: SqlSession, dialect: UsersDialect, wan
     await dialect.grantAccess(session, user.name, access);
   }
   const names = new Set(wanted.map((u) => u.name));
-  for (const name of previous.filter((n) => !names.has(n))) {
+  const earlier = [...new Set([...previous, ...await dialect.managedUsers(session, access)])].sort();
+  for (const name of earlier.filter((n) => !names.has(n))) {
     if (await dialect.limitOf(session, name) === undefined) continue;
     const connections = await dialect.connectionsOf(session, name);
     if (connections > 0) {
@@ -112,6 +118,12 @@ async function formatted(session: SqlSession, template: string, values: readonly
 /** PostgreSQL: roles with LOGIN and CONNECTION LIMIT (SOURCES.postgresRoleConnectionLimit), members of a group role. */
 export const POSTGRES_USERS: UsersDialect = {
   name: 'PostgreSQL',
+  async managedUsers(session, group) {
+    if (group === undefined) return [];
+    const rows = await session.query(`SELECT m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+      WHERE g.rolname = $1 AND m.rolname LIKE 'cb\\_%'`, [group]);
+    return rows.map((r) => String(r.rolname));
+  },
   async limitOf(session, user) {
     const rows = await session.query('SELECT rolconnlimit FROM pg_roles WHERE rolname = $1', [user]);
     return rows.length === 0 ? undefined : Number(rows[0].rolconnlimit);
@@ -147,6 +159,10 @@ export const POSTGRES_USERS: UsersDialect = {
  */
 export const MYSQL_USERS: UsersDialect = {
   name: 'MySQL',
+  async managedUsers(session) {
+    const rows = await session.query("SELECT User AS user FROM mysql.user WHERE Host = '%' AND User LIKE 'cb\\\\_%'");
+    return rows.map((r) => String(r.user));
+  },
   async limitOf(session, user) {
     const rows = await session.query("SELECT max_user_connections FROM mysql.user WHERE User = ? AND Host = '%'", [user]);
     if (rows.length === 0) return undefined;

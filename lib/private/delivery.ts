@@ -1,5 +1,5 @@
 import { Lazy } from 'aws-cdk-lib';
-import { PoolSettings, presetVariables, PresetSpec, Route, routeValues } from '../budget';
+import { PoolSettings, presetVariables, PresetSpec, Route, routeValues, routeVariables } from '../budget';
 import { ConsumerProblem, EnvironmentHolder } from '../constructs/consumers/binding';
 
 /** Which budget, for which consumer, set each variable of a container or function, so no two overwrite each other's. */
@@ -53,8 +53,18 @@ export function deliverRoute(preset: PresetSpec, holder: EnvironmentHolder, rout
   const owners = variableOwners.get(holder.key);
   const existing = new Set([...holder.existingNames(owners !== undefined && owners.size > 0), ...(appNames.get(holder.key) ?? [])]);
   const routed = routeOwners.get(holder.key) ?? new Set<string>();
+  const credentials = new Set(routeVariables(preset).filter((v) => v.credentialsOnly).map((v) => v.name));
   const delivered: Record<string, string> = {};
   for (const [name, value] of routeValues(preset, route)) {
+    // Another user would bypass the connection limit the database enforces for this consumer: never keep one.
+    if (credentials.has(name) && routed.has(name)) {
+      throw new ConsumerProblem(`${holder.description} already receives ${name} for another pool set; each pool set connects as its own database user `
+        + 'with its own limit: give this one a preset with its own variables (for example PoolSettingsPreset.generic(\'CACHE_DB_POOL\')).');
+    }
+    if (credentials.has(name) && existing.has(name)) {
+      throw new ConsumerProblem(`${holder.description} already sets ${name}, so it would not connect as its own database user '${route.credentials?.user}', `
+        + 'whose connection limit the database enforces; remove the app\'s own value, or pass a poolSettings preset with another prefix.');
+    }
     if (existing.has(name) || routed.has(name)) continue;
     delivered[name] = value;
     holder.add(name, value);

@@ -88,6 +88,14 @@ describe('BudgetedDatabase gives each consumer its own database user', () => {
     expect(auth.every((a) => a.IAMAuth === 'DISABLED')).toBe(true);
   });
 
+  test('the user manager may read the master secret and every user\'s secret, whose passwords it sets', () => {
+    const managerReads = statementsOf(p.dataTemplate).filter((s) => /DbUsersHandlerServiceRole/.test(JSON.stringify(s.roles)) && s.actions.includes('secretsmanager:GetSecretValue'));
+    const read = managerReads.map((s) => s.resources).join();
+    const userSecrets = Object.keys(p.dataTemplate.findResources('AWS::SecretsManager::SecretTargetAttachment')).filter((id) => id.startsWith('DbUserscb'));
+    expect(userSecrets).toHaveLength(2);
+    for (const id of [...userSecrets, masterIds[1]]) expect(read).toContain(`"${id}"`);
+  });
+
   test('no consumer role can read the master secret; each reads its own secret only', () => {
     const consumerStatements = statementsOf(p.servicesTemplate).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
     expect(consumerStatements).toHaveLength(2);
@@ -117,11 +125,11 @@ describe('BudgetedDatabase gives each consumer its own database user', () => {
     expect(JSON.stringify(p.servicesTemplate.toJSON())).not.toMatch(/PASSWORD/);
   });
 
-  test('the secrets rotate, each user\'s only after the user manager created it', () => {
+  test('the secrets rotate, each only after the user manager ran (it creates the users, and logs in as the master user)', () => {
     const schedules = p.dataTemplate.findResources('AWS::SecretsManager::RotationSchedule');
     expect(Object.keys(schedules)).toHaveLength(3);
-    const userSchedules = Object.values(schedules).filter((s) => (s.DependsOn ?? []).some((d: string) => /^DbUsers[0-9A-F]{8}$/.test(d)));
-    expect(userSchedules).toHaveLength(2);
+    const afterManager = Object.values(schedules).filter((s) => (s.DependsOn ?? []).some((d: string) => /^DbUsers[0-9A-F]{8}$/.test(d)));
+    expect(afterManager).toHaveLength(3);
     for (const schedule of Object.values(schedules)) {
       expect(schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
     }
@@ -259,5 +267,34 @@ describe('an allocation gets a database user of its own, which the team\'s consu
       owningBudgetPath: 'Data/Db/Budget', allocationName: 'orders',
       attributes: { connections: 30, engine: 'rds-postgresql', proxyEndpoint: 'proxy.example', clientSecurityGroupId: 'sg-0123456789abcdef0', databaseUser: 'cb_orders_user' },
     })).toThrow("attributes.databaseUser and attributes.secretArn go together: the user's password is in that secret; give both, as the record names them, or neither");
+  });
+});
+
+describe('a consumer that would connect as another user', () => {
+  const setup = () => {
+    const root = new App();
+    const stack = new Stack(root, 'Data');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const db = new BudgetedDatabase(stack, 'Db', { vpc, instanceEngine: POSTGRES, maxConnections: 400 });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'WebTask');
+    const container = taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+    const web = new ecs.FargateService(stack, 'Web', { cluster: new ecs.Cluster(stack, 'Cluster', { vpc }), taskDefinition, desiredCount: 2, minHealthyPercent: 100 });
+    return { db, web, container };
+  };
+
+  test('an app that sets the user variable itself is refused', () => {
+    const { db, web, container } = setup();
+    container.addEnvironment('DB_USER', 'postgres');
+    expect(() => db.budget.addEcsService(web, { pool: PoolSize.fixed(5) })).toThrow(
+      "ConnectionBudget 'Data/Db/Budget': addEcsService('Data/Web'): container 'app' of 'Data/WebTask' already sets DB_USER, so it would not connect as its own "
+      + "database user 'cb_data_web_36e37506', whose connection limit the database enforces; remove the app's own value, or pass a poolSettings preset with another prefix.");
+  });
+
+  test('two pool sets of one container whose presets share the user variable are refused', () => {
+    const { db, web } = setup();
+    db.budget.addEcsService(web, { pool: PoolSize.fixed(5), poolSettings: PoolSettingsPreset.nodePostgres() });
+    expect(() => db.budget.addEcsService(web, { pool: PoolSize.fixed(5), poolName: 'pgx', poolSettings: PoolSettingsPreset.pgx() })).toThrow(
+      "container 'app' of 'Data/WebTask' already receives PGUSER for another pool set; each pool set connects as its own database user with its own limit: "
+      + "give this one a preset with its own variables (for example PoolSettingsPreset.generic('CACHE_DB_POOL')).");
   });
 });

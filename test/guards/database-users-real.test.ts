@@ -134,7 +134,8 @@ describe.each(ENGINES)('user manager on $name', (engine) => {
     await closeAll();
     // The server ends a closed client's session a moment after the client leaves: wait for it, not for a fixed time.
     for (let i = 0; i < 100 && await engine.dialect.connectionsOf(admin.session, JOBS) > 0; i++) await new Promise((r) => setTimeout(r, 50));
-    const dropped = await applyUsers(admin.session, engine.dialect, [wanted(API, 2)], [API, JOBS], engine.access);
+    // The next deployment's old properties no longer name the kept user: the manager finds it as one of its own.
+    const dropped = await applyUsers(admin.session, engine.dialect, [wanted(API, 2)], [API], engine.access);
     expect(dropped).toEqual({ created: [], limitsChanged: [], dropped: [JOBS], kept: [] });
     expect(await engine.dialect.limitOf(admin.session, JOBS)).toBeUndefined();
   });
@@ -144,15 +145,17 @@ describe('the PostgreSQL handler, from a CloudFormation event', () => {
   const secrets = mockClient(SecretsManagerClient);
   let server: LocalServer;
 
-  beforeAll(async () => { server = await startPostgres(); });
+  beforeAll(async () => {
+    server = await startPostgres();
+    secrets.on(GetSecretValueCommand, { SecretId: 'master' }).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: '' }) });
+    secrets.on(GetSecretValueCommand, { SecretId: 'api' }).resolves({ SecretString: JSON.stringify({ username: API, password: 'api-secret' }) });
+  });
   afterAll(async () => {
     secrets.restore();
     await server?.stop();
   });
 
   test('reads the master and user secrets, creates the users, and changes a limit on update', async () => {
-    secrets.on(GetSecretValueCommand, { SecretId: 'master' }).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: '' }) });
-    secrets.on(GetSecretValueCommand, { SecretId: 'api' }).resolves({ SecretString: JSON.stringify({ username: API, password: 'api-secret' }) });
     const properties = (limit: number) => ({
       DatabasePath: 'Data/Db', Host: server.socket, Port: '5432', DatabaseName: '', MasterSecretArn: 'master', Access: 'app_users',
       Users: JSON.stringify([{ name: API, secretArn: 'api', connectionLimit: limit }]),
@@ -161,10 +164,10 @@ describe('the PostgreSQL handler, from a CloudFormation event', () => {
     // The deployment's log says what the run did.
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     const created = await manageUsers({ RequestType: 'Create', ResourceProperties: properties(4) }, POSTGRES_USERS, connect);
-    expect(created).toEqual({ PhysicalResourceId: 'connection-budget-users-Data/Db', Data: { Summary: `created ${API}` } });
+    expect(created).toEqual({ PhysicalResourceId: 'connection-budget-users-Data/Db', Data: { Summary: 'created 1, limits changed 0, dropped 0, kept 0' } });
     const updated = await manageUsers({ RequestType: 'Update', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: properties(6),
       OldResourceProperties: properties(4) }, POSTGRES_USERS, connect);
-    expect(updated.Data).toEqual({ Summary: `limits changed ${API}: 4 → 6` });
+    expect(updated.Data).toEqual({ Summary: 'created 0, limits changed 1, dropped 0, kept 0' });
     expect(log.mock.calls).toEqual([
       [`Connection budget user manager (PostgreSQL): created ${API}`], [`Connection budget user manager (PostgreSQL): limits changed ${API}: 4 → 6`],
     ]);
@@ -173,6 +176,36 @@ describe('the PostgreSQL handler, from a CloudFormation event', () => {
     await client.connect();
     expect((await client.query('SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user')).rows).toEqual([{ rolconnlimit: 6 }]);
     await client.end();
+  });
+
+  test.each([['rds_superuser'], ['pg_read_all_data'], ['Admins']])('refuses to grant every user the role %s (an overridden Access)', async (access) => {
+    await expect(manageUsers({ RequestType: 'Create', ResourceProperties: {
+      DatabasePath: 'Db', Host: server.socket, Port: '5432', MasterSecretArn: 'master', Access: access, Users: '[]',
+    } }, POSTGRES_USERS, connectPostgres(false))).rejects.toThrow(
+      `Connection budget user manager: property Access "${access}" is not a group role of the library's (lowercase, not pg_ or rds): no user is granted it.`);
+  });
+
+  test('a database that is not answering yet (resuming, starting) is tried again', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    let attempts = 0;
+    const starting = async (connection: Parameters<ReturnType<typeof connectPostgres>>[0]) => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('the database system is starting up');
+      return connectPostgres(false)(connection);
+    };
+    const result = await manageUsers({ RequestType: 'Create', ResourceProperties: {
+      // A group of its own: the users of app_users (the test above) are not this resource's to drop.
+      DatabasePath: 'Db', Host: server.socket, Port: '5432', MasterSecretArn: 'master', Access: 'retry_users', Users: '[]',
+    } }, POSTGRES_USERS, starting);
+    expect([attempts, result.Data]).toEqual([2, { Summary: 'created 0, limits changed 0, dropped 0, kept 0' }]);
+    log.mockRestore();
+  });
+
+  test('a delete never fails, whatever its properties hold', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    await expect(manageUsers({ RequestType: 'Delete', PhysicalResourceId: 'p', ResourceProperties: { Users: 'not json' } }, POSTGRES_USERS, connectPostgres(false)))
+      .resolves.toEqual({ PhysicalResourceId: 'p' });
+    log.mockRestore();
   });
 
   test('refuses a Users property that names a user in characters the constructs never write', async () => {
