@@ -1,6 +1,6 @@
 import {
   BudgetEvaluation, BudgetInput, buildLedger, consumerLine, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerJson,
-  OverwrittenVariable, PROXY_PORT, runChecks,
+  OverwrittenVariable, PROXY_PORT, routeVariables, runChecks,
 } from '../budget';
 import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
 import { allocationGuardDifferences } from './allocation-guard';
@@ -189,7 +189,7 @@ function overwrittenVariables(set: TemplateSet, consumer: GatheredConsumer): Ove
     read = (name) => containerVariable(definitions, container, name);
     holder = `the container '${container}' of '${set.pathOf(task)}'`;
   }
-  return Object.entries(stored.poolSettings.variables).flatMap(([name, budget]) => {
+  return Object.entries(checkedVariables(stored)).flatMap(([name, budget]) => {
     const deployed = deployedInstead(read(name), budget);
     return deployed === undefined ? [] : [{ consumer: stored.path, holder, name, budget, deployed }];
   });
@@ -202,7 +202,7 @@ function overwrittenVariables(set: TemplateSet, consumer: GatheredConsumer): Ove
  */
 function overriddenVariables(set: TemplateSet, consumer: GatheredConsumer, runners: readonly Actor[]): OverwrittenVariable[] {
   const { stored } = consumer;
-  return Object.entries(stored.poolSettings.variables).flatMap(([name, budget]) => runners
+  return Object.entries(checkedVariables(stored)).flatMap(([name, budget]) => runners
     .filter((runner) => runner.texts.some((text) => new RegExp(`(^|[^A-Za-z0-9_])${name}($|[^A-Za-z0-9_])`).test(text)))
     .map((runner) => ({
       consumer: stored.path,
@@ -211,6 +211,16 @@ function overriddenVariables(set: TemplateSet, consumer: GatheredConsumer, runne
       budget,
       deployed: 'a value of its own',
     })));
+}
+
+/**
+ * The variables whose deployed value must be the budget's: the pool settings, and the consumer's own database user
+ * (another user would escape the connection limit the database enforces for this consumer).
+ */
+function checkedVariables(stored: LedgerConsumerJson): Record<string, string> {
+  const user = stored.inputs?.databaseUser;
+  const userVariable = user ? routeVariables(stored.inputs!.preset).find((v) => v.credentialsOnly)?.name : undefined;
+  return { ...stored.poolSettings.variables, ...(user && userVariable ? { [userVariable]: user } : {}) };
 }
 
 /** The database's port: its Port property when it is a number, else what the app knew. */

@@ -271,6 +271,18 @@ describe('an allocation gets a database user of its own, which the team\'s consu
 });
 
 describe('a consumer that would connect as another user', () => {
+  test('a user variable overwritten after registration fails synth with CB-VARIABLE-OVERWRITTEN', () => {
+    const p = platform({}, (db) => {
+      const web = db.node.root.node.findAll().find((c) => c.node.path === 'Services/WebTask') as ecs.FargateTaskDefinition;
+      web.defaultContainer!.addEnvironment('DB_USER', 'postgres');
+    });
+    expect(p.errors).toEqual([
+      "[Services/Web] ConnectionBudget 'Data/Db/Budget': the container 'app' of 'Services/WebTask' deploys DB_USER as 'postgres', but the budget delivered "
+      + "'cb_services_web_e9a7a9a3' and counts that. Remove the other assignment of DB_USER (addEnvironment, an override, a secret); to change the pool, "
+      + "change the consumer's options where it is registered. [CB-VARIABLE-OVERWRITTEN]",
+    ]);
+  });
+
   const setup = () => {
     const root = new App();
     const stack = new Stack(root, 'Data');
