@@ -1,4 +1,4 @@
-import { Annotations, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, CustomResource, aws_secretsmanager as secretsmanager, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   DEFAULT_ACQUIRE_TIMEOUT_MS, ENGINE_NAMES, EngineKind, estimateMaxConnections, forTerminal, forTerminalLines, InstanceSizing, isPostgresEngine, LARGEST_MAX_CONNECTIONS, listOf, MAX_SETTABLE_MAX_CONNECTIONS,
@@ -288,6 +288,11 @@ export class BudgetedDatabase extends Construct {
   public readonly maxConnections: number;
   /** The security groups of the user manager and the rotation functions, which the budget counts as clients of the database. */
   public readonly managementSecurityGroups: ec2.ISecurityGroup[];
+  /**
+   * The user manager, which creates each consumer's user and the PostgreSQL group role `cb_consumers`: make a migration
+   * that grants the application's privileges to that group depend on it. Undefined with consumerUsers: false.
+   */
+  public readonly userManager?: CustomResource;
 
   public constructor(scope: Construct, id: string, props: BudgetedDatabaseProps) {
     super(scope, id);
@@ -413,6 +418,7 @@ export class BudgetedDatabase extends Construct {
       pendingRebootCheck: props.pendingRebootCheck,
     });
     if (users) this.budget._useDatabaseUsers(users);
+    this.userManager = users?.resource;
     this.budget._deriveProxyMaxConnectionsPercent();
     if (serverless && defaultMaxConnections) {
       this.budget._maxConnectionsFollowServerlessV2({ path: this.node.path, ...serverless });

@@ -306,6 +306,10 @@ export class ConnectionBudget extends Construct {
   public _reserveAllocation(allocation: ConnectionAllocation, share?: AllocationShare): void {
     // A raised allocation grows what the database serves: it waits for the pending-reboot guard like a consumer.
     if (this.guard) allocation.record.node.addDependency(this.guard);
+    // The record names the allocation's user: it is published once the user manager has made the user.
+    if (this.databaseUsers && this.allocationUsers.has(`${ALLOCATION_RESERVATION_PREFIX}${allocation.allocationName}`)) {
+      allocation.record.node.addDependency(this.databaseUsers.resource);
+    }
     const name = `${ALLOCATION_RESERVATION_PREFIX}${allocation.allocationName}`;
     if (share) {
       this.sharedAllocations.set(name, { weight: share.weight ?? DEFAULT_SHARE.weight, min: share.minConnections, max: share.maxConnections });

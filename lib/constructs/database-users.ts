@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { databaseUserName, EngineKind, isPostgresEngine, RDS_PROXY_MAX_SECRETS, RouteCredentials } from '../budget';
 import { ConsumerBinding, ConsumerProblem } from './consumers/binding';
 import { guardProvider } from './guard-function';
-import { SecretRotation } from './secret-rotation';
+import { HTTPS_PORT, SecretRotation } from './secret-rotation';
 
 /** The custom resource type of the user manager, as the templates show it. */
 export const DATABASE_USERS_TYPE = 'Custom::ConnectionBudgetDatabaseUsers';
@@ -72,15 +72,17 @@ export class DatabaseUsers extends Construct {
     this.props = props;
     const target = (props.instance ?? props.cluster)!;
     const manager = new ec2.SecurityGroup(this, 'ManagerSecurityGroup', {
-      vpc: props.vpc, description: `Connection budget user manager of ${target.node.path}`, allowAllOutbound: true,
+      vpc: props.vpc, description: `Connection budget user manager of ${target.node.path}`, allowAllOutbound: false,
     });
+    // Secrets Manager over HTTPS; the database's port is opened by the budget's reservation for this group.
+    manager.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(HTTPS_PORT), 'Secrets Manager');
     this.securityGroup = manager;
 
     const postgres = isPostgresEngine(props.engine);
     const { fn, provider } = guardProvider(this, postgres ? 'database-users-postgres' : 'database-users-mysql',
       `Creates the connection budget's database users of ${target.node.path} and sets their connection limits`, {
         vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: [manager], timeout: USER_MANAGER_TIMEOUT,
-        environment: { NODE_EXTRA_CA_CERTS: LAMBDA_RDS_CA_BUNDLE },
+        environment: { NODE_EXTRA_CA_CERTS: LAMBDA_RDS_CA_BUNDLE }, letsRollbacksThrough: false,
       });
     props.masterSecret.grantRead(fn);
     this.handler = fn;

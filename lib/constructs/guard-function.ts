@@ -22,6 +22,8 @@ export interface GuardFunctionOptions {
   readonly securityGroups?: ec2.ISecurityGroup[];
   readonly environment?: Record<string, string>;
   readonly timeout?: Duration;
+  /** Whether the function asks CloudFormation if its stack is rolling back (a guard does; the user manager applies either way). */
+  readonly letsRollbacksThrough?: boolean;
 }
 
 /**
@@ -44,7 +46,9 @@ export function guardProvider(scope: Construct, handler: string, description: st
     bundling: { externalModules: ['@aws-sdk/*', 'pg-native'], minify: true },
   });
   // A guard asks whether CloudFormation is rolling its own stack back, and lets the rollback through.
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }));
+  if (options.letsRollbacksThrough !== false) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }));
+  }
   const provider = new cr.Provider(scope, 'Provider', { onEventHandler: fn });
   const stack = Stack.of(scope);
   // cdk-nag's AwsSolutions pack (and any other pack) reads these acknowledgements; each says why the finding is intended.

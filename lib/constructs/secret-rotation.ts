@@ -2,6 +2,9 @@ import { aws_ec2 as ec2, aws_secretsmanager as secretsmanager, Duration } from '
 import { Construct } from 'constructs';
 import { EngineKind, isPostgresEngine } from '../budget';
 
+/** Secrets Manager's API, which the rotation functions and the user manager call from the VPC. */
+export const HTTPS_PORT = 443;
+
 /** Properties of {@link SecretRotation}. */
 export interface SecretRotationProps {
   readonly engine: EngineKind;
@@ -24,8 +27,10 @@ export class SecretRotation extends Construct {
     super(scope, id);
     this.props = props;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc, description: `Secret rotation of ${scope.node.path}`, allowAllOutbound: true,
+      vpc: props.vpc, description: `Secret rotation of ${scope.node.path}`, allowAllOutbound: false,
     });
+    // Secrets Manager over HTTPS; the database's port is opened by the budget's reservation for this group.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(HTTPS_PORT), 'Secrets Manager');
   }
 
   /** Rotates `secret` (attached to its database, so it holds the host the function connects to) every interval. */

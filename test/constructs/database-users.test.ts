@@ -310,3 +310,28 @@ describe('a consumer that would connect as another user', () => {
       + "give this one a preset with its own variables (for example PoolSettingsPreset.generic('CACHE_DB_POOL')).");
   });
 });
+
+describe('the user manager holds only what it needs', () => {
+  const p = platform();
+
+  test('its group reaches Secrets Manager over HTTPS and the database on its port, nothing else', () => {
+    const groups = p.dataTemplate.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: 'Connection budget user manager of Data/Db/Instance' } });
+    const [id] = Object.keys(groups);
+    expect(groups[id].Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', Description: 'Secrets Manager', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 }]);
+    const toDatabase = Object.values(p.dataTemplate.findResources('AWS::EC2::SecurityGroupEgress'))
+      .filter((r) => JSON.stringify(r.Properties.GroupId).includes(id));
+    // The database's port, as the instance reports it.
+    const port = { 'Fn::GetAtt': [expect.stringMatching(/^DbInstance/), 'Endpoint.Port'] };
+    expect(toDatabase.map((r) => [r.Properties.FromPort, r.Properties.ToPort])).toEqual([[port, port]]);
+  });
+
+  test('its role may read the secrets, and not describe stacks (it has no rollback to let through)', () => {
+    const actions = statementsOf(p.dataTemplate).filter((s) => /DbUsersHandlerServiceRole/.test(JSON.stringify(s.roles))).flatMap((s) => s.actions);
+    expect(actions).not.toContain('cloudformation:DescribeStacks');
+    expect(actions).toContain('secretsmanager:GetSecretValue');
+  });
+
+  test('BudgetedDatabase exposes it, so a migration that grants cb_consumers can wait for it', () => {
+    expect(p.db.userManager?.node.path).toBe('Data/Db/Users/Resource');
+  });
+});
