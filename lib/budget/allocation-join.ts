@@ -1,5 +1,5 @@
 import { Check } from './checks/check';
-import { errorsFirst } from './checks';
+import { runCheckList } from './checks';
 import { Change, ChangeStatus } from './diff';
 import { GuardrailViolation } from './guardrails';
 import { LedgerAllocationJson, LedgerJson } from './ledger-schema';
@@ -276,14 +276,7 @@ function refreshFix(allocation: LedgerAllocationJson, allocated: number): string
     + `then synthesize with credentials for the stack's account and region so its pools are sized for ${count(allocated, 'connection')}.`;
 }
 
-/** Runs every join check: errors first, then warnings, each in registry order. */
+/** Runs every join check; a finding is about the budget it names. */
 function runJoinChecks(context: JoinContext): Problem[] {
-  const problems = JOIN_CHECKS.flatMap((check) => check.run(context).map((f): Problem => ({
-    id: check.id,
-    level: check.level,
-    subject: f.subject,
-    message: `ConnectionBudget '${f.subject}': ${f.message}`,
-    fix: f.fix,
-  })));
-  return errorsFirst(problems);
+  return runCheckList(JOIN_CHECKS, context, (f) => f.subject);
 }

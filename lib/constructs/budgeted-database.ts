@@ -226,7 +226,7 @@ export interface BudgetedDatabaseProps {
   readonly secretRotationInterval?: Duration;
 }
 
-/** Secrets Manager's own default rotation interval for a schedule (SOURCES.secretsManagerHostedRotation). */
+/** CDK's own default interval of a rotation schedule (RotationScheduleOptions.automaticallyAfter, 30 days). */
 const DEFAULT_SECRET_ROTATION_INTERVAL = Duration.days(30);
 /** The reservation of the user manager's one session during a deployment. */
 export const USER_MANAGER_RESERVATION = 'user-manager';

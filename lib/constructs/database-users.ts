@@ -55,7 +55,7 @@ interface ConsumerUser {
 /**
  * Containment: each consumer connects as its own database user, whose connection limit is the consumer's worst case,
  * set by the database itself (design section 12). Each user has its own secret, registered with the proxy and readable
- * by the consumer's role only (and the proxy's); no consumer's role can read the master secret.
+ * by the consumer's role, the proxy's and the user manager's; the library grants no consumer's role the master secret.
  * The user manager, a custom resource in the database's VPC, creates the users and sets their limits at every
  * deployment that changes them.
  */

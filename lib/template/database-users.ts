@@ -1,6 +1,6 @@
 import { LedgerDifference, LedgerJson } from '../budget';
-import { PLACEHOLDER, textWithPlaceholders } from './intrinsics';
-import { TemplateSet } from './template-set';
+import { PLACEHOLDER, referencesIn, textWithPlaceholders } from './intrinsics';
+import { TemplateResource, TemplateSet } from './template-set';
 import { describeValue, field } from './values';
 
 /** The custom resource type of the user manager (lib/constructs/database-users.ts writes it). */
@@ -25,13 +25,23 @@ export function databaseUserDifferences(rebuilt: LedgerJson, set: TemplateSet): 
   ];
   if (wanted.length === 0) return [];
   const listed = new Map<string, ListedUser[]>();
+  const managers = new Set<TemplateResource>();
   for (const manager of set.all(DATABASE_USERS_TYPE)) {
     for (const user of usersOf(field(manager.properties, 'Users'))) {
       const name = String(user.name);
       listed.set(name, [...listed.get(name) ?? [], user]);
+      if (wanted.some((w) => w.user === name)) managers.add(manager);
     }
   }
-  return wanted.flatMap(({ path, user, limit, basis }): LedgerDifference[] => {
+  // A manager pointed at another host (an override of Host) would set the limits on a database the budget does not divide.
+  const database = rebuilt.inputs?.database?.resource;
+  const misdirected = database ? [...managers].filter((m) => !(m.stack === set.stack(database) && referencesIn(field(m.properties, 'Host'))
+    .some((r) => r.kind === 'resource' && r.logicalId === database.logicalId))) : [];
+  const hostDifferences = misdirected.map((m): LedgerDifference => ({
+    subject: rebuilt.budgetPath, what: `the Host of the user manager '${set.pathOf(m)}'`, ledger: `the endpoint of '${rebuilt.inputs!.database!.path}'`,
+    templates: describeValue(field(m.properties, 'Host')),
+  }));
+  return [...hostDifferences, ...wanted.flatMap(({ path, user, limit, basis }): LedgerDifference[] => {
     const entries = listed.get(user) ?? [];
     const what = `the connection limit of the database user '${user}' of '${path}'`;
     if (entries.length !== 1) {
@@ -39,7 +49,7 @@ export function databaseUserDifferences(rebuilt: LedgerJson, set: TemplateSet): 
     }
     const listedLimit = entries[0].connectionLimit;
     return listedLimit === limit ? [] : [{ subject: path, what, ledger: `${limit} (${basis})`, templates: describeValue(listedLimit) }];
-  });
+  })];
 }
 
 /** The Users property: a JSON list whose secret ARNs are references, read with a placeholder for each; [] when unreadable. */

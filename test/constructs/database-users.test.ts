@@ -203,6 +203,14 @@ describe('a user manager changed after the budget computed', () => {
     expect(p.errors).toEqual([expect.stringContaining(message)]);
     expect(p.errors[0]).toMatch(/\[CB-LEDGER-DIFFERS\]$/);
   });
+
+  test('a manager pointed at another host fails synth with CB-LEDGER-DIFFERS', () => {
+    const p = platform({}, (db) => usersL1(db).addPropertyOverride('Host', 'other-db.example.com'));
+    expect(p.errors).toEqual([expect.stringContaining(
+      "ConnectionBudget 'Data/Db/Budget': the ledger gives the Host of the user manager 'Data/Db/Users/Resource' as the endpoint of 'Data/Db/Instance', "
+      + "but the templates give 'other-db.example.com'.")]);
+    expect(p.errors[0]).toMatch(/\[CB-LEDGER-DIFFERS\]$/);
+  });
 });
 
 describe('an allocation gets a database user of its own, which the team\'s consumers share', () => {

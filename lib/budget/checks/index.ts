@@ -1,6 +1,6 @@
 import { BudgetEvaluation, Problem } from '../model';
 import { allocationNotLookedUp } from './allocation-not-looked-up';
-import { Check, CheckContext } from './check';
+import { Check, CheckContext, Finding } from './check';
 import { estimatedMaxConnections } from './estimated-max-connections';
 import { invalidValue } from './invalid-value';
 import { maxConnectionsClaim } from './max-connections-claim';
@@ -56,14 +56,21 @@ export const CHECKS: readonly Check[] = [
 
 /** Runs every check: errors first, then warnings, each in registry order. */
 export function runChecks(context: CheckContext): BudgetEvaluation['problems'] {
-  const problems: Problem[] = CHECKS.flatMap((check) => check.run(context).map((f) => ({
+  return runCheckList(CHECKS, context, () => context.path);
+}
+
+/**
+ * Runs a registry of checks, each finding named by the budget it is about (`budgetOf`): errors first, then warnings,
+ * each in registry order. The budget's checks and the join across apps (allocation-join.ts) share it.
+ */
+export function runCheckList<Context>(checks: ReadonlyArray<Check<Context>>, context: Context, budgetOf: (finding: Finding) => string): Problem[] {
+  return errorsFirst(checks.flatMap((check) => check.run(context).map((f): Problem => ({
     id: check.id,
     level: check.level,
     subject: f.subject,
-    message: `ConnectionBudget '${context.path}': ${f.message}`,
+    message: `ConnectionBudget '${budgetOf(f)}': ${f.message}`,
     fix: f.fix,
-  })));
-  return errorsFirst(problems);
+  }))));
 }
 
 /** Errors, then warnings, each group in the order given: how every list of problems is reported. */
