@@ -5,6 +5,7 @@ import { connectionsPerInstance, instanceCounts } from './demand';
 import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE, MAX_SETTABLE_MAX_CONNECTIONS } from './limits';
 import { BudgetEvaluation, BudgetInput, ConsumerInput, ConsumerResult, Totals } from './model';
 import { compareText } from './text';
+import { waveDemand } from './waves';
 
 /**
  * Computes a budget: capacity, each consumer's pool size and worst-case demand, totals and problems.
@@ -41,9 +42,20 @@ function evaluateResolved(input: BudgetInput, consumers: readonly ConsumerInput[
 
   const maxConnections = resolveMaxConnections(input.capacity);
   const capacity = maxConnections && computeCapacity({ ...input.capacity, directDemand: (input.capacity.directDemand ?? 0) + directDemand }, maxConnections);
-  const requests: AllocationRequest[] = [...consumers.filter((c) => !isDirect(c)).map((c) => {
-    const perUnit = peakOf(c) * c.connections.processes * c.connections.poolsPerProcess;
-    return { id: c.path, connectionsPerPoolUnit: perUnit, fixedConnections: perUnit * c.connections.overflowPerPool, pool: c.pool };
+  const requests: AllocationRequest[] = [...consumers.filter((c) => !isDirect(c)).map((c): AllocationRequest => {
+    const pools = c.connections.processes * c.connections.poolsPerProcess;
+    const counts = instances.get(c.path);
+    if (!c.wave || !counts) {
+      const perUnit = peakOf(c) * pools;
+      return { id: c.path, connectionsPerPoolUnit: perUnit, fixedConnections: perUnit * c.connections.overflowPerPool, pool: c.pool };
+    }
+    // A chained service pays its most tasks always, and its surge only while it is its chain's largest.
+    const steady = counts.steady * pools;
+    const surge = (counts.peak - counts.steady) * pools;
+    return {
+      id: c.path, connectionsPerPoolUnit: steady, fixedConnections: steady * c.connections.overflowPerPool, pool: c.pool,
+      surge: { ...c.wave, connectionsPerPoolUnit: surge, fixedConnections: surge * c.connections.overflowPerPool },
+    };
   }), ...extraRequests];
   // Without a known capacity nothing can be shared out: every pool stays at its declared size or minimum.
   const allocation = allocate(capacity ? capacity.effectiveCeiling : 0, requests);
@@ -65,10 +77,12 @@ function evaluateResolved(input: BudgetInput, consumers: readonly ConsumerInput[
   });
 
   const shared = results.filter((r) => !r.direct);
-  const demand = sum(shared.map((r) => r.demand));
+  const { demand, uncreditedDemand, chains } = waveDemand(shared.map((r) => ({ path: r.input.path, demand: r.demand, steadyDemand: r.steadyDemand, wave: r.input.wave })));
   const ceiling = capacity?.effectiveCeiling;
   const totals: Totals = {
     demand,
+    uncreditedDemand,
+    chains,
     directDemand,
     steadyDemand: sum(shared.map((r) => r.steadyDemand)),
     required: allocation.required,
@@ -108,6 +122,9 @@ function assertValid(input: BudgetInput, consumers: readonly ConsumerInput[]): v
   }
   for (const c of consumers) {
     const what = (field: string) => `${field} of '${c.path}'`;
+    if (c.wave && (c.kind !== 'ecs-service' || c.route === 'direct')) {
+      problems.push(`consumer '${c.path}' is chained for deploying in waves, but only ECS services that share the ceiling deploy in waves`);
+    }
     if (c.route === 'direct' && c.pool.kind !== 'fixed') {
       problems.push(`direct consumer '${c.path}' needs a fixed pool`);
     }

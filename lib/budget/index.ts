@@ -27,3 +27,4 @@ export * from './diff-causes';
 export * from './guardrails';
 export * from './monitoring';
 export * from './rehearsal';
+export * from './waves';

@@ -2,6 +2,7 @@ import { Allocation, PoolRequest } from './allocation';
 import { Capacity, CapacityInput, MaxConnections } from './capacity';
 import { ConnectionShape, ConsumerKind, ConsumerShape, InstanceCounts } from './demand';
 import { forTerminal } from './escape';
+import { ChainSurge, WaveMembership } from './waves';
 
 /** A value the template leaves unknown until deploy (a token) where the budget needs a number. */
 export interface UnresolvedValue {
@@ -52,6 +53,8 @@ export interface ConsumerInput {
   readonly unresolved: readonly UnresolvedValue[];
   /** Values of the consumer's resources that cannot be right; the shape is then absent. @default none */
   readonly invalid?: readonly InvalidValue[];
+  /** The chain its service deploys in, as the templates order it; only the largest surge of a chain counts. @default - not chained: counted at its peak */
+  readonly wave?: WaveMembership;
 }
 
 /**
@@ -197,8 +200,12 @@ export interface ConsumerResult {
 
 /** Budget totals. Capacity-dependent figures are absent when max_connections is unknown. */
 export interface Totals {
-  /** Worst case of the consumers that share the ceiling (direct consumers are in capacity.directDemand). */
+  /** Worst case of the consumers that share the ceiling (direct consumers are in capacity.directDemand), with the credit of waves. */
   readonly demand: number;
+  /** The same consumers each at its peak: the worst case if every service deployed at once. */
+  readonly uncreditedDemand: number;
+  /** The chains of services that deploy in waves and the surge each counts; empty without waves. */
+  readonly chains: readonly ChainSurge[];
   /** Worst case of the consumers that bypass the proxy. */
   readonly directDemand: number;
   readonly steadyDemand: number;

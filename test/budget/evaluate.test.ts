@@ -40,7 +40,7 @@ describe('evaluateBudget', () => {
       ['Services/Web', 10, 80],
       ['Services/Worker', 9, 36],
     ]);
-    expect(evaluation.totals).toEqual({ demand: 194, directDemand: 0, steadyDemand: 97, required: 80 + 12 + 8, ceiling: 195, headroom: 1, utilizationPercent: (100 * 194) / 195 });
+    expect(evaluation.totals).toEqual({ demand: 194, uncreditedDemand: 194, chains: [], directDemand: 0, steadyDemand: 97, required: 80 + 12 + 8, ceiling: 195, headroom: 1, utilizationPercent: (100 * 194) / 195 });
     expect(evaluation.problems.map((p) => p.id)).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { ceilingName, describeAllocation, describeCeiling, describeDemand, sente
 import { MAX_SETTABLE_MAX_CONNECTIONS } from '../limits';
 import { ConsumerResult } from '../model';
 import { compareText, listOf } from '../text';
+import { waveDemand } from '../waves';
 import { Check, CheckContext, Finding } from './check';
 
 /** A rolling deployment needs room for at least its running tasks (SOURCES.ecsDeploymentConfiguration). */
@@ -46,11 +47,13 @@ function finding(context: CheckContext, capacity: Capacity): Finding {
     .slice(0, LARGEST_CONSUMERS_SHOWN);
   const demandText = hasShares ? `worst-case demand ${required} (every derived pool at its minimum)` : `worst-case demand ${required}`;
   // CloudFormation updates sibling resources in parallel (SOURCES.cloudFormationParallelUpdates).
-  const largestText = largest.length > 0
-    ? ` Every consumer can peak at once (CloudFormation deploys services in parallel); largest: ${largest.map(describeDemand).join('; ')}.`
-    : '';
+  const chained = context.totals.chains.length > 0;
+  const when = chained
+    ? `Chained services surge one at a time (deploying in waves saves ${context.totals.uncreditedDemand - context.totals.demand}), every other consumer can peak at once`
+    : 'Every consumer can peak at once (CloudFormation deploys services in parallel)';
+  const largestText = largest.length > 0 ? ` ${when}; largest: ${largest.map(describeDemand).join('; ')}.` : '';
   const fixes = [
-    ...(largest[0] ? consumerFixes(largest[0], excess) : []),
+    ...(largest[0] ? consumerFixes(largest[0], wouldFit(context, capacity.effectiveCeiling)) : []),
     ...capacityFixes(context, capacity, required),
   ];
   return {
@@ -60,32 +63,44 @@ function finding(context: CheckContext, capacity: Capacity): Finding {
   };
 }
 
-/** Smaller task bound or pool for one consumer that would remove `excess` connections. */
-function consumerFixes(consumer: ConsumerResult, excess: number): string[] {
+/** Whether the budget would fit with one consumer at other instance counts or another pool: its worst case and steady demand. */
+type WouldFit = (consumer: ConsumerResult, demand: number, steadyDemand: number) => boolean;
+
+/** The required connections with one consumer's figures replaced, against the ceiling; a chain's largest surge may move to another service. */
+function wouldFit(context: CheckContext, ceiling: number): WouldFit {
+  const shared = context.consumers.filter((c) => !c.direct);
+  const item = (c: ConsumerResult) => ({ path: c.input.path, demand: c.demand, steadyDemand: c.steadyDemand, wave: c.input.wave });
+  const others = context.totals.required - waveDemand(shared.map(item)).demand;
+  return (consumer, demand, steadyDemand) => others
+    + waveDemand(shared.map((c) => (c === consumer ? { ...item(c), demand, steadyDemand } : item(c)))).demand <= ceiling;
+}
+
+/** Smaller task bound or pool for one consumer that would make the budget fit. */
+function consumerFixes(consumer: ConsumerResult, fits: WouldFit): string[] {
   const { shape, connections, pool } = consumer.input;
   if (!shape) {
     return [];
   }
-  const target = consumer.demand - excess;
   const fixes: string[] = [];
   const perInstance = connectionsPerInstance(connections, consumer.poolSize);
   const bound = instanceBound(shape);
-  const fitting = largestWhere(bound.value - 1, (n) => instanceCounts(withInstanceBound(shape, n)).peak * perInstance <= target);
+  const fitsWith = (counts: { peak: number; steady: number }, perTask: number) => fits(consumer, counts.peak * perTask, counts.steady * perTask);
+  const fitting = largestWhere(bound.value - 1, (n) => fitsWith(instanceCounts(withInstanceBound(shape, n)), perInstance));
   if (fitting !== undefined) {
     fixes.push(`lower the ${bound.name} of '${consumer.input.path}' from ${bound.value} to ${fitting}`);
   }
   if (shape.kind === 'ecs-service' && shape.deployment.kind === 'rolling' && shape.deployment.maximumPercent > MIN_ROLLING_MAXIMUM_PERCENT) {
     // The surge is part of the worst case: a smaller maximum percent deploys with fewer extra tasks (and more slowly).
     const percent = largestWhere(shape.deployment.maximumPercent - 1,
-      (p) => rollingPeak(shape.maxTasks, Math.max(p, MIN_ROLLING_MAXIMUM_PERCENT)) * perInstance <= target);
+      (p) => fitsWith({ peak: rollingPeak(shape.maxTasks, Math.max(p, MIN_ROLLING_MAXIMUM_PERCENT)), steady: shape.maxTasks }, perInstance));
     if (percent !== undefined && percent >= MIN_ROLLING_MAXIMUM_PERCENT) {
       // The round figure with the same peak: 180 rather than 189 for 10 tasks.
       const round = Math.max(MIN_ROLLING_MAXIMUM_PERCENT, Math.ceil((rollingPeak(shape.maxTasks, percent) * 100) / shape.maxTasks));
       fixes.push(`lower its deployment surge, the maximum healthy percent (maxHealthyPercent), from ${shape.deployment.maximumPercent} to ${round}`);
     }
   }
-  const peak = consumer.instances?.peak ?? 0;
-  const poolSize = largestWhere(consumer.poolSize - 1, (p) => peak * connectionsPerInstance(connections, p) <= target);
+  const counts = consumer.instances ?? { peak: 0, steady: 0 };
+  const poolSize = largestWhere(consumer.poolSize - 1, (p) => fitsWith(counts, connectionsPerInstance(connections, p)));
   if (poolSize !== undefined) {
     const which = pool.kind === 'share' ? 'minimum pool' : 'pool';
     fixes.push(`lower its ${which} from ${consumer.poolSize} to ${poolSize}`);
