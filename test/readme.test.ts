@@ -38,6 +38,8 @@ describe('the README documents the ledger schema', () => {
    */
   function fieldsOf(value: unknown, prefix = ''): string[] {
     if (/(poolSettings\.variables|inputs\.preset|\[\]\.value)$/.test(prefix)) return [prefix];
+    // An unchained consumer's wave is null; the chained one lists its fields.
+    if (value === null && prefix === 'consumers[].wave') return [];
     if (Array.isArray(value)) return value.flatMap((item) => fieldsOf(item, `${prefix}[]`));
     if (value !== null && typeof value === 'object') {
       return Object.entries(value).flatMap(([key, item]) => fieldsOf(item, prefix ? `${prefix}.${key}` : key));
@@ -48,7 +50,8 @@ describe('the README documents the ledger schema', () => {
   test('the field table lists exactly the fields a ledger has', () => {
     // Every shape, both pool requests, a reservation through the proxy, and a problem (near capacity).
     const input = budget(postgresBehindProxy(300, 90, { reservations: [{ name: 'migrations', connections: 1, throughProxy: true }] }), [
-      ecsService('Web/Api', { maxTasks: 12, pool: 10 }),
+      // Chained: a budget that deploys in waves.
+      { ...ecsService('Web/Api', { maxTasks: 12, pool: 10 }), wave: { chain: 'Web/Api', service: 'Web/Api' } },
       ecsService('Web/Blue', { maxTasks: 1, pool: { kind: 'share', weight: 1, min: 1, max: 2 }, deployment: { kind: 'parallel-fleet', reason: 'blue/green' } }),
       lambdaFunction('Fn', { maxConcurrency: 2 }),
       ecsTask('Job', { runs: 1, tasksPerRun: 1, pool: 1 }),
@@ -65,6 +68,7 @@ describe('the README documents the ledger schema', () => {
         ...r, clients: [source], dataApi: true as const, share: { weight: 1, min: 1, max: 2 }, databaseUser: 'cb_allocation_orders_0a1b2c3d',
       })),
       serverlessV2Default: { path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 16 },
+      waves: { services: [{ path: 'Web/Api', resource: { stack: 'Web', stackName: 'Web', logicalId: 'Api' } }] },
       // A budget built from an allocation has this instead of a database; listed together so one ledger shows every field.
       allocation: {
         budgetPath: 'Platform/Budget', name: 'orders', connections: 100, basis: 'given in code (attributes)', source: 'attributes' as const, pending: false, deployTimeCheck: false,

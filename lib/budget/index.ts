@@ -28,3 +28,4 @@ export * from './guardrails';
 export * from './monitoring';
 export * from './rehearsal';
 export * from './waves';
+export * from './startup';

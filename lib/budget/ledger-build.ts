@@ -5,6 +5,7 @@ import { LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LedgerCapacityJson, LedgerConsume
 import { BudgetEvaluation, ConsumerResult } from './model';
 import { derivePoolSettings, PoolSettings } from './pool-settings';
 import { presetVariables } from './presets';
+import { startupStorm } from './startup';
 import { compareText } from './text';
 
 /** What a ledger records beyond the evaluation: the inputs the templates cannot say. */
@@ -25,11 +26,13 @@ export function buildLedger(evaluation: BudgetEvaluation, inputs: LedgerInputs):
     schema: LEDGER_SCHEMA,
     schemaVersion: LEDGER_SCHEMA_VERSION,
     budgetPath: evaluation.path,
-    inputs: { ...inputs.budget, acknowledged: [...acknowledged].sort(compareText) },
+    inputs: { ...inputs.budget, waves: inputs.budget.waves ?? null, acknowledged: [...acknowledged].sort(compareText) },
     capacity: evaluation.capacity ? capacityJson(evaluation.capacity) : null,
     consumers: evaluation.consumers.map((c) => consumerJson(c, evaluation.capacity, inputs.consumers.get(c.input.path))),
     totals: {
       demand: totals.demand,
+      uncreditedDemand: totals.uncreditedDemand,
+      chains: totals.chains.map((c) => ({ chain: c.chain, services: [...c.services], largest: c.largest ? { ...c.largest } : null })),
       directDemand: totals.directDemand,
       steadyDemand: totals.steadyDemand,
       required: totals.required,
@@ -45,6 +48,10 @@ export function buildLedger(evaluation: BudgetEvaluation, inputs: LedgerInputs):
       fix: p.fix,
       acknowledged: p.level === 'warning' && acknowledged.has(p.id),
     })),
+    startup: startupStorm(evaluation.consumers, (c) => {
+      const consumerInputs = inputs.consumers.get(c.input.path)!;
+      return { preset: consumerInputs.preset, minIdle: consumerPoolSettings(c, evaluation.capacity, consumerInputs).minIdle };
+    }),
   };
   return sortKeysDeep(ledger);
 }
@@ -103,6 +110,7 @@ function consumerJson(result: ConsumerResult, capacity: Capacity | undefined, in
     connectionsPerInstance: result.connectionsPerInstance,
     demand: result.demand,
     steadyDemand: result.steadyDemand,
+    wave: input.wave ? { ...input.wave } : null,
   };
 }
 

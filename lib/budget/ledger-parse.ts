@@ -1,5 +1,7 @@
 import { ENGINE_NAMES, MAX_CONNECTIONS_SOURCES } from './capacity';
-import { LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LEDGER_SCHEMA_VERSION_WITH_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LedgerJson } from './ledger-schema';
+import {
+  LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LEDGER_SCHEMA_VERSION_WITH_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_WAVES, LedgerJson,
+} from './ledger-schema';
 import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE, MAX_PORT } from './limits';
 import { FRAMEWORK_NAMES } from './presets';
 import { listOf } from './text';
@@ -22,7 +24,7 @@ export function isLedgerLike(value: unknown): boolean {
   return isObject(value) && value.schema === LEDGER_SCHEMA;
 }
 
-const READ_VERSIONS = [LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LEDGER_SCHEMA_VERSION_WITH_INPUTS, LEDGER_SCHEMA_VERSION];
+const READ_VERSIONS = [LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LEDGER_SCHEMA_VERSION_WITH_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_WAVES, LEDGER_SCHEMA_VERSION];
 
 /**
  * The ledger in `value`, checked: a version this code reads, and every field a reader uses of the right type and
@@ -68,10 +70,32 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
       }
     });
   }
+  const withWaves = version >= LEDGER_SCHEMA_VERSION;
   c.object(value, 'totals', (t) => {
     for (const field of ['demand', 'steadyDemand', 'directDemand']) c.number(t, field, 'totals');
     for (const field of ['ceiling', 'headroom', 'utilizationPercent']) c.nullableNumber(t, field, 'totals');
+    if (withWaves) {
+      c.number(t, 'uncreditedDemand', 'totals');
+      c.array(t, 'chains', (chain, at) => {
+        c.text(chain, 'chain', at);
+        c.array(chain, 'services', (service, sat) => { if (typeof service !== 'string') c.fail(`${sat} must be a string`); }, at);
+        if (chain.largest !== null) c.object(chain, 'largest', (l) => { c.text(l, 'service', `${at}.largest`); c.number(l, 'connections', `${at}.largest`); }, at);
+      }, 'totals');
+    }
   });
+  if (withWaves) {
+    c.object(value, 'startup', (st) => {
+      c.array(st, 'consumers', (row, at) => {
+        c.text(row, 'path', at);
+        c.text(row, 'basis', at);
+        for (const field of ['newTasks', 'perPool', 'connections']) c.number(row, field, at);
+      }, 'startup');
+      c.object(st, 'largestDeployment', (l) => {
+        c.number(l, 'connections', 'startup.largestDeployment');
+        c.array(l, 'consumers', (path, at) => { if (typeof path !== 'string') c.fail(`${at} must be a string`); }, 'startup.largestDeployment');
+      }, 'startup');
+    });
+  }
   c.array(value, 'consumers', (consumer, at) => {
     c.text(consumer, 'path', at);
     c.text(consumer, 'kind', at);
@@ -101,6 +125,9 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
     }
     c.object(consumer, 'poolSettings', (s) => c.object(s, 'variables', () => undefined, `${at}.poolSettings`), at);
     if (version >= LEDGER_SCHEMA_VERSION_WITH_INPUTS) checkConsumerInputs(c, consumer.inputs, `${at}.inputs`);
+    if (withWaves && consumer.wave !== null) {
+      c.object(consumer, 'wave', (w) => { c.text(w, 'chain', `${at}.wave`); c.text(w, 'service', `${at}.wave`); }, at);
+    }
   });
   c.array(value, 'problems', (problem, at) => {
     c.text(problem, 'id', at);
@@ -112,10 +139,18 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
   if (c.problems.length > 0) {
     throw new LedgerFormatError(`${where} is not a valid version ${version} ledger: ${c.problems.join('; ')}.`);
   }
-  if (version === LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS) return { ...value, inputs: null } as unknown as LedgerJson;
+  if (withWaves) return value as unknown as LedgerJson;
+  // Earlier versions read as this one without waves: every consumer at its peak, no start-up figures.
+  const withoutWaves = {
+    ...value,
+    totals: { ...value.totals, uncreditedDemand: value.totals.demand, chains: [] },
+    consumers: value.consumers.map((consumer: object) => ({ ...consumer, wave: null })),
+    startup: null,
+  };
+  if (version === LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS) return { ...withoutWaves, inputs: null } as unknown as LedgerJson;
   // Version 2 is version 3 without allocations.
-  if (version === LEDGER_SCHEMA_VERSION_WITH_INPUTS) return { ...value, inputs: { ...(value.inputs as object), allocation: null } } as unknown as LedgerJson;
-  return value as unknown as LedgerJson;
+  const inputs = { ...(value.inputs as object), waves: null, ...(version === LEDGER_SCHEMA_VERSION_WITH_INPUTS ? { allocation: null } : {}) };
+  return { ...withoutWaves, inputs } as unknown as LedgerJson;
 }
 
 function checkInputs(c: Checker, inputs: unknown, version: number): void {
@@ -157,6 +192,12 @@ function checkInputs(c: Checker, inputs: unknown, version: number): void {
     }
   }, 'inputs');
   c.array(inputs, 'acknowledged', (id, at) => { if (typeof id !== 'string') c.fail(`${at} must be a string`); }, 'inputs');
+  if (version >= LEDGER_SCHEMA_VERSION && inputs.waves !== null) {
+    c.object(inputs, 'waves', (w) => c.array(w, 'services', (service, at) => {
+      c.text(service, 'path', at);
+      c.object(service, 'resource', (r) => checkResource(c, r, `${at}.resource`), at);
+    }, 'inputs.waves'), 'inputs');
+  }
   if (inputs.serverlessV2Default !== undefined) {
     c.object(inputs, 'serverlessV2Default', (d) => {
       c.text(d, 'path', 'inputs.serverlessV2Default');

@@ -15,9 +15,14 @@ import { ProblemLevel } from './model';
  * from the templates, so readers never trust the stored figures.
  *
  * Version 3 adds budgets built from another app's allocation: `inputs.allocation`, with `inputs.database` null.
+ *
+ * Version 4 adds deploying in waves (`inputs.waves`, each consumer's `wave`, `totals.uncreditedDemand` and
+ * `totals.chains`) and the start-up storm of a deployment (`startup`). A version 3 ledger reads as one without waves.
  */
 export const LEDGER_SCHEMA = 'cdk-connection-budget/ledger';
-export const LEDGER_SCHEMA_VERSION = 3;
+export const LEDGER_SCHEMA_VERSION = 4;
+/** The last version without waves; read as version 4 without them. */
+export const LEDGER_SCHEMA_VERSION_WITHOUT_WAVES = 3;
 /** The first version with inputs; read as version 3 without allocations. */
 export const LEDGER_SCHEMA_VERSION_WITH_INPUTS = 2;
 /** The first version: no inputs, so its figures can be read as a diff's base but not verified. */
@@ -27,7 +32,7 @@ export const LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS = 1;
 export interface LedgerJson {
   /** Always `cdk-connection-budget/ledger`. */
   readonly schema: typeof LEDGER_SCHEMA;
-  /** 3 for this layout (2: without allocations; 1: without `inputs`). */
+  /** 4 for this layout (3: without waves; 2: without allocations; 1: without `inputs`). */
   readonly schemaVersion: number;
   /** Construct path of the ConnectionBudget; unique in an app and the key a diff matches budgets on. */
   readonly budgetPath: string;
@@ -40,6 +45,39 @@ export interface LedgerJson {
   readonly totals: LedgerTotalsJson;
   /** The budget's errors and warnings, errors first. */
   readonly problems: readonly LedgerProblemJson[];
+  /** What a deployment's new tasks open at start; null in ledgers before version 4. */
+  readonly startup: LedgerStartupJson | null;
+}
+
+/** The start-up storm: connections the new tasks of a deployment open as their processes start. */
+export interface LedgerStartupJson {
+  /** Every ECS service consumer through the shared ceiling, sorted by path. */
+  readonly consumers: ReadonlyArray<{
+    readonly path: string;
+    /** Tasks a deployment starts: the most tasks (a deployment replaces every task). */
+    readonly newTasks: number;
+    /** Connections each pool opens at start: its minimum idle, or the whole pool when the preset delivers none. */
+    readonly perPool: number;
+    /** newTasks × processes × pools × perPool. */
+    readonly connections: number;
+    /** Where perPool comes from: `minimum idle 1 (Spring Boot with HikariCP)`. */
+    readonly basis: string;
+  }>;
+  /** The most connections opened at start at once: every service together, or with waves one service per chain and every unchained one. */
+  readonly largestDeployment: {
+    readonly connections: number;
+    /** The consumers that make it up, sorted by path. */
+    readonly consumers: readonly string[];
+  };
+}
+
+/** The services the budget chained to deploy one at a time, in the order it chained them. */
+export interface LedgerWavesJson {
+  readonly services: ReadonlyArray<{
+    /** Construct path of the ECS service. */
+    readonly path: string;
+    readonly resource: LedgerResourceJson;
+  }>;
 }
 
 /** Where a resource is in the templates. */
@@ -100,6 +138,8 @@ export interface LedgerInputsJson {
   }>;
   /** Warning IDs acknowledged in the app, sorted. */
   readonly acknowledged: readonly string[];
+  /** The chain of the budget's deployInWaves, checked against the templates' DependsOn and stack dependencies; null without waves (and before version 4). */
+  readonly waves?: LedgerWavesJson | null;
   /**
    * Present when a BudgetedDatabase wrote Aurora Serverless v2's published max_connections for its capacity (it was given
    * no maxConnections): its path and capacity in ACUs, so a fix raises the capacity. Absent from ledgers of earlier releases.
@@ -218,6 +258,8 @@ export interface LedgerConsumerJson {
   readonly demand: number;
   /** Steady instances × connections per instance. */
   readonly steadyDemand: number;
+  /** The chain the consumer's service deploys in, as the templates order it; null when not chained (and before version 4). */
+  readonly wave?: { readonly chain: string; readonly service: string } | null;
 }
 
 /** A consumer's inputs that the templates cannot say. */
@@ -250,8 +292,18 @@ export interface LedgerConsumerInputsJson {
 
 /** Budget totals; capacity-dependent figures are null when max_connections is unknown. */
 export interface LedgerTotalsJson {
-  /** Worst case of the consumers that share the ceiling. */
+  /** Worst case of the consumers that share the ceiling, with the credit of deploying in waves. */
   readonly demand: number;
+  /** The same consumers each at its peak, as if every service deployed at once; absent before version 4 (then equal to demand). */
+  readonly uncreditedDemand?: number;
+  /** Each chain of services deploying one at a time, and the service whose surge counts; absent before version 4. */
+  readonly chains?: ReadonlyArray<{
+    /** Its first service's path. */
+    readonly chain: string;
+    readonly services: readonly string[];
+    /** The largest surge extra (peak − steady connections) of one service; null when none surges. */
+    readonly largest: { readonly service: string; readonly connections: number } | null;
+  }>;
   readonly directDemand: number;
   readonly steadyDemand: number;
   /** Fixed pools plus every derived pool at its minimum. */

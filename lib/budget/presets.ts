@@ -163,6 +163,23 @@ export function supportsOverflow(spec: PresetSpec): boolean {
     || (spec.framework === 'custom' && spec.variables.maxOverflow !== undefined);
 }
 
+/**
+ * Whether the preset delivers the pool's minimum idle: the connections each pool opens as its process starts. SQLAlchemy,
+ * Rails and Prisma 6 have no such setting the preset could deliver, so what they open at start is their own.
+ */
+export function deliversMinIdle(spec: PresetSpec): boolean {
+  switch (spec.framework) {
+    case 'sqlalchemy':
+    case 'rails':
+    case 'prisma':
+      return false;
+    case 'custom':
+      return spec.variables.minIdle !== undefined;
+    default:
+      return true;
+  }
+}
+
 /** Environment variable names: letters, digits and underscores, not starting with a digit. */
 export const ENVIRONMENT_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -101,4 +101,15 @@ export interface ConnectionBudgetFromAllocationProps {
    * @default 90
    */
   readonly warningThresholdPercent?: number;
+
+  /**
+   * Whether the budget chains the CloudFormation updates of its registered ECS services so that one deploys at a time
+   * (DependsOn within a stack, a stack dependency across stacks), and counts only the largest service's deployment
+   * surge instead of every one. The chain is read back from the synthesized templates: a chain broken after synth
+   * earns no credit. Deployments started outside CloudFormation (`aws ecs update-service`, CodeDeploy) are not held
+   * by it; see the README's "Deploying in waves".
+   *
+   * @default false
+   */
+  readonly deployInWaves?: boolean;
 }

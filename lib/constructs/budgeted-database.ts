@@ -109,6 +109,17 @@ export interface BudgetedDatabaseProps {
   readonly warningThresholdPercent?: number;
 
   /**
+   * Whether the budget chains the CloudFormation updates of its registered ECS services so that one deploys at a time
+   * (DependsOn within a stack, a stack dependency across stacks), and counts only the largest service's deployment
+   * surge instead of every one. The chain is read back from the synthesized templates: a chain broken after synth
+   * earns no credit. Deployments started outside CloudFormation (`aws ecs update-service`, CodeDeploy) are not held
+   * by it; see the README's "Deploying in waves".
+   *
+   * @default false
+   */
+  readonly deployInWaves?: boolean;
+
+  /**
    * Whether a custom resource fails a deployment whose worst case grows while max_connections waits for a reboot
    * (its Lambda function is bundled at every synth; see ConnectionBudgetProps.pendingRebootCheck).
    *
@@ -415,6 +426,7 @@ export class BudgetedDatabase extends Construct {
         ...(rotation ? [{ name: SECRET_ROTATION_RESERVATION, connections: 1, clients: [rotation.securityGroup] }] : []),
       ],
       warningThresholdPercent: props.warningThresholdPercent,
+      deployInWaves: props.deployInWaves,
       pendingRebootCheck: props.pendingRebootCheck,
     });
     if (users) this.budget._useDatabaseUsers(users);

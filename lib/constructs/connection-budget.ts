@@ -25,6 +25,7 @@ import { AllocationGrant, AllocationShare, ConnectionAllocation, ConnectionAlloc
 import { ConnectionBudgetFromAllocationProps } from './allocation-source';
 import { allocationCredentials, allocationFacts, allocationLedgerInputs, GrantedAllocation, grantedAllocation } from '../private/granted-allocation';
 import { AllocationGuard } from './allocation-guard';
+import { applyChain, chainMembers, ChainMembers } from './deploy-waves';
 import { RebootGuard } from './reboot-guard';
 import { DatabaseUsers } from './database-users';
 import { placeInGroup } from './consumers/placement';
@@ -73,6 +74,17 @@ export interface ConnectionBudgetProps {
    * @default 90
    */
   readonly warningThresholdPercent?: number;
+
+  /**
+   * Whether the budget chains the CloudFormation updates of its registered ECS services so that one deploys at a time
+   * (DependsOn within a stack, a stack dependency across stacks), and counts only the largest service's deployment
+   * surge instead of every one. The chain is read back from the synthesized templates: a chain broken after synth
+   * earns no credit. Deployments started outside CloudFormation (`aws ecs update-service`, CodeDeploy) are not held
+   * by it; see the README's "Deploying in waves".
+   *
+   * @default false
+   */
+  readonly deployInWaves?: boolean;
 
   /**
    * Whether a custom resource fails a deployment whose worst case grows while the database has not applied its
@@ -134,6 +146,7 @@ export class ConnectionBudget extends Construct {
   public static fromAllocation(scope: Construct, id: string, props: ConnectionBudgetFromAllocationProps): ConnectionBudget {
     return new ConnectionBudget(scope, id, {
       database: DatabaseTarget._fromAllocation(props), reservations: props?.reservations, warningThresholdPercent: props?.warningThresholdPercent,
+      deployInWaves: props?.deployInWaves,
     });
   }
 
@@ -157,6 +170,8 @@ export class ConnectionBudget extends Construct {
   private serverlessV2Default?: ServerlessV2Default;
   private computed?: Computed;
   private computing = false;
+  private chain?: ChainMembers;
+  private chainProblems?: readonly string[];
 
   public constructor(scope: Construct, id: string, props: ConnectionBudgetProps) {
     super(scope, id);
@@ -219,7 +234,10 @@ export class ConnectionBudget extends Construct {
     const draft = this.draftMode();
     this.node.addValidation({
       validate: () => {
-        const errors = this.compute().evaluation.problems.filter((p) => p.level === 'error').map(formatProblem);
+        const errors = [
+          ...this.compute().evaluation.problems.filter((p) => p.level === 'error').map(formatProblem),
+          ...this.applyChain().map((problem) => forTerminal(`ConnectionBudget '${this.node.path}': ${problem}.`)),
+        ];
         if (this.granted?.pending) {
           // An error here would stop the synth before CDK can look the record up; the annotation fails `cdk synth` after it.
           Annotations.of(this).addError(errors.join('\n'));
@@ -602,8 +620,12 @@ export class ConnectionBudget extends Construct {
         name, connections, throughProxy: throughProxy === true, ...(this.sharedAllocations.has(name) ? { share: this.sharedAllocations.get(name) } : {}),
       })),
     }, index);
+    const chain = this.props.deployInWaves ? this.chainMembers() : undefined;
+    const chained = new Set(chain?.services.map((s) => s.resource));
     const consumers: ConsumerInput[] = this.registered.map((r) => {
       const facts = r.binding.gather(index);
+      // A chain is named after its first service by path, whatever order it deploys in.
+      const wave = chained.has(r.binding.resource) ? { chain: chain!.services[0].path, service: r.binding.resourcePath } : undefined;
       return {
         path: r.binding.path,
         kind: r.binding.kind,
@@ -614,6 +636,7 @@ export class ConnectionBudget extends Construct {
         route: r.direct ? 'direct' : 'proxy',
         unresolved: facts.unresolved,
         invalid: facts.invalid,
+        ...(wave ? { wave } : {}),
       };
     });
     const evaluation = evaluateBudget({
@@ -647,9 +670,12 @@ export class ConnectionBudget extends Construct {
 
   /** What the ledger records of the budget for the templates to be checked against. */
   private budgetInputs(acknowledged: readonly string[], evaluation: BudgetEvaluation): LedgerInputsJson {
+    const waves = this.chain ? { services: this.chain.services.map((s) => ({ path: s.path, resource: resourceRef(s.resource) })) } : null;
     if (this.granted) {
-      return allocationLedgerInputs(this.granted, this.reservations, this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT, acknowledged,
-        this.guard !== undefined);
+      return {
+        ...allocationLedgerInputs(this.granted, this.reservations, this.props.warningThresholdPercent ?? DEFAULT_WARNING_THRESHOLD_PERCENT, acknowledged, this.guard !== undefined),
+        waves,
+      };
     }
     const { instance, cluster, proxy } = this._target();
     const database = (instance ?? cluster)!;
@@ -688,8 +714,31 @@ export class ConnectionBudget extends Construct {
         }),
       })),
       acknowledged,
+      waves,
       ...(this.serverlessV2Default ? { serverlessV2Default: { ...this.serverlessV2Default } } : {}),
     };
+  }
+
+  /** The ECS services the budget deploys one at a time: every registered service through the shared ceiling that CloudFormation deploys. */
+  private chainMembers(): ChainMembers {
+    if (!this.chain) {
+      const seen = new Set<unknown>();
+      const candidates = this.registered
+        .filter((r) => r.binding.kind === 'ecs-service' && !r.direct && !seen.has(r.binding.resource) && seen.add(r.binding.resource))
+        .map((r) => ({ path: r.binding.resourcePath, resource: r.binding.resource }));
+      this.chain = chainMembers(candidates);
+    }
+    return this.chain;
+  }
+
+  /**
+   * Chains the services, once, while CDK validates the app: after it has prepared the app, so every stack dependency its
+   * references make is known and the chain's order agrees with them; before it writes the templates and the manifest.
+   */
+  private applyChain(): readonly string[] {
+    if (!this.props.deployInWaves) return [];
+    this.chainProblems ??= applyChain(this.node.path, this.chainMembers());
+    return this.chainProblems;
   }
 
   /** What the ledger records of a consumer for the templates to be checked against. */

@@ -48,6 +48,7 @@ class BudgetVerification implements IPolicyValidationPlugin {
         file: s.templatePath,
         template: readJsonFile(s.templatePath) as Record<string, unknown>,
         scope: tree.stageOf.get(s.stackConstructPath),
+        dependencies: tree.stackDependencies.get(s.stackConstructPath) ?? [],
       });
     }
     // Nested stacks are assets of their parents, written beside the parent's template: read them too, so a rule
@@ -108,13 +109,15 @@ function constructOf(tree: TreeIndex, subject: string, budget: string): string {
 interface TreeIndex {
   readonly stackNames: Map<string, string>;
   readonly stageOf: Map<string, string>;
+  /** Construct paths of the stacks each stack depends on. */
+  readonly stackDependencies: Map<string, string[]>;
   readonly nestedStacks: Array<{ path: string; parentPath: string; logicalId: string; templateFile: string }>;
   readonly l1Paths: Map<string, string>;
   readonly paths: Set<string>;
 }
 
 function treeIndex(app: IConstruct): TreeIndex {
-  const index: TreeIndex = { stackNames: new Map(), stageOf: new Map(), nestedStacks: [], l1Paths: new Map(), paths: new Set() };
+  const index: TreeIndex = { stackNames: new Map(), stageOf: new Map(), stackDependencies: new Map(), nestedStacks: [], l1Paths: new Map(), paths: new Set() };
   for (const construct of app.node.findAll()) {
     index.paths.add(construct.node.path);
     if (construct instanceof NestedStack) {
@@ -124,6 +127,7 @@ function treeIndex(app: IConstruct): TreeIndex {
     } else if (Stack.isStack(construct)) {
       index.stackNames.set(construct.node.path, construct.resolve(construct.stackName));
       index.stageOf.set(construct.node.path, Stage.of(construct)?.node.path ?? '');
+      index.stackDependencies.set(construct.node.path, construct.dependencies.map((d) => d.node.path));
     } else if (CfnElement.isCfnElement(construct)) {
       const stack = Stack.of(construct);
       index.l1Paths.set(`${stack.node.path}|${stack.resolve(construct.logicalId)}`, construct.node.path);

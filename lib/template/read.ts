@@ -98,7 +98,8 @@ export function readAssembly(directory: string): StackTemplate[] {
         }
         const name = typeof properties.stackName === 'string' ? properties.stackName : id;
         const stack: StackTemplate = {
-          path: typeof artifact.displayName === 'string' ? artifact.displayName : name, name, file, template, scope: dir, l1Paths: l1Paths(root, dir, artifact, manifestFile),
+          path: displayPath(id, artifact), name, file, template, scope: dir, l1Paths: l1Paths(root, dir, artifact, manifestFile),
+          dependencies: stackDependencies(manifest.artifacts as Record<string, Artifact>, artifact),
         };
         stacks.push(stack, ...nestedStacks(root, dir, stack, manifest.artifacts as Record<string, Artifact>, artifact, manifestFile));
       } else if (artifact?.type === NESTED_ASSEMBLY_ARTIFACT && typeof properties.directoryName === 'string') {
@@ -142,6 +143,20 @@ function nestedStacks(root: string, dir: string, parent: StackTemplate, artifact
     nested.push(stack, ...nestedStacks(root, dir, stack, artifacts, artifact, manifestFile));
   }
   return nested;
+}
+
+/** The construct path of a stack artifact: its display name. */
+function displayPath(id: string, artifact: Artifact): string {
+  const name = typeof artifact.properties?.stackName === 'string' ? artifact.properties.stackName : id;
+  return typeof artifact.displayName === 'string' ? artifact.displayName : name;
+}
+
+/** The stacks of the same assembly a stack artifact depends on, by construct path (asset manifests are not stacks). */
+function stackDependencies(artifacts: Record<string, Artifact>, artifact: Artifact): string[] {
+  return (Array.isArray(artifact.dependencies) ? artifact.dependencies : []).flatMap((id) => {
+    const dependency = typeof id === 'string' ? artifacts[id] : undefined;
+    return dependency?.type === STACK_ARTIFACT ? [displayPath(id, dependency)] : [];
+  });
 }
 
 /** A cloud assembly manifest's artifact, as far as the reader uses it. */

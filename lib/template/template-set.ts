@@ -16,6 +16,11 @@ export interface StackTemplate {
    * deploy stacks of one name to two accounts. @default - one scope for every stack
    */
   readonly scope?: string;
+  /**
+   * Construct paths of the stacks this one depends on, which deploy before it (a cloud assembly's manifest, or the app's
+   * construct tree). @default - unknown: exported templates record no stack dependencies
+   */
+  readonly dependencies?: readonly string[];
   /** For a nested stack: the parent stack and the logical ID of the AWS::CloudFormation::Stack that creates it. @default - not nested */
   readonly parent?: { readonly stack: StackTemplate; readonly logicalId: string };
 }

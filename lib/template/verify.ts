@@ -6,6 +6,7 @@ import { containerVariable, deployedInstead, functionVariable, Outcome } from '.
 import { allocationGuardDifferences } from './allocation-guard';
 import { databaseUserDifferences } from './database-users';
 import { literalIdentity } from './budget-resources';
+import { readChain } from './deployment-chain';
 import { gatherCapacity, Missing } from './gather-capacity';
 import { GatheredConsumer, gatherConsumers } from './gather-consumers';
 import {
@@ -40,7 +41,11 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
   }
   const capacity = gatherCapacity(inputs, set);
   const missing: Missing[] = [...capacity.missing];
-  const consumers = gatherConsumers(stored.consumers, set, missing);
+  const chain = readChain(stored.budgetPath, inputs.waves, set);
+  const consumers = gatherConsumers(stored.consumers, set, missing).map((c) => {
+    const wave = c.resource && c.stored.route !== 'direct' ? chain.membership.get(c.resource) : undefined;
+    return wave ? { ...c, input: { ...c.input, wave } } : c;
+  });
 
   // Who may reach what: the proxy its route's consumers and reservations; the database its direct ones (every one
   // without a proxy), and the proxy. A consumer counted through the proxy with a rule straight to the database is a hole.
@@ -105,6 +110,7 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
   let ledger = buildLedger(evaluation, ledgerInputs);
   // What the templates lack is reported as missing; its figures are not compared as well.
   const differences = [
+    ...chain.differences,
     ...ledgerDifferences(stored, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0),
     ...allocationGuardDifferences(stored, ledger, set, consumers),
     ...databaseUserDifferences(ledger, set),

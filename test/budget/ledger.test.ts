@@ -15,7 +15,7 @@ describe('buildLedger', () => {
 
   test('records the capacity breakdown with the source of max_connections', () => {
     expect(ledger.schema).toBe(LEDGER_SCHEMA);
-    expect(ledger.schemaVersion).toBe(3);
+    expect(ledger.schemaVersion).toBe(4);
     expect(ledger.budgetPath).toBe('Data/Budget');
     expect(ledger.capacity).toEqual({
       engine: 'rds-postgresql',
@@ -76,13 +76,14 @@ describe('buildLedger', () => {
       connectionsPerInstance: 10,
       demand: 200,
       steadyDemand: 100,
+      wave: null,
     });
     // 2 tasks × 2 processes × (2 + 1 overflow) = 12.
     expect(ledger.consumers[0].demand).toBe(12);
   });
 
   test('records totals, utilization to one decimal, and problems', () => {
-    expect(ledger.totals).toEqual({ demand: 212, directDemand: 0, steadyDemand: 106, required: 212, ceiling: 235, headroom: 23, utilizationPercent: 90.2 });
+    expect(ledger.totals).toEqual({ demand: 212, uncreditedDemand: 212, chains: [], directDemand: 0, steadyDemand: 106, required: 212, ceiling: 235, headroom: 23, utilizationPercent: 90.2 });
     expect(ledger.problems.map((p) => [p.id, p.level, p.acknowledged])).toEqual([['CB-NEAR-CAPACITY', 'warning', false]]);
     expect(ledgerOf(input, ['CB-NEAR-CAPACITY']).problems[0].acknowledged).toBe(true);
   });
@@ -97,7 +98,7 @@ describe('buildLedger', () => {
   test('writes every object with sorted keys', () => {
     const text = JSON.stringify(ledger);
     expect(JSON.stringify(sortKeysDeep(JSON.parse(text)))).toBe(text);
-    expect(Object.keys(ledger)).toEqual(['budgetPath', 'capacity', 'consumers', 'inputs', 'problems', 'schema', 'schemaVersion', 'totals']);
+    expect(Object.keys(ledger)).toEqual(['budgetPath', 'capacity', 'consumers', 'inputs', 'problems', 'schema', 'schemaVersion', 'startup', 'totals']);
   });
 
   test('is byte-identical for the same budget whatever the registration order', () => {
@@ -169,9 +170,35 @@ describe('parseLedger', () => {
   });
 
   test('fails on another schema version, naming the versions it reads and the fix', () => {
-    expect(() => parseLedger({ ...ledger, schemaVersion: 4 }, 'the ledger \'B\' in \'t.json\''))
-      .toThrow(`the ledger 'B' in 't.json' has ledger schema version 4, but this connection-budget reads versions 1, 2, and ${LEDGER_SCHEMA_VERSION}. `
+    expect(() => parseLedger({ ...ledger, schemaVersion: 5 }, 'the ledger \'B\' in \'t.json\''))
+      .toThrow(`the ledger 'B' in 't.json' has ledger schema version 5, but this connection-budget reads versions 1, 2, 3, and ${LEDGER_SCHEMA_VERSION}. `
         + 'Run the connection-budget CLI of the library version that synthesized it.');
+  });
+
+  test('reads a version 3 ledger as version 4 without waves: every consumer at its peak, no start-up figures', () => {
+    const v3 = JSON.parse(JSON.stringify(ledger));
+    v3.schemaVersion = 3;
+    delete v3.startup;
+    delete v3.inputs.waves;
+    delete v3.totals.uncreditedDemand;
+    delete v3.totals.chains;
+    for (const c of v3.consumers) delete c.wave;
+    const read = parseLedger(v3, 'L');
+    expect(read.totals.uncreditedDemand).toBe(read.totals.demand);
+    expect(read.totals.chains).toEqual([]);
+    expect(read.startup).toBeNull();
+    expect(read.inputs!.waves).toBeNull();
+    expect(read.consumers.map((c) => c.wave)).toEqual([null, null]);
+  });
+
+  test('fails on a version 4 ledger without its waves and start-up fields, naming each', () => {
+    const broken = JSON.parse(JSON.stringify(ledger));
+    delete broken.startup;
+    broken.totals.chains = [{ chain: 'A', services: [1], largest: {} }];
+    broken.consumers[0].wave = { chain: 'A' };
+    expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 4 ledger: totals.chains[0].services[0] must be a string; '
+      + 'totals.chains[0].largest.service must be a string; totals.chains[0].largest.connections must be a number; startup must be an object; '
+      + 'consumers[0].wave.service must be a string.');
   });
 
   test('reads a version 2 ledger as version 3 without an allocation', () => {
@@ -192,7 +219,7 @@ describe('parseLedger', () => {
       totals: { ...ledger.totals, demand: '212' },
       consumers: [{ ...ledger.consumers[0], pool: {}, inputs: { ...ledger.consumers[0].inputs, bounds: { ...ledger.consumers[0].inputs!.bounds, maxTasks: 0 } } }],
     };
-    expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 3 ledger: totals.demand must be a number; consumers[0].pool.size must be a whole number from 0 to 262143, got undefined; '
+    expect(() => parseLedger(broken, 'L')).toThrow('L is not a valid version 4 ledger: totals.demand must be a number; consumers[0].pool.size must be a whole number from 0 to 262143, got undefined; '
       + 'consumers[0].pool.request must be an object; consumers[0].inputs.bounds.maxTasks must be a whole number from 1 to 1000000, got 0.');
   });
 
@@ -203,7 +230,7 @@ describe('parseLedger', () => {
       reservations: [{ name: 'migrations', connections: -1 }],
       proxy: { ...ledger.capacity!.proxy!, derived: 'yes' },
     };
-    expect(() => parseLedger({ ...ledger, capacity }, 'L')).toThrow('L is not a valid version 3 ledger: capacity.maxConnections.source must be one of '
+    expect(() => parseLedger({ ...ledger, capacity }, 'L')).toThrow('L is not a valid version 4 ledger: capacity.maxConnections.source must be one of '
       + 'budget-property, parameter-group, aurora-class-table, serverless-v2-table, memory-estimate, allocation, got "guess"; capacity.maxConnections.basis must be a string; '
       + `capacity.reservations[0].connections must be a whole number from 0 to ${LARGEST_MAX_CONNECTIONS}, got -1; capacity.reservations[0].throughProxy must be true or false; `
       + 'capacity.proxy.derived must be true or false.');
@@ -214,7 +241,7 @@ describe('parseLedger', () => {
     const withReservations = (...reservations: unknown[]) => ({ ...ledger, inputs: { ...ledger.inputs!, reservations } });
     expect(parseLedger(withReservations({ ...reservation, throughProxy: false, dataApi: true }), 'L').inputs!.reservations[0].dataApi).toBe(true);
     expect(() => parseLedger(withReservations({ ...reservation, throughProxy: 'no', dataApi: false }), 'L')).toThrow(
-      'L is not a valid version 3 ledger: inputs.reservations[0].throughProxy must be true or false; inputs.reservations[0].dataApi must be true when present.');
+      'L is not a valid version 4 ledger: inputs.reservations[0].throughProxy must be true or false; inputs.reservations[0].dataApi must be true when present.');
   });
 
   test('the Serverless v2 capacity a BudgetedDatabase wrote max_connections for is read when present, and checked', () => {
@@ -222,6 +249,6 @@ describe('parseLedger', () => {
     expect(parseLedger(withDefault({ path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 2 }), 'L').inputs!.serverlessV2Default)
       .toEqual({ path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 2 });
     expect(() => parseLedger(withDefault({ path: 'Data/Db', maxCapacityAcu: '2' }), 'L')).toThrow(
-      'L is not a valid version 3 ledger: inputs.serverlessV2Default.minCapacityAcu must be a number; inputs.serverlessV2Default.maxCapacityAcu must be a number.');
+      'L is not a valid version 4 ledger: inputs.serverlessV2Default.minCapacityAcu must be a number; inputs.serverlessV2Default.maxCapacityAcu must be a number.');
   });
 });

@@ -1,0 +1,88 @@
+import { aws_ecs as ecs, CfnResource, Stack, Stage, Token } from 'aws-cdk-lib';
+import { compareText } from '../budget';
+
+/** An ECS service a budget may chain: its path and its CfnService. */
+export interface ChainCandidate {
+  readonly path: string;
+  readonly resource: CfnResource;
+}
+
+/** The services a budget chains: those CloudFormation deploys, and the ones left out with why. */
+export interface ChainMembers {
+  /** Sorted by path. */
+  readonly services: readonly ChainCandidate[];
+  /** Services left out of the chain: deployed by CodeDeploy or another tool, not by CloudFormation. */
+  readonly excluded: ReadonlyArray<{ readonly path: string; readonly why: string }>;
+}
+
+/** The registered services a budget deploys in waves: every one whose deployments CloudFormation runs. */
+export function chainMembers(candidates: readonly ChainCandidate[]): ChainMembers {
+  const excluded: Array<{ path: string; why: string }> = [];
+  const services = candidates.filter((c) => {
+    const why = notDeployedByCloudFormation(c.resource);
+    if (why) excluded.push({ path: c.path, why });
+    return why === undefined;
+  });
+  return { services: [...services].sort((a, b) => compareText(a.path, b.path)), excluded };
+}
+
+/**
+ * Makes each service deploy after the one before it: DependsOn within a stack, a stack dependency across stacks. The
+ * order: stacks after every stack they depend on, else by path; within a stack by path. Called once CDK has prepared the
+ * app (its references have added their stack dependencies), so the dependencies it adds go the way the existing ones
+ * allow and close no cycle. Returns what keeps the chain from being made.
+ */
+export function applyChain(budgetPath: string, members: ChainMembers): string[] {
+  const stages = new Set(members.services.map((s) => Stage.of(s.resource)));
+  if (stages.size > 1) {
+    return [`deployInWaves cannot chain services of several stages (${[...stages].map((s) => `'${s?.node.path || '(the app)'}'`).join(', ')}): `
+      + 'each stage deploys on its own; give each stage a budget of its own, or leave deployInWaves off'];
+  }
+  const byStack = new Map<Stack, ChainCandidate[]>();
+  for (const service of members.services) {
+    const stack = Stack.of(service.resource);
+    byStack.set(stack, [...(byStack.get(stack) ?? []), service]);
+  }
+  const ordered: ChainCandidate[] = [];
+  const remaining = [...byStack.keys()].sort((a, b) => compareText(a.node.path, b.node.path));
+  while (remaining.length > 0) {
+    // The first stack by path that waits for none of the others left: stack dependencies form no cycle, so one exists.
+    const index = remaining.findIndex((stack) => !remaining.some((other) => other !== stack && dependsOn(stack, other)));
+    const [next] = remaining.splice(index, 1);
+    ordered.push(...byStack.get(next)!);
+  }
+  ordered.forEach((service, i) => {
+    if (i === 0) return;
+    const previous = ordered[i - 1];
+    const stack = Stack.of(service.resource);
+    const previousStack = Stack.of(previous.resource);
+    if (stack === previousStack) {
+      service.resource.addDependency(previous.resource);
+    } else {
+      stack.addDependency(previousStack, `ConnectionBudget '${budgetPath}' deploys '${service.path}' after '${previous.path}' (deployInWaves)`);
+    }
+  });
+  return [];
+}
+
+/** Why CloudFormation does not run the service's deployments, or undefined when it does. */
+function notDeployedByCloudFormation(resource: CfnResource): string | undefined {
+  const controller = (resource as ecs.CfnService).deploymentController;
+  if (controller === undefined) return undefined;
+  if (Token.isUnresolved(controller) || Token.isUnresolved((controller as ecs.CfnService.DeploymentControllerProperty).type)) {
+    return 'its deployment controller is known only at deploy time';
+  }
+  const type = (controller as ecs.CfnService.DeploymentControllerProperty).type;
+  return type === undefined || type === 'ECS' ? undefined : `its ${type} deployment controller deploys it outside CloudFormation`;
+}
+
+/** Whether `stack` waits for `other`, directly or through other stacks. */
+function dependsOn(stack: Stack, other: Stack, seen = new Set<Stack>()): boolean {
+  for (const dependency of stack.dependencies) {
+    if (dependency === other) return true;
+    if (seen.has(dependency)) continue;
+    seen.add(dependency);
+    if (dependsOn(dependency, other, seen)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,135 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, aws_ecs as ecs } from 'aws-cdk-lib';
+import { PoolSize } from '../../lib';
+import { LedgerJson, parseLedger } from '../../lib/budget';
+import { readTemplates } from '../../lib/template/read';
+import { TemplateSet } from '../../lib/template/template-set';
+import { verifyLedger } from '../../lib/template/verify';
+import { harness, Harness, synthErrors } from './harness';
+
+/**
+ * Three services through one proxy: Api and Worker in 'Services', Billing in 'Billing' (on its own cluster, so neither
+ * stack depends on the other; or on the cluster of 'Services', so 'Billing' depends on 'Services'), each rolling at 200 %.
+ * max_connections 400 behind a proxy at 100 %.
+ */
+function platform(deployInWaves: boolean, build?: (h: Harness, billing: Stack) => void, sharedCluster = false): { h: Harness; billing: Stack } {
+  const h = harness({ maxConnectionsParameter: '400', proxyPercent: 100, budget: { deployInWaves } });
+  const share = PoolSize.share({ weight: 1, min: 1, max: 50 });
+  h.service('Worker', { desiredCount: 2, maxCapacity: 5 }, { pool: share });
+  h.service('Api', { desiredCount: 2, maxCapacity: 10 }, { pool: share });
+  const billing = new Stack(h.app, 'Billing');
+  const taskDefinition = new ecs.FargateTaskDefinition(billing, 'BillingTask');
+  taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+  const cluster = sharedCluster ? h.cluster : new ecs.Cluster(billing, 'Cluster', { vpc: h.vpc });
+  const service = new ecs.FargateService(billing, 'Billing', { cluster, taskDefinition, desiredCount: 4, minHealthyPercent: 100 });
+  h.budget.addEcsService(service, { pool: PoolSize.fixed(5) });
+  build?.(h, billing);
+  return { h, billing };
+}
+
+function ledgerOf(app: App): LedgerJson {
+  const assembly = app.synth();
+  const template = assembly.getStackArtifact('Data').template;
+  return parseLedger(template.Metadata['ConnectionBudgetLedger:Data/Budget'], 'ledger');
+}
+
+describe('deployInWaves', () => {
+  const waves = platform(true);
+  const assembly = waves.h.app.synth();
+  const services = assembly.getStackArtifact('Services').template.Resources as Record<string, any>;
+  const idOf = (prefix: string) => Object.keys(services).find((id) => id.startsWith(prefix) && services[id].Type === 'AWS::ECS::Service')!;
+  const ledger = parseLedger(assembly.getStackArtifact('Data').template.Metadata['ConnectionBudgetLedger:Data/Budget'], 'ledger');
+  const parallel = ledgerOf(platform(false).h.app);
+
+  test('chains the services: within a stack by DependsOn in path order, across stacks by a stack dependency', () => {
+    // Billing's stack comes first: 'Billing' sorts before 'Services' and neither depends on the other.
+    expect(services[idOf('Api')].DependsOn ?? []).not.toContain(idOf('Worker'));
+    expect(services[idOf('Worker')].DependsOn).toContain(idOf('Api'));
+    expect(assembly.getStackArtifact('Services').dependencies.map((d) => d.id)).toContain('Billing');
+    expect(assembly.getStackArtifact('Billing').dependencies.map((d) => d.id)).not.toContain('Services');
+    expect(ledger.inputs!.waves!.services.map((s) => s.path)).toEqual(['Billing/Billing', 'Services/Api', 'Services/Worker']);
+  });
+
+  test('orders the stacks as their references require: a stack that uses another deploys after it, no cycle', () => {
+    const shared = platform(true, undefined, true).h.app.synth();
+    // Billing's service references the cluster of 'Services', so 'Services' deploys first and Billing after Worker.
+    expect(shared.getStackArtifact('Billing').dependencies.map((d) => d.id)).toContain('Services');
+    expect(shared.getStackArtifact('Services').dependencies.map((d) => d.id)).not.toContain('Billing');
+    const read = parseLedger(shared.getStackArtifact('Data').template.Metadata['ConnectionBudgetLedger:Data/Budget'], 'ledger');
+    expect(read.totals.chains!.map((c) => c.services)).toEqual([['Billing/Billing', 'Services/Api', 'Services/Worker']]);
+  });
+
+  test('credits the chain: the largest surge counts once, and the same ceiling derives larger pools', () => {
+    const pools = (l: LedgerJson) => Object.fromEntries(l.consumers.map((c) => [c.path, c.pool.size]));
+    // Ceiling 390 (400 − 5 engine reserve − 5 kept by RDS Proxy). Without waves: Billing 8 × 5 = 40 fixed; Api's 20 and
+    // Worker's 10 peak tasks share the other 350 evenly by connections: 180 + 170.
+    expect(parallel.totals.chains).toEqual([]);
+    expect(pools(parallel)).toEqual({ 'Billing/Billing': 5, 'Services/Api': 9, 'Services/Worker': 17 });
+    expect(pools(ledger)).toEqual({ 'Billing/Billing': 5, 'Services/Api': 12, 'Services/Worker': 25 });
+    expect(ledger.totals.chains).toEqual([{
+      chain: 'Billing/Billing', services: ['Billing/Billing', 'Services/Api', 'Services/Worker'], largest: { service: 'Services/Worker', connections: 125 },
+    }]);
+    // 4 × 5 + 10 × 12 + 5 × 25 steady, and Worker's 5 surge tasks × 25.
+    expect(ledger.totals.demand).toBe(20 + 120 + 125 + 125);
+    expect(ledger.totals.uncreditedDemand).toBe(40 + 240 + 250);
+    expect(ledger.totals.demand).toBeLessThanOrEqual(ledger.totals.ceiling!);
+    expect(ledger.consumers.find((c) => c.path === 'Services/Api')!.wave).toEqual({ chain: 'Billing/Billing', service: 'Services/Api' });
+  });
+
+  test('reports the start-up storm of the largest wave: one service of the chain', () => {
+    expect(ledger.startup!.largestDeployment).toEqual({ connections: 10, consumers: ['Services/Api'] });
+    expect(parallel.startup!.largestDeployment).toEqual({ connections: 4 + 10 + 5, consumers: ['Billing/Billing', 'Services/Api', 'Services/Worker'] });
+    expect(ledger.startup!.consumers.find((c) => c.path === 'Services/Api')).toEqual({
+      path: 'Services/Api', newTasks: 10, perPool: 1, connections: 10, basis: 'minimum idle 1 (the generic DB_POOL_* variables)',
+    });
+  });
+
+  test('the CLI reads the same chain from the cloud assembly', () => {
+    const set = new TemplateSet(readTemplates(assembly.directory).stacks);
+    const verified = verifyLedger(ledger, set);
+    expect(verified.ledger.problems.filter((p) => p.level === 'error')).toEqual([]);
+    expect(verified.ledger.totals).toEqual(ledger.totals);
+  });
+
+  test('exported templates hold no stack dependencies: the link across stacks earns no credit there', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'waves-'));
+    try {
+      for (const stack of ['Data', 'Services', 'Billing']) {
+        fs.writeFileSync(path.join(dir, `${stack}.json`), JSON.stringify({ TemplateBody: assembly.getStackArtifact(stack).template }));
+      }
+      const verified = verifyLedger(ledger, new TemplateSet(readTemplates(dir).stacks));
+      expect(verified.ledger.totals.chains!.map((c) => c.services)).toEqual([['Billing/Billing'], ['Services/Api', 'Services/Worker']]);
+      expect(verified.ledger.problems.find((p) => p.id === 'CB-LEDGER-DIFFERS')!.message).toContain(
+        "the ledger gives the deployment order of 'Services/Api' as after 'Billing/Billing' (deployInWaves), but the templates give not after it: "
+        + "stack 'Services' does not depend on stack 'Billing' in what was read (exported templates record no stack dependencies); both services can surge at once");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a chain broken by hand loses its credit and fails synth, naming the link', () => {
+    const { h } = platform(true, (harnessed) => {
+      const worker = harnessed.services.node.findChild('Worker').node.defaultChild as ecs.CfnService;
+      worker.addDeletionOverride('DependsOn');
+    });
+    const errors = synthErrors(h.app);
+    expect(errors[0]).toBe("[Data/Budget] ConnectionBudget 'Data/Budget': the ledger gives the deployment order of 'Services/Worker' as after 'Services/Api' (deployInWaves), "
+      + "but the templates give not after it: neither its DependsOn nor its references lead to 'Services/Api'; both services can surge at once, so the chain earns "
+      + 'no credit there. Set the value through the construct, not an override or an Aspect after synthesis planning, so the budget counts it; never edit a '
+      + 'synthesized ledger. [CB-LEDGER-DIFFERS]');
+    // Without the credit the derived pools come out smaller than the ones delivered: the next errors say so.
+    expect(errors[1]).toContain("the ledger gives the worst case of 'Services/Api' as 240 = 20 tasks × 1 process × 1 pool × pool 12");
+    expect(errors[1]).toContain('but the templates give 180 = 20 tasks × 1 process × 1 pool × pool 9');
+  });
+
+  test('leaves out a service that CodeDeploy deploys, and reads an override to CODE_DEPLOY as a break', () => {
+    const { h } = platform(true, (harnessed) => {
+      const api = harnessed.services.node.findChild('Api').node.defaultChild as ecs.CfnService;
+      api.addPropertyOverride('DeploymentController', { Type: 'CODE_DEPLOY' });
+    });
+    expect(synthErrors(h.app).join('\n')).toContain("the ledger gives how 'Services/Api' deploys as by CloudFormation, in the chain of deployInWaves, "
+      + 'but the templates give its DeploymentController Type is CODE_DEPLOY, which deploys it outside CloudFormation');
+  });
+});
