@@ -12,6 +12,8 @@ import { ORDERS_ALLOCATION } from './team';
 export interface PlatformOptions {
   /** Autoscaling maximum of the storefront (10): from 16 the budget warns, from 20 synth fails. */
   readonly storefrontMaxCapacity?: number;
+  /** Whether the services deploy one at a time (deployInWaves): the budget then counts only the largest surge. */
+  readonly deployInWaves?: boolean;
 }
 
 /** The connections the platform grants the orders team's app. */
@@ -29,7 +31,7 @@ export class DataStack extends Stack {
   public readonly vpc: ec2.Vpc;
   public readonly budget: ConnectionBudget;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: StackProps & Pick<PlatformOptions, 'deployInWaves'>) {
     super(scope, id, props);
     this.vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
     this.vpc.addFlowLog('FlowLog');
@@ -44,6 +46,7 @@ export class DataStack extends Stack {
         { name: 'migrations', connections: 10 },
         { name: 'admin', connections: 5 },
       ],
+      deployInWaves: props?.deployInWaves,
     });
     Annotations.of(database).acknowledgeWarning(`CB-MAX-CONNECTIONS-REBOOT-${MAX_CONNECTIONS}`,
       'The database was created with this value; no change is pending a reboot.');
@@ -184,7 +187,7 @@ export class JobsStack extends Stack {
 
 /** The example platform: one PostgreSQL database behind RDS Proxy shared by seven consumers in four stacks. */
 export function buildPlatform(app: Construct, options: PlatformOptions = {}): { data: DataStack; web: WebStack; backend: BackendStack; jobs: JobsStack } {
-  const data = new DataStack(app, 'PlatformData');
+  const data = new DataStack(app, 'PlatformData', { deployInWaves: options.deployInWaves });
   const shared = new Stack(app, 'PlatformCluster');
   const cluster = new ecs.Cluster(shared, 'Cluster', { vpc: data.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
   const consumers = { vpc: data.vpc, cluster, budget: data.budget };

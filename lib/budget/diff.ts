@@ -25,6 +25,8 @@ export interface ConsumerSide {
   readonly steadyDemand: number;
   /** How the peak instances arise: `10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks`. */
   readonly instancesExplanation: string | null;
+  /** The chain its service deploys in (deployInWaves); null when not chained. */
+  readonly chain: string | null;
 }
 
 /** One consumer that was added, removed or changed. */
@@ -51,6 +53,8 @@ export interface BudgetChange {
   readonly directDemand: Change<number>;
   readonly headroom: Change<number>;
   readonly utilizationPercent: Change<number>;
+  /** What deploying in waves takes off the worst case: uncredited − credited demand (0 without chains). */
+  readonly wavesCredit: Change<number>;
   /** after − before worst case of the consumers that share the ceiling. */
   readonly demandDelta: number;
   /**
@@ -135,6 +139,7 @@ function diffBudget(budgetPath: string, before: LedgerJson | undefined, after: L
     directDemand: pick((l) => l.totals.directDemand),
     headroom: pick((l) => l.totals.headroom),
     utilizationPercent: pick((l) => l.totals.utilizationPercent),
+    wavesCredit: pick((l) => (l.totals.uncreditedDemand ?? l.totals.demand) - l.totals.demand),
   };
   const figuresDiffer = Object.values(change).some((c) => c.before !== c.after);
   const status: ChangeStatus = !before ? 'added' : !after ? 'removed'
@@ -184,6 +189,7 @@ function side(consumer: LedgerConsumerJson): ConsumerSide {
     demand: consumer.demand,
     steadyDemand: consumer.steadyDemand,
     instancesExplanation: consumer.instances?.explanation ?? null,
+    chain: consumer.wave?.chain ?? null,
   };
 }
 

@@ -1,8 +1,9 @@
 import { describePerInstance } from './demand';
 import { describeMaxConnections } from './describe';
 import { forTerminal } from './escape';
-import { LedgerConsumerJson, LedgerJson } from './ledger-schema';
-import { count, percent } from './text';
+import { LedgerConsumerJson, LedgerJson, LedgerStartupJson, LedgerTotalsJson } from './ledger-schema';
+import { FRAMEWORK_NAMES } from './presets';
+import { compareText, count, listOf, percent } from './text';
 
 /*
  * The reviewer's view: `cdk diff --template` prints one line per template Metadata key,
@@ -45,6 +46,10 @@ export function summaryLine(ledger: LedgerJson): string {
   } else {
     parts.push(`worst case ${totals.demand}, max_connections unknown`);
   }
+  const waves = wavesText(totals);
+  if (waves) {
+    parts.push(waves);
+  }
   if (totals.directDemand > 0) {
     parts.push(`${totals.directDemand} direct`);
   }
@@ -69,3 +74,42 @@ export function consumerLine(consumer: LedgerConsumerJson): string {
   return forTerminal(`${consumer.demand} = ${count(consumer.instances.peak, unit)} × ${perInstance} (${consumer.instances.explanation}); steady ${consumer.steadyDemand}${route}`);
 }
 
+
+/**
+ * `deploying in waves saves 140 connections, largest surge 'Services/Worker' 125`: what chaining the services' deployments
+ * takes off the worst case, and whose surge still counts; undefined for a budget without chains.
+ */
+export function wavesText(totals: LedgerTotalsJson): string | undefined {
+  const chains = totals.chains ?? [];
+  if (chains.length === 0) return undefined;
+  const credit = (totals.uncreditedDemand ?? totals.demand) - totals.demand;
+  const largest = chains.flatMap((c) => (c.largest ? [`'${c.largest.service}' ${c.largest.connections}`] : []));
+  const surge = largest.length === 0 ? 'no service surges' : `largest surge${largest.length > 1 ? 's' : ''} ${largest.join(', ')}`;
+  return forTerminal(`deploying in waves saves ${count(credit, 'connection')}, ${surge}${chains.length > 1 ? ` (${count(chains.length, 'chain')})` : ''}`);
+}
+
+/** How many consumers the start-up line names. */
+const STARTUP_CONSUMERS_SHOWN = 3;
+
+/**
+ * `new tasks open at most 12 connections at start (largest: 'Web/Api' 10, 'Jobs/Worker' 2; minimum idle 1 (…))`: the
+ * start-up storm of the largest deployment, its largest parts, and where the per-pool figures come from; undefined
+ * without ECS services.
+ */
+export function startupText(startup: LedgerStartupJson | null): string | undefined {
+  if (!startup || startup.consumers.length === 0) return undefined;
+  const included = new Set(startup.largestDeployment.consumers);
+  const rows = startup.consumers.filter((c) => included.has(c.path) && c.connections > 0)
+    .sort((a, b) => b.connections - a.connections || compareText(a.path, b.path));
+  const largest = rows.slice(0, STARTUP_CONSUMERS_SHOWN).map((r) => `'${r.path}' ${r.connections}`);
+  const more = rows.length > STARTUP_CONSUMERS_SHOWN ? `, ${rows.length - STARTUP_CONSUMERS_SHOWN} more` : '';
+  // Which presets open what: the minimum idle they are given, or their whole pool when they have no such setting.
+  const minIdle = [...new Set(rows.filter((r) => r.minIdleDelivered).map((r) => r.perPool))].sort((a, b) => a - b);
+  const whole = [...new Set(rows.filter((r) => !r.minIdleDelivered).map((r) => FRAMEWORK_NAMES[r.framework]))].sort(compareText);
+  const bases = [
+    ...(minIdle.length > 0 ? [`minimum idle ${listOf(minIdle.map(String), 'or')} per pool`] : []),
+    ...(whole.length > 0 ? [`the whole pool for ${listOf(whole, 'and')}, given no minimum idle`] : []),
+  ];
+  const detail = rows.length === 0 ? '' : ` (largest: ${largest.join(', ')}${more}; ${bases.join('; ')})`;
+  return forTerminal(`new tasks open at most ${count(startup.largestDeployment.connections, 'connection')} at start${detail}`);
+}

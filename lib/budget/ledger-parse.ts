@@ -88,6 +88,8 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
       c.array(st, 'consumers', (row, at) => {
         c.text(row, 'path', at);
         c.text(row, 'basis', at);
+        c.oneOf(row, 'framework', Object.keys(FRAMEWORK_NAMES), at);
+        c.boolean(row, 'minIdleDelivered', at);
         for (const field of ['newTasks', 'perPool', 'connections']) c.number(row, field, at);
       }, 'startup');
       c.object(st, 'largestDeployment', (l) => {

@@ -62,6 +62,10 @@ export interface LedgerStartupJson {
     readonly connections: number;
     /** Where perPool comes from: `minimum idle 1 (Spring Boot with HikariCP)`. */
     readonly basis: string;
+    /** The preset's framework. */
+    readonly framework: PresetSpec['framework'];
+    /** Whether the preset delivers a minimum idle; when not, the whole pool is counted. */
+    readonly minIdleDelivered: boolean;
   }>;
   /** The most connections opened at start at once: every service together, or with waves one service per chain and every unchained one. */
   readonly largestDeployment: {

@@ -1,4 +1,5 @@
 import { LedgerConsumerJson, LedgerJson } from './ledger-schema';
+import { waveDemand } from './waves';
 
 /** Who opens connections in a rehearsal: a consumer at its worst case, or a reservation's clients. */
 export interface RehearsalClient {
@@ -25,6 +26,11 @@ export interface RehearsalPlan {
    */
   readonly proxyServerConnections?: number;
   readonly clients: readonly RehearsalClient[];
+  /**
+   * For a budget that deploys in waves: the service of each chain that surges; every other chained service holds its
+   * most tasks. Empty without chains.
+   */
+  readonly surging: readonly string[];
 }
 
 /** A ledger a rehearsal cannot run: another engine, no known max_connections, or numbers it cannot multiply. */
@@ -34,10 +40,12 @@ export class RehearsalPlanError extends Error {}
  * The rehearsal of a ledger: exactly the worst case it computes, every consumer at its peak instances with
  * full pools, plus every reservation's connections. `poolSizes` replays other pool sizes on the same
  * topology: a consumer's pool from another ledger, or one size for all (the frameworks' defaults).
+ * Services that deploy in waves hold their most tasks, and one service per chain surges: the one with the largest surge
+ * at the pool sizes replayed, or `surging` for its chain (one wave of the deployment).
  * Every number it reads must be a whole number: a consumer whose worst case is unknown, or a field that is
  * missing or fractional, fails the plan, naming the consumer and the field, rather than opening less.
  */
-export function rehearsalPlan(ledger: LedgerJson, poolSizes?: (consumer: LedgerConsumerJson) => number | undefined): RehearsalPlan {
+export function rehearsalPlan(ledger: LedgerJson, poolSizes?: (consumer: LedgerConsumerJson) => number | undefined, surging?: string): RehearsalPlan {
   const capacity = ledger.capacity;
   if (!capacity) {
     throw new RehearsalPlanError(`budget '${ledger.budgetPath}' has no known max_connections; there is nothing to rehearse against.`);
@@ -51,7 +59,7 @@ export function rehearsalPlan(ledger: LedgerJson, poolSizes?: (consumer: LedgerC
     problems.push(`${subject}: ${field} is ${value === undefined ? 'missing' : JSON.stringify(value)}, not a whole number of at least ${min}`);
     return 0;
   };
-  const clients: RehearsalClient[] = ledger.consumers.map((c) => {
+  const sized = ledger.consumers.map((c) => {
     const subject = `consumer '${c.path}'`;
     const poolSize = whole(subject, 'pool.size', poolSizes?.(c) ?? c.pool.size);
     const perInstance = whole(subject, 'connections.processes', c.connections.processes)
@@ -59,7 +67,22 @@ export function rehearsalPlan(ledger: LedgerJson, poolSizes?: (consumer: LedgerC
       * (poolSize + whole(subject, 'connections.overflowPerPool', c.connections.overflowPerPool));
     if (c.instances === null) problems.push(`${subject}: instances is null, so its worst case is unknown`);
     const peak = c.instances === null ? 0 : whole(subject, 'instances.peak', c.instances?.peak);
-    return { name: c.path, route: c.route, connections: peak * perInstance, poolSize };
+    const steady = c.instances === null ? 0 : whole(subject, 'instances.steady', c.instances?.steady);
+    return { consumer: c, poolSize, demand: peak * perInstance, steadyDemand: steady * perInstance };
+  });
+  const chains = waveDemand(sized.map((s) => ({ path: s.consumer.path, demand: s.demand, steadyDemand: s.steadyDemand, wave: s.consumer.wave ?? undefined }))).chains;
+  if (surging !== undefined && !chains.some((chain) => chain.services.includes(surging))) {
+    throw new RehearsalPlanError(`budget '${ledger.budgetPath}' deploys no service '${surging}' in waves; `
+      + (chains.length === 0 ? 'it deploys every service at once (deployInWaves is off), so every service surges.'
+        : `its chained services are ${chains.flatMap((chain) => chain.services).map((service) => `'${service}'`).join(', ')}.`));
+  }
+  const surgingServices = chains.flatMap((chain) => {
+    const chosen = surging !== undefined && chain.services.includes(surging) ? surging : chain.largest?.service;
+    return chosen === undefined ? [] : [chosen];
+  });
+  const clients: RehearsalClient[] = sized.map(({ consumer: c, poolSize, demand, steadyDemand }) => {
+    const atSteady = c.wave && !surgingServices.includes(c.wave.service);
+    return { name: c.path, route: c.route, connections: atSteady ? steadyDemand : demand, poolSize };
   });
   for (const r of capacity.reservations) {
     clients.push({ name: `reservation '${r.name}'`, route: r.throughProxy && capacity.proxy ? 'proxy' : 'direct', connections: whole(`reservation '${r.name}'`, 'connections', r.connections) });
@@ -72,6 +95,7 @@ export function rehearsalPlan(ledger: LedgerJson, poolSizes?: (consumer: LedgerC
       ? whole('capacity', 'proxy.ceiling', capacity.proxy.ceiling) - whole('capacity', 'proxy.internalConnections', capacity.proxy.internalConnections)
       : undefined,
     clients: clients.filter((c) => c.connections > 0),
+    surging: surgingServices,
   };
   if (problems.length > 0) {
     throw new RehearsalPlanError(`budget '${ledger.budgetPath}' cannot be rehearsed: ${problems.join('; ')}. A rehearsal opens every `

@@ -32,6 +32,13 @@ export const SOURCES = {
     'https://github.com/aws/aws-cdk/blob/main/packages/aws-cdk-lib/aws-ecs/lib/base/base-service.ts',
   cloudFormationParallelUpdates:
     'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html',
+  /** The default mode waits for each resource to stabilize; express mode does not (dependency order kept). */
+  cloudFormationExpressMode: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-express-mode.html',
+  /** A CODE_DEPLOY or EXTERNAL controller deploys outside CloudFormation. */
+  ecsDeploymentController:
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ecs-service-deploymentcontroller.html',
+  /** "A Stage consists of one or more Stacks, which will be deployed in dependency order." */
+  cdkPipelinesStackOrder: 'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.pipelines.StageDeployment.html',
   hikariPoolSizing: 'https://github.com/brettwooldridge/HikariCP/wiki/About-Pool-Sizing',
   hikariReadme: 'https://github.com/brettwooldridge/HikariCP#gear-configuration-knobs-baby',
   springRelaxedBinding:

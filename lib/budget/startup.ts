@@ -30,8 +30,10 @@ export function startupStorm(consumers: readonly ConsumerResult[], poolOf: (cons
       newTasks,
       connections: newTasks * processes * poolsPerProcess * perPool,
       perPool,
+      framework: preset.framework,
+      minIdleDelivered: delivered,
       basis: delivered ? `minimum idle ${minIdle} (${FRAMEWORK_NAMES[preset.framework]})`
-        : `${FRAMEWORK_NAMES[preset.framework]} is given no minimum idle: counted at the whole pool ${c.poolSize}`,
+        : `${FRAMEWORK_NAMES[preset.framework]} is given no minimum idle: counted at its whole pool`,
       wave: c.input.wave,
     };
   });

@@ -44,6 +44,7 @@ const OPTIONS = {
   'allocation-record': { type: 'string', multiple: true },
   'budget': { type: 'string' },
   'pools-from': { type: 'string' },
+  'surging': { type: 'string' },
   'wait': { type: 'string' },
   'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean' },
@@ -55,7 +56,7 @@ const COMMAND_OPTIONS: Record<Command, readonly OptionName[]> = {
   report: ['allocation-record'],
   diff: ['base', 'head', 'fail-on-change'],
   check: ['base', 'fail-on-change', 'max-utilization', 'min-headroom', 'max-increase', 'max-increase-percent', 'strict', 'allocation-record'],
-  rehearse: ['budget', 'pools-from', 'wait'],
+  rehearse: ['budget', 'pools-from', 'surging', 'wait'],
 };
 type Command = 'report' | 'diff' | 'check' | 'rehearse';
 const COMMON_OPTIONS: readonly OptionName[] = ['format', 'no-color', 'help', 'version'];
@@ -218,7 +219,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
     case 'rehearse': {
       const ledgers = requireLedgers(locations.map(readBudgets));
       const ledger = chooseBudget(ledgers, values.budget);
-      const plan = rehearsalPlan(ledger, poolSource(values['pools-from'], ledger));
+      const plan = rehearsalPlan(ledger, poolSource(values['pools-from'], ledger), values.surging);
       const waitSeconds = parseNumber('wait', values.wait, true) ?? DEFAULT_WAIT_SECONDS;
       if (waitSeconds < 1) {
         throw new UsageError(`--wait must be at least 1 second, got '${values.wait}'.`);

@@ -39,6 +39,8 @@ Options:
   --budget PATH                 rehearse: the budget to rehearse, when the assembly has several
   --pools-from A|size:N         rehearse: replay other pool sizes on the same topology: those of assembly A,
                                 or N for every pool (a framework default)
+  --surging SERVICE             rehearse: for a budget that deploys in waves, the service whose deployment surges
+                                (default: the largest surge of each chain; the other chained services hold their most tasks)
   --wait SECONDS                rehearse: how long a client waits for a connection (default 30, the borrow timeout;
                                 at most ${MAX_WAIT_SECONDS}, RDS Proxy's longest)
   -h, --help                    this help

@@ -27,7 +27,10 @@ export function chainMembers(candidates: readonly ChainCandidate[]): ChainMember
 }
 
 /**
- * Makes each service deploy after the one before it: DependsOn within a stack, a stack dependency across stacks. The
+ * Makes each service deploy after the one before it: DependsOn within a stack (CloudFormation updates a resource after
+ * those it depends on, and by default waits for an ECS service to stabilize: SOURCES.cloudFormationParallelUpdates,
+ * SOURCES.cloudFormationExpressMode), a stack dependency across stacks (cdk deploy and CDK Pipelines deploy a stack after
+ * those it depends on: SOURCES.cdkPipelinesStackOrder). The
  * order: stacks after every stack they depend on, else by path; within a stack by path. Called once CDK has prepared the
  * app (its references have added their stack dependencies), so the dependencies it adds go the way the existing ones
  * allow and close no cycle. Returns what keeps the chain from being made.
@@ -57,15 +60,15 @@ export function applyChain(budgetPath: string, members: ChainMembers): string[] 
     const stack = Stack.of(service.resource);
     const previousStack = Stack.of(previous.resource);
     if (stack === previousStack) {
-      service.resource.addDependency(previous.resource);
+      service.resource.addResourceDependency(previous.resource);
     } else {
-      stack.addDependency(previousStack, `ConnectionBudget '${budgetPath}' deploys '${service.path}' after '${previous.path}' (deployInWaves)`);
+      stack.addStackDependency(previousStack, `ConnectionBudget '${budgetPath}' deploys '${service.path}' after '${previous.path}' (deployInWaves)`);
     }
   });
   return [];
 }
 
-/** Why CloudFormation does not run the service's deployments, or undefined when it does. */
+/** Why CloudFormation does not run the service's deployments (SOURCES.ecsDeploymentController), or undefined when it does. */
 function notDeployedByCloudFormation(resource: CfnResource): string | undefined {
   const controller = (resource as ecs.CfnService).deploymentController;
   if (controller === undefined) return undefined;

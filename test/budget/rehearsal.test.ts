@@ -23,6 +23,35 @@ describe('rehearsalPlan', () => {
         { name: 'reservation \'admin\'', route: 'direct', connections: 5 },
         { name: 'reservation \'bi\'', route: 'proxy', connections: 3 },
       ],
+      surging: [],
+    });
+  });
+
+  describe('a budget that deploys in waves', () => {
+    const chained = (c: ReturnType<typeof ecsService>) => ({ ...c, wave: { chain: 'Web/Api', service: c.path } });
+    // Api 10 tasks (200 at peak), Worker 6 tasks (120 at peak), both pool 10 and chained.
+    const waves = ledgerOf(budget(postgresBehindProxy(1000, 50), [
+      chained(ecsService('Web/Api', { maxTasks: 10, pool: 10 })), chained(ecsService('Web/Worker', { maxTasks: 6, pool: 10 })),
+    ]));
+
+    test('replays the credited worst case: every chained service at its most tasks, the largest surge on top', () => {
+      const plan = rehearsalPlan(waves);
+      expect(plan.surging).toEqual(['Web/Api']);
+      expect(plan.clients.map((c) => [c.name, c.connections])).toEqual([['Web/Api', 200], ['Web/Worker', 60]]);
+      expect(plan.clients.reduce((n, c) => n + c.connections, 0)).toBe(waves.totals.demand);
+    });
+
+    test('replays another wave with --surging, and the largest surge at the pool sizes replayed', () => {
+      expect(rehearsalPlan(waves, undefined, 'Web/Worker').clients.map((c) => [c.name, c.connections])).toEqual([['Web/Api', 100], ['Web/Worker', 120]]);
+      // With Worker's pool at 40 its surge (240) is the largest.
+      expect(rehearsalPlan(waves, (c) => (c.path === 'Web/Worker' ? 40 : undefined)).surging).toEqual(['Web/Worker']);
+    });
+
+    test('refuses a service that is not chained, naming the chained ones', () => {
+      expect(() => rehearsalPlan(waves, undefined, 'Web/Nope')).toThrow(new RehearsalPlanError(
+        "budget 'Data/Budget' deploys no service 'Web/Nope' in waves; its chained services are 'Web/Api', 'Web/Worker'."));
+      expect(() => rehearsalPlan(ledger, undefined, 'Web/Api')).toThrow(
+        "budget 'Data/Budget' deploys no service 'Web/Api' in waves; it deploys every service at once (deployInWaves is off), so every service surges.");
     });
   });
 

@@ -118,28 +118,28 @@ describe('bad input gets a clear message and exit 2', () => {
     ['a template that is not JSON', () => directoryWith({ 'Data.template.json': '{ "Resources": ' }),
       /Data\.template\.json' is not valid JSON \(.+\); templates must be JSON, as cdk synth writes them\.\n$/],
     ['a ledger of another schema version', () => directoryWith({ 'Data.json': templateWith({ ...sampleLedger(), schemaVersion: 99 }) }),
-      /the ledger 'Data\/Budget' in '.+Data\.json' has ledger schema version 99, but this connection-budget reads versions 1, 2, and 3\. Run the connection-budget CLI of the library version that synthesized it\.\n$/],
+      /the ledger 'Data\/Budget' in '.+Data\.json' has ledger schema version 99, but this connection-budget reads versions 1, 2, 3, and 4\. Run the connection-budget CLI of the library version that synthesized it\.\n$/],
     ['a schema version written as a string', () => directoryWith({ 'Data.json': templateWith({ ...sampleLedger(), schemaVersion: '1' as never }) }),
-      /the ledger 'Data\/Budget' in '.+Data\.json' has schemaVersion "1", a string; a ledger's schemaVersion is a number, 1, 2, or 3\.\n$/],
+      /the ledger 'Data\/Budget' in '.+Data\.json' has schemaVersion "1", a string; a ledger's schemaVersion is a number, 1, 2, 3, or 4\.\n$/],
     ['a damaged ledger', () => directoryWith({ 'Data.json': templateWith({ ...sampleLedger(), consumers: 'none' } as never) }),
-      /the ledger 'Data\/Budget' in '.+Data\.json' is not a valid version 3 ledger: consumers must be an array\.\n$/],
+      /the ledger 'Data\/Budget' in '.+Data\.json' is not a valid version 4 ledger: consumers must be an array\.\n$/],
     ['a consumer without processes', () => {
       const ledger = sampleLedger();
       return directoryWith({ 'Data.json': templateWith({ ...ledger, consumers: [{ ...ledger.consumers[0], connections: { poolsPerProcess: 1, overflowPerPool: 0 } } as never] }) });
-    }, /is not a valid version 3 ledger: consumers\[0\]\.connections\.processes must be a whole number from 1 to 1000000, got undefined\.\n$/],
+    }, /is not a valid version 4 ledger: consumers\[0\]\.connections\.processes must be a whole number from 1 to 1000000, got undefined\.\n$/],
     ['an engine the library does not know', () => {
       const ledger = sampleLedger();
       return directoryWith({ 'Data.json': templateWith({ ...ledger, capacity: { ...ledger.capacity!, engine: 'oracle' as never } }) });
-    }, /is not a valid version 3 ledger: capacity\.engine must be one of rds-postgresql, rds-mysql, rds-mariadb, aurora-postgresql, aurora-mysql, got "oracle"\.\n$/],
+    }, /is not a valid version 4 ledger: capacity\.engine must be one of rds-postgresql, rds-mysql, rds-mariadb, aurora-postgresql, aurora-mysql, got "oracle"\.\n$/],
     ['a custom preset without its variable names', () => {
       const ledger = sampleLedger();
       const consumer = { ...ledger.consumers[0], inputs: { ...ledger.consumers[0].inputs!, preset: { framework: 'custom', variables: null } } };
       return directoryWith({ 'Data.json': templateWith({ ...ledger, consumers: [consumer as never] }) });
-    }, /is not a valid version 3 ledger: consumers\[0\]\.inputs\.preset\.variables must be an object\.\n$/],
+    }, /is not a valid version 4 ledger: consumers\[0\]\.inputs\.preset\.variables must be an object\.\n$/],
     ['a claim no engine accepts', () => {
       const ledger = sampleLedger();
       return directoryWith({ 'Data.json': templateWith({ ...ledger, inputs: { ...ledger.inputs!, maxConnections: 1e15 } }) });
-    }, /is not a valid version 3 ledger: inputs\.maxConnections must be a whole number from 1 to 262143, got 1000000000000000\.\n$/],
+    }, /is not a valid version 4 ledger: inputs\.maxConnections must be a whole number from 1 to 262143, got 1000000000000000\.\n$/],
     ['templates without any ledger', () => directoryWith({ 'Other.json': { Resources: {} } }),
       /^connection-budget: no connection budget ledger in the 1 template of template directory '.+'\. Synthesize an app that uses ConnectionBudget or BudgetedDatabase \(cdk synth\), and pass the directory it wrote\.\n$/],
     ['the same budget twice', () => directoryWith({ 'A.json': templateWith(sampleLedger()), 'B.json': templateWith(sampleLedger()) }),

@@ -42,6 +42,7 @@ describe('text', () => {
       '  ceiling 495: max_connections 1000 (parameter group \'Data/Params\') × 50 % = 500, less 5 kept by RDS Proxy',
       '  kept free: migrations 10, engine reserve 5',
       '  worst case 228 of 495 (46.1 %), headroom 267, steady 114',
+      '  new tasks open at most 12 connections at start (largest: \'Web/Api\' 10, \'Jobs/Worker\' 2; minimum idle 1 per pool)',
       '',
       '  CONSUMER     KIND         POOL  PEAK  WORST CASE  SHARE OF CEILING',
       '  Jobs/Worker  ecs-service   5+2     4          28  █░░░░░░░░░░░░░░░░░░░  5.7 %',

@@ -109,7 +109,7 @@ describe('a budget from a looked-up allocation', () => {
         clientSecurityGroupId: 'sg-0123456789abcdef0', port: 5432, proxyIdleClientTimeoutSeconds: 900,
       },
     });
-    expect(stored.schemaVersion).toBe(3);
+    expect(stored.schemaVersion).toBe(4);
   });
 });
 

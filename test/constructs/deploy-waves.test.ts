@@ -82,7 +82,7 @@ describe('deployInWaves', () => {
     expect(ledger.startup!.largestDeployment).toEqual({ connections: 10, consumers: ['Services/Api'] });
     expect(parallel.startup!.largestDeployment).toEqual({ connections: 4 + 10 + 5, consumers: ['Billing/Billing', 'Services/Api', 'Services/Worker'] });
     expect(ledger.startup!.consumers.find((c) => c.path === 'Services/Api')).toEqual({
-      path: 'Services/Api', newTasks: 10, perPool: 1, connections: 10, basis: 'minimum idle 1 (the generic DB_POOL_* variables)',
+      path: 'Services/Api', newTasks: 10, perPool: 1, connections: 10, basis: 'minimum idle 1 (the generic DB_POOL_* variables)', framework: 'generic', minIdleDelivered: true,
     });
   });
 

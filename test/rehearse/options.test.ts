@@ -45,7 +45,7 @@ test('a stored ledger missing a number the plan multiplies is refused with exit 
     expect(result).toEqual({
       code: 2,
       stdout: '',
-      stderr: `connection-budget: the ledger 'Data/Budget' in '${file}' is not a valid version 3 ledger: consumers[0].connections.processes must be a whole `
+      stderr: `connection-budget: the ledger 'Data/Budget' in '${file}' is not a valid version 4 ledger: consumers[0].connections.processes must be a whole `
         + 'number from 1 to 1000000, got undefined.\n',
     });
   } finally {

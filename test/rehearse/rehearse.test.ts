@@ -51,6 +51,36 @@ describe('rehearsals of random budgets', () => {
   });
 });
 
+describe('rehearsals of budgets that deploy in waves', () => {
+  test('every wave of a chained budget, one service surging and the others at their most tasks, opens every connection', async () => {
+    // Derived pools sized with the credit: the chain holds only one surge, and the rehearsal checks the real database agrees.
+    const fleet = fc.record({
+      maxConnections: fc.integer({ min: 80, max: 160 }),
+      services: fc.array(fc.record({ tasks: fc.integer({ min: 1, max: 4 }), weight: fc.integer({ min: 1, max: 3 }) }), { minLength: 2, maxLength: 4 }),
+    });
+    let waves = 0;
+    await fc.assert(fc.asyncProperty(fleet, async (f) => {
+      const input = budget(postgresBehindProxy(f.maxConnections, 100), f.services.map((s, i) => ({
+        ...ecsService(`Svc/S${i}`, { maxTasks: s.tasks, pool: { kind: 'share', weight: s.weight, min: 1, max: 30 } }),
+        wave: { chain: 'Svc/S0', service: `Svc/S${i}` },
+      })));
+      if (evaluateBudget(input).problems.some((p) => p.level === 'error')) return true;
+      const ledger = ledgerOf(input);
+      const largest = rehearsalPlan(ledger);
+      expect(largest.clients.reduce((n, c) => n + c.connections, 0)).toBe(ledger.totals.demand);
+      // The largest surge, and the last service's when that is another wave.
+      const last = `Svc/S${f.services.length - 1}`;
+      for (const plan of largest.surging.includes(last) ? [largest] : [largest, rehearsalPlan(ledger, undefined, last)]) {
+        waves += 1;
+        const outcomes = await rehearse(plan, { waitSeconds: 2, holdMs: 200 });
+        if (!outcomes.every((o) => o.opened === o.requested)) return false;
+      }
+      return true;
+    }), { numRuns: 2, seed: 20261128 });
+    expect(waves).toBeGreaterThan(0);
+  });
+});
+
 test('without PostgreSQL or PgBouncer, the message says how to install them', () => {
   expect(() => findBinaries(true, [])).toThrow(new MissingToolError('a rehearsal needs the PostgreSQL server (initdb, postgres) and PgBouncer, '
     + 'which are not installed. On Debian or Ubuntu: apt-get install -y postgresql pgbouncer (as root).'));

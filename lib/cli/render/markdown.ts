@@ -1,5 +1,6 @@
 import {
   AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ENGINE_NAMES, forMarkdown, forTerminal, hasAllocations, LedgerJson, markdownCode, percent, Problem,
+  startupText, wavesText,
 } from '../../budget';
 import { arrow, CHANGE_MARKERS, signed } from './format';
 import {
@@ -59,6 +60,9 @@ function budgetMarkdown(ledger: LedgerJson): string[] {
     }
   } else {
     lines.push('max_connections is unknown, so the budget has no ceiling.');
+  }
+  for (const text of [wavesText(totals), startupText(ledger.startup)]) {
+    if (text) lines.push(`${forMarkdown(text.charAt(0).toUpperCase() + text.slice(1))}.`);
   }
   const ceiling = totals.ceiling ?? 0;
   const share = (n: number) => (ceiling > 0 ? percent((100 * n) / ceiling) : '');
@@ -163,6 +167,9 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
   row('**Headroom**', budget.headroom.before, budget.headroom.after);
   row('Ceiling', budget.ceiling.before, budget.ceiling.after);
   row('Utilization', budget.utilizationPercent.before, budget.utilizationPercent.after, percent, ' pts');
+  if (budget.wavesCredit.before || budget.wavesCredit.after) {
+    row('Saved by deploying in waves', budget.wavesCredit.before, budget.wavesCredit.after);
+  }
   for (const p of budget.newProblems) {
     lines.push('', `- ${p.level === 'error' ? '❌ new error' : '⚠️ new warning'} **${forMarkdown(p.id)}**: ${forMarkdown(p.message)} ${forMarkdown(p.fix)}`);
   }

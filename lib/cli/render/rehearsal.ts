@@ -18,8 +18,10 @@ export function rehearsalSummary(outcomes: readonly ClientOutcome[]): string {
 function setting(plan: RehearsalPlan): string {
   const proxy = plan.proxyServerConnections === undefined ? 'no proxy'
     : `PgBouncer in session pooling with ${plan.proxyServerConnections} server connections for the proxy's ceiling`;
+  const waves = plan.surging.length === 0 ? ''
+    : ` Deploying in waves: ${plan.surging.map((s) => `'${s}'`).join(', ')} surging, the other chained services at their most tasks.`;
   return `Rehearsal of ${plan.budgetPath}: PostgreSQL with max_connections ${plan.maxConnections} `
-    + `(${plan.superuserReservedConnections} reserved for superusers), ${proxy}.`;
+    + `(${plan.superuserReservedConnections} reserved for superusers), ${proxy}.${waves}`;
 }
 
 const ms = (value: number | null) => (value === null ? '-' : `${Math.round(value)} ms`);

@@ -139,6 +139,9 @@ export function consumerDetails(c: ConsumerChange): string[] {
   if (c.before.route !== c.after.route) {
     details.push(`route ${c.before.route} → ${c.after.route}`);
   }
+  if (c.before.chain !== c.after.chain) {
+    details.push(`deploys ${c.before.chain === null ? 'with the others' : 'in waves'} → ${c.after.chain === null ? 'with the others' : 'in waves'}`);
+  }
   // With the pool unchanged, a variable change is another setting (a timeout): show its values.
   if (!poolChanged) {
     for (const v of c.variables) {

@@ -1,5 +1,6 @@
 import {
   AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, forTerminal, GuardrailViolation, hasAllocations, LedgerJson, percent, Problem,
+  startupText, wavesText,
 } from '../../budget';
 import { arrow, bar, CHANGE_MARKERS, columns, signed, styler, TextOptions } from './format';
 import {
@@ -62,6 +63,10 @@ function budgetText(ledger: LedgerJson, options: TextOptions): string {
   } else {
     lines.push(`  max_connections unknown: worst case ${totals.demand}, steady ${totals.steadyDemand}`);
   }
+  const waves = wavesText(totals);
+  if (waves) lines.push(`  ${waves}`);
+  const startup = startupText(ledger.startup);
+  if (startup) lines.push(`  ${startup}`);
   const ceiling = totals.ceiling ?? 0;
   const share = (n: number) => (ceiling > 0 ? n / ceiling : 0);
   const rows: string[][] = [['CONSUMER', 'KIND', 'POOL', 'PEAK', 'WORST CASE', 'SHARE OF CEILING']];
@@ -145,6 +150,7 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
     ['headroom', style(tone, arrow(budget.headroom))],
     ['ceiling', arrow(budget.ceiling)],
     ['utilization', arrow(budget.utilizationPercent, percent)],
+    ...(budget.wavesCredit.before || budget.wavesCredit.after ? [['saved by waves', arrow(budget.wavesCredit)]] : []),
   ];
   lines.push(...columns(figures, new Set()).map((row) => `    ${row}`));
   for (const p of budget.newProblems) {
