@@ -1,5 +1,5 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
-import { BudgetedDatabase, PoolSize } from '../lib';
+import { BudgetedDatabase, ConnectionBudget, PoolSize } from '../lib';
 
 const SERVICE_STACKS = 8;
 const SERVICES_PER_STACK = 25;
@@ -19,6 +19,8 @@ export interface ManyConsumersOptions {
   readonly withBudget: boolean;
   /** Raises the first service's autoscaling maximum, for a diff between two synths. */
   readonly extraTasks?: number;
+  /** The budget's deployInWaves (with the budget only). */
+  readonly deployInWaves?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface ManyConsumersOptions {
  * services in 8 stacks and 20 Lambda functions, every stack below CloudFormation's 500 resources. Without the budget,
  * the same pool variables, route variables and ingress are written by hand.
  */
-export function buildManyConsumers(app: App, options: ManyConsumersOptions): void {
+export function buildManyConsumers(app: App, options: ManyConsumersOptions): { budget?: ConnectionBudget } {
   const withBudget = options.withBudget;
   const data = new Stack(app, 'ManyData');
   const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2, natGateways: 1 });
@@ -35,10 +37,14 @@ export function buildManyConsumers(app: App, options: ManyConsumersOptions): voi
   let grant: (consumer: ec2.IConnectable) => void;
   let registerService: (service: ecs.FargateService, container: ecs.ContainerDefinition, i: number) => void;
   let registerFunction: (fn: lambda.Function) => void;
+  let budget: ConnectionBudget | undefined;
   if (withBudget) {
     // One proxy holds at most 200 secrets (RDS_PROXY_MAX_SECRETS), too few for a user per consumer of 220: the budget is
     // measured without containment, as before it existed.
-    const database = new BudgetedDatabase(data, 'Database', { vpc, instanceEngine: engine, instanceType, maxConnections: MAX_CONNECTIONS, consumerUsers: false });
+    const database = new BudgetedDatabase(data, 'Database', {
+      vpc, instanceEngine: engine, instanceType, maxConnections: MAX_CONNECTIONS, consumerUsers: false, deployInWaves: options.deployInWaves,
+    });
+    budget = database.budget;
     grant = () => undefined;
     registerService = (service, _container, i) => database.budget.addEcsService(service, { pool: i % 2 === 0 ? PoolSize.fixed(2) : PoolSize.share({ max: 4 }) });
     registerFunction = (fn) => database.budget.addLambdaFunction(fn);
@@ -80,5 +86,6 @@ export function buildManyConsumers(app: App, options: ManyConsumersOptions): voi
       vpc, timeout: Duration.seconds(10), reservedConcurrentExecutions: 5,
     }));
   }
+  return { budget };
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The library's cost, measured: `npm run bench` (npx ts-node --transpile-only bench/run.ts [--skip-suite]).
-// Prints four figures: synth overhead of the budget on a 220-consumer app, allocation time for 10,000
-// consumers, how much of the ceiling derived pools use, and the test suite's wall time. Figures, not tests:
+// Prints five figures: synth overhead of the budget on a 220-consumer app, what deploying in waves buys there,
+// allocation time for 10,000 consumers, how much of the ceiling derived pools use, and the test suite's wall time. Figures, not tests:
 // nothing here fails a build.
 import { execFileSync } from 'child_process';
 import * as path from 'path';
@@ -40,6 +40,30 @@ function synthOverhead(): string {
   const ratio = median(withBudget) / median(without);
   return `synth overhead (${MANY_CONSUMERS} consumers, ${MANY_CONSUMERS_STACKS} stacks, median of ${SYNTH_RUNS}): `
     + `${median(withBudget).toFixed(0)} ms with the budget, ${median(without).toFixed(0)} ms without; ratio ${ratio.toFixed(3)} (target ≤ 1.05)`;
+}
+
+/**
+ * What deploying in waves buys on the 220-consumer app: the worst case and the derived pools with and without the chain,
+ * the ratio of the worst case counting every surge to the credited one at the same pools, and what chaining costs synth.
+ */
+function wavesCredit(): string {
+  const measure = (deployInWaves: boolean) => {
+    const started = process.hrtime.bigint();
+    const app = new App();
+    const { budget } = buildManyConsumers(app, { withBudget: true, deployInWaves });
+    app.synth();
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const { totals, consumers } = budget!._evaluation();
+    const shares = consumers.filter((c) => c.input.pool.kind === 'share');
+    return { ms, totals, meanSharedPool: shares.reduce((n, c) => n + c.poolSize, 0) / shares.length };
+  };
+  measure(true); // warm-up
+  const parallel = measure(false);
+  const waves = measure(true);
+  const ratio = waves.totals.uncreditedDemand / waves.totals.demand;
+  return `deploying in waves (${MANY_CONSUMERS} consumers): worst case ${parallel.totals.demand} of ${parallel.totals.ceiling} without, `
+    + `${waves.totals.demand} with (${waves.totals.uncreditedDemand} if every service surged at once at the same pools: ratio ${ratio.toFixed(3)}); `
+    + `mean derived pool ${parallel.meanSharedPool.toFixed(2)} → ${waves.meanSharedPool.toFixed(2)}; synth ${parallel.ms.toFixed(0)} ms → ${waves.ms.toFixed(0)} ms`;
 }
 
 /** A deterministic pseudo-random sequence, so every run measures the same inputs. */
@@ -122,6 +146,7 @@ function suiteTime(): string {
 console.log(allocationTime());
 console.log(utilization());
 console.log(synthOverhead());
+console.log(wavesCredit());
 if (!process.argv.includes('--skip-suite')) {
   console.log(suiteTime());
 }

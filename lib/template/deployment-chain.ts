@@ -72,11 +72,15 @@ export function readChain(budgetPath: string, waves: LedgerWavesJson | null | un
 /** The services in the order the templates deploy them: each after every one it waits for, ties by path. */
 function deploymentOrder<T extends { path: string; resource: TemplateResource }>(services: readonly T[], order: Order): T[] {
   const left = [...services].sort((a, b) => compareText(a.path, b.path));
+  // Each service's predecessors among the others, once: n² questions, not n³.
+  const waitingFor = new Map(left.map((s) => [s, new Set(left.filter((other) => other !== s && order.waitsFor(s.resource, other.resource)))]));
   const ordered: T[] = [];
   while (left.length > 0) {
     // A circular wait leaves no service free; the first by path then goes first, and the loop is reported.
-    const free = left.findIndex((s) => !left.some((other) => other !== s && order.waitsFor(s.resource, other.resource)));
-    ordered.push(...left.splice(Math.max(free, 0), 1));
+    const free = left.findIndex((s) => waitingFor.get(s)!.size === 0);
+    const [next] = left.splice(Math.max(free, 0), 1);
+    ordered.push(next);
+    for (const s of left) waitingFor.get(s)!.delete(next);
   }
   return ordered;
 }
