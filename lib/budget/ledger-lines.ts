@@ -71,7 +71,8 @@ export function consumerLine(consumer: LedgerConsumerJson): string {
   }
   const perInstance = describePerInstance(consumer.kind, consumer.connections, consumer.pool.size);
   const unit = consumer.kind === 'lambda-function' ? 'environment' : 'task';
-  return forTerminal(`${consumer.demand} = ${count(consumer.instances.peak, unit)} × ${perInstance} (${consumer.instances.explanation}); steady ${consumer.steadyDemand}${route}`);
+  const waves = consumer.wave ? '; deploys in waves' : '';
+  return forTerminal(`${consumer.demand} = ${count(consumer.instances.peak, unit)} × ${perInstance} (${consumer.instances.explanation}); steady ${consumer.steadyDemand}${route}${waves}`);
 }
 
 

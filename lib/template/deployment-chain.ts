@@ -14,8 +14,9 @@ export interface ReadChain {
 /**
  * Reads a budget's chain back from the templates. The ledger names the services; the templates say the order. A service
  * deploys after another when its DependsOn or references lead to it within a stack (directly or through other resources),
- * or when its stack depends on the other's stack (a cloud assembly's manifest says so; exported templates do not, so a
- * link across stacks holds only in an assembly). The services are put in that order (ties by path) and a link the
+ * or when its stack depends on the other's stack (a cloud assembly's manifest says so). Exported templates record no stack
+ * dependencies: there a link across stacks is taken from the ledger, which the synth-time verification checked against
+ * the assembly the stacks were deployed from. The services are put in that order (ties by path) and a link the
  * templates do not hold splits the chain there: each run surges on its own, named after its first service by path. A
  * service CloudFormation does not deploy (a CODE_DEPLOY or EXTERNAL controller) leaves the chain and counts at its peak.
  */
@@ -57,8 +58,7 @@ export function readChain(budgetPath: string, waves: LedgerWavesJson | null | un
         ledger: `after '${previous.path}' (deployInWaves)`,
         templates: `not after it: ${service.resource.stack === previous.resource.stack
           ? `neither its DependsOn nor its references lead to '${previous.path}'`
-          : `stack '${stackName(service.resource.stack)}' does not depend on stack '${stackName(previous.resource.stack)}'`
-            + (service.resource.stack.dependencies === undefined ? ' in what was read (exported templates record no stack dependencies)' : '')}; `
+          : `stack '${stackName(service.resource.stack)}' does not depend on stack '${stackName(previous.resource.stack)}'`}; `
           + 'both services can surge at once, so the chain earns no credit there',
       });
       close();
@@ -91,9 +91,18 @@ class Order {
 
   public constructor(private readonly set: TemplateSet) {}
 
+  /** Between stacks of unknown dependencies: by stack name, so the stacks keep one order and their link holds. */
+  private unknownOrder(later: TemplateResource, earlier: TemplateResource): boolean {
+    return compareText(stackName(earlier.stack), stackName(later.stack)) < 0;
+  }
+
   /** Whether CloudFormation's update of `later` waits for `earlier` to finish. */
   public waitsFor(later: TemplateResource, earlier: TemplateResource): boolean {
-    if (later.stack !== earlier.stack) return stackDependsOn(this.set, later.stack, earlier.stack, new Set());
+    if (later.stack !== earlier.stack) {
+      // Exported templates: the order between two stacks is unknown, and the ledger's chain is taken as it was verified.
+      if (later.stack.dependencies === undefined || earlier.stack.dependencies === undefined) return this.unknownOrder(later, earlier);
+      return stackDependsOn(this.set, later.stack, earlier.stack, new Set());
+    }
     let reached = this.reach.get(later);
     if (!reached) {
       reached = reachable(later.stack, later.logicalId);

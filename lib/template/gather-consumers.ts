@@ -1,5 +1,5 @@
 import { ConsumerInput, LedgerConsumerJson, UnresolvedValue } from '../budget';
-import { attachedGroups, EcsTarget, ecsParametersGroups, eventTargets, locate, namesTaskDefinition, referenced, TYPES } from './budget-resources';
+import { attachedGroups, EcsTarget, ecsParametersGroups, eventTargets, familyPattern, locate, namesTaskDefinition, referenced, TYPES } from './budget-resources';
 import { ECS_DESIRED_COUNT_DIMENSION, ecsServiceShape } from './ecs-service-shape';
 import { ecsTaskShape } from './ecs-task-shape';
 import { Missing } from './gather-capacity';
@@ -60,7 +60,7 @@ export function gatherConsumers(consumers: readonly LedgerConsumerJson[], set: T
       maxTasksBound: bounds.maxTasks ?? undefined,
     });
     const taskDefinitionValue = field(resource.properties, 'TaskDefinition');
-    const taskDefinition = referenced(set, resource, taskDefinitionValue, TYPES.taskDefinition);
+    const taskDefinition = referenced(set, resource, taskDefinitionValue, TYPES.taskDefinition) ?? byFamily(set, resource, taskDefinitionValue);
     // Without its task definition in the templates, the pool settings it deploys cannot be read.
     const unknownTask: UnresolvedValue[] = taskDefinition ? [] : [{
       path: stored.path,
@@ -123,6 +123,21 @@ function scalableTargetsOf(set: TemplateSet, service: TemplateResource): Templat
 function describeResourceId(set: TemplateSet, target: TemplateResource, resourceId: unknown): string {
   const unknowns = set.targets(target.stack, resourceId).flatMap((t) => (t.kind === 'unknown' ? [t.text] : [set.pathOf(t.resource)]));
   return unknowns.length > 0 ? `a ResourceId made from ${unknowns.join(', ')}` : `the ResourceId ${JSON.stringify(resourceId)}`;
+}
+
+/**
+ * The task definition a service names by its family, as CDK writes it for a CODE_DEPLOY controller (`family`,
+ * `family:3` or an ARN ending `task-definition/family`): the one of the service's stack with that literal family, else
+ * the only one in the set; undefined when none or several could be meant.
+ */
+function byFamily(set: TemplateSet, service: TemplateResource, value: unknown): TemplateResource | undefined {
+  const text = literalText(value);
+  if (text === undefined) return undefined;
+  const family = text.replace(/^.*:task-definition\//, '').replace(/:\d+$/, '');
+  const named = set.all(TYPES.taskDefinition).filter((task) => familyPattern(task)?.name === family);
+  const inStack = named.filter((task) => task.stack === service.stack);
+  const candidates = inStack.length > 0 ? inStack : named;
+  return candidates.length === 1 ? candidates[0] : undefined;
 }
 
 /** A service's TaskDefinition for a message: a name, a choice between task definitions, or what it is made from. */

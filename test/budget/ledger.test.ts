@@ -133,6 +133,18 @@ describe('reviewer lines for template Metadata', () => {
     expect(summaryLine(ledgerOf(input, ['CB-NEAR-CAPACITY']))).toBe('worst case 212 of 235 (90.2 %), headroom 23; max_connections 400 (parameter group \'Data/Params\'), proxy 60 %');
   });
 
+  test('with waves, the summary says what they save and whose surge counts, and a chained consumer says it deploys in waves', () => {
+    const chained = (c: ReturnType<typeof ecsService>) => ({ ...c, wave: { chain: 'Web/Api', service: c.path } });
+    const waves = ledgerOf(budget(postgresBehindProxy(400, 60), [
+      chained(ecsService('Web/Api', { maxTasks: 10, pool: 10 })), chained(ecsService('Web/Worker', { maxTasks: 4, pool: 5 })),
+    ]));
+    // 100 + 20 steady and Api's 100 surge: Worker's 20 surge is saved.
+    expect(summaryLine(waves)).toBe('worst case 220 of 235 (93.6 %), headroom 15; max_connections 400 (parameter group \'Data/Params\'), proxy 60 %; '
+      + 'deploying in waves saves 20 connections, largest surge \'Web/Api\' 100; 1 warning: CB-NEAR-CAPACITY');
+    expect(consumerLine(waves.consumers[1])).toBe('40 = 8 tasks × 1 process × 1 pool × pool 5 (4 tasks (autoscaling maximum) × 200 % rolling surge = 8 tasks); '
+      + 'steady 20; deploys in waves');
+  });
+
   test('a consumer line gives its worst case with every multiplier', () => {
     expect(consumerLine(ledger.consumers[1])).toBe('200 = 20 tasks × 1 process × 1 pool × pool 10 (10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks); steady 100');
     expect(consumerLine(ledger.consumers[0])).toBe('12 = 2 tasks × 2 processes × 1 pool × (pool 2 + overflow 1) (1 task (autoscaling maximum) × 200 % rolling surge = 2 tasks); steady 6');

@@ -93,17 +93,24 @@ describe('deployInWaves', () => {
     expect(verified.ledger.totals).toEqual(ledger.totals);
   });
 
-  test('exported templates hold no stack dependencies: the link across stacks earns no credit there', () => {
+  test('exported templates record no stack dependencies: a link across stacks is taken from the ledger, one within a stack is read', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'waves-'));
     try {
-      for (const stack of ['Data', 'Services', 'Billing']) {
-        fs.writeFileSync(path.join(dir, `${stack}.json`), JSON.stringify({ TemplateBody: assembly.getStackArtifact(stack).template }));
-      }
+      const exported = (stack: string, template: Record<string, any>) => fs.writeFileSync(path.join(dir, `${stack}.json`), JSON.stringify({ TemplateBody: template }));
+      for (const stack of ['Data', 'Services', 'Billing']) exported(stack, assembly.getStackArtifact(stack).template);
+      const intact = verifyLedger(ledger, new TemplateSet(readTemplates(dir).stacks));
+      expect(intact.ledger.problems.filter((p) => p.level === 'error')).toEqual([]);
+      expect(intact.ledger.totals).toEqual(ledger.totals);
+      // The same deployed templates with Worker's DependsOn gone: the link within 'Services' is read, and broken.
+      const broken = JSON.parse(JSON.stringify(assembly.getStackArtifact('Services').template));
+      delete broken.Resources[idOf('Worker')].DependsOn;
+      exported('Services', broken);
       const verified = verifyLedger(ledger, new TemplateSet(readTemplates(dir).stacks));
-      expect(verified.ledger.totals.chains!.map((c) => c.services)).toEqual([['Billing/Billing'], ['Services/Api', 'Services/Worker']]);
+      expect(verified.ledger.totals.chains!.map((c) => c.services)).toEqual([['Billing/Billing', 'Services/Api'], ['Services/Worker']]);
+      // Rebuilt with two surges counted, the derived pools come out smaller than the ones delivered.
+      expect(verified.ledger.consumers.find((c) => c.path === 'Services/Api')!.pool.size).toBeLessThan(12);
       expect(verified.ledger.problems.find((p) => p.id === 'CB-LEDGER-DIFFERS')!.message).toContain(
-        "the ledger gives the deployment order of 'Services/Api' as after 'Billing/Billing' (deployInWaves), but the templates give not after it: "
-        + "stack 'Services' does not depend on stack 'Billing' in what was read (exported templates record no stack dependencies); both services can surge at once");
+        "the ledger gives the deployment order of 'Services/Worker' as after 'Services/Api' (deployInWaves), but the templates give not after it");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -124,7 +131,33 @@ describe('deployInWaves', () => {
     expect(errors[1]).toContain('but the templates give 180 = 20 tasks × 1 process × 1 pool × pool 9');
   });
 
-  test('leaves out a service that CodeDeploy deploys, and reads an override to CODE_DEPLOY as a break', () => {
+  test('two chained services of a stack that already wait the other way round are reported, not deployed in a loop', () => {
+    const { h } = platform(true, (harnessed) => {
+      // Api's task definition names Worker's service: Api waits for Worker, and the chain (by path) puts Worker after Api.
+      const api = harnessed.services.node.findChild('Api') as ecs.FargateService;
+      const worker = harnessed.services.node.findChild('Worker') as ecs.FargateService;
+      api.taskDefinition.defaultContainer!.addEnvironment('WORKER_SERVICE', worker.serviceName);
+    });
+    expect(synthErrors(h.app).join('\n')).toContain("the ledger gives the deployment order of 'Services/Worker' and 'Services/Api' as one after the other "
+      + '(deployInWaves), but the templates give each waits for the other, a circular dependency CloudFormation refuses');
+  });
+
+  test('leaves out a service that CodeDeploy deploys: it counts at its own peak', () => {
+    const h = harness({ maxConnectionsParameter: '400', proxyPercent: 100, budget: { deployInWaves: true } });
+    h.service('Api', { desiredCount: 2 });
+    const taskDefinition = new ecs.FargateTaskDefinition(h.services, 'BlueGreenTask');
+    taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+    const blueGreen = new ecs.FargateService(h.services, 'BlueGreen', {
+      cluster: h.cluster, taskDefinition, desiredCount: 2, deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
+    });
+    h.budget.addEcsService(blueGreen, { pool: PoolSize.fixed(5) });
+    const read = ledgerOf(h.app);
+    expect(read.inputs!.waves!.services.map((s) => s.path)).toEqual(['Services/Api']);
+    expect(read.consumers.find((c) => c.path === 'Services/BlueGreen')!.wave).toBeNull();
+    expect(read.consumers.find((c) => c.path === 'Services/BlueGreen')!.demand).toBe(4 * 5);
+  });
+
+  test('reads an override to CODE_DEPLOY as a break', () => {
     const { h } = platform(true, (harnessed) => {
       const api = harnessed.services.node.findChild('Api').node.defaultChild as ecs.CfnService;
       api.addPropertyOverride('DeploymentController', { Type: 'CODE_DEPLOY' });

@@ -140,7 +140,8 @@ export function consumerDetails(c: ConsumerChange): string[] {
     details.push(`route ${c.before.route} → ${c.after.route}`);
   }
   if (c.before.chain !== c.after.chain) {
-    details.push(`deploys ${c.before.chain === null ? 'with the others' : 'in waves'} → ${c.after.chain === null ? 'with the others' : 'in waves'}`);
+    const how = (chain: string | null) => (chain === null ? 'with the others' : `in the chain of '${chain}'`);
+    details.push(`deploys ${how(c.before.chain)} → ${how(c.after.chain)}`);
   }
   // With the pool unchanged, a variable change is another setting (a timeout): show its values.
   if (!poolChanged) {
