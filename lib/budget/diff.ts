@@ -55,6 +55,8 @@ export interface BudgetChange {
   readonly utilizationPercent: Change<number>;
   /** What deploying in waves takes off the worst case: uncredited − credited demand (0 without chains). */
   readonly wavesCredit: Change<number>;
+  /** The surge each chain counts: `'Web/Api' 100`, one per chain; null without chains. */
+  readonly largestSurges: Change<string>;
   /** after − before worst case of the consumers that share the ceiling. */
   readonly demandDelta: number;
   /**
@@ -140,6 +142,10 @@ function diffBudget(budgetPath: string, before: LedgerJson | undefined, after: L
     headroom: pick((l) => l.totals.headroom),
     utilizationPercent: pick((l) => l.totals.utilizationPercent),
     wavesCredit: pick((l) => (l.totals.uncreditedDemand ?? l.totals.demand) - l.totals.demand),
+    largestSurges: pick((l) => {
+      const surges = (l.totals.chains ?? []).flatMap((c) => (c.largest ? [`'${c.largest.service}' ${c.largest.connections}`] : []));
+      return surges.length > 0 ? surges.join(', ') : null;
+    }),
   };
   const figuresDiffer = Object.values(change).some((c) => c.before !== c.after);
   const status: ChangeStatus = !before ? 'added' : !after ? 'removed'

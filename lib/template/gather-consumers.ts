@@ -126,13 +126,14 @@ function describeResourceId(set: TemplateSet, target: TemplateResource, resource
 }
 
 /**
- * The task definition a service names by its family, as CDK writes it for a CODE_DEPLOY controller (`family`,
- * `family:3` or an ARN ending `task-definition/family`): the one of the service's stack with that literal family, else
- * the only one in the set; undefined when none or several could be meant.
+ * The task definition a CODE_DEPLOY service names by its family, as CDK writes it for that controller (`family`, `family:3`
+ * or an ARN ending `task-definition/family`): the one of the service's stack with that literal family, else the only one
+ * in the set; undefined when none or several could be meant. Any other service naming a family runs whatever revision is
+ * latest at deploy, which the templates do not say.
  */
 function byFamily(set: TemplateSet, service: TemplateResource, value: unknown): TemplateResource | undefined {
   const text = literalText(value);
-  if (text === undefined) return undefined;
+  if (text === undefined || literalText(field(field(service.properties, 'DeploymentController'), 'Type')) !== 'CODE_DEPLOY') return undefined;
   const family = text.replace(/^.*:task-definition\//, '').replace(/:\d+$/, '');
   const named = set.all(TYPES.taskDefinition).filter((task) => familyPattern(task)?.name === family);
   const inStack = named.filter((task) => task.stack === service.stack);

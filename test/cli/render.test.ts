@@ -381,3 +381,29 @@ describe('names are escaped for each output', () => {
     expect(JSON.parse(reportJson([base, hostileHead])).summary).toContain('least headroom 35 (\'Data/\\x1b[31mX\\x1b[0m\\r\\u202e');
   });
 });
+
+describe('a budget that starts deploying in waves', () => {
+  const services = [ecsService('Web/Api', { maxTasks: 10, pool: 10 }), ecsService('Web/Worker', { maxTasks: 4, pool: 5 })];
+  const parallel = ledgerOf(budget(postgresBehindProxy(400, 60), services));
+  const waves = ledgerOf(budget(postgresBehindProxy(400, 60), services.map((c) => ({ ...c, wave: { chain: 'Web/Api', service: c.path } }))));
+  const diff = diffLedgers([parallel], [waves]);
+
+  test('the text diff shows the credit, the surge that counts, and each consumer joining the chain', () => {
+    const text = diffText(diff, { color: false });
+    expect(text).toMatch(/worst case\s+-20 \(240 → 220\)/);
+    expect(text).toMatch(/saved by waves\s+0 → 20/);
+    expect(text).toMatch(/largest surge\s+none → 'Web\/Api' 100/);
+    expect(text).toContain("deploys with the others → in the chain of 'Web/Api'");
+  });
+
+  test('the Markdown diff shows the same rows', () => {
+    const markdown = diffMarkdown(diff, [waves]);
+    expect(markdown).toContain('| Saved by deploying in waves | 0 | 20 | +20 |');
+    expect(markdown).toContain("| Largest surge | none | 'Web/Api' 100 | |");
+  });
+
+  test('the report says what waves save', () => {
+    expect(reportText([waves], { color: false })).toContain("  deploying in waves saves 20 connections, largest surge 'Web/Api' 100\n");
+    expect(reportMarkdown([waves])).toContain("Deploying in waves saves 20 connections, largest surge 'Web/Api' 100.");
+  });
+});

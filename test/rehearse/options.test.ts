@@ -21,6 +21,15 @@ describe('rehearse --wait', () => {
   });
 });
 
+describe('rehearse --surging', () => {
+  test('fails for a budget that does not deploy in waves, before it starts anything', async () => {
+    const result = await runAsync(['rehearse', assembly, '--surging', 'Web/Api']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain("deploys no service 'Web/Api' in waves; it deploys every service at once (deployInWaves is off), so every service surges.");
+  });
+});
+
 describe('rehearse --pools-from size:N', () => {
   test.each(['size:-1', 'size:abc', 'size:0', 'size:1.5', 'size:', 'size:1e3'])('fails when it is %s, a size that is not a whole number of at least 1', async (value) => {
     const result = await runAsync(['rehearse', assembly, '--pools-from', value]);

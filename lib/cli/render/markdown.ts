@@ -169,6 +169,8 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
   row('Utilization', budget.utilizationPercent.before, budget.utilizationPercent.after, percent, ' pts');
   if (budget.wavesCredit.before || budget.wavesCredit.after) {
     row('Saved by deploying in waves', budget.wavesCredit.before, budget.wavesCredit.after);
+    const surge = (side: string | null) => (side === null ? 'none' : forMarkdown(side));
+    lines.push(`| Largest surge | ${surge(budget.largestSurges.before)} | ${surge(budget.largestSurges.after)} | |`);
   }
   for (const p of budget.newProblems) {
     lines.push('', `- ${p.level === 'error' ? '❌ new error' : '⚠️ new warning'} **${forMarkdown(p.id)}**: ${forMarkdown(p.message)} ${forMarkdown(p.fix)}`);

@@ -151,6 +151,8 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
     ['ceiling', arrow(budget.ceiling)],
     ['utilization', arrow(budget.utilizationPercent, percent)],
     ...(budget.wavesCredit.before || budget.wavesCredit.after ? [['saved by waves', arrow(budget.wavesCredit)]] : []),
+    ...(budget.largestSurges.before || budget.largestSurges.after
+      ? [['largest surge', forTerminal(arrow(budget.largestSurges))]] : []),
   ];
   lines.push(...columns(figures, new Set()).map((row) => `    ${row}`));
   for (const p of budget.newProblems) {
