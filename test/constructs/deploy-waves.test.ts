@@ -157,6 +157,22 @@ describe('deployInWaves', () => {
     expect(read.consumers.find((c) => c.path === 'Services/BlueGreen')!.demand).toBe(4 * 5);
   });
 
+  test('a chained service with a container that bypasses the proxy: that container counts at its peak among the direct clients', () => {
+    const h = harness({ maxConnectionsParameter: '400', proxyPercent: 50, budget: { deployInWaves: true } });
+    h.service('Api', { desiredCount: 2 });
+    const taskDefinition = new ecs.FargateTaskDefinition(h.services, 'MixedTask');
+    taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+    taskDefinition.addContainer('migrator', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1'), essential: false });
+    const mixed = new ecs.FargateService(h.services, 'Mixed', { cluster: h.cluster, taskDefinition, desiredCount: 2, minHealthyPercent: 100 });
+    h.budget.addEcsService(mixed, { containerName: 'web', pool: PoolSize.fixed(5) });
+    h.budget.addEcsService(mixed, { containerName: 'migrator', pool: PoolSize.fixed(2), bypassProxy: true });
+    const read = ledgerOf(h.app);
+    expect(read.consumers.find((c) => c.path === 'Services/Mixed')!.wave).toEqual({ chain: 'Services/Api', service: 'Services/Mixed' });
+    expect(read.consumers.find((c) => c.path === 'Services/Mixed[migrator]')!.wave).toBeNull();
+    // 2 tasks at 200 %: 4 × 2, outside the proxy's share.
+    expect(read.totals.directDemand).toBe(8);
+  });
+
   test('reads an override to CODE_DEPLOY as a break', () => {
     const { h } = platform(true, (harnessed) => {
       const api = harnessed.services.node.findChild('Api').node.defaultChild as ecs.CfnService;
