@@ -142,6 +142,18 @@ describe('deployInWaves', () => {
       + '(deployInWaves), but the templates give each waits for the other, a circular dependency CloudFormation refuses');
   });
 
+  test('within a stack, a service that already waits for another through node.addDependency deploys after it, no loop', () => {
+    const { h } = platform(true, (harnessed) => {
+      // Path order would put Worker after Api; Api already waits for Worker.
+      harnessed.services.node.findChild('Api').node.addDependency(harnessed.services.node.findChild('Worker'));
+    });
+    expect(synthErrors(h.app)).toEqual([]);
+    const template = h.app.synth().getStackArtifact('Services').template;
+    const id = (prefix: string) => Object.keys(template.Resources).find((key) => key.startsWith(prefix) && template.Resources[key].Type === 'AWS::ECS::Service')!;
+    expect(template.Resources[id('Api')].DependsOn).toContain(id('Worker'));
+    expect(template.Resources[id('Worker')].DependsOn ?? []).not.toContain(id('Api'));
+  });
+
   test('leaves out a service that CodeDeploy deploys: it counts at its own peak', () => {
     const h = harness({ maxConnectionsParameter: '400', proxyPercent: 100, budget: { deployInWaves: true } });
     h.service('Api', { desiredCount: 2 });
