@@ -739,7 +739,7 @@ export class ConnectionBudget extends Construct {
    */
   private applyChain(): readonly string[] {
     if (!this.props.deployInWaves) return [];
-    this.chainProblems ??= applyChain(this.node.path, this.chainMembers());
+    this.chainProblems ??= applyChain(this, this.chainMembers());
     return this.chainProblems;
   }
 

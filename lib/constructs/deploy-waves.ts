@@ -1,4 +1,5 @@
 import { aws_ecs as ecs, CfnResource, Stack, Stage, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { compareText } from '../budget';
 
 /** An ECS service a budget may chain: its path and its CfnService. */
@@ -37,11 +38,22 @@ export function chainMembers(candidates: readonly ChainCandidate[]): ChainMember
  * allow and close no cycle; a reference between two services of a stack (a Ref or GetAtt, which CloudFormation follows
  * but CDK does not record as a dependency) still can, and the verification reports it. Returns what keeps the chain from being made.
  */
-export function applyChain(budgetPath: string, members: ChainMembers): string[] {
+export function applyChain(budget: IConstruct, members: ChainMembers): string[] {
+  const budgetPath = budget.node.path;
+  const stageName = (stage: Stage | undefined) => `'${stage?.node.path || '(the app)'}'`;
   const stages = new Set(members.services.map((s) => Stage.of(s.resource)));
   if (stages.size > 1) {
-    return [`deployInWaves cannot chain services of several stages (${[...stages].map((s) => `'${s?.node.path || '(the app)'}'`).join(', ')}): `
+    return [`deployInWaves cannot chain services of several stages (${[...stages].map(stageName).join(', ')}): `
       + 'each stage deploys on its own; give each stage a budget of its own, or leave deployInWaves off'];
+  }
+  // CDK synthesizes a stage nested in the budget's before it validates the budget's own: a DependsOn added then would be
+  // missing from the templates already written.
+  const own = Stage.of(budget);
+  const elsewhere = members.services.filter((s) => Stage.of(s.resource) !== own);
+  if (elsewhere.length > 0) {
+    return [`deployInWaves chains only services of the budget's own stage (${stageName(own)}): ${elsewhere.map((s) => `'${s.path}'`).join(', ')} `
+      + `${elsewhere.length === 1 ? 'is' : 'are'} in the stage ${stageName(Stage.of(elsewhere[0].resource))}, whose templates CDK writes before the `
+      + 'budget\'s stage is validated, when the chain is made; define the budget in that stage, or leave deployInWaves off'];
   }
   const byStack = new Map<Stack, ChainCandidate[]>();
   for (const service of members.services) {

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, aws_ecs as ecs } from 'aws-cdk-lib';
-import { PoolSize } from '../../lib';
+import { App, Stack, Stage, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
+import { ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
 import { LedgerJson, parseLedger } from '../../lib/budget';
 import { readTemplates } from '../../lib/template/read';
 import { TemplateSet } from '../../lib/template/template-set';
 import { verifyLedger } from '../../lib/template/verify';
-import { harness, Harness, synthErrors } from './harness';
+import { harness, Harness, POSTGRES, synthErrors } from './harness';
 
 /**
  * Three services through one proxy: Api and Worker in 'Services', Billing in 'Billing' (on its own cluster, so neither
@@ -152,6 +152,26 @@ describe('deployInWaves', () => {
     const id = (prefix: string) => Object.keys(template.Resources).find((key) => key.startsWith(prefix) && template.Resources[key].Type === 'AWS::ECS::Service')!;
     expect(template.Resources[id('Api')].DependsOn).toContain(id('Worker'));
     expect(template.Resources[id('Worker')].DependsOn ?? []).not.toContain(id('Api'));
+  });
+
+  test('refuses services of a stage the budget is not in: CDK writes that stage\'s templates before the budget chains them', () => {
+    const app = new App();
+    const data = new Stack(app, 'Data');
+    const group = ec2.SecurityGroup.fromSecurityGroupId(data, 'DbGroup', 'sg-0123456789abcdef0', { mutable: false });
+    const database = rds.DatabaseInstance.fromDatabaseInstanceAttributes(data, 'Db', {
+      instanceIdentifier: 'db', instanceEndpointAddress: 'db.example.com', port: 5432, securityGroups: [group], engine: POSTGRES,
+    });
+    const budget = new ConnectionBudget(data, 'Budget', { database: DatabaseTarget.fromInstance(database), maxConnections: 400, deployInWaves: true });
+    const stack = new Stack(new Stage(app, 'Prod'), 'Services');
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 }) });
+    for (const id of ['Api', 'Worker']) {
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
+      taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+      budget.addEcsService(new ecs.FargateService(stack, id, { cluster, taskDefinition, desiredCount: 3, minHealthyPercent: 100 }), { pool: PoolSize.fixed(5) });
+    }
+    expect(synthErrors(app)[0]).toBe("[Data/Budget] ConnectionBudget 'Data/Budget': deployInWaves chains only services of the budget's own stage "
+      + "('(the app)'): 'Prod/Services/Api', 'Prod/Services/Worker' are in the stage 'Prod', whose templates CDK writes before the budget's "
+      + 'stage is validated, when the chain is made; define the budget in that stage, or leave deployInWaves off.');
   });
 
   test('leaves out a service that CodeDeploy deploys: it counts at its own peak', () => {
