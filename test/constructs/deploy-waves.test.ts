@@ -124,8 +124,8 @@ describe('deployInWaves', () => {
     const errors = synthErrors(h.app);
     expect(errors[0]).toBe("[Data/Budget] ConnectionBudget 'Data/Budget': the ledger gives the deployment order of 'Services/Worker' as after 'Services/Api' (deployInWaves), "
       + "but the templates give not after it: neither its DependsOn nor its references lead to 'Services/Api'; both services can surge at once, so the chain earns "
-      + 'no credit there. Set the value through the construct, not an override or an Aspect after synthesis planning, so the budget counts it; never edit a '
-      + 'synthesized ledger. [CB-LEDGER-DIFFERS]');
+      + 'no credit there. Keep the DependsOn and stack dependencies deployInWaves adds (no override or Aspect that removes them), and synthesize with '
+      + 'validation: the budget chains the services while CDK validates the app, which app.synth({ skipValidation: true }) skips. [CB-LEDGER-DIFFERS]');
     // Without the credit the derived pools come out smaller than the ones delivered: the next errors say so.
     expect(errors[1]).toContain("the ledger gives the worst case of 'Services/Api' as 240 = 20 tasks × 1 process × 1 pool × pool 12");
     expect(errors[1]).toContain('but the templates give 180 = 20 tasks × 1 process × 1 pool × pool 9');
@@ -139,7 +139,9 @@ describe('deployInWaves', () => {
       api.taskDefinition.defaultContainer!.addEnvironment('WORKER_SERVICE', worker.serviceName);
     });
     expect(synthErrors(h.app).join('\n')).toContain("the ledger gives the deployment order of 'Services/Worker' and 'Services/Api' as one after the other "
-      + '(deployInWaves), but the templates give each waits for the other, a circular dependency CloudFormation refuses');
+      + '(deployInWaves), but the templates give each waits for the other, a circular dependency CloudFormation refuses. Remove what makes '
+      + "'Services/Api' wait for 'Services/Worker' (a Ref or GetAtt of it, which the chain cannot see when it orders the services), or leave "
+      + 'deployInWaves off. [CB-LEDGER-DIFFERS]');
   });
 
   test('within a stack, a service that already waits for another through node.addDependency deploys after it, no loop', () => {
@@ -172,6 +174,18 @@ describe('deployInWaves', () => {
     expect(synthErrors(app)[0]).toBe("[Data/Budget] ConnectionBudget 'Data/Budget': deployInWaves chains only services of the budget's own stage "
       + "('(the app)'): 'Prod/Services/Api', 'Prod/Services/Worker' are in the stage 'Prod', whose templates CDK writes before the budget's "
       + 'stage is validated, when the chain is made; define the budget in that stage, or leave deployInWaves off.');
+  });
+
+  test('synthesized without validation, the chain is not made: the verification says why the links are missing', () => {
+    const { h } = platform(true);
+    let report = '';
+    try {
+      h.app.synth({ skipValidation: true });
+    } catch (e) {
+      report = (e as Error).message;
+    }
+    expect(report).toContain("the ledger gives the deployment order of 'Services/Worker' as after 'Services/Api' (deployInWaves)");
+    expect(report).toContain('which app.synth({ skipValidation: true }) skips');
   });
 
   test('leaves out a service that CodeDeploy deploys: it counts at its own peak', () => {
