@@ -175,12 +175,21 @@ function diffConsumers(before: readonly LedgerConsumerJson[], after: readonly Le
     // An added or removed consumer's variables all differ; only a kept consumer's are worth listing.
     const variables = a && b ? diffVariables(b.poolSettings.variables, a.poolSettings.variables) : [];
     const status = !b ? 'added' : !a ? 'removed'
-      : JSON.stringify(beforeSide) !== JSON.stringify(afterSide) || variables.length > 0 ? 'changed' : undefined;
+      : JSON.stringify(comparable(beforeSide!)) !== JSON.stringify(comparable(afterSide!)) || variables.length > 0 ? 'changed' : undefined;
     if (status) {
       changes.push({ path, status, before: beforeSide, after: afterSide, demandDelta: (a?.demand ?? 0) - (b?.demand ?? 0), variables });
     }
   }
   return changes;
+}
+
+/**
+ * What makes a kept consumer changed. A chain is named after its first service by path, so a service joining or leaving
+ * it may rename it: for the consumer only whether it deploys in a chain counts.
+ */
+function comparable(side: ConsumerSide): Omit<ConsumerSide, 'chain'> & { readonly chained: boolean } {
+  const { chain, ...rest } = side;
+  return { ...rest, chained: chain !== null };
 }
 
 function side(consumer: LedgerConsumerJson): ConsumerSide {

@@ -148,6 +148,8 @@ export interface LedgerDifference {
   readonly what: string;
   readonly ledger: string;
   readonly templates: string;
+  /** What to do, where it is not to set the value through the construct: `@default` - that. */
+  readonly fix?: string;
 }
 
 /** Everything one budget is computed from. */

@@ -624,8 +624,10 @@ export class ConnectionBudget extends Construct {
     const chained = new Set(chain?.services.map((s) => s.resource));
     const consumers: ConsumerInput[] = this.registered.map((r) => {
       const facts = r.binding.gather(index);
-      // A chain is named after its first service by path, whatever order it deploys in.
-      const wave = chained.has(r.binding.resource) ? { chain: chain!.services[0].path, service: r.binding.resourcePath } : undefined;
+      // A chain is named after its first service by path, whatever order it deploys in. A container of a chained service
+      // that bypasses the proxy is not: its connections are kept out of the shared ceiling at their peak, as the
+      // verification reads them.
+      const wave = chained.has(r.binding.resource) && !r.direct ? { chain: chain!.services[0].path, service: r.binding.resourcePath } : undefined;
       return {
         path: r.binding.path,
         kind: r.binding.kind,
@@ -737,7 +739,7 @@ export class ConnectionBudget extends Construct {
    */
   private applyChain(): readonly string[] {
     if (!this.props.deployInWaves) return [];
-    this.chainProblems ??= applyChain(this.node.path, this.chainMembers());
+    this.chainProblems ??= applyChain(this, this.chainMembers());
     return this.chainProblems;
   }
 

@@ -49,6 +49,8 @@ export function readChain(budgetPath: string, waves: LedgerWavesJson | null | un
       differences.push({
         subject: budgetPath, what: `the deployment order of '${service.path}' and '${previous.path}'`, ledger: 'one after the other (deployInWaves)',
         templates: 'each waits for the other, a circular dependency CloudFormation refuses',
+        fix: `Remove what makes '${previous.path}' wait for '${service.path}' (a Ref or GetAtt of it, which the chain cannot see when it orders `
+          + 'the services), or leave deployInWaves off.',
       });
     }
     if (previous && !after.waitsFor(service.resource, previous.resource)) {
@@ -60,6 +62,9 @@ export function readChain(budgetPath: string, waves: LedgerWavesJson | null | un
           ? `neither its DependsOn nor its references lead to '${previous.path}'`
           : `stack '${stackName(service.resource.stack)}' does not depend on stack '${stackName(previous.resource.stack)}'`}; `
           + 'both services can surge at once, so the chain earns no credit there',
+        // The budget makes the links while CDK validates the app: what removed one came later, or validation did not run.
+        fix: 'Keep the DependsOn and stack dependencies deployInWaves adds (no override or Aspect that removes them), and synthesize with '
+          + 'validation: the budget chains the services while CDK validates the app, which app.synth({ skipValidation: true }) skips.',
       });
       close();
     }

@@ -60,7 +60,10 @@ export function gatherConsumers(consumers: readonly LedgerConsumerJson[], set: T
       maxTasksBound: bounds.maxTasks ?? undefined,
     });
     const taskDefinitionValue = field(resource.properties, 'TaskDefinition');
-    const taskDefinition = referenced(set, resource, taskDefinitionValue, TYPES.taskDefinition) ?? byFamily(set, resource, taskDefinitionValue);
+    // CDK writes a CODE_DEPLOY service's TaskDefinition as its family. For any other controller ECS takes a family's latest
+    // revision at deploy, which need not be one the templates register: that stays unknown.
+    const codeDeploy = literalText(field(field(resource.properties, 'DeploymentController'), 'Type')) === 'CODE_DEPLOY';
+    const taskDefinition = referenced(set, resource, taskDefinitionValue, TYPES.taskDefinition) ?? (codeDeploy ? byFamily(set, resource, taskDefinitionValue) : undefined);
     // Without its task definition in the templates, the pool settings it deploys cannot be read.
     const unknownTask: UnresolvedValue[] = taskDefinition ? [] : [{
       path: stored.path,

@@ -91,6 +91,17 @@ describe('diffLedgers', () => {
     diffLedgers([base], [head]);
     expect(JSON.stringify([base, head])).toBe(frozen);
   });
+
+  test('a chain that takes the name of a service joining it changes no other consumer: only joining or leaving it does', () => {
+    // A chain is named after its first service by path: 'Web/Admin' joining renames it from 'Web/Api'.
+    const chained = (path: string, chain: string) => ({ ...ecsService(path, { maxTasks: 2, pool: 5 }), wave: { chain, service: path } });
+    const before = ledgerOf(budget(capacity, [chained('Web/Api', 'Web/Api'), chained('Web/Worker', 'Web/Api')]));
+    const after = ledgerOf(budget(capacity, [chained('Web/Admin', 'Web/Admin'), chained('Web/Api', 'Web/Admin'), chained('Web/Worker', 'Web/Admin')]));
+    expect(diffLedgers([before], [after]).budgets[0].consumers.map((c) => [c.status, c.path])).toEqual([['added', 'Web/Admin']]);
+    const left = ledgerOf(budget(capacity, [chained('Web/Api', 'Web/Api'), ecsService('Web/Worker', { maxTasks: 2, pool: 5 })]));
+    expect(diffLedgers([before], [left]).budgets[0].consumers.map((c) => [c.status, c.path, c.before?.chain, c.after?.chain]))
+      .toEqual([['changed', 'Web/Worker', 'Web/Api', null]]);
+  });
 });
 
 describe('diffLedgers names what moved the ceiling', () => {

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, aws_ecs as ecs } from 'aws-cdk-lib';
-import { PoolSize } from '../../lib';
+import { App, Stack, Stage, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
+import { ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
 import { LedgerJson, parseLedger } from '../../lib/budget';
 import { readTemplates } from '../../lib/template/read';
 import { TemplateSet } from '../../lib/template/template-set';
 import { verifyLedger } from '../../lib/template/verify';
-import { harness, Harness, synthErrors } from './harness';
+import { harness, Harness, POSTGRES, synthErrors } from './harness';
 
 /**
  * Three services through one proxy: Api and Worker in 'Services', Billing in 'Billing' (on its own cluster, so neither
@@ -124,8 +124,8 @@ describe('deployInWaves', () => {
     const errors = synthErrors(h.app);
     expect(errors[0]).toBe("[Data/Budget] ConnectionBudget 'Data/Budget': the ledger gives the deployment order of 'Services/Worker' as after 'Services/Api' (deployInWaves), "
       + "but the templates give not after it: neither its DependsOn nor its references lead to 'Services/Api'; both services can surge at once, so the chain earns "
-      + 'no credit there. Set the value through the construct, not an override or an Aspect after synthesis planning, so the budget counts it; never edit a '
-      + 'synthesized ledger. [CB-LEDGER-DIFFERS]');
+      + 'no credit there. Keep the DependsOn and stack dependencies deployInWaves adds (no override or Aspect that removes them), and synthesize with '
+      + 'validation: the budget chains the services while CDK validates the app, which app.synth({ skipValidation: true }) skips. [CB-LEDGER-DIFFERS]');
     // Without the credit the derived pools come out smaller than the ones delivered: the next errors say so.
     expect(errors[1]).toContain("the ledger gives the worst case of 'Services/Api' as 240 = 20 tasks × 1 process × 1 pool × pool 12");
     expect(errors[1]).toContain('but the templates give 180 = 20 tasks × 1 process × 1 pool × pool 9');
@@ -139,7 +139,53 @@ describe('deployInWaves', () => {
       api.taskDefinition.defaultContainer!.addEnvironment('WORKER_SERVICE', worker.serviceName);
     });
     expect(synthErrors(h.app).join('\n')).toContain("the ledger gives the deployment order of 'Services/Worker' and 'Services/Api' as one after the other "
-      + '(deployInWaves), but the templates give each waits for the other, a circular dependency CloudFormation refuses');
+      + '(deployInWaves), but the templates give each waits for the other, a circular dependency CloudFormation refuses. Remove what makes '
+      + "'Services/Api' wait for 'Services/Worker' (a Ref or GetAtt of it, which the chain cannot see when it orders the services), or leave "
+      + 'deployInWaves off. [CB-LEDGER-DIFFERS]');
+  });
+
+  test('within a stack, a service that already waits for another through node.addDependency deploys after it, no loop', () => {
+    const { h } = platform(true, (harnessed) => {
+      // Path order would put Worker after Api; Api already waits for Worker.
+      harnessed.services.node.findChild('Api').node.addDependency(harnessed.services.node.findChild('Worker'));
+    });
+    expect(synthErrors(h.app)).toEqual([]);
+    const template = h.app.synth().getStackArtifact('Services').template;
+    const id = (prefix: string) => Object.keys(template.Resources).find((key) => key.startsWith(prefix) && template.Resources[key].Type === 'AWS::ECS::Service')!;
+    expect(template.Resources[id('Api')].DependsOn).toContain(id('Worker'));
+    expect(template.Resources[id('Worker')].DependsOn ?? []).not.toContain(id('Api'));
+  });
+
+  test('refuses services of a stage the budget is not in: CDK writes that stage\'s templates before the budget chains them', () => {
+    const app = new App();
+    const data = new Stack(app, 'Data');
+    const group = ec2.SecurityGroup.fromSecurityGroupId(data, 'DbGroup', 'sg-0123456789abcdef0', { mutable: false });
+    const database = rds.DatabaseInstance.fromDatabaseInstanceAttributes(data, 'Db', {
+      instanceIdentifier: 'db', instanceEndpointAddress: 'db.example.com', port: 5432, securityGroups: [group], engine: POSTGRES,
+    });
+    const budget = new ConnectionBudget(data, 'Budget', { database: DatabaseTarget.fromInstance(database), maxConnections: 400, deployInWaves: true });
+    const stack = new Stack(new Stage(app, 'Prod'), 'Services');
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 }) });
+    for (const id of ['Api', 'Worker']) {
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
+      taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+      budget.addEcsService(new ecs.FargateService(stack, id, { cluster, taskDefinition, desiredCount: 3, minHealthyPercent: 100 }), { pool: PoolSize.fixed(5) });
+    }
+    expect(synthErrors(app)[0]).toBe("[Data/Budget] ConnectionBudget 'Data/Budget': deployInWaves chains only services of the budget's own stage "
+      + "('(the app)'): 'Prod/Services/Api', 'Prod/Services/Worker' are in the stage 'Prod', whose templates CDK writes before the budget's "
+      + 'stage is validated, when the chain is made; define the budget in that stage, or leave deployInWaves off.');
+  });
+
+  test('synthesized without validation, the chain is not made: the verification says why the links are missing', () => {
+    const { h } = platform(true);
+    let report = '';
+    try {
+      h.app.synth({ skipValidation: true });
+    } catch (e) {
+      report = (e as Error).message;
+    }
+    expect(report).toContain("the ledger gives the deployment order of 'Services/Worker' as after 'Services/Api' (deployInWaves)");
+    expect(report).toContain('which app.synth({ skipValidation: true }) skips');
   });
 
   test('leaves out a service that CodeDeploy deploys: it counts at its own peak', () => {
@@ -155,6 +201,22 @@ describe('deployInWaves', () => {
     expect(read.inputs!.waves!.services.map((s) => s.path)).toEqual(['Services/Api']);
     expect(read.consumers.find((c) => c.path === 'Services/BlueGreen')!.wave).toBeNull();
     expect(read.consumers.find((c) => c.path === 'Services/BlueGreen')!.demand).toBe(4 * 5);
+  });
+
+  test('a chained service with a container that bypasses the proxy: that container counts at its peak among the direct clients', () => {
+    const h = harness({ maxConnectionsParameter: '400', proxyPercent: 50, budget: { deployInWaves: true } });
+    h.service('Api', { desiredCount: 2 });
+    const taskDefinition = new ecs.FargateTaskDefinition(h.services, 'MixedTask');
+    taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+    taskDefinition.addContainer('migrator', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1'), essential: false });
+    const mixed = new ecs.FargateService(h.services, 'Mixed', { cluster: h.cluster, taskDefinition, desiredCount: 2, minHealthyPercent: 100 });
+    h.budget.addEcsService(mixed, { containerName: 'web', pool: PoolSize.fixed(5) });
+    h.budget.addEcsService(mixed, { containerName: 'migrator', pool: PoolSize.fixed(2), bypassProxy: true });
+    const read = ledgerOf(h.app);
+    expect(read.consumers.find((c) => c.path === 'Services/Mixed')!.wave).toEqual({ chain: 'Services/Api', service: 'Services/Mixed' });
+    expect(read.consumers.find((c) => c.path === 'Services/Mixed[migrator]')!.wave).toBeNull();
+    // 2 tasks at 200 %: 4 × 2, outside the proxy's share.
+    expect(read.totals.directDemand).toBe(8);
   });
 
   test('reads an override to CODE_DEPLOY as a break', () => {

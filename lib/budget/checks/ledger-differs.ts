@@ -10,6 +10,6 @@ export const ledgerDiffers: Check = {
   run: ({ input }) => (input.ledgerDifferences ?? []).map((d) => ({
     subject: d.subject,
     message: `the ledger gives ${d.what} as ${d.ledger}, but the templates give ${d.templates}.`,
-    fix: 'Set the value through the construct, not an override or an Aspect after synthesis planning, so the budget counts it; never edit a synthesized ledger.',
+    fix: d.fix ?? 'Set the value through the construct, not an override or an Aspect after synthesis planning, so the budget counts it; never edit a synthesized ledger.',
   })),
 };

@@ -139,7 +139,8 @@ export function consumerDetails(c: ConsumerChange): string[] {
   if (c.before.route !== c.after.route) {
     details.push(`route ${c.before.route} → ${c.after.route}`);
   }
-  if (c.before.chain !== c.after.chain) {
+  // A chain renamed by a service joining or leaving it is no change of this consumer's.
+  if ((c.before.chain === null) !== (c.after.chain === null)) {
     const how = (chain: string | null) => (chain === null ? 'with the others' : `in the chain of '${chain}'`);
     details.push(`deploys ${how(c.before.chain)} → ${how(c.after.chain)}`);
   }
