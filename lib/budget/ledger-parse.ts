@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the checker reads untyped JSON, field by field, before anything trusts it */
 import { ENGINE_NAMES, MAX_CONNECTIONS_SOURCES } from './capacity';
 import {
   LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LEDGER_SCHEMA_VERSION_WITH_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_WAVES, LedgerJson,

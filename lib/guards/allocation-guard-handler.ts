@@ -113,7 +113,7 @@ function liveConnections(check: AllocationCheck, rawRecord: unknown): number {
   try {
     return parseAllocationRecord(rawRecord, `the SSM parameter '${parameterName}'`, { budgetPath: owningBudgetPath, allocation: allocationName }).connections;
   } catch (e) {
-    if (e instanceof AllocationRecordError) throw new Error(`Connection budget '${budgetPath}': ${e.message} No consumer was updated.`);
+    if (e instanceof AllocationRecordError) throw new Error(`Connection budget '${budgetPath}': ${e.message} No consumer was updated.`, { cause: e });
     throw e;
   }
 }

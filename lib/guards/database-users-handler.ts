@@ -91,7 +91,7 @@ async function connectWithRetries(connect: Connect, connection: Connection): Ret
     } catch (e) {
       if (Date.now() + CONNECT_RETRY_DELAY_MS > deadline) {
         throw new Error(`${MANAGER}: cannot connect to ${connection.host}:${connection.port} after ${attempt} attempts (${(e as Error).message}); `
-          + 'check that the function\'s subnets reach the database (its security group, a route) and Secrets Manager.');
+          + 'check that the function\'s subnets reach the database (its security group, a route) and Secrets Manager.', { cause: e });
       }
       await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_DELAY_MS));
     }

@@ -158,6 +158,7 @@ async function describeDatabase<T>(
       throw new Error(
         `Connection budget '${context.budgetPath}': the reboot guard could not describe ${what}: ` +
           `${(error as Error).message}. No consumer was updated.`,
+        { cause: error },
       );
     }
   }

@@ -30,6 +30,7 @@ const LOOKUP_ROLE_BOOTSTRAP_VERSION = 8;
  * It exports `LINK` (this build's log) and `MESSAGE` (the diff's summary, whose names the CLI escapes as the text
  * output does: the approver reads it in the console and in the notification) for the approval action.
  */
+/* eslint-disable no-template-curly-in-string -- bash parameter expansions (${VAR#prefix}, ${ARRAY[@]}) in the script's lines */
 export const CHECK_SCRIPT = [
   'set -u',
   'export PIPELINE_NAME="${CODEBUILD_INITIATOR#codepipeline/}"',

@@ -1,3 +1,4 @@
+import * as childProcess from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { NestedStack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
@@ -246,7 +247,7 @@ describe('hostile files are refused, never read without bound, and never hang', 
     expect(run(['report', exported]).stderr).toMatch(/^connection-budget: '.+Web\.json' is not a regular file \(a device, a pipe or a socket\); templates and manifests must be files\.\n$/);
     const fifo = copy(head);
     fs.rmSync(path.join(fifo, 'Web.template.json'));
-    require('child_process').execFileSync('mkfifo', [path.join(fifo, 'Web.template.json')]);
+    childProcess.execFileSync('mkfifo', [path.join(fifo, 'Web.template.json')]);
     const result = run(['report', fifo]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Web\.template\.json' is not a regular file/);
@@ -326,6 +327,7 @@ describe('the CLI recomputes every budget from the templates and never trusts a 
 });
 
 describe('colour', () => {
+  // eslint-disable-next-line no-control-regex -- a colour code starts with the escape character
   const ansi = /\u001b\[/;
   test.each<[string, { isTTY?: boolean; env?: Record<string, string> }, string[], boolean]>([
     ['a terminal gets colour', { isTTY: true }, [], true],

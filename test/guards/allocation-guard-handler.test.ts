@@ -130,7 +130,7 @@ describe('allocation guard: a record it cannot trust', () => {
     ['an empty Record', { Record: '' }, `${of} arrived as "" in property Record instead of the parameter's JSON.`],
     ['no Record', { Record: undefined }, `${of} arrived as nothing in property Record instead of the parameter's JSON.`],
   ])('refuses %s', async (_name, overrides, message) => {
-    await expect(handler(create(properties(overrides)))).rejects.toThrow(new Error(`${message} No consumer was updated.`));
+    await expect(handler(create(properties(overrides)))).rejects.toHaveProperty('message', `${message} No consumer was updated.`);
   });
 
   const invalid = `${parameter} holds an allocation record that is not valid:`;
@@ -149,7 +149,7 @@ describe('allocation guard: a record it cannot trust', () => {
     ['fractional connections', { connections: 12.5 }, `${invalid} connections must be a whole number from 0 to 262143, got 12.5.`],
     ['no connections', { connections: undefined }, `${invalid} connections must be a whole number from 0 to 262143, got undefined.`],
   ])('refuses a record with %s', async (_name, record, message) => {
-    await expect(handler(create(properties({}, record)))).rejects.toThrow(new Error(`${message} No consumer was updated.`));
+    await expect(handler(create(properties({}, record)))).rejects.toHaveProperty('message', `${message} No consumer was updated.`);
   });
 });
 
@@ -169,7 +169,7 @@ describe('allocation guard: properties', () => {
     ['an empty AllocationName', { AllocationName: '' }, `${guard} AllocationName must be a non-empty string, got "".`],
     ['a missing ParameterName', { ParameterName: undefined }, `${guard} ParameterName must be a non-empty string, got nothing.`],
   ])('refuses %s', async (_name, overrides, message) => {
-    await expect(handler(create(properties(overrides)))).rejects.toThrow(new Error(message));
+    await expect(handler(create(properties(overrides)))).rejects.toHaveProperty('message', message);
   });
 });
 

@@ -192,12 +192,12 @@ describe('reboot guard: a database it cannot see', () => {
       name: 'AccessDenied',
     });
     rdsMock.on(DescribeDBInstancesCommand).rejects(denied);
-    await expect(handler(update())).rejects.toThrow(
-      new Error(
-        "Connection budget 'Platform/Data/Budget': the reboot guard could not describe DB instance 'db-1': " +
-          'User is not authorized to perform: rds:DescribeDBInstances. No consumer was updated.',
-      ),
-    );
+    const failure = handler(update());
+    await expect(failure).rejects.toHaveProperty('message',
+      "Connection budget 'Platform/Data/Budget': the reboot guard could not describe DB instance 'db-1': " +
+        'User is not authorized to perform: rds:DescribeDBInstances. No consumer was updated.');
+    // The SDK's own error stays attached, for the function's log.
+    await expect(failure).rejects.toHaveProperty('cause', denied);
   });
 });
 

@@ -59,7 +59,7 @@ function run(file: string, args: readonly string[], options: { uid?: number; gid
     execFileSync(file, args, { stdio: 'pipe', ...options });
   } catch (e) {
     const failed = e as { stdout?: Buffer; stderr?: Buffer; message: string };
-    throw new Error(`${failed.message}\n${failed.stdout?.toString() ?? ''}${failed.stderr?.toString() ?? ''}`);
+    throw new Error(`${failed.message}\n${failed.stdout?.toString() ?? ''}${failed.stderr?.toString() ?? ''}`, { cause: e });
   }
 }
 

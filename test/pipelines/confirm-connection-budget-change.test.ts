@@ -82,6 +82,7 @@ describe('ConfirmConnectionBudgetChange in the example pipeline', () => {
     const assembly = app.synth().getNestedAssembly('assembly-PlatformPipeline-Production');
     expect(assembly.stacks.map((s) => [s.stackName, s.environment.name, s.lookupRole?.arn]).sort()).toEqual(
       ['PlatformBackend', 'PlatformCluster', 'PlatformData', 'PlatformJobs', 'PlatformWeb'].map((name) => [
+        // eslint-disable-next-line no-template-curly-in-string -- CDK's ${AWS::Partition}, substituted at deploy
         `Production-${name}`, 'aws://222222222222/eu-west-1', 'arn:${AWS::Partition}:iam::222222222222:role/cdk-hnb659fds-lookup-role-222222222222-eu-west-1',
       ]));
   });

@@ -65,7 +65,9 @@ describe('text with the parts known only at deploy replaced', () => {
   test.each([
     ['plain text', 'service/main/api', 'service/main/api'],
     ['a join with a reference', { 'Fn::Join': ['', ['service/', ref('Cluster'), '/api']] }, `service/${PLACEHOLDER}/api`],
+    // eslint-disable-next-line no-template-curly-in-string -- Fn::Sub's own syntax
     ['a substitution', { 'Fn::Sub': 'service/${Cluster}/api' }, `service/${PLACEHOLDER}/api`],
+    // eslint-disable-next-line no-template-curly-in-string -- Fn::Sub's own syntax
     ['a substitution with its own variables is unknown as a whole', { 'Fn::Sub': ['service/${C}/api', { C: 'x' }] }, PLACEHOLDER],
     ['a whole reference', ref('Id'), PLACEHOLDER],
     ['a number is not text', 5, undefined],

@@ -61,7 +61,7 @@ export function diffSummary(diff: BudgetDiff): string {
   const what = `${changedBudgets.length} of ${total} ${budgetWord} changed${consumerParts.length > 0 ? ` (${consumerParts.join(', ')})` : ''}`;
   const before = sumOf(changedBudgets, (b) => b.demand.before);
   const after = sumOf(changedBudgets, (b) => b.demand.after);
-  let headroom = '';
+  let headroom: string;
   if (changedBudgets.length === 1) {
     headroom = `, headroom ${arrow(changedBudgets[0].headroom)}`;
   } else {
