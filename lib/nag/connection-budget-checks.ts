@@ -4,6 +4,19 @@ import { IConstruct } from 'constructs';
 import { BUDGET_NAG_RULES } from './rules';
 
 /**
+ * The cdk-nag major version the pack is written for: from version 3 a NagPack is a CDK validation plugin. The package
+ * lets cdk-nag 2 be installed beside it (an app may use it for other packs), so the pack refuses it here, clearly.
+ */
+const CDK_NAG_MAJOR_VERSION = 3;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed cdk-nag's version, read once
+const installedCdkNag: string = require('cdk-nag/package.json').version;
+if (Number(installedCdkNag.split('.')[0]) < CDK_NAG_MAJOR_VERSION) {
+  throw new Error(`cdk-connection-budget: ConnectionBudgetChecks is a cdk-nag ${CDK_NAG_MAJOR_VERSION} rule pack (a CDK validation plugin), `
+    + `and this app has cdk-nag ${installedCdkNag}; upgrade it (npm install cdk-nag@^${CDK_NAG_MAJOR_VERSION}) to use the pack. `
+    + 'The connection budget itself does not need cdk-nag.');
+}
+
+/**
  * A cdk-nag 3 rule pack (a validation plugin, like AwsSolutionsChecks) whose per-resource rules complement
  * the connection budget: a proxy that may take every connection while other clients need some, max_connections
  * left to the memory formula, a Lambda that reaches a proxy without reserved concurrency, ECS deployments

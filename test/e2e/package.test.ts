@@ -48,7 +48,8 @@ describe('the packed library', () => {
     // checkout (npm's own file: links of them fail in npm 11's arborist), so nothing is downloaded.
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, dependencies: { 'cdk-connection-budget': `file:${tarball}` } }));
     npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--legacy-peer-deps'], app);
-    for (const peer of ['aws-cdk-lib', 'constructs', 'cdk-nag']) fs.symlinkSync(path.join(ROOT, 'node_modules', peer), path.join(app, 'node_modules', peer));
+    // No cdk-nag: it is an optional peer, needed only by the rule pack.
+    for (const peer of ['aws-cdk-lib', 'constructs']) fs.symlinkSync(path.join(ROOT, 'node_modules', peer), path.join(app, 'node_modules', peer));
     fs.writeFileSync(path.join(app, 'app.js'), `
 const { App, Stack, aws_ec2: ec2, aws_ecs: ecs, aws_rds: rds } = require('aws-cdk-lib');
 const { ConnectionBudget, DatabaseTarget, PoolSize } = require('cdk-connection-budget');
@@ -77,5 +78,14 @@ app.synth();
     expect(report).toContain('worst case 80 of 355');
     // The installed library is the packed one, not this checkout.
     expect(fs.realpathSync(path.join(app, 'node_modules', 'cdk-connection-budget'))).toBe(path.join(app, 'node_modules', 'cdk-connection-budget'));
+
+    // The main entry never loads cdk-nag; the rule pack says what it needs, and works once cdk-nag 3 is there.
+    const probe = (code: string) => execFileSync(process.execPath, ['-e', code], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(probe("require('cdk-connection-budget'); console.log(Object.keys(require.cache).some((f) => f.includes('cdk-nag')))")).toBe('false\n');
+    expect(probe("try { require('cdk-connection-budget').ConnectionBudgetChecks } catch (e) { console.log(e.message) }")).toBe(
+      'cdk-connection-budget: ConnectionBudgetChecks is a cdk-nag 3 rule pack, and this app has no cdk-nag; install it (npm install cdk-nag@^3) '
+      + 'to use the pack. The connection budget itself does not need cdk-nag.\n');
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'cdk-nag'), path.join(app, 'node_modules', 'cdk-nag'));
+    expect(probe("const { ConnectionBudgetChecks } = require('cdk-connection-budget'); console.log(new ConnectionBudgetChecks().name)")).toBe('ConnectionBudget\n');
   }, PACKAGE_TEST_TIMEOUT_MS);
 });
