@@ -24,7 +24,7 @@ export interface ManyConsumersOptions {
 }
 
 /**
- * A large app for measuring the library (README, "Develop" and "Benchmarks"): one database with 200 ECS
+ * A large app for measuring the library (docs/develop.md and docs/benchmarks.md): one database with 200 ECS
  * services in 8 stacks and 20 Lambda functions, every stack below CloudFormation's 500 resources. Without the budget,
  * the same pool variables, route variables and ingress are written by hand.
  */

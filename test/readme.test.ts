@@ -2,20 +2,20 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildLedger, evaluateBudget } from '../lib/budget';
 import { budget, ecsService, ecsTask, inputsOf, lambdaFunction, postgresBehindProxy } from './budget/fixtures';
+import { docsPage, documentation, documentationFiles } from './helpers/docs';
 
-/** The README's `ts` blocks that are whole apps (they call `app.synth()`). */
-const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8');
-const apps = [...README.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).filter((code) => code.includes('app.synth()'));
+/** The `ts` blocks of the README and docs/ that are whole apps (they call `app.synth()`). */
+const apps = [...documentation().matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).filter((code) => code.includes('app.synth()'));
 
 const folder = path.join(__dirname, '.readme-examples');
 
 afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
 
-test('the README has its four example apps', () => {
-  expect(apps).toHaveLength(4);
+test('the documentation has its five example apps (the README\'s, and four in docs/usage.md)', () => {
+  expect(apps).toHaveLength(5);
 });
 
-test.each(apps.map((code, i) => [i + 1, code]))('README example %i synthesizes without budget errors or warnings', async (i, code) => {
+test.each(apps.map((code, i) => [i + 1, code]))('documentation example %i synthesizes without budget errors or warnings', async (i, code) => {
   fs.mkdirSync(folder, { recursive: true });
   const file = path.join(folder, `example-${i}.ts`);
   const source = (code as string)
@@ -31,7 +31,7 @@ test.each(apps.map((code, i) => [i + 1, code]))('README example %i synthesizes w
   expect(messages.some((m: string) => m.includes('CB-MAX-CONNECTIONS-REBOOT')) || !(code as string).includes('BudgetedDatabase(')).toBe(true);
 });
 
-describe('the README documents the ledger schema', () => {
+describe('docs/ledger-schema.md documents the ledger schema', () => {
   /**
    * Every leaf field of a ledger, arrays as `[]`. The variables map, a preset and a rendered source value each count as
    * one field: their keys are variable names, a preset's depend on its framework, a value is CloudFormation's own.
@@ -80,9 +80,30 @@ describe('the README documents the ledger schema', () => {
     const consumers = new Map([...inputs.consumers].map(([path, c]) => [path, { ...c, securityGroups: [source], databaseUser: 'cb_web_api_0a1b2c3d' }]));
     const ledger = buildLedger(evaluateBudget(input), { budget: budgetInputs, consumers });
     expect(ledger.problems.length).toBeGreaterThan(0);
-    const start = README.indexOf('### Ledger schema');
-    const section = README.slice(start, README.indexOf('\n## ', start));
+    const section = docsPage('ledger-schema.md');
     const documented = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
     expect([...documented].sort()).toEqual([...new Set(fieldsOf(ledger))].sort());
+  });
+});
+
+describe('the documentation\'s links', () => {
+  const ROOT = path.join(__dirname, '..');
+  /** GitHub's anchor of a heading: lower case, without punctuation but hyphens and underscores, spaces as hyphens. */
+  const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\- _]/gu, '').replace(/ /g, '-');
+  const anchorsOf = (file: string) => new Set([...fs.readFileSync(file, 'utf8').replace(/^(`{3,}|~{3,})[\s\S]*?^\1/gm, '')
+    .matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchor(m[1])));
+  const files = [...documentationFiles(), path.join(ROOT, 'CONTRIBUTING.md'), path.join(ROOT, 'CHANGELOG.md')];
+
+  test.each(files.map((f) => [path.relative(ROOT, f), f]))('every relative link of %s leads to a file and a heading there', (_name, file) => {
+    const text = fs.readFileSync(file, 'utf8').replace(/^(`{3,}|~{3,})[\s\S]*?^\1/gm, '');
+    const broken: string[] = [];
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue;
+      const [relative, hash] = target.split('#');
+      const destination = relative === '' ? file : path.resolve(path.dirname(file), relative);
+      if (!fs.existsSync(destination)) broken.push(`${target}: no such file`);
+      else if (hash !== undefined && destination.endsWith('.md') && !anchorsOf(destination).has(hash)) broken.push(`${target}: no such heading`);
+    }
+    expect(broken).toEqual([]);
   });
 });

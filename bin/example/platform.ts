@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { BudgetedDatabase, ConnectionBudget, ConnectionBudgetMonitoring, PoolSettingsPreset, PoolSize } from '../../lib';
 import { ORDERS_ALLOCATION } from './team';
 
-/** Knobs the README and the end-to-end tests turn. */
+/** Knobs the documentation and the end-to-end tests turn. */
 export interface PlatformOptions {
   /** Autoscaling maximum of the storefront (10): from 16 the budget warns, from 20 synth fails. */
   readonly storefrontMaxCapacity?: number;

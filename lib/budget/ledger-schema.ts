@@ -8,7 +8,7 @@ import { ProblemLevel } from './model';
  * The ledger: one budget as plain JSON, written into the template Metadata of the budget's stack and read by
  * the connection-budget CLI and the synth-time verification. It is a public contract: a field is only ever
  * added in a new schemaVersion, and readers say which versions they read. Every field is documented here and
- * in the README ("Ledger schema"), which a test keeps in step.
+ * in docs/ledger-schema.md, which a test keeps in step.
  *
  * Version 2 adds `inputs`: what the templates cannot say (the pool requests, the presets, the bounds given at
  * registration, where each consumer's resources are). With them every figure of the ledger can be re-derived

@@ -16,7 +16,7 @@ import { RehearsalError, RehearsalInterrupted } from './rehearse/errors';
 import { MAX_WAIT_SECONDS, rehearse } from './rehearse/rehearse';
 import { DEFAULT_ASSEMBLY, USAGE } from './usage';
 
-/** Exit codes, documented in the README and in `--help`. */
+/** Exit codes, documented in docs/cli.md and in `--help`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
 
 /** What the CLI touches of the outside world, injected so tests run it in-process. */

@@ -113,7 +113,7 @@ export interface BudgetedDatabaseProps {
    * (DependsOn within a stack, a stack dependency across stacks), and counts only the largest service's deployment
    * surge instead of every one. The chain is read back from the synthesized templates: a chain broken after synth
    * earns no credit. Deployments started outside CloudFormation (`aws ecs update-service`, CodeDeploy) are not held
-   * by it; see the README's "Deploying in waves".
+   * by it; see "Deploying in waves" in docs/usage.md.
    *
    * @default false
    */

@@ -5,7 +5,7 @@ import { countAlternatives, describeValue, field, objectField, objectValue, stri
 /**
  * CloudFormation starts a new service with one task when DesiredCount is omitted (SOURCES.ecsServiceDesiredCount:
  * "For new services, if a desired count is not specified, a default value of 1 is used"). On an update it leaves the
- * running count alone, so a count changed outside the templates stays: a known limit (README).
+ * running count alone, so a count changed outside the templates stays: a known limit (docs/known-limits.md).
  */
 export const ECS_DEFAULT_DESIRED_COUNT = 1;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The benchmark app as a CDK app, for measuring the CLI (README, "Develop"):
+// The benchmark app as a CDK app, for measuring the CLI (docs/develop.md):
 //   npx cdk synth --app 'npx ts-node --transpile-only test/apps/many-consumers.ts' --output /tmp/many -q [-c extraTasks=3]
 import { App } from 'aws-cdk-lib';
 import { buildManyConsumers } from '../../bench/many-consumers';

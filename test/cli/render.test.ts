@@ -1,11 +1,10 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { AllocationChange, AllocationJoin, diffLedgers, LedgerJson } from '../../lib/budget';
 import { checkJson, diffJson, reportJson } from '../../lib/cli/render/json';
 import { checkMarkdown, DIFF_COMMENT_MARKER, diffMarkdown, reportMarkdown } from '../../lib/cli/render/markdown';
 import { CheckResult } from '../../lib/cli/render/summary';
 import { checkText, diffText, reportText } from '../../lib/cli/render/text';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
+import { documentation } from '../helpers/docs';
 import { sampleLedger } from './fixtures';
 
 // base: ceiling 495; Api 10 tasks × 200 % × pool 10 = 200; Worker 2 tasks × 200 % × (5 + 2) = 28.
@@ -110,8 +109,8 @@ describe('text', () => {
     ].join('\n'));
   });
 
-  test('the README shows these cause lines', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
+  test('the documentation shows these cause lines', () => {
+    const readme = documentation();
     const example = /```text\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('**What moved the ceiling.**')))![1];
     expect(example).toMatch(/^~ Connection budget Data\/Budget\n/);
     expect(diffText(capacityDiff, plain)).toContain(example);

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BIN, ensureCompiled, ROOT } from '../helpers/compiled-cli';
+import { documentation } from '../helpers/docs';
 
 // The example app (cdk.json) through the real tools, as a user runs them: aws-cdk's synth and diff, and the
 // connection-budget bin. Every synth of the file starts at load; each takes seconds and the machine has two cores.
@@ -209,8 +210,8 @@ describe('connection-budget and cdk diff on two real synths of the example app',
     }
   });
 
-  test('the README pastes the real report, diff and cdk diff of this change', async () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  test('the documentation pastes the real report, diff and cdk diff of this change', async () => {
+    const readme = documentation();
     /** The `text` block that follows the `sh` block running `command`. */
     const pasted = (command: string) => {
       const at = readme.indexOf(command);
@@ -311,8 +312,8 @@ esac
     fs.rmSync(comments, { recursive: true, force: true });
   });
 
-  test('the README pastes the comment of this change', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  test('the documentation pastes the comment of this change', () => {
+    const readme = documentation();
     const comments = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-comments-'));
     const result = commentStep({ GUARDRAILS: '--max-increase-percent 25' }, comments);
     fs.rmSync(comments, { recursive: true, force: true });

@@ -32,8 +32,9 @@ describe('the packed library', () => {
     expect(files).toContain('dist/lib/index.js');
     expect(files).toContain('dist/lib/index.d.ts');
     expect(files).toContain('bin/connection-budget.js');
+    expect(files).toContain('docs/usage.md');
     expect(files).toEqual(expect.arrayContaining(['README.md', 'API.md', 'LICENSE', 'CHANGELOG.md', 'package.json']));
-    const outside = files.filter((f) => !/^(dist\/lib\/.+\.(js|d\.ts)|bin\/connection-budget\.js|\.jsii|README\.md|API\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|package\.json)$/.test(f)
+    const outside = files.filter((f) => !/^(dist\/lib\/.+\.(js|d\.ts)|bin\/connection-budget\.js|\.jsii|README\.md|API\.md|docs\/[a-z-]+\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|package\.json)$/.test(f)
       && !f.startsWith('node_modules/'));
     expect(outside).toEqual([]);
     // The bundled drivers (pg, mysql2) ship as their authors publish them; everything of this repository is checked.

@@ -2,7 +2,7 @@ import { AllocationChange, AllocationJoin, BudgetDiff, forJson, forTerminal, Gua
 import { CheckResult, diffSummary, reportSummary } from './summary';
 
 /**
- * JSON output of the CLI: one documented envelope per command (README, "CLI JSON output"), keys sorted,
+ * JSON output of the CLI: one documented envelope per command (docs/cli.md, "JSON output"), keys sorted,
  * versioned like the ledger so a script can refuse a layout it does not know. Names are data here and stay exact:
  * JSON.stringify and forJson write every control character as an escape a parser reads back. Only the summaries
  * are text for people (the pipeline step's approval message is one), so they are escaped as the text report's.
