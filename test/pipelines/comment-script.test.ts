@@ -23,11 +23,15 @@ case "$*" in
   *"--method POST"*) body="\${@: -1}"; cp "\${body#body=@}" "${dir}/posted.md" ;;
 esac
 `, { mode: 0o755 });
+    // Its temporary files go where TMPDIR says: they must be gone when it ends.
+    const tmp = path.join(dir, 'tmp');
+    fs.mkdirSync(tmp);
     const result = spawnSync('bash', [SCRIPT, 'base', 'head'], {
       encoding: 'utf8',
       // This machine's bash reads ~/.bashrc even when not interactive; an empty home keeps its PATH changes out.
-      env: { PATH: `${dir}:${process.env.PATH}`, HOME: dir, REPOSITORY: 'example-org/app', PR_NUMBER: '1', HEAD_SYNTH_STATUS: '1', HEAD_SYNTH_LOG: log },
+      env: { PATH: `${dir}:${process.env.PATH}`, HOME: dir, TMPDIR: tmp, REPOSITORY: 'example-org/app', PR_NUMBER: '1', HEAD_SYNTH_STATUS: '1', HEAD_SYNTH_LOG: log },
     });
+    expect(fs.readdirSync(tmp)).toEqual([]);
     expect(result.status).toBe(1);
     expect(fs.readFileSync(path.join(dir, 'posted.md'), 'utf8')).toBe([
       '<!-- connection-budget-diff -->',

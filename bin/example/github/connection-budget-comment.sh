@@ -12,10 +12,12 @@ base="$1"
 head="$2"
 marker='<!-- connection-budget-diff -->'
 comment="$(mktemp)"
+quoted="$(mktemp)"
+# The comment and the quoted log go when the script ends, however it ends.
+trap 'rm -f "$comment" "$quoted"' EXIT
 status=0
 if [ "${HEAD_SYNTH_STATUS:-0}" -ne 0 ]; then
   status=1
-  quoted="$(mktemp)"
   grep -E '\[(CB-[A-Z-]+|ack: CB-[A-Z-]+)\]' "$HEAD_SYNTH_LOG" > "$quoted" || tail -n 20 "$HEAD_SYNTH_LOG" > "$quoted"
   # The log is whatever the pull request's code printed: a fence longer than any run of backticks in it keeps all of it
   # quoted, so none of it is read as Markdown (HTML, links, mentions).
