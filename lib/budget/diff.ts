@@ -1,4 +1,5 @@
 import { CapacityCause, diffCapacityCauses } from './diff-causes';
+import { largestSurges } from './ledger-lines';
 import { LedgerConsumerJson, LedgerJson, LedgerProblemJson } from './ledger-schema';
 import { compareText } from './text';
 
@@ -142,10 +143,7 @@ function diffBudget(budgetPath: string, before: LedgerJson | undefined, after: L
     headroom: pick((l) => l.totals.headroom),
     utilizationPercent: pick((l) => l.totals.utilizationPercent),
     wavesCredit: pick((l) => (l.totals.uncreditedDemand ?? l.totals.demand) - l.totals.demand),
-    largestSurges: pick((l) => {
-      const surges = (l.totals.chains ?? []).flatMap((c) => (c.largest ? [`'${c.largest.service}' ${c.largest.connections}`] : []));
-      return surges.length > 0 ? surges.join(', ') : null;
-    }),
+    largestSurges: pick((l) => largestSurges(l.totals)),
   };
   const figuresDiffer = Object.values(change).some((c) => c.before !== c.after);
   const status: ChangeStatus = !before ? 'added' : !after ? 'removed'

@@ -84,13 +84,19 @@ export function wavesText(totals: LedgerTotalsJson): string | undefined {
   const chains = totals.chains ?? [];
   if (chains.length === 0) return undefined;
   const credit = (totals.uncreditedDemand ?? totals.demand) - totals.demand;
-  const largest = chains.flatMap((c) => (c.largest ? [`'${c.largest.service}' ${c.largest.connections}`] : []));
-  const surge = largest.length === 0 ? 'no service surges' : `largest surge${largest.length > 1 ? 's' : ''} ${largest.join(', ')}`;
+  const largest = largestSurges(totals);
+  const surge = largest === undefined ? 'no service surges' : `largest surge${chains.filter((c) => c.largest).length > 1 ? 's' : ''} ${largest}`;
   return forTerminal(`deploying in waves saves ${count(credit, 'connection')}, ${surge}${chains.length > 1 ? ` (${count(chains.length, 'chain')})` : ''}`);
 }
 
 /** How many consumers the start-up line names. */
 const STARTUP_CONSUMERS_SHOWN = 3;
+
+/** `'Web/Api' 100, 'Jobs/Sync' 20`: the surge each chain counts; undefined when none surges. */
+export function largestSurges(totals: LedgerTotalsJson): string | undefined {
+  const surges = (totals.chains ?? []).flatMap((c) => (c.largest ? [`'${c.largest.service}' ${c.largest.connections}`] : []));
+  return surges.length > 0 ? surges.join(', ') : undefined;
+}
 
 /**
  * `new tasks open at most 12 connections at start (largest: 'Web/Api' 10, 'Jobs/Worker' 2; minimum idle 1 (…))`: the

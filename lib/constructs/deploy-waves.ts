@@ -8,23 +8,17 @@ export interface ChainCandidate {
   readonly resource: CfnResource;
 }
 
-/** The services a budget chains: those CloudFormation deploys, and the ones left out with why. */
+/** The services a budget chains, sorted by path. */
 export interface ChainMembers {
-  /** Sorted by path. */
   readonly services: readonly ChainCandidate[];
-  /** Services left out of the chain: deployed by CodeDeploy or another tool, not by CloudFormation. */
-  readonly excluded: ReadonlyArray<{ readonly path: string; readonly why: string }>;
 }
 
-/** The registered services a budget deploys in waves: every one whose deployments CloudFormation runs. */
+/**
+ * The registered services a budget deploys in waves: every one whose deployments CloudFormation runs. The others count at
+ * their own peak, and the ledger shows them without a wave.
+ */
 export function chainMembers(candidates: readonly ChainCandidate[]): ChainMembers {
-  const excluded: Array<{ path: string; why: string }> = [];
-  const services = candidates.filter((c) => {
-    const why = notDeployedByCloudFormation(c.resource);
-    if (why) excluded.push({ path: c.path, why });
-    return why === undefined;
-  });
-  return { services: [...services].sort((a, b) => compareText(a.path, b.path)), excluded };
+  return { services: candidates.filter((c) => deployedByCloudFormation(c.resource)).sort((a, b) => compareText(a.path, b.path)) };
 }
 
 /**
@@ -41,13 +35,9 @@ export function chainMembers(candidates: readonly ChainCandidate[]): ChainMember
 export function applyChain(budget: IConstruct, members: ChainMembers): string[] {
   const budgetPath = budget.node.path;
   const stageName = (stage: Stage | undefined) => `'${stage?.node.path || '(the app)'}'`;
-  const stages = new Set(members.services.map((s) => Stage.of(s.resource)));
-  if (stages.size > 1) {
-    return [`deployInWaves cannot chain services of several stages (${[...stages].map(stageName).join(', ')}): `
-      + 'each stage deploys on its own; give each stage a budget of its own, or leave deployInWaves off'];
-  }
-  // CDK synthesizes a stage nested in the budget's before it validates the budget's own: a DependsOn added then would be
-  // missing from the templates already written.
+  // Every service must be in the budget's own stage: CDK synthesizes a stage nested in the budget's before it validates
+  // the budget's own, so a DependsOn added then would be missing from the templates already written; and services of
+  // several stages would deploy on their own anyway.
   const own = Stage.of(budget);
   const elsewhere = members.services.filter((s) => Stage.of(s.resource) !== own);
   if (elsewhere.length > 0) {
@@ -114,15 +104,15 @@ function dependenciesOf(resource: CfnResource): ReadonlySet<CfnResource> {
   return seen;
 }
 
-/** Why CloudFormation does not run the service's deployments (SOURCES.ecsDeploymentController), or undefined when it does. */
-function notDeployedByCloudFormation(resource: CfnResource): string | undefined {
+/**
+ * Whether CloudFormation runs the service's deployments: not with a CODE_DEPLOY or EXTERNAL controller
+ * (SOURCES.ecsDeploymentController), nor with one known only at deploy time.
+ */
+function deployedByCloudFormation(resource: CfnResource): boolean {
   const controller = (resource as ecs.CfnService).deploymentController;
-  if (controller === undefined) return undefined;
-  if (Token.isUnresolved(controller) || Token.isUnresolved((controller as ecs.CfnService.DeploymentControllerProperty).type)) {
-    return 'its deployment controller is known only at deploy time';
-  }
-  const type = (controller as ecs.CfnService.DeploymentControllerProperty).type;
-  return type === undefined || type === 'ECS' ? undefined : `its ${type} deployment controller deploys it outside CloudFormation`;
+  if (controller === undefined) return true;
+  const type = Token.isUnresolved(controller) ? controller : (controller as ecs.CfnService.DeploymentControllerProperty).type;
+  return type === undefined || type === 'ECS';
 }
 
 /** Whether `stack` waits for `other`, directly or through other stacks. */
