@@ -14,6 +14,7 @@ import { rehearsalJson, rehearsalMarkdown, rehearsalText } from './render/rehear
 import { checkText, diffText, reportText } from './render/text';
 import { RehearsalError, RehearsalInterrupted } from './rehearse/errors';
 import { MAX_WAIT_SECONDS, rehearse } from './rehearse/rehearse';
+import { chooseServers, PROXY_STAND_INS, ProxyStandIn } from './rehearse/servers';
 import { DEFAULT_ASSEMBLY, USAGE } from './usage';
 
 /** Exit codes, documented in docs/cli.md and in `--help`. */
@@ -46,6 +47,7 @@ const OPTIONS = {
   'pools-from': { type: 'string' },
   'surging': { type: 'string' },
   'wait': { type: 'string' },
+  'proxy-stand-in': { type: 'string' },
   'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean' },
 } as const;
@@ -56,7 +58,7 @@ const COMMAND_OPTIONS: Record<Command, readonly OptionName[]> = {
   report: ['allocation-record'],
   diff: ['base', 'head', 'fail-on-change'],
   check: ['base', 'fail-on-change', 'max-utilization', 'min-headroom', 'max-increase', 'max-increase-percent', 'strict', 'allocation-record'],
-  rehearse: ['budget', 'pools-from', 'surging', 'wait'],
+  rehearse: ['budget', 'pools-from', 'surging', 'wait', 'proxy-stand-in'],
 };
 type Command = 'report' | 'diff' | 'check' | 'rehearse';
 const COMMON_OPTIONS: readonly OptionName[] = ['format', 'no-color', 'help', 'version'];
@@ -228,11 +230,17 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
         throw new UsageError(`--wait must be at most ${MAX_WAIT_SECONDS} seconds, got '${values.wait}': `
           + `RDS Proxy waits at most ${MAX_WAIT_SECONDS} s for a connection (its ConnectionBorrowTimeout).`);
       }
-      return rehearse(plan, { waitSeconds, holdMs: HOLD_MS }).then((outcomes) => {
+      const requested = values['proxy-stand-in'];
+      if (requested !== undefined && !(PROXY_STAND_INS as readonly string[]).includes(requested)) {
+        throw new UsageError(`--proxy-stand-in must be ${PROXY_STAND_INS.join(' or ')}, got '${requested}'.`);
+      }
+      const servers = chooseServers(plan.proxyServerConnections !== undefined, requested as ProxyStandIn | undefined);
+      const setting = { postgres: servers.postgres.source, proxy: servers.proxy?.kind };
+      return rehearse(plan, { waitSeconds, holdMs: HOLD_MS, servers }).then((outcomes) => {
         const render: Record<Format, () => string> = {
-          text: () => rehearsalText(plan, outcomes, { color }),
-          markdown: () => rehearsalMarkdown(plan, outcomes),
-          json: () => rehearsalJson(plan, outcomes),
+          text: () => rehearsalText(plan, setting, outcomes, { color }),
+          markdown: () => rehearsalMarkdown(plan, setting, outcomes),
+          json: () => rehearsalJson(plan, setting, outcomes),
         };
         io.stdout(render[format]());
         return outcomes.some((o) => o.opened < o.requested) ? EXIT.failed : EXIT.ok;

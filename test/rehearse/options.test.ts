@@ -30,6 +30,23 @@ describe('rehearse --surging', () => {
   });
 });
 
+describe('rehearse --proxy-stand-in', () => {
+  test.each(['PgBouncer', 'rds-proxy', ''])('fails when it is \'%s\', naming the two stand-ins', async (value) => {
+    const result = await runAsync(['rehearse', assembly, '--proxy-stand-in', value]);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `connection-budget: --proxy-stand-in must be pgbouncer or connection-limit, got '${value}'.\nRun connection-budget --help for usage.\n`,
+    });
+  });
+
+  test('is refused by the commands that rehearse nothing', async () => {
+    const result = await runAsync(['report', assembly, '--proxy-stand-in', 'pgbouncer']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--proxy-stand-in');
+  });
+});
+
 describe('rehearse --pools-from size:N', () => {
   test.each(['size:-1', 'size:abc', 'size:0', 'size:1.5', 'size:', 'size:1e3'])('fails when it is %s, a size that is not a whole number of at least 1', async (value) => {
     const result = await runAsync(['rehearse', assembly, '--pools-from', value]);

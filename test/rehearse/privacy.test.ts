@@ -3,19 +3,19 @@ import * as fs from 'fs';
 import { rehearsalPlan } from '../../lib/budget';
 import { Keeper, startKeeper } from '../../lib/cli/rehearse/keeper';
 import { createRunDirectory, readPid } from '../../lib/cli/rehearse/run-directory';
-import { ADMIN_ROLE, findBinaries, runSockets, StandIn, startStandIn } from '../../lib/cli/rehearse/stand-in';
+import { chooseServers, serviceUser } from '../../lib/cli/rehearse/servers';
+import { ADMIN_ROLE, runSockets, StandIn, startStandIn } from '../../lib/cli/rehearse/stand-in';
 import { openSession } from '../../lib/cli/rehearse/wire';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
+import { PROXY_STAND_INS_HERE } from '../helpers/servers';
 
-// The stand-in trusts whoever connects, as any role: only the servers' user and root may reach it. Real PostgreSQL and PgBouncer.
+// The stand-in trusts whoever connects, as any role: only the servers' user and root may reach it. Real PostgreSQL, and PgBouncer where installed.
 
 const isRoot = process.getuid!() === 0;
-/** The user the servers run as: postgres when the tests run as root. */
-const serverUser = isRoot
-  ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) }
-  : { uid: process.getuid!(), gid: process.getgid!() };
-/** The user nobody, as Debian has it: another local user. */
-const NOBODY = { uid: 65534, gid: 65534 };
+/** The user the servers run as: postgres (or nobody) when the tests run as root. */
+const serverUser = serviceUser() ?? { uid: process.getuid!(), gid: process.getgid!() };
+/** Another local user: a uid and gid no account of the machine has. */
+const OTHER_USER = { uid: 54321, gid: 54321 };
 
 /** The inodes of the sockets a process holds open: its /proc/<pid>/fd links read `socket:[<inode>]`. */
 function socketInodes(pid: number): string[] {
@@ -62,19 +62,21 @@ function connectAs(user: { uid: number; gid: number }, socket: string): string {
   return execFileSync(process.execPath, ['-e', script, socket], { ...user, cwd: '/', encoding: 'utf8' }).trim();
 }
 
-describe('a running stand-in', () => {
+describe.each(PROXY_STAND_INS_HERE)('a running stand-in, the proxy\'s ceiling held by %s', (proxyStandIn) => {
   // ceiling floor(100 × 50 %) − 5 = 45; 1 task × 200 % × pool 2 = 4 clients through the proxy
   const plan = rehearsalPlan(ledgerOf(budget(postgresBehindProxy(100, 50), [ecsService('Web/Api', { maxTasks: 1, pool: 2 })])));
   let keeper: Keeper;
   let standIn: StandIn | undefined;
   beforeAll(async () => {
     keeper = startKeeper(createRunDirectory());
-    standIn = await startStandIn(plan, 5, keeper, findBinaries(true));
+    standIn = await startStandIn(plan, 5, keeper, chooseServers(true, proxyStandIn));
   });
   afterAll(async () => {
     standIn?.close();
     await keeper.stop();
   });
+  /** The run's sockets: PostgreSQL's, and PgBouncer's when it runs. */
+  const sockets = () => (proxyStandIn === 'pgbouncer' ? Object.values(runSockets(keeper.dir)) : [runSockets(keeper.dir).database]);
 
   test('listens on no TCP address: each server listens only on its socket in the run directory', () => {
     const tcp = tcpListeners();
@@ -84,13 +86,14 @@ describe('a running stand-in', () => {
       return { tcp: inodes.filter((inode) => tcp.has(inode)), unix: inodes.flatMap((inode) => unix.get(inode) ?? []) };
     };
     expect(listening('postgres')).toEqual({ tcp: [], unix: [runSockets(keeper.dir).database] });
-    expect(listening('pgbouncer')).toEqual({ tcp: [], unix: [runSockets(keeper.dir).proxy] });
+    if (proxyStandIn === 'pgbouncer') expect(listening('pgbouncer')).toEqual({ tcp: [], unix: [runSockets(keeper.dir).proxy] });
+    else expect(readPid(keeper.dir, 'pgbouncer')).toBeUndefined();
   });
 
   test('keeps its sockets in a directory of mode 0700 that belongs to the servers\' user, and they are mode 0600', () => {
     const dir = fs.statSync(keeper.dir);
     expect({ mode: (dir.mode & 0o777).toString(8), uid: dir.uid }).toEqual({ mode: '700', uid: serverUser.uid });
-    for (const socket of Object.values(runSockets(keeper.dir))) {
+    for (const socket of sockets()) {
       const stat = fs.statSync(socket);
       expect({ socket: stat.isSocket(), mode: (stat.mode & 0o777).toString(8), uid: stat.uid }).toEqual({ socket: true, mode: '600', uid: serverUser.uid });
     }
@@ -108,9 +111,8 @@ describe('a running stand-in', () => {
   });
 
   (isRoot ? test : test.skip)('lets another local user connect to neither server, and the servers\' user to both (root connects too)', () => {
-    const sockets = Object.values(runSockets(keeper.dir));
-    expect(sockets.map((socket) => connectAs(NOBODY, socket))).toEqual(['EACCES', 'EACCES']);
-    expect(sockets.map((socket) => connectAs(serverUser, socket))).toEqual(['connected', 'connected']);
-    expect(sockets.map((socket) => connectAs({ uid: 0, gid: 0 }, socket))).toEqual(['connected', 'connected']);
+    expect(sockets().map((socket) => connectAs(OTHER_USER, socket))).toEqual(sockets().map(() => 'EACCES'));
+    expect(sockets().map((socket) => connectAs(serverUser, socket))).toEqual(sockets().map(() => 'connected'));
+    expect(sockets().map((socket) => connectAs({ uid: 0, gid: 0 }, socket))).toEqual(sockets().map(() => 'connected'));
   });
 });

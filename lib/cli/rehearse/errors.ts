@@ -18,7 +18,7 @@ export class RehearsalInterrupted extends Error {
   public readonly exitCode: number;
 
   public constructor(public readonly signal: NodeJS.Signals) {
-    super(`interrupted by ${signal}; the rehearsal's PostgreSQL and PgBouncer are stopped and its directory removed.`);
+    super(`interrupted by ${signal}; the rehearsal's servers are stopped and its directory removed.`);
     this.exitCode = signalExitCode(signal);
   }
 }

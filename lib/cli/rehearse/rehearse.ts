@@ -2,7 +2,8 @@ import { ClientOutcome, percentile, RehearsalPlan } from '../../budget';
 import { RehearsalError, RehearsalInterrupted, signalExitCode } from './errors';
 import { startKeeper } from './keeper';
 import { createRunDirectory, reapDeadRuns, SERVER_STEP_TIMEOUT_MS } from './run-directory';
-import { checkOpenFileLimit, findBinaries, openFileLimit, StandIn, startStandIn } from './stand-in';
+import { chooseServers, Servers } from './servers';
+import { checkOpenFileLimit, openFileLimit, StandIn, startStandIn } from './stand-in';
 import { Attempt, connectAndQuery } from './wire';
 
 /** How a rehearsal runs. */
@@ -11,6 +12,8 @@ export interface RehearsalOptions {
   readonly waitSeconds: number;
   /** How long every opened connection is held, all at once, before release. */
   readonly holdMs: number;
+  /** The servers to run. @default PostgreSQL, and PgBouncer for a proxy when it is installed (chooseServers) */
+  readonly servers?: Servers;
 }
 
 /**
@@ -32,7 +35,7 @@ const INTERRUPTIONS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * connections at once (each runs a query, so the proxy stand-in must hand it a server connection), holds
  * them together, then releases them and stops the stand-in. Interrupted (SIGINT, SIGTERM, SIGHUP), it stops
  * the stand-in and fails with RehearsalInterrupted; killed outright, its keeper stops the stand-in. A
- * connection the stand-in never answers (it waits at most the proxy's wait, then answers with a timeout)
+ * connection the stand-in never answers (PgBouncer waits at most the proxy's wait, then answers with a timeout)
  * makes the rehearsal inconclusive: an error, never a verdict.
  */
 export async function rehearse(plan: RehearsalPlan, options: RehearsalOptions): Promise<ClientOutcome[]> {
@@ -41,8 +44,8 @@ export async function rehearse(plan: RehearsalPlan, options: RehearsalOptions): 
     throw new RehearsalError(`the plan opens ${total} connections, more than a rehearsal opens (${MAX_REHEARSAL_CONNECTIONS}). `
       + 'Rehearse smaller pools on the same topology (--pools-from size:N), or a smaller budget.');
   }
-  checkOpenFileLimit(plan, openFileLimit());
-  const binaries = findBinaries(plan.proxyServerConnections !== undefined);
+  const servers = options.servers ?? chooseServers(plan.proxyServerConnections !== undefined);
+  checkOpenFileLimit(plan, openFileLimit(), servers.proxy?.kind);
   await reapDeadRuns();
   const keeper = startKeeper(createRunDirectory());
   let interruption: NodeJS.Signals | undefined;
@@ -54,7 +57,7 @@ export async function rehearse(plan: RehearsalPlan, options: RehearsalOptions): 
   };
   INTERRUPTIONS.forEach((signal) => process.on(signal, interrupt));
   try {
-    const outcomes = await openEveryConnection(plan, options, await startStandIn(plan, options.waitSeconds, keeper, binaries));
+    const outcomes = await openEveryConnection(plan, options, await startStandIn(plan, options.waitSeconds, keeper, servers));
     if (interruption) throw new RehearsalInterrupted(interruption);
     return outcomes;
   } catch (e) {
