@@ -91,8 +91,9 @@ export function rehearsalPlan(ledger: LedgerJson, poolSizes?: (consumer: LedgerC
     budgetPath: ledger.budgetPath,
     maxConnections: whole('capacity', 'maxConnections.value', capacity.maxConnections.value, 1),
     superuserReservedConnections: whole('capacity', 'engineReserve', capacity.engineReserve),
+    // A ceiling below what the proxy keeps for itself leaves its clients nothing, never a negative number (which a stand-in could read as no limit).
     proxyServerConnections: capacity.proxy
-      ? whole('capacity', 'proxy.ceiling', capacity.proxy.ceiling) - whole('capacity', 'proxy.internalConnections', capacity.proxy.internalConnections)
+      ? Math.max(0, whole('capacity', 'proxy.ceiling', capacity.proxy.ceiling) - whole('capacity', 'proxy.internalConnections', capacity.proxy.internalConnections))
       : undefined,
     clients: clients.filter((c) => c.connections > 0),
     surging: surgingServices,

@@ -27,6 +27,11 @@ describe('rehearsalPlan', () => {
     });
   });
 
+  test.each([[20, 20, 0], [100, 5, 0], [100, 6, 1]])('gives a proxy of max_connections %i at %i %% %i server connections, never fewer than none', (max, percent, expected) => {
+    // floor(max × percent %) less the 5 RDS Proxy keeps: 4 − 5, 5 − 5, 6 − 5.
+    expect(rehearsalPlan(ledgerOf(budget(postgresBehindProxy(max, percent), [ecsService('Web/Api', { maxTasks: 1, pool: 1 })]))).proxyServerConnections).toBe(expected);
+  });
+
   describe('a budget that deploys in waves', () => {
     const chained = (c: ReturnType<typeof ecsService>) => ({ ...c, wave: { chain: 'Web/Api', service: c.path } });
     // Api 10 tasks (200 at peak), Worker 6 tasks (120 at peak), both pool 10 and chained.

@@ -84,22 +84,31 @@ function stopper(server: ChildProcess, dir: string): () => Promise<void> {
 export async function startPostgres(): Promise<LocalServer> {
   const owner = postgresUser();
   const dir = privateDirectory('cb-pg-', owner);
-  const programs = reachablePrograms(findPostgres(), owner, dir);
-  const data = path.join(dir, 'data');
-  const log = path.join(dir, 'server.log');
-  run(programs.initdb, ['-D', data, '-U', 'postgres', '--auth-local=trust', '--no-sync', '-E', 'UTF8'], owner);
-  fs.writeFileSync(path.join(data, 'pg_hba.conf'), 'local all postgres trust\nlocal all all scram-sha-256\n');
-  if (owner) fs.chownSync(path.join(data, 'pg_hba.conf'), owner.uid, owner.gid);
-  const out = fs.openSync(log, 'a');
-  const server = spawn(programs.postgres, ['-D', data, '-k', dir, '-c', "listen_addresses=", '-c', 'fsync=off'],
-    { stdio: ['ignore', out, out], ...owner });
-  fs.closeSync(out);
-  await waitFor(async () => {
-    const client = new Client({ host: dir, user: 'postgres', database: 'postgres' });
-    await client.connect();
-    await client.end();
-  }, server, log);
-  return { socket: dir, stop: stopper(server, dir) };
+  let server: ChildProcess | undefined;
+  try {
+    const programs = reachablePrograms(findPostgres(), owner, dir);
+    const data = path.join(dir, 'data');
+    const log = path.join(dir, 'server.log');
+    run(programs.initdb, ['-D', data, '-U', 'postgres', '--auth-local=trust', '--no-sync', '-E', 'UTF8'], owner);
+    fs.writeFileSync(path.join(data, 'pg_hba.conf'), 'local all postgres trust\nlocal all all scram-sha-256\n');
+    if (owner) fs.chownSync(path.join(data, 'pg_hba.conf'), owner.uid, owner.gid);
+    const out = fs.openSync(log, 'a');
+    const started = spawn(programs.postgres, ['-D', data, '-k', dir, '-c', "listen_addresses=", '-c', 'fsync=off'],
+      { stdio: ['ignore', out, out], ...owner });
+    server = started;
+    fs.closeSync(out);
+    await waitFor(async () => {
+      const client = new Client({ host: dir, user: 'postgres', database: 'postgres' });
+      await client.connect();
+      await client.end();
+    }, started, log);
+    return { socket: dir, stop: stopper(started, dir) };
+  } catch (e) {
+    // A server that failed to start leaves nothing behind: its process stopped, its directory (and any copy of the programs) removed.
+    if (server) await stopper(server, dir)();
+    else fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /** MariaDB whose root logs in without a password, on a socket only. */

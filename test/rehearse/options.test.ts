@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ledgerMetadataKey } from '../../lib/budget';
+import { findPostgres } from '../../lib/cli/rehearse/servers';
 import { synthSample } from '../cli/apps';
 import { runAsync } from '../cli/fixtures';
 
-// Options a rehearsal refuses before it starts anything: no server runs in this file.
+// Options a rehearsal refuses before it starts anything (no server runs for those), and one real run of --proxy-stand-in.
 const assembly = synthSample();
 
 afterAll(() => fs.rmSync(assembly, { recursive: true, force: true }));
@@ -38,6 +39,17 @@ describe('rehearse --proxy-stand-in', () => {
       stdout: '',
       stderr: `connection-budget: --proxy-stand-in must be pgbouncer or connection-limit, got '${value}'.\nRun connection-budget --help for usage.\n`,
     });
+  });
+
+  test('connection-limit runs the rehearsal on PostgreSQL alone, and its JSON names the stand-in', async () => {
+    const small = synthSample({ apiMaxTasks: 1 });
+    try {
+      const result = await runAsync(['rehearse', small, '--proxy-stand-in', 'connection-limit', '--format', 'json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout).standIn).toEqual({ postgres: findPostgres().source, proxy: 'connection-limit' });
+    } finally {
+      fs.rmSync(small, { recursive: true, force: true });
+    }
   });
 
   test('is refused by the commands that rehearse nothing', async () => {

