@@ -8,6 +8,11 @@ import { documentation } from '../helpers/docs';
 // The example app (cdk.json) through the real tools, as a user runs them: aws-cdk's synth and diff, and the
 // connection-budget bin. Every synth of the file starts at load; each takes seconds and the machine has two cores.
 
+/**
+ * A bound on a stuck real `cdk synth`, never a verdict: the file's four synths run at once, and on a 2-core machine
+ * busy with other work they took more than the suite's 120 s (seen in a CI run at ba792d4).
+ */
+jest.setTimeout(600_000);
 
 interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
 interface Synth extends Run { readonly out: string }
