@@ -22,6 +22,7 @@ export * from './ledger-schema';
 export * from './ledger-build';
 export * from './ledger-lines';
 export * from './ledger-parse';
+export * from './ledger-record';
 export * from './diff';
 export * from './diff-causes';
 export * from './guardrails';

@@ -8,7 +8,7 @@ import { compareText, count, listOf, percent } from './text';
 /*
  * The reviewer's view: `cdk diff --template` prints one line per template Metadata key,
  * `[~] Metadata KEY: <old> to <new>` (design.md §6), so each key carries one short sentence. It prints keys and
- * sentences to a terminal as they are, so their names are escaped; the machine ledger and its key keep every name exact
+ * sentences to a terminal as they are, so their names are escaped; the records keep every name exact
  * for the readers that match budgets by it.
  */
 
@@ -25,10 +25,13 @@ export function consumerMetadataKey(budgetPath: string, consumerPath: string): s
   return `${METADATA_KEY_PREFIX}:${forTerminal(budgetPath)}:${forTerminal(consumerPath)}`;
 }
 
-/** Prefix of the key of a budget's full machine ledger; readers find ledgers by it. */
+/**
+ * Prefix of the key of a budget's whole ledger in templates written before records (ledger schema 1 to 4, such as
+ * deployed ones); readers still find ledgers by it.
+ */
 export const LEDGER_METADATA_KEY_PREFIX = `${METADATA_KEY_PREFIX}Ledger:`;
 
-/** Key of the full machine ledger (in the budget's stack only). */
+/** Key of the whole ledger in the budget's stack, in templates written before records. */
 export function ledgerMetadataKey(budgetPath: string): string {
   return `${LEDGER_METADATA_KEY_PREFIX}${budgetPath}`;
 }

@@ -104,24 +104,10 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
     c.text(consumer, 'kind', at);
     c.oneOf(consumer, 'route', ['proxy', 'direct'], at);
     for (const field of ['demand', 'steadyDemand', 'connectionsPerInstance']) c.number(consumer, field, at);
-    c.object(consumer, 'connections', (cn) => {
-      c.whole(cn, 'processes', 1, MAX_COUNT, `${at}.connections`);
-      c.whole(cn, 'poolsPerProcess', 1, MAX_COUNT, `${at}.connections`);
-      c.whole(cn, 'overflowPerPool', 0, MAX_POOL_SIZE, `${at}.connections`);
-    }, at);
+    c.connections(consumer, at);
     c.object(consumer, 'pool', (pool) => {
       c.whole(pool, 'size', 0, MAX_POOL_SIZE, `${at}.pool`);
-      c.object(pool, 'request', (request) => {
-        if (request.kind === 'fixed') {
-          c.whole(request, 'size', 1, MAX_POOL_SIZE, `${at}.pool.request`);
-        } else if (request.kind === 'share') {
-          c.whole(request, 'min', 1, MAX_POOL_SIZE, `${at}.pool.request`);
-          c.whole(request, 'max', 1, MAX_POOL_SIZE, `${at}.pool.request`);
-          c.range(request, 'weight', Number.MIN_VALUE, MAX_COUNT, `${at}.pool.request`);
-        } else {
-          c.fail(`${at}.pool.request.kind must be 'fixed' or 'share'`);
-        }
-      }, `${at}.pool`);
+      c.object(pool, 'request', (request) => c.poolRequest(request, `${at}.pool.request`), `${at}.pool`);
     }, at);
     if (consumer.instances !== null) {
       c.object(consumer, 'instances', (i) => { c.number(i, 'peak', `${at}.instances`); c.number(i, 'steady', `${at}.instances`); }, at);
@@ -156,7 +142,7 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
   return { ...withoutWaves, inputs } as unknown as LedgerJson;
 }
 
-function checkInputs(c: Checker, inputs: unknown, version: number): void {
+export function checkInputs(c: Checker, inputs: unknown, version: number): void {
   if (!isObject(inputs)) {
     c.fail('inputs must be an object');
     return;
@@ -224,12 +210,13 @@ function checkTarget(c: Checker, target: Record<string, any>, at: string): void 
   if (target.port !== null) c.whole(target, 'port', 1, MAX_PORT, at);
 }
 
-function checkConsumerInputs(c: Checker, inputs: unknown, at: string): void {
+/** A consumer's inputs; a record's have no resource (the record sits on it). */
+export function checkConsumerInputs(c: Checker, inputs: unknown, at: string, withResource = true): void {
   if (!isObject(inputs)) {
     c.fail(`${at} must be an object`);
     return;
   }
-  c.object(inputs, 'resource', (r) => checkResource(c, r, `${at}.resource`), at);
+  if (withResource) c.object(inputs, 'resource', (r) => checkResource(c, r, `${at}.resource`), at);
   if (inputs.container !== null) c.text(inputs, 'container', at);
   c.object(inputs, 'preset', (p) => checkPreset(c, p, `${at}.preset`), at);
   if (inputs.minIdleConnections !== null) c.whole(inputs, 'minIdleConnections', 0, MAX_POOL_SIZE, at);
@@ -277,8 +264,11 @@ function checkSource(c: Checker, source: unknown, at: string): void {
   }
 }
 
+/** The version of the inputs a record stores: the latest ledger's. */
+export const RECORD_INPUTS_VERSION = LEDGER_SCHEMA_VERSION;
+
 /** Collects every field that is wrong, each named by its path in the ledger. */
-class Checker {
+export class Checker {
   public readonly problems: string[] = [];
 
   public fail(problem: string): void {
@@ -311,6 +301,28 @@ class Checker {
     if (!(isNumber(n) && n >= min && n <= max)) this.fail(`${name(at, field)} must be a number above 0 and at most ${max}, got ${JSON.stringify(n)}`);
   }
 
+  /** A consumer's processes, pools per process and overflow per pool. */
+  public connections(consumer: Record<string, any>, at: string): void {
+    this.object(consumer, 'connections', (cn) => {
+      this.whole(cn, 'processes', 1, MAX_COUNT, `${at}.connections`);
+      this.whole(cn, 'poolsPerProcess', 1, MAX_COUNT, `${at}.connections`);
+      this.whole(cn, 'overflowPerPool', 0, MAX_POOL_SIZE, `${at}.connections`);
+    }, at);
+  }
+
+  /** A pool request: fixed, or a share. */
+  public poolRequest(request: Record<string, any>, at: string): void {
+    if (request.kind === 'fixed') {
+      this.whole(request, 'size', 1, MAX_POOL_SIZE, at);
+    } else if (request.kind === 'share') {
+      this.whole(request, 'min', 1, MAX_POOL_SIZE, at);
+      this.whole(request, 'max', 1, MAX_POOL_SIZE, at);
+      this.range(request, 'weight', Number.MIN_VALUE, MAX_COUNT, at);
+    } else {
+      this.fail(`${at}.kind must be 'fixed' or 'share'`);
+    }
+  }
+
   public oneOf(value: Record<string, any>, field: string, allowed: readonly string[], at?: string): void {
     if (!allowed.includes(value[field])) this.fail(`${name(at, field)} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value[field])}`);
   }
@@ -339,7 +351,7 @@ function name(at: string | undefined, field: string): string {
   return at === undefined ? field : `${at}.${field}`;
 }
 
-function isObject(value: unknown): value is Record<string, any> {
+export function isObject(value: unknown): value is Record<string, any> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 

@@ -245,7 +245,7 @@ export interface LedgerConsumerJson {
   readonly connections: { readonly processes: number; readonly poolsPerProcess: number; readonly overflowPerPool: number };
   readonly pool: {
     /** What the consumer asked for: `{ kind: 'fixed', size }` or `{ kind: 'share', weight, min, max }`. */
-    readonly request: { readonly kind: 'fixed'; readonly size: number } | { readonly kind: 'share'; readonly weight: number; readonly min: number; readonly max: number };
+    readonly request: PoolRequestJson;
     /** The pool maximum delivered. */
     readonly size: number;
   };
@@ -265,6 +265,9 @@ export interface LedgerConsumerJson {
   /** The chain the consumer's service deploys in, as the templates order it; null when not chained (and before version 4). */
   readonly wave?: { readonly chain: string; readonly service: string } | null;
 }
+
+/** A consumer's pool request: a fixed size, or a weighted share of what is left, within bounds. */
+export type PoolRequestJson = { readonly kind: 'fixed'; readonly size: number } | { readonly kind: 'share'; readonly weight: number; readonly min: number; readonly max: number };
 
 /** A consumer's inputs that the templates cannot say. */
 export interface LedgerConsumerInputsJson {

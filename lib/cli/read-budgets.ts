@@ -3,6 +3,7 @@ import {
 } from '../budget';
 import { storedLedgers } from '../template/budget-resources';
 import { InputError, readTemplates, TemplateSource } from '../template/read';
+import { storedRecords } from '../template/records';
 import { TemplateSet } from '../template/template-set';
 import { verifyLedger } from '../template/verify';
 
@@ -41,19 +42,22 @@ export function readBudgets(location: string): BudgetSource {
   const set = new TemplateSet(source.stacks);
   const fileOf = new Map<string, string>();
   const budgets: ReadBudget[] = [];
-  for (const { key, value, file } of storedLedgers(set, LEDGER_METADATA_KEY_PREFIX)) {
-    let stored: LedgerJson;
-    try {
-      stored = parseLedger(value, `the ledger '${key}' in '${file}'`);
-    } catch (e) {
-      if (e instanceof LedgerFormatError) throw new InputError(e.message);
-      throw e;
-    }
-    const other = fileOf.get(stored.budgetPath);
+  const once = (budgetPath: string, file: string) => {
+    const other = fileOf.get(budgetPath);
     if (other !== undefined) {
-      throw new InputError(`budget '${stored.budgetPath}' has a ledger in both '${other}' and '${file}'; pass one app's templates at a time.`);
+      throw new InputError(`budget '${budgetPath}' has a ledger in both '${other}' and '${file}'; pass one app's templates at a time.`);
     }
-    fileOf.set(stored.budgetPath, file);
+    fileOf.set(budgetPath, file);
+  };
+  // Templates of this library since record schema 1 hold records, which the budget is rebuilt from.
+  for (const { assembled, file } of inputError(() => storedRecords(set))) {
+    once(assembled.budgetPath, file);
+    budgets.push({ ledger: verifyLedger(assembled, set).ledger, verified: true, file });
+  }
+  // Earlier ones hold the whole ledger (schema 1 to 4): its figures are compared with the templates too.
+  for (const { key, value, file } of storedLedgers(set, LEDGER_METADATA_KEY_PREFIX)) {
+    const stored = inputError(() => parseLedger(value, `the ledger '${key}' in '${file}'`));
+    once(stored.budgetPath, file);
     budgets.push(stored.inputs
       ? { ledger: verifyLedger(stored, set).ledger, verified: true, file }
       : { ledger: stored, verified: false, file });
@@ -97,4 +101,14 @@ export function verifiedLedgers(budgets: readonly ReadBudget[]): LedgerJson[] {
       + `(this version writes ${LEDGER_SCHEMA_VERSION}). Synthesize the app with this version; an older ledger is read only as the base of a diff.`);
   }
   return budgets.map((b) => b.ledger);
+}
+
+/** Runs a reader of stored records or ledgers; a value it cannot read is the user's input to fix (exit 2). */
+function inputError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof LedgerFormatError) throw new InputError(e.message);
+    throw e;
+  }
 }

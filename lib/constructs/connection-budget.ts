@@ -2,10 +2,11 @@ import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_
 import { Construct, IConstruct } from 'constructs';
 import {
   ALLOCATION_RESERVATION_PREFIX, AllocationRecordError, buildLedger, BudgetEvaluation, DEFAULT_SHARE, Reservation, consumerLine, consumerMetadataKey, consumerPoolSettings, ConsumerInput, EngineKind, evaluateBudget, formatProblem,
-  forTerminal, forTerminalLines, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, ledgerMetadataKey, PoolRequest,
+  forTerminal, forTerminalLines, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, PoolRequest, consumerRecord,
   isPostgresEngine, PoolSettings, PresetSpec, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
 } from '../budget';
 import { AppIndex } from '../private/app-index';
+import { writeBudgetRecord, writeConsumerRecord } from '../private/budget-records';
 import { gatherDatabaseFacts } from '../private/database-facts';
 import { deliver, deliverRoute } from '../private/delivery';
 import { DRAFT_NOTE, DraftModeError, isDraft } from '../private/draft-mode';
@@ -250,10 +251,9 @@ export class ConnectionBudget extends Construct {
         return [];
       },
     });
-    verifyAtSynthesis(this);
-    const stack = Stack.of(this);
-    this.addSummaryMetadata(stack);
-    stack.addMetadata(ledgerMetadataKey(this.node.path), Lazy.any({ produce: () => this.compute().ledger }));
+    verifyAtSynthesis(this, () => this.compute().ledger);
+    this.addSummaryMetadata(Stack.of(this));
+    writeBudgetRecord(this, () => this.compute().ledger);
   }
 
   /**
@@ -510,6 +510,11 @@ export class ConnectionBudget extends Construct {
     // A team's consumers share the allocation's user, whose limit is the allocation (the ledger's inputs.allocation names it).
     this.registered.push({ binding, direct, pool, preset, databaseUser: this.granted ? undefined : credentials?.user });
     this.addConsumerMetadata(binding.stack, binding.path);
+    if (binding.stack !== Stack.of(this)) this.addConsumerMetadata(Stack.of(this), binding.path);
+    writeConsumerRecord(binding.resource, this.node.path, binding.path, () => {
+      const ledger = this.compute().ledger;
+      return consumerRecord(ledger.consumers.find((c) => c.path === binding.path)!, ledger.inputs!.waves);
+    });
     return {
       path: binding.path,
       databaseUser: credentials?.user,
@@ -520,7 +525,8 @@ export class ConnectionBudget extends Construct {
 
   /**
    * The reviewer's lines in a stack's template Metadata: the budget's summary, and one line per consumer
-   * of the budget in that stack, so `cdk diff` shows a budget change beside the env var change.
+   * of the budget in that stack (the budget's own stack has every consumer's), so `cdk diff` shows a budget change
+   * beside the env var change.
    */
   private addSummaryMetadata(stack: Stack): void {
     const key = summaryMetadataKey(this.node.path);

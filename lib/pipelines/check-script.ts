@@ -1,4 +1,5 @@
 import { LEDGER_METADATA_KEY_PREFIX } from '../budget/ledger-lines';
+import { RECORD_METADATA_KEY, RECORD_SCHEMA } from '../budget/ledger-record';
 
 /**
  * The bootstrap version from which a stack's lookup role may read its deployed template. Version 8 gave the lookup role
@@ -63,10 +64,14 @@ export const CHECK_SCRIPT = [
   '      + "lookup role, never its deploy role. Synthesize it with the DefaultStackSynthesizer (useLookupRoleForStackOperations not false).");',
   '    process.exit(3);',
   '  }',
-  '  const metadata = JSON.parse(fs.readFileSync(path.join(stageDir, artifact.properties.templateFile), "utf8")).Metadata || {};',
+  '  const template = JSON.parse(fs.readFileSync(path.join(stageDir, artifact.properties.templateFile), "utf8"));',
+  '  const metadata = template.Metadata || {};',
+  // A budget's record (on its Record resource) holds its inputs as a ledger did; templates of earlier versions hold ledgers.
+  '  const records = Object.values(template.Resources || {}).map((resource) => (resource && resource.Metadata || {})["' + RECORD_METADATA_KEY + '"])',
+  `    .filter((record) => record && record.schema === "${RECORD_SCHEMA}" && !record.budgets);`,
   '  stacks.push({',
   '    name, region: regionName, lookupRole: fill(artifact.properties.lookupRole.arn),',
-  `    ledgers: Object.keys(metadata).filter((key) => key.startsWith("${LEDGER_METADATA_KEY_PREFIX}")).map((key) => metadata[key]),`,
+  `    ledgers: Object.keys(metadata).filter((key) => key.startsWith("${LEDGER_METADATA_KEY_PREFIX}")).map((key) => metadata[key]).concat(records),`,
   '  });',
   '}',
   'const budgetPaths = new Set(stacks.flatMap((stack) => stack.ledgers.map((ledger) => ledger.budgetPath)));',

@@ -3,9 +3,9 @@ import {
   CfnElement, IPolicyValidationContext, IPolicyValidationPlugin, NestedStack, PolicyValidationPluginReport, PolicyViolation, Stack, Stage, Validations,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { forTerminal, LEDGER_METADATA_KEY_PREFIX, parseLedger } from '../budget';
-import { storedLedgers } from '../template/budget-resources';
+import { AssembledRecords, assembleRecords, budgetRecord, consumerRecord, forTerminal, LedgerFormatError, LedgerJson } from '../budget';
 import { readJsonFile } from '../template/read';
+import { StoredRecords, storedRecords } from '../template/records';
 import { StackTemplate, TemplateSet } from '../template/template-set';
 import { verifyLedger } from '../template/verify';
 import { DRAFT_NOTE, isDraft } from './draft-mode';
@@ -13,8 +13,8 @@ import { DRAFT_NOTE, isDraft } from './draft-mode';
 /** The plugin's name in validation reports: `ConnectionBudgetVerification::CB-LEDGER-DIFFERS`. */
 export const VERIFICATION_PLUGIN_NAME = 'ConnectionBudgetVerification';
 
-/** The budgets of each app (by root) that verify at synthesis; the plugin is registered with the first. */
-const budgets = new WeakMap<IConstruct, Set<IConstruct>>();
+/** The budgets of each app (by root) that verify at synthesis, with the ledger each computes; the plugin is registered with the first. */
+const budgets = new WeakMap<IConstruct, Map<IConstruct, () => LedgerJson>>();
 
 /** The ID of a budget whose ledger is missing from the templates (the plugin's own finding: there is no ledger to hold it). */
 export const LEDGER_MISSING = 'CB-LEDGER-MISSING';
@@ -24,14 +24,14 @@ export const LEDGER_MISSING = 'CB-LEDGER-MISSING';
  * after the templates are written, so raw overrides, later addEnvironment calls, Aspects and resources the budget
  * never saw are all in what it reads. Problems are fatal (CDK lets no one acknowledge them).
  */
-export function verifyAtSynthesis(budget: IConstruct): void {
+export function verifyAtSynthesis(budget: IConstruct, ledger: () => LedgerJson): void {
   const root = budget.node.root;
   const known = budgets.get(root);
   if (known) {
-    known.add(budget);
+    known.set(budget, ledger);
     return;
   }
-  budgets.set(root, new Set([budget]));
+  budgets.set(root, new Map([[budget, ledger]]));
   Validations.of(root).addPlugins(new BudgetVerification());
 }
 
@@ -61,34 +61,48 @@ class BudgetVerification implements IPolicyValidationPlugin {
     }
     const set = new TemplateSet([...byPath.values()], (resource) => tree.l1Paths.get(`${resource.stack.path}|${resource.logicalId}`));
     const violations: PolicyViolation[] = [];
-    const stored = storedLedgers(set, LEDGER_METADATA_KEY_PREFIX);
-    // A budget whose ledger is not in the templates would check nothing: something replaced its stack's Metadata.
-    for (const budget of budgetsOf(context.appConstruct)) {
-      if (stored.some((l) => l.key === budget.path)) continue;
-      violations.push({
-        ruleName: LEDGER_MISSING,
-        description: `ConnectionBudget '${forTerminal(budget.path)}': its ledger is not in the template of its stack '${forTerminal(budget.stackPath)}', so the templates cannot be checked against it.`,
-        fix: 'Add template Metadata with stack.addMetadata() instead of assigning stack.templateOptions.metadata, which replaces the budget\'s.',
-        severity: 'fatal',
-        violatingResources: [{ resourceLogicalId: '', templatePath: byPath.get(budget.stackPath)?.file ?? '', locations: [], constructPath: budget.path }],
-      });
+    let stored = new Map<string, StoredRecords>();
+    let unreadable: string | undefined;
+    try {
+      stored = new Map(storedRecords(set).map((r) => [r.assembled.budgetPath, r]));
+    } catch (e) {
+      // A record something in the app rewrote into what no reader takes: every budget fails on it, with its reason.
+      if (!(e instanceof LedgerFormatError)) throw e;
+      unreadable = e.message;
     }
-    for (const { key, value, file } of stored) {
-      const stored = parseLedger(value, `the ledger '${key}' in '${file}'`);
+    for (const budget of budgetsOf(context.appConstruct)) {
+      const computed = budget.ledger();
+      const file = byPath.get(budget.stackPath)?.file ?? '';
+      const violation = (ruleName: string, description: string, fix: string, constructPath = budget.path): PolicyViolation => ({
+        ruleName, description, fix, severity: 'fatal', violatingResources: [{ resourceLogicalId: '', templatePath: file, locations: [], constructPath }],
+      });
+      if (unreadable !== undefined) {
+        violations.push(violation(LEDGER_MISSING, forTerminal(unreadable), 'Do not override or remove the ConnectionBudget Metadata of a budget\'s Record or of its consumers\' resources.'));
+        continue;
+      }
+      // What the CLI and the pipeline rebuild the budget from must be what the budget computed: its records, as written.
+      const record = stored.get(budget.path);
+      if (!record) {
+        violations.push(violation(LEDGER_MISSING, `ConnectionBudget '${forTerminal(budget.path)}': its record is not in the template of its stack '${forTerminal(budget.stackPath)}', so the templates cannot be checked against it.`,
+          'Keep the budget\'s Record resource and its Metadata: do not remove it or override its Metadata.'));
+        continue;
+      }
+      const expected = assembleRecords(budgetRecord(computed), computed.consumers.map((c) => ({ path: c.path, resource: c.inputs!.resource, record: consumerRecord(c, computed.inputs!.waves) })));
+      const changed = recordDifference(expected, record.assembled);
+      if (changed) {
+        violations.push(violation(LEDGER_MISSING, `ConnectionBudget '${forTerminal(budget.path)}': ${forTerminal(changed.what)} holds ${forTerminal(changed.templates)} in the `
+          + `templates, but the budget computed ${forTerminal(changed.budget)}, so the CLI and the pipeline would rebuild another budget from them.`,
+        'Do not override or remove the ConnectionBudget Metadata of the budget\'s Record or of its consumers\' resources.'));
+        continue;
+      }
       // Built from CDK's stand-in for a lookup that has not run: the budget reports that itself, and this synth must end
       // without a fatal error for CDK to look the record up and synthesize again.
-      if (stored.inputs?.allocation?.pending) continue;
-      const { ledger } = verifyLedger(stored, set);
+      if (computed.inputs?.allocation?.pending) continue;
+      const { ledger } = verifyLedger(computed, set);
       for (const problem of ledger.problems.filter((p) => p.level === 'error')) {
-        violations.push({
-          ruleName: problem.id,
-          // CDK prints the report to a terminal; the messages name paths and names read back from the templates.
-          description: forTerminal(problem.message),
-          fix: forTerminal(problem.fix),
-          severity: 'fatal',
-          // The report names each violation by a construct; a subject outside the tree is reported on the budget.
-          violatingResources: [{ resourceLogicalId: '', templatePath: file, locations: [], constructPath: constructOf(tree, problem.subject, key) }],
-        });
+        // CDK prints the report to a terminal; the messages name paths and names read back from the templates.
+        // The report names each violation by a construct; a subject outside the tree is reported on the budget.
+        violations.push(violation(problem.id, forTerminal(problem.message), forTerminal(problem.fix), constructOf(tree, problem.subject, budget.path)));
       }
     }
     if (isDraft(context.appConstruct)) {
@@ -136,7 +150,37 @@ function treeIndex(app: IConstruct): TreeIndex {
   return index;
 }
 
-/** The budgets of the app, and the stacks their ledgers belong in. */
-function budgetsOf(app: IConstruct): Array<{ path: string; stackPath: string }> {
-  return [...(budgets.get(app.node.root) ?? [])].map((b) => ({ path: b.node.path, stackPath: Stack.of(b).node.path }));
+/** The budgets of the app, the stacks their records belong in, and the ledgers they compute. */
+function budgetsOf(app: IConstruct): Array<{ path: string; stackPath: string; ledger: () => LedgerJson }> {
+  return [...(budgets.get(app.node.root) ?? [])].map(([b, ledger]) => ({ path: b.node.path, stackPath: Stack.of(b).node.path, ledger }));
+}
+
+/** The first value of a budget's records that the templates hold otherwise than the budget computed it; undefined when they agree. */
+function recordDifference(expected: AssembledRecords, found: AssembledRecords): { what: string; budget: string; templates: string } | undefined {
+  if (found.missing.length > 0) {
+    return { what: `the record of '${found.missing[0].path}'`, budget: 'a record', templates: 'none' };
+  }
+  const inputs = firstDifference(expected.inputs, found.inputs, '');
+  if (inputs) return { ...inputs, what: `the budget's record${inputs.what && ` (${inputs.what.slice(1)})`}` };
+  const byPath = (r: AssembledRecords) => Object.fromEntries(r.consumers.map((c) => [c.path, c]));
+  const [want, have] = [byPath(expected), byPath(found)];
+  for (const path of [...new Set([...Object.keys(want), ...Object.keys(have)])].sort()) {
+    const consumer = firstDifference(want[path], have[path], '');
+    if (consumer) return { ...consumer, what: `the record of '${path}'${consumer.what && ` (${consumer.what.slice(1)})`}` };
+  }
+  return undefined;
+}
+
+/** Where two JSON values first differ (objects by sorted keys, arrays by position), with both sides there. */
+function firstDifference(a: unknown, b: unknown, at: string): { what: string; budget: string; templates: string } | undefined {
+  const bothObjects = a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
+  if (!bothObjects) {
+    return JSON.stringify(a) === JSON.stringify(b) ? undefined : { what: at, budget: JSON.stringify(a) ?? 'nothing', templates: JSON.stringify(b) ?? 'nothing' };
+  }
+  const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
+  for (const key of keys) {
+    const difference = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], Array.isArray(a) ? `${at}[${key}]` : `${at}.${key}`);
+    if (difference) return difference;
+  }
+  return undefined;
 }

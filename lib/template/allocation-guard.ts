@@ -11,7 +11,7 @@ const ALLOCATION_GUARD_TYPE = 'Custom::ConnectionBudgetAllocationGuard';
  * synthesized allocation and the live record's dynamic reference, and every consumer in its stack depending on it.
  * An override of any of these, or a guard removed, would let a deployment past a shrunk allocation.
  */
-export function allocationGuardDifferences(stored: LedgerJson, rebuilt: LedgerJson, set: TemplateSet, consumers: readonly GatheredConsumer[]): LedgerDifference[] {
+export function allocationGuardDifferences(stored: Pick<LedgerJson, 'budgetPath' | 'inputs'>, rebuilt: LedgerJson, set: TemplateSet, consumers: readonly GatheredConsumer[]): LedgerDifference[] {
   const allocation = stored.inputs?.allocation;
   if (!allocation?.deployTimeCheck || allocation.pending) return [];
   const subject = stored.budgetPath;

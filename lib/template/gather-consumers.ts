@@ -8,9 +8,18 @@ import { lambdaShape } from './lambda-shape';
 import { TemplateResource, TemplateSet } from './template-set';
 import { field, stringValue } from './values';
 
+/**
+ * A consumer as its budget stored it: a stored ledger's entry, or one assembled from records, with the pool settings
+ * the budget delivers (rebuilt from the templates for records, which store none).
+ */
+export type StoredConsumer = Pick<LedgerConsumerJson, 'path' | 'kind' | 'route' | 'connections' | 'inputs'> & {
+  readonly pool: Pick<LedgerConsumerJson['pool'], 'request'>;
+  readonly poolSettings: Pick<LedgerConsumerJson['poolSettings'], 'variables'>;
+};
+
 /** A consumer as the templates deploy it, with what the hole checks need. */
 export interface GatheredConsumer {
-  readonly stored: LedgerConsumerJson;
+  readonly stored: StoredConsumer;
   readonly input: ConsumerInput;
   /** The service, task definition or function; undefined when the templates lack it. */
   readonly resource?: TemplateResource;
@@ -25,7 +34,7 @@ export interface GatheredConsumer {
 }
 
 /** Every consumer of a stored ledger, re-read from the templates. */
-export function gatherConsumers(consumers: readonly LedgerConsumerJson[], set: TemplateSet, missing: Missing[]): GatheredConsumer[] {
+export function gatherConsumers(consumers: readonly StoredConsumer[], set: TemplateSet, missing: Missing[]): GatheredConsumer[] {
   const targets = eventTargets(set);
   return consumers.map((stored) => {
     const inputs = stored.inputs!;

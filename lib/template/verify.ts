@@ -1,6 +1,6 @@
 import {
-  BudgetEvaluation, BudgetInput, buildLedger, consumerLine, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerJson,
-  OverwrittenVariable, PROXY_PORT, routeVariables, runChecks,
+  AssembledRecords, BudgetEvaluation, BudgetInput, buildLedger, consumerLine, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerInputsJson,
+  LedgerJson, OverwrittenVariable, PROXY_PORT, routeVariables, runChecks,
 } from '../budget';
 import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
 import { allocationGuardDifferences } from './allocation-guard';
@@ -8,7 +8,7 @@ import { databaseUserDifferences } from './database-users';
 import { literalIdentity } from './budget-resources';
 import { readChain } from './deployment-chain';
 import { gatherCapacity, Missing } from './gather-capacity';
-import { GatheredConsumer, gatherConsumers } from './gather-consumers';
+import { GatheredConsumer, gatherConsumers, StoredConsumer } from './gather-consumers';
 import {
   Actor, actorsOf, findMisroutedConsumers, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, Placement, runnersOf,
 } from './holes';
@@ -17,10 +17,16 @@ import { openClients } from './open-clients';
 import { TemplateResource, TemplateSet } from './template-set';
 import { describeValue, field, numberValue } from './values';
 
-/** A stored ledger and the same budget rebuilt from the templates that deploy. */
+/**
+ * A budget as the templates store it: a whole ledger (schema 1 to 4, and the one a budget computes at synthesis, whose
+ * figures are compared), or its records (since record schema 1), which hold only what the templates cannot say.
+ */
+export type StoredBudget = LedgerJson | AssembledRecords;
+
+/** A stored budget and the same budget rebuilt from the templates that deploy. */
 export interface VerifiedLedger {
-  /** As stored in the template. */
-  readonly stored: LedgerJson;
+  /** As stored. */
+  readonly stored: StoredBudget;
   /** Rebuilt from the templates and the stored inputs: every figure re-derived, every problem rechecked. */
   readonly ledger: LedgerJson;
   readonly evaluation: BudgetEvaluation;
@@ -34,18 +40,21 @@ export interface VerifiedLedger {
  * are checked. The stored figures are never trusted: where they differ, CB-LEDGER-DIFFERS says so.
  * The ledger must have inputs (schema version 2).
  */
-export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedger {
+export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLedger {
   const inputs = stored.inputs;
   if (!inputs) {
-    throw new Error(`verifyLedger: the ledger of '${stored.budgetPath}' has no inputs (schema version ${stored.schemaVersion})`);
+    throw new Error(`verifyLedger: the ledger of '${stored.budgetPath}' has no inputs (schema version ${(stored as LedgerJson).schemaVersion})`);
   }
+  const figures = 'totals' in stored ? stored : undefined;
   const capacity = gatherCapacity(inputs, set);
   const missing: Missing[] = [...capacity.missing];
+  if (!figures) missing.push(...missingRecords(stored as AssembledRecords, set));
   const chain = readChain(stored.budgetPath, inputs.waves, set);
-  const consumers = gatherConsumers(stored.consumers, set, missing).map((c) => {
+  const gathered = gatherConsumers(figures ? figures.consumers : withoutSettings(stored as AssembledRecords), set, missing).map((c) => {
     const wave = c.resource && c.stored.route !== 'direct' ? chain.membership.get(c.resource) : undefined;
     return wave ? { ...c, input: { ...c.input, wave } } : c;
   });
+  const consumers = figures ? gathered : withDeliveredSettings(gathered, stored.budgetPath, inputs, capacity);
 
   // Who may reach what: the proxy its route's consumers and reservations; the database its direct ones (every one
   // without a proxy), and the proxy. A consumer counted through the proxy with a rule straight to the database is a hole.
@@ -105,13 +114,13 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
     })),
     missingTemplates: missing.flatMap((m) => (m.located.kind === 'stack-missing' ? [{ subject: stored.budgetPath, what: m.what, stack: m.located.stack }] : [])),
   };
-  const ledgerInputs = { budget: inputs, consumers: new Map(stored.consumers.map((c) => [c.path, c.inputs!])) };
+  const ledgerInputs = { budget: inputs, consumers: new Map(consumers.map((c) => [c.stored.path, c.stored.inputs!])) };
   let evaluation = evaluateBudget(input);
   let ledger = buildLedger(evaluation, ledgerInputs);
   // What the templates lack is reported as missing; its figures are not compared as well.
   const differences = [
     ...chain.differences,
-    ...ledgerDifferences(stored, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0),
+    ...(figures ? ledgerDifferences(figures, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0) : []),
     ...allocationGuardDifferences(stored, ledger, set, consumers),
     ...databaseUserDifferences(ledger, set),
   ];
@@ -131,6 +140,34 @@ export function verifyLedger(stored: LedgerJson, set: TemplateSet): VerifiedLedg
     ledger = buildLedger(evaluation, ledgerInputs);
   }
   return { stored, ledger, evaluation };
+}
+
+/** The consumers of a budget's records whose records the templates lack: their stack not given, or the record gone from it. */
+function missingRecords(stored: AssembledRecords, set: TemplateSet): Missing[] {
+  return stored.missing.map((m) => ({
+    what: `the consumer '${m.path}'`,
+    located: set.stack(m) ? { kind: 'resource-missing', where: `its record, on a resource of stack '${m.stack}'` } : { kind: 'stack-missing', stack: m.stack },
+  }));
+}
+
+/** Consumers assembled from records, before their pool settings are derived. */
+function withoutSettings(stored: AssembledRecords): StoredConsumer[] {
+  return stored.consumers.map((c) => ({ ...c, poolSettings: { variables: {} } }));
+}
+
+/**
+ * Records store no pool settings: the budget delivers what its evaluation derives from the templates. A first
+ * evaluation, of the figures only, gives each consumer the variables the checks then compare with what deploys.
+ */
+function withDeliveredSettings(consumers: readonly GatheredConsumer[], path: string, inputs: LedgerInputsJson,
+  capacity: ReturnType<typeof gatherCapacity>): GatheredConsumer[] {
+  const evaluation = evaluateBudget({
+    path, capacity: capacity.capacity, consumers: consumers.map((c) => c.input), warningThresholdPercent: inputs.warningThresholdPercent,
+    unresolved: capacity.unresolved, invalid: capacity.invalid,
+  });
+  const ledger = buildLedger(evaluation, { budget: inputs, consumers: new Map(consumers.map((c) => [c.stored.path, c.stored.inputs!])) });
+  const variables = new Map(ledger.consumers.map((c) => [c.path, c.poolSettings.variables]));
+  return consumers.map((c) => ({ ...c, stored: { ...c.stored, poolSettings: { variables: variables.get(c.stored.path) ?? {} } } }));
 }
 
 /** Figures the stored ledger gives that the rebuilt one does not, one per consumer and one for the capacity. */
@@ -223,7 +260,7 @@ function overriddenVariables(set: TemplateSet, consumer: GatheredConsumer, runne
  * The variables whose deployed value must be the budget's: the pool settings, and the consumer's own database user
  * (another user would escape the connection limit the database enforces for this consumer).
  */
-function checkedVariables(stored: LedgerConsumerJson): Record<string, string> {
+function checkedVariables(stored: StoredConsumer): Record<string, string> {
   const user = stored.inputs?.databaseUser;
   const userVariable = user ? routeVariables(stored.inputs!.preset).find((v) => v.credentialsOnly)?.name : undefined;
   return { ...stored.poolSettings.variables, ...(user && userVariable ? { [userVariable]: user } : {}) };

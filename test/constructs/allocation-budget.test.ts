@@ -2,6 +2,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { App, CfnResource, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_lambda as lambda } from 'aws-cdk-lib';
 import { ConnectionBudget, ConnectionBudgetFromAllocationProps, ConnectionBudgetMonitoring, PoolSize } from '../../lib';
 import { synthErrors } from './harness';
+import { ledgerOf } from '../helpers/ledgers';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const PARAMETER = '/connection-budget/Platform/Data/Budget/allocations/orders';
@@ -101,7 +102,7 @@ describe('a budget from a looked-up allocation', () => {
   test('the ledger records the allocation instead of a database', () => {
     const ledger = t.budget._evaluation();
     expect(ledger.input.capacity.allocation).toMatchObject({ budgetPath: 'Platform/Data/Budget', name: 'orders', connections: 120 });
-    const stored = Object.entries<any>(template.toJSON().Metadata).find(([k]) => k.startsWith('ConnectionBudgetLedger'))![1];
+    const stored = ledgerOf(t.budget);
     expect(stored.inputs).toMatchObject({
       database: null, proxy: null,
       allocation: {

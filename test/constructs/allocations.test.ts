@@ -2,6 +2,7 @@ import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConnectionAllocation, ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
 import { harness, synthErrors } from './harness';
+import { ledgerOf } from '../helpers/ledgers';
 
 describe('an allocation granted by the owning app', () => {
   // Proxy ceiling 500 − 5 = 495; Api 2 tasks × 200 % × 10 = 40; the team gets 300.
@@ -126,8 +127,8 @@ describe('an allocation granted as a weighted share', () => {
   test('its record holds the number, and the ledger the share', () => {
     const [, parameter] = Object.entries<any>(data.toJSON().Resources).find(([, r]) => r.Type === 'AWS::SSM::Parameter')!;
     expect(JSON.stringify(parameter.Properties.Value)).toContain('\\"connections\\":400');
-    const ledger = Object.entries<any>(data.toJSON().Metadata).find(([k]) => k.startsWith('ConnectionBudgetLedger'))![1];
-    expect(ledger.inputs.reservations).toContainEqual(expect.objectContaining({ name: 'allocation:orders', connections: 400, share: { weight: 4, min: 50, max: 400 } }));
+    const ledger = ledgerOf(h.data);
+    expect(ledger.inputs!.reservations).toContainEqual(expect.objectContaining({ name: 'allocation:orders', connections: 400, share: { weight: 4, min: 50, max: 400 } }));
   });
 
   test.each([

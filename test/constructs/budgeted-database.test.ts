@@ -1,7 +1,8 @@
 import { App, Annotations as CoreAnnotations, Duration, Lazy, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { BudgetedDatabase, BudgetedDatabaseProps, PoolSize } from '../../lib';
-import { estimateMaxConnections, formatProblem, LedgerJson, ledgerMetadataKey } from '../../lib/budget';
+import { estimateMaxConnections, formatProblem, LedgerJson } from '../../lib/budget';
+import { ledgerOf } from '../helpers/ledgers';
 import { run } from '../cli/fixtures';
 import { synthErrors } from './harness';
 
@@ -212,9 +213,8 @@ describe('BudgetedDatabase on Aurora Serverless v2', () => {
   });
 
   test('the ledger records the capacity whose published row was written, and only then', () => {
-    const metadata = template.toJSON().Metadata;
-    expect(metadata[ledgerMetadataKey('Data/Db/Budget')].inputs.serverlessV2Default).toEqual({ path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 2 });
-    expect(metadata[ledgerMetadataKey('Data/Explicit/Budget')].inputs.serverlessV2Default).toBeUndefined();
+    expect(ledgerOf(a.data, 'Data/Db/Budget').inputs!.serverlessV2Default).toEqual({ path: 'Data/Db', minCapacityAcu: 0.5, maxCapacityAcu: 2 });
+    expect(ledgerOf(a.data, 'Data/Explicit/Budget').inputs!.serverlessV2Default).toBeUndefined();
   });
 });
 

@@ -1,7 +1,8 @@
 import { App, CfnResource, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BudgetedDatabase, BudgetedDatabaseProps, ConnectionBudget, PoolSettingsPreset, PoolSize } from '../../lib';
-import { LedgerJson, ledgerMetadataKey, MYSQL_MAX_USER_NAME_LENGTH } from '../../lib/budget';
+import { MYSQL_MAX_USER_NAME_LENGTH } from '../../lib/budget';
+import { ledgerOf } from '../helpers/ledgers';
 import { DATABASE_USERS_TYPE } from '../../lib/constructs/database-users';
 import { synthErrors } from './harness';
 
@@ -33,9 +34,6 @@ function platform(props: Partial<BudgetedDatabaseProps> = {}, change?: (db: Budg
   return { root, data, services, db, errors, webHandle, fnHandle, ...templates };
 }
 
-function ledgerOf(template: Template): LedgerJson {
-  return template.toJSON().Metadata[ledgerMetadataKey('Data/Db/Budget')] as LedgerJson;
-}
 
 /** Every IAM policy statement of a template that names a resource, with the roles the policy is attached to. */
 function statementsOf(template: Template): Array<{ roles: unknown[]; actions: string[]; resources: string }> {
@@ -45,7 +43,7 @@ function statementsOf(template: Template): Array<{ roles: unknown[]; actions: st
 
 describe('BudgetedDatabase gives each consumer its own database user', () => {
   const p = platform();
-  const ledger = ledgerOf(p.dataTemplate);
+  const ledger = ledgerOf(p.data, 'Data/Db/Budget');
   const users = Object.values(p.dataTemplate.findResources(DATABASE_USERS_TYPE));
   const masterSecretId = Object.entries(p.dataTemplate.findResources('AWS::SecretsManager::Secret'))
     .find(([, r]) => JSON.stringify(r.Properties.GenerateSecretString.SecretStringTemplate).includes('postgres'))![0];
@@ -171,8 +169,8 @@ describe('BudgetedDatabase with consumerUsers and secretRotation off', () => {
     p.dataTemplate.resourceCountIs(DATABASE_USERS_TYPE, 0);
     p.dataTemplate.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
     p.dataTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    expect(ledgerOf(p.dataTemplate).inputs?.reservations).toEqual([]);
-    expect(ledgerOf(p.dataTemplate).consumers.map((c) => c.inputs?.databaseUser)).toEqual([null, null]);
+    expect(ledgerOf(p.data, 'Data/Db/Budget').inputs?.reservations).toEqual([]);
+    expect(ledgerOf(p.data, 'Data/Db/Budget').consumers.map((c) => c.inputs?.databaseUser)).toEqual([null, null]);
     expect(p.webHandle.databaseUser).toBeUndefined();
   });
 });
@@ -182,7 +180,7 @@ describe('BudgetedDatabase on MySQL', () => {
 
   test('user names fit MySQL\'s 32 characters', () => {
     expect(p.errors).toEqual([]);
-    const names = ledgerOf(p.dataTemplate).consumers.map((c) => c.inputs?.databaseUser as string);
+    const names = ledgerOf(p.data, 'Data/Db/Budget').consumers.map((c) => c.inputs?.databaseUser as string);
     expect(names).toEqual(['cb_services_report_87eac8c4', 'cb_services_web_e9a7a9a3']);
     expect(names.every((n) => n.length <= MYSQL_MAX_USER_NAME_LENGTH)).toBe(true);
   });
@@ -252,7 +250,7 @@ describe('an allocation gets a database user of its own, which the team\'s consu
     const users = JSON.stringify(Object.values(dataTemplate.findResources(DATABASE_USERS_TYPE))[0].Properties.Users);
     expect(users).toContain(`\\"name\\":\\"${user}\\"`);
     expect(users).toContain('\\"connectionLimit\\":30');
-    expect(ledgerOf(dataTemplate).inputs?.reservations.find((r) => r.name === 'allocation:orders')?.databaseUser).toBe(user);
+    expect(ledgerOf(data, 'Data/Db/Budget').inputs?.reservations.find((r) => r.name === 'allocation:orders')?.databaseUser).toBe(user);
   });
 
   test('each team consumer connects as the allocation\'s user, and its role may read that secret only', () => {
@@ -262,7 +260,7 @@ describe('an allocation gets a database user of its own, which the team\'s consu
     });
     const reads = statementsOf(teamTemplate).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
     expect(reads.map((s) => s.resources)).toEqual([JSON.stringify(secretArn)]);
-    const ledger = teamTemplate.toJSON().Metadata[ledgerMetadataKey('Team/Budget')] as LedgerJson;
+    const ledger = ledgerOf(team, 'Team/Budget');
     expect(ledger.inputs?.allocation?.databaseUser).toBe('cb_orders_user');
     // The team's consumers share the user: its limit is the allocation, not any one consumer's worst case.
     expect(ledger.consumers.map((c) => c.inputs?.databaseUser)).toEqual([null]);

@@ -3,11 +3,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack, Stage, aws_ec2 as ec2, aws_ecs as ecs, aws_rds as rds } from 'aws-cdk-lib';
 import { ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
-import { LedgerJson, parseLedger } from '../../lib/budget';
+import { LedgerJson } from '../../lib/budget';
 import { readTemplates } from '../../lib/template/read';
 import { TemplateSet } from '../../lib/template/template-set';
 import { verifyLedger } from '../../lib/template/verify';
 import { harness, Harness, POSTGRES, synthErrors } from './harness';
+import { ledgerOf } from '../helpers/ledgers';
 
 /**
  * Three services through one proxy: Api and Worker in 'Services', Billing in 'Billing' (on its own cluster, so neither
@@ -29,19 +30,14 @@ function platform(deployInWaves: boolean, build?: (h: Harness, billing: Stack) =
   return { h, billing };
 }
 
-function ledgerOf(app: App): LedgerJson {
-  const assembly = app.synth();
-  const template = assembly.getStackArtifact('Data').template;
-  return parseLedger(template.Metadata['ConnectionBudgetLedger:Data/Budget'], 'ledger');
-}
 
 describe('deployInWaves', () => {
   const waves = platform(true);
   const assembly = waves.h.app.synth();
   const services = assembly.getStackArtifact('Services').template.Resources as Record<string, any>;
   const idOf = (prefix: string) => Object.keys(services).find((id) => id.startsWith(prefix) && services[id].Type === 'AWS::ECS::Service')!;
-  const ledger = parseLedger(assembly.getStackArtifact('Data').template.Metadata['ConnectionBudgetLedger:Data/Budget'], 'ledger');
-  const parallel = ledgerOf(platform(false).h.app);
+  const ledger = ledgerOf(assembly, 'Data/Budget');
+  const parallel = ledgerOf(platform(false).h.app, 'Data/Budget');
 
   test('chains the services: within a stack by DependsOn in path order, across stacks by a stack dependency', () => {
     // Billing's stack comes first: 'Billing' sorts before 'Services' and neither depends on the other.
@@ -57,7 +53,7 @@ describe('deployInWaves', () => {
     // Billing's service references the cluster of 'Services', so 'Services' deploys first and Billing after Worker.
     expect(shared.getStackArtifact('Billing').dependencies.map((d) => d.id)).toContain('Services');
     expect(shared.getStackArtifact('Services').dependencies.map((d) => d.id)).not.toContain('Billing');
-    const read = parseLedger(shared.getStackArtifact('Data').template.Metadata['ConnectionBudgetLedger:Data/Budget'], 'ledger');
+    const read = ledgerOf(shared, 'Data/Budget');
     expect(read.totals.chains!.map((c) => c.services)).toEqual([['Billing/Billing', 'Services/Api', 'Services/Worker']]);
   });
 

@@ -4,8 +4,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildPlatform } from '../../bin/example/platform';
 import { OrdersTeamStack, TEAM_ENV } from '../../bin/example/team';
-import { LedgerJson, ledgerMetadataKey } from '../../lib/budget';
 import { DATABASE_USERS_TYPE } from '../../lib/constructs/database-users';
+import { ledgerOf } from '../helpers/ledgers';
 
 /**
  * Issue 16's acceptance on the example platform itself: every consumer connects as its own user with a limit (its worst
@@ -16,7 +16,7 @@ describe('containment in the example platform', () => {
   const stacks = buildPlatform(app);
   const templates = Object.values(stacks).map((stack: Stack) => Template.fromStack(stack));
   const data = templates[0];
-  const ledger = data.toJSON().Metadata[ledgerMetadataKey('PlatformData/Database/Budget')] as LedgerJson;
+  const ledger = ledgerOf(app, 'PlatformData/Database/Budget');
   const master = Object.entries(data.findResources('AWS::SecretsManager::Secret'))
     .filter(([, r]) => JSON.parse(r.Properties.GenerateSecretString.SecretStringTemplate).username === 'postgres').map(([id]) => id);
   const masterIds = [...master, ...Object.keys(data.findResources('AWS::SecretsManager::SecretTargetAttachment', { Properties: { SecretId: { Ref: master[0] } } }))];

@@ -2,6 +2,7 @@ import { Token, Tokenization, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PoolSettingsPreset, PoolSize } from '../../lib';
 import { harness, synthErrors } from './harness';
+import { ledgerOf } from '../helpers/ledgers';
 
 /** The Environment of a named container in the first task definition whose logical ID starts with `id`. */
 function containerEnvironment(template: Template, id: string, container: string): Record<string, string> {
@@ -66,7 +67,7 @@ describe('several pool sets per task, and the handles add* returns', () => {
   });
 
   test('the ledger lists each set with its container', () => {
-    const ledger = Object.entries<any>(Template.fromStack(h.data).toJSON().Metadata).find(([key]) => key.startsWith('ConnectionBudgetLedger'))![1];
+    const ledger = ledgerOf(h.data);
     expect(ledger.consumers.map((c: any) => [c.path, c.inputs.container, c.poolSettings.framework])).toEqual([
       ['Services/App', 'api', 'sqlalchemy'], ['Services/App#cache', 'api', 'generic'], ['Services/App[celery]', 'celery', 'generic'],
     ]);

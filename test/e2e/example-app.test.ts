@@ -55,11 +55,19 @@ const cdkDiffRun = safeRun.then((safe) => exec('npx', ['cdk', 'diff', '--exclusi
   // --exclusively: a fixed template compares one stack, without the stacks it depends on.
   '--template', path.join(safe.out, 'PlatformWeb.template.json'), 'PlatformWeb']));
 
+// The same change as the budget's own stack shows it.
+const cdkDiffDataOut = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-diff-data-'));
+const cdkDiffDataRun = safeRun.then((safe) => exec('npx', ['cdk', 'diff', '--exclusively', '--output', cdkDiffDataOut, '--context', 'storefrontMaxCapacity=12',
+  '--template', path.join(safe.out, 'PlatformData.template.json'), 'PlatformData']));
+
 afterAll(async () => {
   const all = [...await runs, await raisedRun];
-  await cdkDiffRun;
-  for (const dir of [...all.map((r) => r.out), cdkDiffOut]) fs.rmSync(dir, { recursive: true, force: true });
+  await Promise.all([cdkDiffRun, cdkDiffDataRun]);
+  for (const dir of [...all.map((r) => r.out), cdkDiffOut, cdkDiffDataOut]) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** The longest line `cdk diff` prints for what the budget writes: its Metadata lines and its records' trees. */
+const REVIEW_LINE_MAX = 350;
 
 /** The environment of every task definition's first container and every function, by logical ID without its hash. */
 function environments(out: string): Record<string, Record<string, string>> {
@@ -200,6 +208,27 @@ describe('connection-budget and cdk diff on two real synths of the example app',
     expect(cdkDiff.code).toBe(0);
   });
 
+  test('cdk diff of the budget\'s own stack shows the summary and each changed consumer, every budget line short, and no ledger', async () => {
+    const data = await cdkDiffDataRun;
+    expect(data.code).toBe(0);
+    const lines = `${data.stdout}${data.stderr}`.split('\n');
+    const budget = lines.filter((line) => line.startsWith('[~] Metadata ConnectionBudget'));
+    expect(budget.map((line) => line.slice(0, line.indexOf(': ')))).toEqual([
+      '[~] Metadata ConnectionBudget:PlatformData/Database/Budget',
+      '[~] Metadata ConnectionBudget:PlatformData/Database/Budget:PlatformWeb/Storefront/Service',
+      '[~] Metadata ConnectionBudget:PlatformData/Database/Budget:PlatformWeb/Accounts/Service',
+      '[~] Metadata ConnectionBudget:PlatformData/Database/Budget:PlatformBackend/InventoryApi/Service',
+    ]);
+    expect(budget[1]).toContain(': 200 = 20 tasks × 1 process × 1 pool × pool 10 (10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks); steady 100 to 240 = ');
+    for (const line of budget) expect(line.length).toBeLessThanOrEqual(REVIEW_LINE_MAX);
+    // Nothing of the stored ledger of earlier versions: the records hold no figure, so this change leaves them as they were.
+    expect(lines.filter((line) => line.includes('ConnectionBudgetLedger') || line.includes('WaitConditionHandle'))).toEqual([]);
+    // Every other line but the monitoring dashboard's body (a JSON string CloudWatch takes whole; docs/known-limits.md) is short too.
+    const dashboard = lines.findIndex((line) => line.includes('AWS::CloudWatch::Dashboard'));
+    const outside = lines.filter((_, i) => dashboard === -1 || i < dashboard || lines.slice(dashboard + 1, i + 1).some((l) => /^\[[~+-]\] /.test(l)));
+    expect(outside.filter((line) => line.length > REVIEW_LINE_MAX)).toEqual([]);
+  });
+
   test('a repeated synth of the same app is byte-identical (cdk diff synthesized the second version again)', () => {
     const templates = (dir: string) => new Map(fs.readdirSync(dir).filter((f) => f.endsWith('.template.json')).sort()
       .map((f) => [f.replace('.template.json', ''), fs.readFileSync(path.join(dir, f), 'utf8')]));
@@ -226,8 +255,12 @@ describe('connection-budget and cdk diff on two real synths of the example app',
     };
     expect(pasted('npx connection-budget report cdk.base.out')).toBe((await cli('report', base)).stdout);
     expect(pasted('npx connection-budget diff --base cdk.base.out')).toBe((await cli('diff', '--base', base, '--head', head)).stdout);
-    for (const line of pasted('npx cdk diff --exclusively -c storefrontMaxCapacity=12').split('\n').filter((l) => l.trim() !== '')) {
+    for (const line of pasted('npx cdk diff --exclusively -c storefrontMaxCapacity=12 --template cdk.base.out/PlatformWeb').split('\n').filter((l) => l.trim() !== '')) {
       expect(cdkDiff.stdout + cdkDiff.stderr).toContain(line);
+    }
+    const data = await cdkDiffDataRun;
+    for (const line of pasted('npx cdk diff --exclusively -c storefrontMaxCapacity=12 --template cdk.base.out/PlatformData').split('\n').filter((l) => l.trim() !== '')) {
+      expect(data.stdout + data.stderr).toContain(line);
     }
   });
 });

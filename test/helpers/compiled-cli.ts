@@ -18,5 +18,7 @@ export function ensureCompiled(): void {
     // From scratch: a module whose source was removed or moved must not linger in dist and be loaded instead.
     fs.rmSync(path.join(ROOT, 'dist', 'lib'), { recursive: true, force: true });
     execFileSync('npx', ['tsc', '-p', 'tsconfig.jsii.json'], { cwd: ROOT, stdio: 'pipe' });
+    // As npm run build does after jsii: the main entry loads cdk-nag only when the rule pack is used.
+    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'lazy-exports.js')], { cwd: ROOT, stdio: 'pipe' });
   }
 }

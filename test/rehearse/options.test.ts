@@ -1,6 +1,6 @@
+ 
 import * as fs from 'fs';
 import * as path from 'path';
-import { ledgerMetadataKey } from '../../lib/budget';
 import { findPostgres } from '../../lib/cli/rehearse/servers';
 import { synthSample } from '../cli/apps';
 import { runAsync } from '../cli/fixtures';
@@ -71,20 +71,20 @@ describe('rehearse --pools-from size:N', () => {
   });
 });
 
-test('a stored ledger missing a number the plan multiplies is refused with exit 2, not left out of the rehearsal', async () => {
+test('a record missing a number the plan multiplies is refused with exit 2, not left out of the rehearsal', async () => {
   const damaged = synthSample();
-  const file = path.join(damaged, 'Data.template.json');
+  const file = path.join(damaged, 'Jobs.template.json');
   const template = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const ledger = template.Metadata[ledgerMetadataKey('Data/Budget')];
-  delete ledger.consumers.find((c: { path: string }) => c.path === 'Jobs/Worker').connections.processes;
+  const [logicalId, holder] = Object.entries<any>(template.Resources).find(([, r]) => r.Metadata?.ConnectionBudget?.budgets?.['Data/Budget']?.['Jobs/Worker'])!;
+  delete holder.Metadata.ConnectionBudget.budgets['Data/Budget']['Jobs/Worker'].connections.processes;
   fs.writeFileSync(file, JSON.stringify(template));
   try {
     const result = await runAsync(['rehearse', damaged]);
     expect(result).toEqual({
       code: 2,
       stdout: '',
-      stderr: `connection-budget: the ledger 'Data/Budget' in '${file}' is not a valid version 4 ledger: consumers[0].connections.processes must be a whole `
-        + 'number from 1 to 1000000, got undefined.\n',
+      stderr: `connection-budget: the connection budget record on '${logicalId}' in '${file}' is not a valid version 1 record: `
+        + "budgets['Data/Budget']['Jobs/Worker'].connections.processes must be a whole number from 1 to 1000000, got undefined.\n",
     });
   } finally {
     fs.rmSync(damaged, { recursive: true, force: true });

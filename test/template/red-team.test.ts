@@ -1,5 +1,5 @@
 import {
-  App, CfnParameter, NestedStack, Stack, Stage, aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_ecs as ecs, aws_events as events,
+  App, CfnParameter, CfnResource, NestedStack, Stack, Stage, aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_ecs as ecs, aws_events as events,
   aws_events_targets as targets, aws_rds as rds, aws_ssm as ssm, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks, Duration,
 } from 'aws-cdk-lib';
 import { BudgetedDatabase, ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
@@ -17,13 +17,33 @@ describe('what deploys more than was counted fails synth', () => {
     expect(synthErrors(h.app)[0]).toMatch(/worst-case demand 2000 exceeds the proxy ceiling 895 by 1105: .* 'Services\/Api' 2000 = 100 tasks \(scheduled scaling\) × 200 % rolling surge = 200 tasks/);
   });
 
-  test('a ledger replaced by stack.templateOptions.metadata is missing, and says so', () => {
+  test('a budget\'s record removed by an override is missing, and says so', () => {
     const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
     h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
-    h.data.templateOptions.metadata = { 'AWS::CloudFormation::Interface': { ParameterGroups: [] } };
+    (h.budget.node.findChild('Record') as CfnResource).addDeletionOverride('Metadata.ConnectionBudget');
     expect(synthErrors(h.app)).toEqual([
-      "[Data/Budget] ConnectionBudget 'Data/Budget': its ledger is not in the template of its stack 'Data', so the templates cannot be checked against it. "
-      + "Add template Metadata with stack.addMetadata() instead of assigning stack.templateOptions.metadata, which replaces the budget's. [CB-LEDGER-MISSING]",
+      "[Data/Budget] ConnectionBudget 'Data/Budget': its record is not in the template of its stack 'Data', so the templates cannot be checked against it. "
+      + "Keep the budget's Record resource and its Metadata: do not remove it or override its Metadata. [CB-LEDGER-MISSING]",
+    ]);
+  });
+
+  test('a record overridden into what no reader takes fails synth with the reader\'s reason', () => {
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
+    (h.budget.node.findChild('Record') as CfnResource).addOverride('Metadata.ConnectionBudget.schemaVersion', 99);
+    expect(synthErrors(h.app)).toEqual([expect.stringMatching(new RegExp('^\\[Data/Budget\\] the connection budget record on \'BudgetRecord[0-9A-F]{8}\' in \'.*Data\\.template\\.json\' '
+      + 'has record schema version 99, but this connection-budget reads version 1\\. Run the connection-budget CLI of the library version that synthesized it\\. '
+      + 'Do not override or remove the ConnectionBudget Metadata of a budget\'s Record or of its consumers\' resources\\. \\[CB-LEDGER-MISSING\\]$'))]);
+  });
+
+  test('a consumer\'s record changed by an override is caught: the CLI would rebuild another budget from it', () => {
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    const api = h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
+    (api.node.defaultChild as CfnResource).addOverride('Metadata.ConnectionBudget.budgets.Data/Budget.Services/Api.pool.size', 1);
+    expect(synthErrors(h.app)).toEqual([
+      "[Data/Budget] ConnectionBudget 'Data/Budget': the record of 'Services/Api' (pool.request.size) holds 1 in the templates, but the budget computed 10, "
+      + 'so the CLI and the pipeline would rebuild another budget from them. Do not override or remove the ConnectionBudget Metadata of the budget\'s Record '
+      + 'or of its consumers\' resources. [CB-LEDGER-MISSING]',
     ]);
   });
 

@@ -1,0 +1,236 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the checker reads untyped JSON, field by field, before anything trusts it */
+import { ConsumerKind } from './demand';
+import { LedgerConsumerInputsJson, LedgerConsumerJson, LedgerInputsJson, LedgerJson, LedgerResourceJson, PoolRequestJson } from './ledger-schema';
+import { Checker, checkConsumerInputs, checkInputs, isObject, LedgerFormatError, RECORD_INPUTS_VERSION } from './ledger-parse';
+import { compareText } from './text';
+
+/*
+ * What the templates store of a budget since record schema 1: only what they cannot say themselves, spread over the
+ * resources it is about, so the budget's own stack grows by a path per consumer and `cdk diff` shows a change to it
+ * as a tree of short lines. The full ledger (every figure, every problem) is rebuilt from the templates and these
+ * records by the template readers, at synthesis and in the CLI.
+ *
+ * - The budget's record, on a resource of the budget's own (`<budget>/Record`): its inputs, and the paths of its consumers.
+ * - Each consumer's record, on the consumer's own resource (its ECS service, task definition or Lambda function): its
+ *   pool request, preset, processes and pools, container, bounds and database user.
+ */
+
+/** Resource Metadata key of every record. */
+export const RECORD_METADATA_KEY = 'ConnectionBudget';
+export const RECORD_SCHEMA = 'cdk-connection-budget/record';
+export const RECORD_SCHEMA_VERSION = 1;
+
+/** A budget's record: its inputs (without the waves' services, which the consumers' records mark) and its consumers' paths. */
+export interface BudgetRecordJson {
+  readonly schema: typeof RECORD_SCHEMA;
+  readonly schemaVersion: number;
+  readonly budgetPath: string;
+  readonly inputs: LedgerInputsJson;
+  /**
+   * Its consumers by construct path, each with the stack whose template holds its record: a consumer whose record is
+   * not found is missing (its stack not given, or its record removed), never absent.
+   */
+  readonly consumers: Readonly<Record<string, RecordStackJson>>;
+}
+
+/** A stack by its construct path and its CloudFormation name. */
+export interface RecordStackJson {
+  readonly stack: string;
+  readonly stackName: string;
+}
+
+/** One consumer's record: what its resource's template cannot say. */
+export interface ConsumerRecordJson {
+  readonly kind: ConsumerKind;
+  readonly route: 'proxy' | 'direct';
+  readonly connections: LedgerConsumerJson['connections'];
+  readonly pool: PoolRequestJson;
+  readonly inputs: Omit<LedgerConsumerInputsJson, 'resource'>;
+  /** Whether the budget chained the consumer's service to deploy in waves. */
+  readonly inWaves: boolean;
+}
+
+/** The Metadata value on a consumer's resource: its records, by budget path, then by consumer path (a task may hold several). */
+export interface ConsumerRecordsJson {
+  readonly schema: typeof RECORD_SCHEMA;
+  readonly schemaVersion: number;
+  readonly budgets: Readonly<Record<string, Readonly<Record<string, ConsumerRecordJson>>>>;
+}
+
+/** The budget's record of a ledger. */
+export function budgetRecord(ledger: LedgerJson): BudgetRecordJson {
+  const inputs = ledger.inputs!;
+  return {
+    schema: RECORD_SCHEMA,
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    budgetPath: ledger.budgetPath,
+    inputs: { ...inputs, waves: inputs.waves ? { services: [] } : null },
+    consumers: Object.fromEntries([...ledger.consumers].sort((a, b) => compareText(a.path, b.path))
+      .map((c) => [c.path, { stack: c.inputs!.resource.stack, stackName: c.inputs!.resource.stackName }])),
+  };
+}
+
+/** A consumer's record, from its ledger entry and the budget's waves. */
+export function consumerRecord(consumer: LedgerConsumerJson, waves: LedgerInputsJson['waves']): ConsumerRecordJson {
+  const { resource: _resource, ...inputs } = consumer.inputs!;
+  return {
+    kind: consumer.kind,
+    route: consumer.route,
+    connections: consumer.connections,
+    pool: consumer.pool.request,
+    inputs,
+    inWaves: (waves?.services ?? []).some((s) => s.path === consumer.path),
+  };
+}
+
+/** A consumer's record as a reader found it: where it is, and what it says. */
+export interface FoundConsumerRecord {
+  readonly path: string;
+  readonly resource: LedgerResourceJson;
+  readonly record: ConsumerRecordJson;
+}
+
+/**
+ * A budget's stored inputs, assembled from its records, in the shape of a ledger whose figures are unknown: what the
+ * template readers rebuild a ledger from. Consumers the budget names whose records were not found are `missing`.
+ */
+export interface AssembledRecords {
+  readonly budgetPath: string;
+  readonly inputs: LedgerInputsJson;
+  readonly consumers: ReadonlyArray<{
+    readonly path: string;
+    readonly kind: ConsumerKind;
+    readonly route: 'proxy' | 'direct';
+    readonly connections: LedgerConsumerJson['connections'];
+    readonly pool: { readonly request: PoolRequestJson };
+    readonly inputs: LedgerConsumerInputsJson;
+  }>;
+  /** The consumers whose records were not found, with the stack that should hold each. */
+  readonly missing: ReadonlyArray<{ readonly path: string } & RecordStackJson>;
+}
+
+export function assembleRecords(budget: BudgetRecordJson, found: readonly FoundConsumerRecord[]): AssembledRecords {
+  const byPath = new Map(found.map((f) => [f.path, f]));
+  const named = Object.keys(budget.consumers).sort(compareText);
+  const present = named.flatMap((path) => (byPath.has(path) ? [byPath.get(path)!] : []));
+  const waves = budget.inputs.waves
+    ? { services: present.filter((f) => f.record.inWaves).map((f) => ({ path: f.path, resource: f.resource })) }
+    : null;
+  return {
+    budgetPath: budget.budgetPath,
+    inputs: { ...budget.inputs, waves },
+    consumers: present.map((f) => ({
+      path: f.path,
+      kind: f.record.kind,
+      route: f.record.route,
+      connections: f.record.connections,
+      pool: { request: f.record.pool },
+      inputs: { ...f.record.inputs, resource: f.resource },
+    })),
+    missing: named.filter((path) => !byPath.has(path)).map((path) => ({ path, ...budget.consumers[path] })),
+  };
+}
+
+/**
+ * CloudFormation interprets intrinsic functions (Ref, Fn::GetAtt, ...) in a resource's Metadata attribute
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-metadata.html), and a reference to a
+ * resource of another stack would fail the deployment. A record holds such values as the app rendered them (a security
+ * group's `{ "Fn::GetAtt": [...] }`), so each is written as JSON text under this key, and read back from it.
+ */
+const INTRINSIC_TEXT_KEY = 'intrinsicJson';
+
+function isIntrinsic(value: Record<string, unknown>): boolean {
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0] === 'Condition' || keys[0].startsWith('Fn::'));
+}
+
+/** The value with every intrinsic function in it written as JSON text, which CloudFormation leaves alone. */
+export function encodeIntrinsics<T>(value: T): T {
+  return mapObjects(value, (o) => (isIntrinsic(o) ? { [INTRINSIC_TEXT_KEY]: JSON.stringify(o) } : undefined));
+}
+
+/** The value as encodeIntrinsics received it. */
+export function decodeIntrinsics<T>(value: T): T {
+  return mapObjects(value, (o) => {
+    const keys = Object.keys(o);
+    return keys.length === 1 && keys[0] === INTRINSIC_TEXT_KEY && typeof o[INTRINSIC_TEXT_KEY] === 'string' ? JSON.parse(o[INTRINSIC_TEXT_KEY] as string) : undefined;
+  });
+}
+
+/** Rebuilds a JSON value, replacing each object `replace` gives a value for (its children are not visited then). */
+function mapObjects<T>(value: T, replace: (o: Record<string, unknown>) => unknown): T {
+  if (Array.isArray(value)) return value.map((v) => mapObjects(v, replace)) as unknown as T;
+  if (!isObject(value)) return value;
+  const replaced = replace(value);
+  if (replaced !== undefined) return replaced as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapObjects(v, replace)])) as T;
+}
+
+/** Whether a resource Metadata value claims to be a record (any version). */
+export function isRecordLike(value: unknown): boolean {
+  return isObject(value) && value.schema === RECORD_SCHEMA;
+}
+
+/** A budget's record, checked; `where` names it in messages. */
+export function parseBudgetRecord(value: unknown, where: string): BudgetRecordJson {
+  const c = checkVersion(value, where);
+  const record = value as Record<string, any>;
+  c.text(record, 'budgetPath');
+  checkInputs(c, record.inputs, RECORD_INPUTS_VERSION);
+  c.object(record, 'consumers', (consumers) => {
+    for (const [path, stack] of Object.entries(consumers)) {
+      if (!isObject(stack) || typeof stack.stack !== 'string' || typeof stack.stackName !== 'string') {
+        c.fail(`consumers['${path}'] must be an object with stack and stackName`);
+      }
+    }
+  });
+  finish(c, where);
+  return decodeIntrinsics(record as BudgetRecordJson);
+}
+
+/** The consumer records on one resource, checked; `where` names the resource in messages. */
+export function parseConsumerRecords(value: unknown, where: string): ConsumerRecordsJson {
+  const c = checkVersion(value, where);
+  const records = value as Record<string, any>;
+  c.object(records, 'budgets', (budgets) => {
+    for (const [budgetPath, consumers] of Object.entries(budgets)) {
+      if (!isObject(consumers)) {
+        c.fail(`budgets['${budgetPath}'] must be an object`);
+        continue;
+      }
+      for (const [path, consumer] of Object.entries(consumers)) checkConsumerRecord(c, consumer, `budgets['${budgetPath}']['${path}']`);
+    }
+  });
+  finish(c, where);
+  return decodeIntrinsics(records as ConsumerRecordsJson);
+}
+
+function checkVersion(value: unknown, where: string): Checker {
+  if (!isObject(value) || value.schema !== RECORD_SCHEMA) {
+    throw new LedgerFormatError(`${where} is not a connection budget record (no "schema": "${RECORD_SCHEMA}").`);
+  }
+  if (value.schemaVersion !== RECORD_SCHEMA_VERSION) {
+    throw new LedgerFormatError(`${where} has record schema version ${JSON.stringify(value.schemaVersion)}, but this connection-budget reads version `
+      + `${RECORD_SCHEMA_VERSION}. Run the connection-budget CLI of the library version that synthesized it.`);
+  }
+  return new Checker();
+}
+
+function checkConsumerRecord(c: Checker, consumer: unknown, at: string): void {
+  if (!isObject(consumer)) {
+    c.fail(`${at} must be an object`);
+    return;
+  }
+  c.oneOf(consumer, 'kind', ['ecs-service', 'ecs-task', 'lambda-function'], at);
+  c.oneOf(consumer, 'route', ['proxy', 'direct'], at);
+  c.boolean(consumer, 'inWaves', at);
+  c.connections(consumer, at);
+  c.object(consumer, 'pool', (request) => c.poolRequest(request, `${at}.pool`), at);
+  checkConsumerInputs(c, consumer.inputs, `${at}.inputs`, false);
+}
+
+function finish(c: Checker, where: string): void {
+  if (c.problems.length > 0) {
+    throw new LedgerFormatError(`${where} is not a valid version ${RECORD_SCHEMA_VERSION} record: ${c.problems.join('; ')}.`);
+  }
+}

@@ -1,0 +1,54 @@
+import {
+  AssembledRecords, assembleRecords, BudgetRecordJson, ConsumerRecordJson, FoundConsumerRecord, LedgerFormatError, parseBudgetRecord,
+  parseConsumerRecords, RECORD_METADATA_KEY,
+} from '../budget';
+import { StackTemplate, TemplateSet } from './template-set';
+import { field } from './values';
+
+/** A budget's records as a set of templates holds them, and the template of its own record. */
+export interface StoredRecords {
+  readonly assembled: AssembledRecords;
+  readonly file: string;
+}
+
+/**
+ * Every budget whose record the templates hold, with its consumers' records from every template of the set (each on
+ * its consumer's own resource). Records are input from files: each is checked before use (LedgerFormatError).
+ */
+export function storedRecords(set: TemplateSet): StoredRecords[] {
+  const budgets: Array<{ record: BudgetRecordJson; file: string }> = [];
+  const consumers = new Map<string, Array<{ path: string; stack: StackTemplate; logicalId: string; record: ConsumerRecordJson }>>();
+  for (const stack of set.stacks) {
+    for (const [logicalId, resource] of Object.entries(asRecord(stack.template.Resources))) {
+      const value = field(field(resource, 'Metadata'), RECORD_METADATA_KEY);
+      if (value === undefined) continue;
+      const where = `the connection budget record on '${logicalId}' in '${stack.file}'`;
+      if (field(value, 'budgets') === undefined) {
+        budgets.push({ record: parseBudgetRecord(value, where), file: stack.file });
+        continue;
+      }
+      for (const [budgetPath, records] of Object.entries(parseConsumerRecords(value, where).budgets)) {
+        const list = consumers.get(budgetPath) ?? [];
+        for (const [path, record] of Object.entries(records)) list.push({ path, stack, logicalId, record });
+        consumers.set(budgetPath, list);
+      }
+    }
+  }
+  return budgets.map(({ record, file }) => {
+    const found: FoundConsumerRecord[] = [];
+    for (const entry of consumers.get(record.budgetPath) ?? []) {
+      const named = record.consumers[entry.path];
+      if (!named) continue;
+      if (found.some((f) => f.path === entry.path)) {
+        throw new LedgerFormatError(`the consumer '${entry.path}' of budget '${record.budgetPath}' has two records, one on '${entry.logicalId}' in `
+          + `'${entry.stack.file}'; a consumer's record is on its own resource only.`);
+      }
+      found.push({ path: entry.path, resource: { stack: entry.stack.path ?? named.stack, stackName: entry.stack.name, logicalId: entry.logicalId }, record: entry.record });
+    }
+    return { assembled: assembleRecords(record, found), file };
+  });
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

@@ -1,0 +1,81 @@
+import * as fc from 'fast-check';
+import {
+  assembleRecords, budgetRecord, consumerRecord, decodeIntrinsics, encodeIntrinsics, LedgerFormatError, parseBudgetRecord, parseConsumerRecords,
+  RECORD_SCHEMA, RECORD_SCHEMA_VERSION,
+} from '../../lib/budget';
+import { budget, ecsService, ledgerOf, postgresBehindProxy } from './fixtures';
+
+// ceiling floor(400 × 90 %) − 5 = 355; two services in stack 'Web'.
+const ledger = ledgerOf(budget(postgresBehindProxy(400, 90), [
+  ecsService('Web/Api', { maxTasks: 4, pool: 10 }), ecsService('Web/Worker', { maxTasks: 2, pool: { kind: 'share', weight: 1, min: 1, max: 20 } }),
+]));
+const found = ledger.consumers.map((c) => ({ path: c.path, resource: c.inputs!.resource, record: consumerRecord(c, ledger.inputs!.waves) }));
+
+describe('records', () => {
+  test('the budget\'s record holds its inputs and where each consumer\'s record is, and no figure', () => {
+    const record = budgetRecord(ledger);
+    expect(record).toEqual({
+      schema: RECORD_SCHEMA, schemaVersion: RECORD_SCHEMA_VERSION, budgetPath: 'Data/Budget', inputs: ledger.inputs,
+      consumers: { 'Web/Api': { stack: 'Web', stackName: 'Web' }, 'Web/Worker': { stack: 'Web', stackName: 'Web' } },
+    });
+  });
+
+  test('a consumer\'s record holds its request, not its derived pool', () => {
+    expect(found[1].record).toMatchObject({ kind: 'ecs-service', route: 'proxy', pool: { kind: 'share', weight: 1, min: 1, max: 20 }, inWaves: false });
+    expect(JSON.stringify(found[1].record)).not.toContain('"size"');
+  });
+
+  test('assembled back, they give the ledger\'s inputs, consumer by consumer', () => {
+    const assembled = assembleRecords(budgetRecord(ledger), found);
+    expect(assembled.missing).toEqual([]);
+    expect(assembled.inputs).toEqual(ledger.inputs);
+    expect(assembled.consumers).toEqual(ledger.consumers.map((c) => ({ path: c.path, kind: c.kind, route: c.route, connections: c.connections, pool: { request: c.pool.request }, inputs: c.inputs })));
+  });
+
+  test('a consumer whose record is not found is missing, with the stack that should hold it', () => {
+    expect(assembleRecords(budgetRecord(ledger), found.slice(0, 1)).missing).toEqual([{ path: 'Web/Worker', stack: 'Web', stackName: 'Web' }]);
+  });
+
+  test('a record that is not of this version, or lacks a number, is refused with where and why', () => {
+    expect(() => parseBudgetRecord({ ...budgetRecord(ledger), schemaVersion: 2 }, 'the record X')).toThrow(new LedgerFormatError(
+      'the record X has record schema version 2, but this connection-budget reads version 1. Run the connection-budget CLI of the library version that synthesized it.'));
+    const records = { schema: RECORD_SCHEMA, schemaVersion: 1, budgets: { 'Data/Budget': { 'Web/Api': { ...found[0].record, connections: { processes: 0, poolsPerProcess: 1, overflowPerPool: 0 } } } } };
+    expect(() => parseConsumerRecords(records, 'the record Y')).toThrow(new LedgerFormatError(
+      "the record Y is not a valid version 1 record: budgets['Data/Budget']['Web/Api'].connections.processes must be a whole number from 1 to 1000000, got 0."));
+  });
+});
+
+describe('intrinsic functions in records', () => {
+  test('are written as JSON text, which CloudFormation leaves alone, and read back as they were', () => {
+    const value = { groups: [{ 'Fn::GetAtt': ['Group', 'GroupId'] }, { Ref: 'Other' }, 'sg-1'], nested: { 'Fn::ImportValue': 'X' }, plain: { a: 1 } };
+    const encoded = encodeIntrinsics(value);
+    expect(encoded).toEqual({
+      groups: [{ intrinsicJson: '{"Fn::GetAtt":["Group","GroupId"]}' }, { intrinsicJson: '{"Ref":"Other"}' }, 'sg-1'],
+      nested: { intrinsicJson: '{"Fn::ImportValue":"X"}' },
+      plain: { a: 1 },
+    });
+    expect(decodeIntrinsics(encoded)).toEqual(value);
+  });
+
+  test('any JSON value survives the round trip, and no intrinsic is left in the encoded form', () => {
+    const intrinsic = fc.oneof(fc.record({ Ref: fc.string() }), fc.record({ 'Fn::GetAtt': fc.tuple(fc.string(), fc.string()) }));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.boolean(), fc.constant(null), intrinsic,
+        fc.array(tie('node')), fc.dictionary(fc.string().filter((k) => k !== 'Ref' && !k.startsWith('Fn::') && k !== 'intrinsicJson'), tie('node'))),
+    })).node;
+    fc.assert(fc.property(value, (v) => {
+      const encoded = encodeIntrinsics(v);
+      expect(intrinsicsIn(encoded)).toEqual([]);
+      expect(decodeIntrinsics(encoded)).toEqual(v);
+    }), { seed: 20261128, numRuns: 200 });
+  });
+});
+
+/** Every object of a JSON value that CloudFormation would read as an intrinsic function: one key, Ref or Fn::…. */
+function intrinsicsIn(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value.flatMap(intrinsicsIn);
+  if (value === null || typeof value !== 'object') return [];
+  const keys = Object.keys(value);
+  const self = keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::')) ? [value] : [];
+  return [...self, ...Object.values(value).flatMap(intrinsicsIn)];
+}
