@@ -31,6 +31,11 @@ export interface BudgetRecordJson {
    * not found is missing (its stack not given, or its record removed), never absent.
    */
   readonly consumers: Readonly<Record<string, RecordStackJson>>;
+  /**
+   * What the budget computed from them, compared with what the readers rebuild: an edit of an input the templates
+   * cannot say (a reservation, a consumer's processes) that changes no figure the templates show is caught by these.
+   */
+  readonly figures: { readonly demand: number; readonly required: number; readonly ceiling: number | null; readonly reserved: number | null };
 }
 
 /** A stack by its construct path and its CloudFormation name. */
@@ -48,6 +53,8 @@ export interface ConsumerRecordJson {
   readonly inputs: Omit<LedgerConsumerInputsJson, 'resource'>;
   /** Whether the budget chained the consumer's service to deploy in waves. */
   readonly inWaves: boolean;
+  /** The worst case the budget computed for it, compared with the rebuilt one. */
+  readonly demand: number;
 }
 
 /** The Metadata value on a consumer's resource: its records, by budget path, then by consumer path (a task may hold several). */
@@ -67,6 +74,7 @@ export function budgetRecord(ledger: LedgerJson): BudgetRecordJson {
     inputs: { ...inputs, waves: inputs.waves ? { services: [] } : null },
     consumers: Object.fromEntries([...ledger.consumers].sort((a, b) => compareText(a.path, b.path))
       .map((c) => [c.path, { stack: c.inputs!.resource.stack, stackName: c.inputs!.resource.stackName }])),
+    figures: { demand: ledger.totals.demand, required: ledger.totals.required, ceiling: ledger.totals.ceiling, reserved: ledger.capacity?.reservedTotal ?? null },
   };
 }
 
@@ -80,6 +88,7 @@ export function consumerRecord(consumer: LedgerConsumerJson, waves: LedgerInputs
     pool: consumer.pool.request,
     inputs,
     inWaves: (waves?.services ?? []).some((s) => s.path === consumer.path),
+    demand: consumer.demand,
   };
 }
 
@@ -104,7 +113,11 @@ export interface AssembledRecords {
     readonly connections: LedgerConsumerJson['connections'];
     readonly pool: { readonly request: PoolRequestJson };
     readonly inputs: LedgerConsumerInputsJson;
+    /** The worst case the budget computed for it. */
+    readonly demand: number;
   }>;
+  /** What the budget computed in all. */
+  readonly figures: BudgetRecordJson['figures'];
   /** The consumers whose records were not found, with the stack that should hold each. */
   readonly missing: ReadonlyArray<{ readonly path: string } & RecordStackJson>;
 }
@@ -126,7 +139,9 @@ export function assembleRecords(budget: BudgetRecordJson, found: readonly FoundC
       connections: f.record.connections,
       pool: { request: f.record.pool },
       inputs: { ...f.record.inputs, resource: f.resource },
+      demand: f.record.demand,
     })),
+    figures: budget.figures,
     missing: named.filter((path) => !byPath.has(path)).map((path) => ({ path, ...budget.consumers[path] })),
   };
 }
@@ -184,8 +199,14 @@ export function parseBudgetRecord(value: unknown, where: string): BudgetRecordJs
       }
     }
   });
+  c.object(record, 'figures', (f) => {
+    c.number(f, 'demand', 'figures');
+    c.number(f, 'required', 'figures');
+    c.nullableNumber(f, 'ceiling', 'figures');
+    c.nullableNumber(f, 'reserved', 'figures');
+  });
   finish(c, where);
-  return decodeIntrinsics(record as BudgetRecordJson);
+  return decoded(record as BudgetRecordJson, where);
 }
 
 /** The consumer records on one resource, checked; `where` names the resource in messages. */
@@ -202,7 +223,7 @@ export function parseConsumerRecords(value: unknown, where: string): ConsumerRec
     }
   });
   finish(c, where);
-  return decodeIntrinsics(records as ConsumerRecordsJson);
+  return decoded(records as ConsumerRecordsJson, where);
 }
 
 function checkVersion(value: unknown, where: string): Checker {
@@ -224,9 +245,19 @@ function checkConsumerRecord(c: Checker, consumer: unknown, at: string): void {
   c.oneOf(consumer, 'kind', ['ecs-service', 'ecs-task', 'lambda-function'], at);
   c.oneOf(consumer, 'route', ['proxy', 'direct'], at);
   c.boolean(consumer, 'inWaves', at);
+  c.number(consumer, 'demand', at);
   c.connections(consumer, at);
   c.object(consumer, 'pool', (request) => c.poolRequest(request, `${at}.pool`), at);
   checkConsumerInputs(c, consumer.inputs, `${at}.inputs`, false);
+}
+
+/** A checked record with its intrinsic functions read back; text that is not JSON is the record's fault, not a bug. */
+function decoded<T>(record: T, where: string): T {
+  try {
+    return decodeIntrinsics(record);
+  } catch (e) {
+    throw new LedgerFormatError(`${where} is not a valid version ${RECORD_SCHEMA_VERSION} record: an intrinsicJson value is not JSON (${(e as Error).message}).`);
+  }
 }
 
 function finish(c: Checker, where: string): void {

@@ -77,7 +77,7 @@ class BudgetVerification implements IPolicyValidationPlugin {
         ruleName, description, fix, severity: 'fatal', violatingResources: [{ resourceLogicalId: '', templatePath: file, locations: [], constructPath }],
       });
       if (unreadable !== undefined) {
-        violations.push(violation(LEDGER_MISSING, forTerminal(unreadable), 'Do not override or remove the ConnectionBudget Metadata of a budget\'s Record or of its consumers\' resources.'));
+        violations.push(violation(LEDGER_MISSING, forTerminal(unreadable), 'Do not override or remove the ConnectionBudget Metadata of a budget\'s Record or of its consumers\' resources; add Metadata of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it.'));
         continue;
       }
       // What the CLI and the pipeline rebuild the budget from must be what the budget computed: its records, as written.
@@ -92,7 +92,7 @@ class BudgetVerification implements IPolicyValidationPlugin {
       if (changed) {
         violations.push(violation(LEDGER_MISSING, `ConnectionBudget '${forTerminal(budget.path)}': ${forTerminal(changed.what)} holds ${forTerminal(changed.templates)} in the `
           + `templates, but the budget computed ${forTerminal(changed.budget)}, so the CLI and the pipeline would rebuild another budget from them.`,
-        'Do not override or remove the ConnectionBudget Metadata of the budget\'s Record or of its consumers\' resources.'));
+        'Do not override or remove the ConnectionBudget Metadata of the budget\'s Record or of its consumers\' resources; add Metadata of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it.'));
         continue;
       }
       // Built from CDK's stand-in for a lookup that has not run: the budget reports that itself, and this synth must end

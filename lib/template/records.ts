@@ -24,7 +24,13 @@ export function storedRecords(set: TemplateSet): StoredRecords[] {
       if (value === undefined) continue;
       const where = `the connection budget record on '${logicalId}' in '${stack.file}'`;
       if (field(value, 'budgets') === undefined) {
-        budgets.push({ record: parseBudgetRecord(value, where), file: stack.file });
+        const record = parseBudgetRecord(value, where);
+        const other = budgets.find((b) => b.record.budgetPath === record.budgetPath);
+        if (other) {
+          throw new LedgerFormatError(`budget '${record.budgetPath}' has two records, in '${other.file}' and on '${logicalId}' in '${stack.file}'; `
+            + 'a budget has one record, on its own Record resource: pass one app\'s templates at a time.');
+        }
+        budgets.push({ record, file: stack.file });
         continue;
       }
       for (const [budgetPath, records] of Object.entries(parseConsumerRecords(value, where).budgets)) {

@@ -120,7 +120,8 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
   // What the templates lack is reported as missing; its figures are not compared as well.
   const differences = [
     ...chain.differences,
-    ...(figures ? ledgerDifferences(figures, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0) : []),
+    ...(figures ? ledgerDifferences(figures, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0)
+      : recordDifferences(stored as AssembledRecords, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0)),
     ...allocationGuardDifferences(stored, ledger, set, consumers),
     ...databaseUserDifferences(ledger, set),
   ];
@@ -170,6 +171,34 @@ function withDeliveredSettings(consumers: readonly GatheredConsumer[], path: str
   return consumers.map((c) => ({ ...c, stored: { ...c.stored, poolSettings: { variables: variables.get(c.stored.path) ?? {} } } }));
 }
 
+/**
+ * The figures a budget's records give that the rebuilt ledger does not: each consumer's worst case, then the totals. The
+ * records hold inputs the templates cannot say (processes, pools, bounds, reservations); an edit of one shows here.
+ */
+function recordDifferences(stored: AssembledRecords, rebuilt: LedgerJson, gathered: readonly GatheredConsumer[], capacityFound: boolean): LedgerDifference[] {
+  const readable = readableConsumers(gathered);
+  const differences: LedgerDifference[] = [];
+  for (const consumer of stored.consumers.filter((c) => readable.has(c.path))) {
+    const again = rebuilt.consumers.find((c) => c.path === consumer.path);
+    if (again && again.demand !== consumer.demand) {
+      differences.push({ subject: consumer.path, what: `the worst case of '${consumer.path}'`, ledger: String(consumer.demand), templates: consumerLine(again) });
+    }
+  }
+  const totals = (t: AssembledRecords['figures']) => `worst case ${t.demand} of ${t.ceiling ?? 'an unknown ceiling'}, required ${t.required}, `
+    + `reserved ${t.reserved ?? 'unknown'}`;
+  const again = { ...rebuilt.totals, reserved: rebuilt.capacity?.reservedTotal ?? null };
+  if (differences.length === 0 && capacityFound && readable.size === stored.consumers.length && totals(stored.figures) !== totals(again)) {
+    differences.push({ subject: stored.budgetPath, what: 'the totals', ledger: totals(stored.figures), templates: totals(again) });
+  }
+  return differences;
+}
+
+/** The consumers whose shape the templates give whole: one left unknown or invalid is reported as such, not as a second difference. */
+function readableConsumers(gathered: readonly GatheredConsumer[]): Set<string> {
+  return new Set(gathered.filter((g) => g.input.unresolved.length === 0 && (g.input.invalid ?? []).length === 0 && g.input.unbounded === undefined)
+    .map((g) => g.stored.path));
+}
+
 /** Figures the stored ledger gives that the rebuilt one does not, one per consumer and one for the capacity. */
 function ledgerDifferences(stored: LedgerJson, rebuilt: LedgerJson, gathered: readonly GatheredConsumer[], capacityFound: boolean): LedgerDifference[] {
   const differences: LedgerDifference[] = [];
@@ -185,9 +214,7 @@ function ledgerDifferences(stored: LedgerJson, rebuilt: LedgerJson, gathered: re
     differences.push({ subject: stored.budgetPath, what: 'the capacity', ledger: capacityFigure(a), templates: capacityFigure(b) });
   }
   const rebuiltByPath = new Map(rebuilt.consumers.map((c) => [c.path, c]));
-  // A consumer whose shape the templates leave unknown or invalid is reported as such, not as a second difference.
-  const readable = new Set(gathered.filter((g) => g.input.unresolved.length === 0 && (g.input.invalid ?? []).length === 0 && g.input.unbounded === undefined)
-    .map((g) => g.stored.path));
+  const readable = readableConsumers(gathered);
   for (const consumer of stored.consumers.filter((c) => readable.has(c.path))) {
     const again = rebuiltByPath.get(consumer.path);
     if (again && figures(consumer) !== figures(again)) {

@@ -17,11 +17,12 @@ describe('records', () => {
     expect(record).toEqual({
       schema: RECORD_SCHEMA, schemaVersion: RECORD_SCHEMA_VERSION, budgetPath: 'Data/Budget', inputs: ledger.inputs,
       consumers: { 'Web/Api': { stack: 'Web', stackName: 'Web' }, 'Web/Worker': { stack: 'Web', stackName: 'Web' } },
+      figures: { demand: ledger.totals.demand, required: ledger.totals.required, ceiling: 355, reserved: 0 },
     });
   });
 
-  test('a consumer\'s record holds its request, not its derived pool', () => {
-    expect(found[1].record).toMatchObject({ kind: 'ecs-service', route: 'proxy', pool: { kind: 'share', weight: 1, min: 1, max: 20 }, inWaves: false });
+  test('a consumer\'s record holds its request and the worst case computed from it, not its derived pool', () => {
+    expect(found[1].record).toMatchObject({ kind: 'ecs-service', route: 'proxy', pool: { kind: 'share', weight: 1, min: 1, max: 20 }, inWaves: false, demand: ledger.consumers[1].demand });
     expect(JSON.stringify(found[1].record)).not.toContain('"size"');
   });
 
@@ -29,7 +30,9 @@ describe('records', () => {
     const assembled = assembleRecords(budgetRecord(ledger), found);
     expect(assembled.missing).toEqual([]);
     expect(assembled.inputs).toEqual(ledger.inputs);
-    expect(assembled.consumers).toEqual(ledger.consumers.map((c) => ({ path: c.path, kind: c.kind, route: c.route, connections: c.connections, pool: { request: c.pool.request }, inputs: c.inputs })));
+    expect(assembled.consumers).toEqual(ledger.consumers.map((c) => ({
+      path: c.path, kind: c.kind, route: c.route, connections: c.connections, pool: { request: c.pool.request }, inputs: c.inputs, demand: c.demand,
+    })));
   });
 
   test('a consumer whose record is not found is missing, with the stack that should hold it', () => {

@@ -301,6 +301,31 @@ describe('the CLI rebuilds every budget from the templates and the records, and 
     expect(result.stdout).toContain("the container 'app' of 'Jobs/WorkerTask' deploys DB_POOL_MAX as '5', but the budget delivered '1' and counts that.");
   });
 
+  test('an input only the records hold, edited by hand, is caught by the figures the budget computed from it', () => {
+    // Worker's overflow 2 made 0 in its record, and its DB_POOL_MAX_OVERFLOW with it: 4 tasks × 5 = 20 instead of 28.
+    const dir = edited('Jobs.template.json', (template) => {
+      recordOf(template, 'Jobs/Worker').connections.overflowPerPool = 0;
+      for (const resource of Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ECS::TaskDefinition')) {
+        for (const variable of resource.Properties.ContainerDefinitions[0].Environment ?? []) if (variable.Name === 'DB_POOL_MAX_OVERFLOW') variable.Value = '0';
+      }
+    });
+    const result = run(['check', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the worst case of 'Jobs/Worker' as 28, but the templates give 20 = ");
+  });
+
+  test('a reservation the budget\'s record holds, edited by hand, is caught by the totals', () => {
+    const dir = edited('Data.template.json', (template) => {
+      const record = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::CloudFormation::WaitConditionHandle').Metadata.ConnectionBudget;
+      record.inputs.reservations = record.inputs.reservations.map((r: { connections: number }) => ({ ...r, connections: 1 }));
+    });
+    const result = run(['check', dir]);
+    expect(result.code).toBe(1);
+    // migrations 10 → 1: what the database keeps for it.
+    expect(result.stdout).toContain("CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the totals as worst case 268 of 495, required 268, reserved 10, "
+      + 'but the templates give worst case 268 of 495, required 268, reserved 1.');
+  });
+
   test('templates that deploy more than the budget computed fail check with the real figures', () => {
     // Api's autoscaling maximum raised in the template after the budget computed (an edit, an override).
     const dir = edited('Web.template.json', (template) => {

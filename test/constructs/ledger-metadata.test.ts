@@ -70,6 +70,7 @@ describe('the budget in the templates: short lines for review, records to rebuil
       connections: { processes: 1, poolsPerProcess: 1, overflowPerPool: 0 },
       pool: { kind: 'fixed', size: 10 },
       inWaves: false,
+      demand: 200,
       inputs: expect.objectContaining({ container: 'app', preset: { framework: 'generic', prefix: 'DB_POOL' }, minIdleConnections: null, databaseUser: null }),
     });
   });

@@ -33,7 +33,8 @@ describe('what deploys more than was counted fails synth', () => {
     (h.budget.node.findChild('Record') as CfnResource).addOverride('Metadata.ConnectionBudget.schemaVersion', 99);
     expect(synthErrors(h.app)).toEqual([expect.stringMatching(new RegExp('^\\[Data/Budget\\] the connection budget record on \'BudgetRecord[0-9A-F]{8}\' in \'.*Data\\.template\\.json\' '
       + 'has record schema version 99, but this connection-budget reads version 1\\. Run the connection-budget CLI of the library version that synthesized it\\. '
-      + 'Do not override or remove the ConnectionBudget Metadata of a budget\'s Record or of its consumers\' resources\\. \\[CB-LEDGER-MISSING\\]$'))]);
+      + 'Do not override or remove the ConnectionBudget Metadata of a budget\'s Record or of its consumers\' resources; add Metadata of your own with '
+      + 'addMetadata\\(\\), not by assigning cfnOptions\\.metadata, which replaces it\\. \\[CB-LEDGER-MISSING\\]$'))]);
   });
 
   test('a consumer\'s record changed by an override is caught: the CLI would rebuild another budget from it', () => {
@@ -43,7 +44,7 @@ describe('what deploys more than was counted fails synth', () => {
     expect(synthErrors(h.app)).toEqual([
       "[Data/Budget] ConnectionBudget 'Data/Budget': the record of 'Services/Api' (pool.request.size) holds 1 in the templates, but the budget computed 10, "
       + 'so the CLI and the pipeline would rebuild another budget from them. Do not override or remove the ConnectionBudget Metadata of the budget\'s Record '
-      + 'or of its consumers\' resources. [CB-LEDGER-MISSING]',
+      + 'or of its consumers\' resources; add Metadata of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it. [CB-LEDGER-MISSING]',
     ]);
   });
 
