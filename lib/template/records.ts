@@ -2,7 +2,7 @@ import {
   AssembledRecords, assembleRecords, BudgetRecordJson, ConsumerRecordJson, FoundConsumerRecord, LedgerFormatError, parseBudgetRecord,
   parseConsumerRecords, RECORD_METADATA_KEY,
 } from '../budget';
-import { StackTemplate, TemplateSet } from './template-set';
+import { record, StackTemplate, TemplateSet } from './template-set';
 import { field } from './values';
 
 /** A budget's records as a set of templates holds them, and the template of its own record. */
@@ -19,42 +19,38 @@ export function storedRecords(set: TemplateSet): StoredRecords[] {
   const budgets: Array<{ record: BudgetRecordJson; file: string }> = [];
   const consumers = new Map<string, Array<{ path: string; stack: StackTemplate; logicalId: string; record: ConsumerRecordJson }>>();
   for (const stack of set.stacks) {
-    for (const [logicalId, resource] of Object.entries(asRecord(stack.template.Resources))) {
+    for (const [logicalId, resource] of Object.entries(record(stack.template.Resources))) {
       const value = field(field(resource, 'Metadata'), RECORD_METADATA_KEY);
       if (value === undefined) continue;
       const where = `the connection budget record on '${logicalId}' in '${stack.file}'`;
       if (field(value, 'budgets') === undefined) {
-        const record = parseBudgetRecord(value, where);
-        const other = budgets.find((b) => b.record.budgetPath === record.budgetPath);
+        const parsed = parseBudgetRecord(value, where);
+        const other = budgets.find((b) => b.record.budgetPath === parsed.budgetPath);
         if (other) {
-          throw new LedgerFormatError(`budget '${record.budgetPath}' has two records, in '${other.file}' and on '${logicalId}' in '${stack.file}'; `
+          throw new LedgerFormatError(`budget '${parsed.budgetPath}' has two records, in '${other.file}' and on '${logicalId}' in '${stack.file}'; `
             + 'a budget has one record, on its own Record resource: pass one app\'s templates at a time.');
         }
-        budgets.push({ record, file: stack.file });
+        budgets.push({ record: parsed, file: stack.file });
         continue;
       }
       for (const [budgetPath, records] of Object.entries(parseConsumerRecords(value, where).budgets)) {
         const list = consumers.get(budgetPath) ?? [];
-        for (const [path, record] of Object.entries(records)) list.push({ path, stack, logicalId, record });
+        for (const [path, consumer] of Object.entries(records)) list.push({ path, stack, logicalId, record: consumer });
         consumers.set(budgetPath, list);
       }
     }
   }
-  return budgets.map(({ record, file }) => {
+  return budgets.map(({ record: budget, file }) => {
     const found: FoundConsumerRecord[] = [];
-    for (const entry of consumers.get(record.budgetPath) ?? []) {
-      const named = record.consumers[entry.path];
+    for (const entry of consumers.get(budget.budgetPath) ?? []) {
+      const named = budget.consumers[entry.path];
       if (!named) continue;
       if (found.some((f) => f.path === entry.path)) {
-        throw new LedgerFormatError(`the consumer '${entry.path}' of budget '${record.budgetPath}' has two records, one on '${entry.logicalId}' in `
+        throw new LedgerFormatError(`the consumer '${entry.path}' of budget '${budget.budgetPath}' has two records, one on '${entry.logicalId}' in `
           + `'${entry.stack.file}'; a consumer's record is on its own resource only.`);
       }
       found.push({ path: entry.path, resource: { stack: entry.stack.path ?? named.stack, stackName: entry.stack.name, logicalId: entry.logicalId }, record: entry.record });
     }
-    return { assembled: assembleRecords(record, found), file };
+    return { assembled: assembleRecords(budget, found), file };
   });
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

