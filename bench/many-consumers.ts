@@ -1,17 +1,20 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { BudgetedDatabase, ConnectionBudget, PoolSize } from '../lib';
 
-const SERVICE_STACKS = 8;
 const SERVICES_PER_STACK = 25;
 const LAMBDA_FUNCTIONS = 20;
+/** max_connections for the 220 consumers of the default app; a larger app scales it with its consumers, so its pools stay the same. */
 const MAX_CONNECTIONS = 5000;
 /** The variables the budget delivers to each consumer; the plain variant writes the same ones by hand. */
 const POOL_VARIABLES = ['DB_POOL_MAX', 'DB_POOL_MIN', 'DB_POOL_MAX_OVERFLOW', 'DB_POOL_ACQUIRE_TIMEOUT_MS', 'DB_POOL_IDLE_TIMEOUT_MS', 'DB_POOL_MAX_LIFETIME_MS'];
 
-/** Consumers of the app: services and functions. */
-export const MANY_CONSUMERS = SERVICE_STACKS * SERVICES_PER_STACK + LAMBDA_FUNCTIONS;
-/** Its stacks: data, the service stacks, functions. */
-export const MANY_CONSUMERS_STACKS = SERVICE_STACKS + 2;
+/** Consumers of the default app: 200 services and 20 functions. */
+export const MANY_CONSUMERS = 220;
+
+/** The stacks of an app of `consumers` consumers: data, a stack per 25 services, functions. */
+export function manyConsumersStacks(consumers: number = MANY_CONSUMERS): number {
+  return Math.ceil((consumers - LAMBDA_FUNCTIONS) / SERVICES_PER_STACK) + 2;
+}
 
 /** How {@link buildManyConsumers} builds the app. */
 export interface ManyConsumersOptions {
@@ -21,15 +24,20 @@ export interface ManyConsumersOptions {
   readonly extraTasks?: number;
   /** The budget's deployInWaves (with the budget only). */
   readonly deployInWaves?: boolean;
+  /** How many consumers: 20 functions and the rest services, 25 to a stack. @default MANY_CONSUMERS */
+  readonly consumers?: number;
 }
 
 /**
  * A large app for measuring the library (docs/develop.md and docs/benchmarks.md): one database with 200 ECS
- * services in 8 stacks and 20 Lambda functions, every stack below CloudFormation's 500 resources. Without the budget,
+ * services in 8 stacks and 20 Lambda functions by default, every stack below CloudFormation's 500 resources. Without the budget,
  * the same pool variables, route variables and ingress are written by hand.
  */
 export function buildManyConsumers(app: App, options: ManyConsumersOptions): { budget?: ConnectionBudget } {
   const withBudget = options.withBudget;
+  const consumers = options.consumers ?? MANY_CONSUMERS;
+  const services = consumers - LAMBDA_FUNCTIONS;
+  const maxConnections = Math.ceil((MAX_CONNECTIONS * consumers) / MANY_CONSUMERS);
   const data = new Stack(app, 'ManyData');
   const vpc = new ec2.Vpc(data, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
@@ -42,14 +50,14 @@ export function buildManyConsumers(app: App, options: ManyConsumersOptions): { b
     // One proxy holds at most 200 secrets (RDS_PROXY_MAX_SECRETS), too few for a user per consumer of 220: the budget is
     // measured without containment, as before it existed.
     const database = new BudgetedDatabase(data, 'Database', {
-      vpc, instanceEngine: engine, instanceType, maxConnections: MAX_CONNECTIONS, consumerUsers: false, deployInWaves: options.deployInWaves,
+      vpc, instanceEngine: engine, instanceType, maxConnections, consumerUsers: false, deployInWaves: options.deployInWaves,
     });
     budget = database.budget;
     grant = () => undefined;
     registerService = (service, _container, i) => database.budget.addEcsService(service, { pool: i % 2 === 0 ? PoolSize.fixed(2) : PoolSize.share({ max: 4 }) });
     registerFunction = (fn) => database.budget.addLambdaFunction(fn);
   } else {
-    const parameterGroup = new rds.ParameterGroup(data, 'Parameters', { engine, parameters: { max_connections: String(MAX_CONNECTIONS) } });
+    const parameterGroup = new rds.ParameterGroup(data, 'Parameters', { engine, parameters: { max_connections: String(maxConnections) } });
     const instance = new rds.DatabaseInstance(data, 'Instance', { engine, instanceType, vpc, parameterGroup, storageEncrypted: true });
     const proxy = instance.addProxy('Proxy', { vpc, secrets: [instance.secret!], maxConnectionsPercent: 99 });
     // As the budget grants it: a rule in the consumer's stack (a rule in the data stack would make a cycle).
@@ -69,9 +77,9 @@ export function buildManyConsumers(app: App, options: ManyConsumersOptions): { b
     };
   }
   const cluster = new ecs.Cluster(data, 'Cluster', { vpc });
-  for (let s = 0; s < SERVICE_STACKS; s++) {
+  for (let s = 0; s * SERVICES_PER_STACK < services; s++) {
     const stack = new Stack(app, `ManyServices${s}`);
-    for (let i = 0; i < SERVICES_PER_STACK; i++) {
+    for (let i = 0; i < Math.min(SERVICES_PER_STACK, services - s * SERVICES_PER_STACK); i++) {
       const taskDefinition = new ecs.FargateTaskDefinition(stack, `Task${i}`);
       const container = taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
       const service = new ecs.FargateService(stack, `Service${i}`, { cluster, taskDefinition, desiredCount: 1, minHealthyPercent: 100 });

@@ -1,18 +1,26 @@
 #!/usr/bin/env node
 // The library's cost, measured: `npm run bench` (npx ts-node --transpile-only bench/run.ts [--skip-suite]).
-// Prints five figures: synth overhead of the budget on a 220-consumer app, what deploying in waves buys there,
-// allocation time for 10,000 consumers, how much of the ceiling derived pools use, and the test suite's wall time. Figures, not tests:
+// Prints six figures: synth overhead of the budget on a 220-consumer app, what deploying in waves buys there,
+// allocation time for 10,000 consumers, how much of the ceiling derived pools use, template bytes and the CLI's time at
+// 1,000 consumers (it needs the compiled CLI: npm run build), and the test suite's wall time. Figures, not tests:
 // nothing here fails a build.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { allocate, AllocationRequest, evaluateBudget, PoolRequest } from '../lib/budget';
-import { buildManyConsumers, MANY_CONSUMERS, MANY_CONSUMERS_STACKS } from './many-consumers';
+import { buildManyConsumers, MANY_CONSUMERS, manyConsumersStacks } from './many-consumers';
 
 const SYNTH_RUNS = 9;
 const ALLOCATION_CONSUMERS = 10_000;
 const ALLOCATION_RUNS = 7;
 const UTILIZATION_CASES = 2_000;
+const SCALE_CONSUMERS = 1_000;
+const CLI_RUNS = 5;
+/** The lower of CloudFormation's two template size quotas for a template read from S3 (docs/known-limits.md). */
+const TEMPLATE_BYTES_QUOTA = 460_800;
+const CLI = path.join(__dirname, '..', 'bin', 'connection-budget.js');
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -38,7 +46,7 @@ function synthOverhead(): string {
     without.push(timeSynth(false));
   }
   const ratio = median(withBudget) / median(without);
-  return `synth overhead (${MANY_CONSUMERS} consumers, ${MANY_CONSUMERS_STACKS} stacks, median of ${SYNTH_RUNS}): `
+  return `synth overhead (${MANY_CONSUMERS} consumers, ${manyConsumersStacks()} stacks, median of ${SYNTH_RUNS}): `
     + `${median(withBudget).toFixed(0)} ms with the budget, ${median(without).toFixed(0)} ms without; ratio ${ratio.toFixed(3)} (target ≤ 1.05)`;
 }
 
@@ -137,6 +145,56 @@ function utilization(): string {
     + `in ${maximal} of ${shares.length} the headroom left is smaller than any consumer's next pool step`;
 }
 
+/** An app of `consumers` consumers synthesized into a new directory, with the first service scaled `extraTasks` further. */
+function synthesizeScale(consumers: number, extraTasks: number): string {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'));
+  const app = new App({ outdir });
+  buildManyConsumers(app, { withBudget: true, consumers, extraTasks });
+  app.synth();
+  return outdir;
+}
+
+/** The median wall time of the compiled CLI, in ms, as a user runs it: a new node process each time. */
+function cliTime(args: readonly string[]): number {
+  const times: number[] = [];
+  for (let run = 0; run < CLI_RUNS; run++) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [CLI, ...args], { stdio: 'ignore' });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    // diff and report exit 1 only when a budget has errors; this app's have none.
+    if (result.status !== 0) throw new Error(`connection-budget ${args.join(' ')} exited ${result.status}`);
+  }
+  return median(times);
+}
+
+/**
+ * The budget of 1,000 consumers (980 services in 40 stacks, 20 functions): the bytes of the budget's own stack
+ * template (its summary and a line per consumer, and its record) and of each consumer's record, and how long the
+ * CLI's report and diff take on it.
+ */
+function scale(): string {
+  if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js'))) return 'scale: skipped, the CLI is not compiled (npm run build)';
+  const base = synthesizeScale(SCALE_CONSUMERS, 0);
+  const head = synthesizeScale(SCALE_CONSUMERS, 3);
+  try {
+    const budgetTemplate = fs.statSync(path.join(base, 'ManyData.template.json')).size;
+    const records = fs.readdirSync(base).filter((f) => f.startsWith('ManyServices') && f.endsWith('.template.json')).flatMap((f) => {
+      const template = JSON.parse(fs.readFileSync(path.join(base, f), 'utf8'));
+      return Object.values<{ Metadata?: Record<string, unknown> }>(template.Resources).flatMap((r) => (r.Metadata?.ConnectionBudget
+        ? [JSON.stringify(r.Metadata.ConnectionBudget, null, 1).length] : []));
+    });
+    const recordBytes = records.reduce((n, b) => n + b, 0) / records.length;
+    const report = cliTime(['report', base]);
+    const diff = cliTime(['diff', '--base', base, '--head', head]);
+    return `scale (${SCALE_CONSUMERS} consumers, ${manyConsumersStacks(SCALE_CONSUMERS)} stacks): budget stack template ${budgetTemplate} bytes `
+      + `(${(budgetTemplate / SCALE_CONSUMERS).toFixed(0)} bytes per consumer; quota ${TEMPLATE_BYTES_QUOTA}), each service's record ${recordBytes.toFixed(0)} bytes `
+      + `in its own stack; CLI (median of ${CLI_RUNS}) report ${report.toFixed(0)} ms, diff ${diff.toFixed(0)} ms (target < 1000 ms)`;
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+    fs.rmSync(head, { recursive: true, force: true });
+  }
+}
+
 function suiteTime(): string {
   const started = Date.now();
   execFileSync('npx', ['jest', '--silent'], { cwd: path.join(__dirname, '..'), stdio: 'ignore' });
@@ -147,6 +205,7 @@ console.log(allocationTime());
 console.log(utilization());
 console.log(synthOverhead());
 console.log(wavesCredit());
+console.log(scale());
 if (!process.argv.includes('--skip-suite')) {
   console.log(suiteTime());
 }

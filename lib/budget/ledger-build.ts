@@ -67,6 +67,15 @@ export function consumerPoolSettings(result: ConsumerResult, capacity: Capacity 
   });
 }
 
+/** The variables a consumer's pool is delivered in, by name, as its ledger entry lists them. */
+export function deliveredVariables(result: ConsumerResult, capacity: Capacity | undefined, inputs: LedgerConsumerInputsJson): Record<string, string> {
+  return sortKeysDeep(presetVariableValues(inputs, consumerPoolSettings(result, capacity, inputs)));
+}
+
+function presetVariableValues(inputs: LedgerConsumerInputsJson, settings: PoolSettings): Record<string, string> {
+  return Object.fromEntries(presetVariables(inputs.preset).map((v) => [v.name, v.render(settings)]));
+}
+
 function capacityJson(capacity: Capacity): LedgerCapacityJson {
   return {
     engine: capacity.engine,
@@ -102,11 +111,7 @@ function consumerJson(result: ConsumerResult, capacity: Capacity | undefined, in
     instances: result.instances ? { ...result.instances } : null,
     connections: { ...input.connections },
     pool: { request: { ...input.pool }, size: result.poolSize },
-    poolSettings: {
-      framework: inputs.preset.framework,
-      ...settings,
-      variables: Object.fromEntries(presetVariables(inputs.preset).map((v) => [v.name, v.render(settings)])),
-    },
+    poolSettings: { framework: inputs.preset.framework, ...settings, variables: presetVariableValues(inputs, settings) },
     connectionsPerInstance: result.connectionsPerInstance,
     demand: result.demand,
     steadyDemand: result.steadyDemand,

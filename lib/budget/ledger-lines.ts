@@ -1,5 +1,4 @@
-import { describePerInstance } from './demand';
-import { describeMaxConnections } from './describe';
+import { maxConnectionsOrigin } from './describe';
 import { forTerminal } from './escape';
 import { LedgerConsumerJson, LedgerJson, LedgerStartupJson, LedgerTotalsJson } from './ledger-schema';
 import { FRAMEWORK_NAMES } from './presets';
@@ -38,6 +37,7 @@ export function ledgerMetadataKey(budgetPath: string): string {
 
 /**
  * `worst case 458 of 771 (59.4 %), headroom 313; max_connections 800 (set on the budget), proxy 97 % (derived); 1 warning: CB-NEAR-CAPACITY`.
+ * A parameter group is named by its kind only: its path is in the budget's record, and `cdk diff` prints the line twice.
  */
 export function summaryLine(ledger: LedgerJson): string {
   const { totals, capacity } = ledger;
@@ -45,7 +45,8 @@ export function summaryLine(ledger: LedgerJson): string {
   if (capacity && totals.ceiling !== null) {
     parts.push(`worst case ${totals.demand} of ${totals.ceiling} (${percent(totals.utilizationPercent ?? 0)}), headroom ${totals.headroom}`);
     const proxy = capacity.proxy ? `, proxy ${capacity.proxy.maxConnectionsPercent} %${capacity.proxy.derived ? ' (derived)' : ''}` : '';
-    parts.push(`${describeMaxConnections(capacity.maxConnections, capacity.engine)}${proxy}`);
+    const origin = capacity.maxConnections.source === 'parameter-group' ? 'parameter group' : maxConnectionsOrigin(capacity.maxConnections, capacity.engine);
+    parts.push(`max_connections ${capacity.maxConnections.value} (${origin})${proxy}`);
   } else {
     parts.push(`worst case ${totals.demand}, max_connections unknown`);
   }
@@ -66,16 +67,29 @@ export function summaryLine(ledger: LedgerJson): string {
   return forTerminal(parts.join('; '));
 }
 
-/** `200 = 20 tasks × 1 process × 1 pool × pool 10 (10 tasks (autoscaling maximum) × 200 % rolling surge); steady 100`. */
+/**
+ * `200 = 20 tasks × pool 10 (10 tasks (autoscaling maximum) × 200 % rolling surge); steady 100`, or with several
+ * processes and pools `360 = 20 tasks × 3 processes × 2 pools × pool 3 (…)`: factors of 1 and the peak said twice are
+ * left out, as `cdk diff` prints the line twice (before and after).
+ */
 export function consumerLine(consumer: LedgerConsumerJson): string {
   const route = consumer.route === 'direct' ? ', bypassing the proxy' : '';
   if (!consumer.instances) {
     return `unknown worst case (pool ${consumer.pool.size}${route})`;
   }
-  const perInstance = describePerInstance(consumer.kind, consumer.connections, consumer.pool.size);
+  const { processes, poolsPerProcess, overflowPerPool } = consumer.connections;
+  const factors = [
+    ...(consumer.kind !== 'lambda-function' && processes !== 1 ? [count(processes, 'process', 'processes')] : []),
+    ...(poolsPerProcess !== 1 ? [count(poolsPerProcess, 'pool')] : []),
+    overflowPerPool > 0 ? `(pool ${consumer.pool.size} + overflow ${overflowPerPool})` : `pool ${consumer.pool.size}`,
+  ];
   const unit = consumer.kind === 'lambda-function' ? 'environment' : 'task';
+  const peak = count(consumer.instances.peak, unit);
+  const said = ` = ${peak}`;
+  const { explanation } = consumer.instances;
+  const shown = explanation.endsWith(said) ? explanation.slice(0, -said.length) : explanation;
   const waves = consumer.wave ? '; deploys in waves' : '';
-  return forTerminal(`${consumer.demand} = ${count(consumer.instances.peak, unit)} × ${perInstance} (${consumer.instances.explanation}); steady ${consumer.steadyDemand}${route}${waves}`);
+  return forTerminal(`${consumer.demand} = ${[peak, ...factors].join(' × ')} (${shown}); steady ${consumer.steadyDemand}${route}${waves}`);
 }
 
 

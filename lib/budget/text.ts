@@ -3,6 +3,8 @@
  * messages list the same things in the same order on every machine.
  */
 export function compareText(a: string, b: string): number {
+  // Text without digits is one chunk: the plain order, without splitting (most keys of a ledger, sorted by the thousand).
+  if (!DIGIT.test(a) && !DIGIT.test(b)) return plainOrder(a, b);
   const left = a.match(CHUNKS) ?? [];
   const right = b.match(CHUNKS) ?? [];
   for (let i = 0; i < Math.min(left.length, right.length); i++) {
@@ -11,6 +13,8 @@ export function compareText(a: string, b: string): number {
   }
   return left.length - right.length || plainOrder(a, b);
 }
+
+const DIGIT = /\d/;
 
 /** Runs of digits and runs of anything else. */
 const CHUNKS = /\d+|\D+/g;

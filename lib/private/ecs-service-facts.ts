@@ -1,4 +1,5 @@
-import { aws_applicationautoscaling as appscaling, aws_ecs as ecs, Stack } from 'aws-cdk-lib';
+import { aws_applicationautoscaling as appscaling, aws_ecs as ecs, Reference, Stack, Tokenization } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { EcsServiceShape } from '../budget';
 import { ecsServiceShape, ShapeFacts } from '../template/ecs-service-shape';
 import { referencesIn, textWithPlaceholders } from '../template/intrinsics';
@@ -29,18 +30,24 @@ export function gatherEcsServiceFacts(service: ecs.BaseService, maxTasksBound: n
 }
 
 /**
- * The scalable targets that scale a service: an ECS dimension whose ResourceId refers to the service (by name
- * or ARN, in any stack) or names it literally. Resolved in the service's stack, a reference to the service
- * reads as its own logical ID wherever the target lives.
+ * The scalable targets that scale a service: an ECS dimension whose ResourceId refers to the service (its name or
+ * ARN, from any stack) or names it literally. A reference from another stack is told by the construct it refers to:
+ * resolved in the service's stack it reads as a logical ID, which a service of another stack may share.
  */
 export function scalableTargetsOf(cfn: ecs.CfnService, index: AppIndex): appscaling.CfnScalableTarget[] {
   const stack = Stack.of(cfn);
   const logicalId = stack.resolve(cfn.logicalId);
   const name = stringValue(resolved(cfn, cfn.serviceName));
-  return index.ecsScalableTargetsIn(stack).filter(({ resourceId }) => {
-    if (referencesIn(resourceId).some((r) => r.kind === 'resource' && r.logicalId === logicalId)) return true;
+  return index.ecsScalableTargetsIn(stack).filter(({ target, resourceId }) => {
+    if (refersTo(target.resourceId, cfn)) return true;
+    if (Stack.of(target) === stack && referencesIn(resourceId).some((r) => r.kind === 'resource' && r.logicalId === logicalId)) return true;
     // `service/<cluster>/<name>`: a literal last segment names the service, whatever makes the cluster's part.
     const text = textWithPlaceholders(resourceId);
     return name.kind === 'known' && text !== undefined && text.slice(text.lastIndexOf('/') + 1) === name.value;
   }).map(({ target }) => target);
+}
+
+/** Whether a value holds a reference (Ref, an attribute, a name or ARN) to the construct. */
+function refersTo(value: string, construct: IConstruct): boolean {
+  return Tokenization.reverseString(value).tokens.some((token) => Reference.isReference(token) && token.target === construct);
 }

@@ -126,10 +126,29 @@ function readEcsScalableTargets(set: TemplateSet): Array<{ target: TemplateResou
 
 /** The scalable targets that scale a service: by reference, or by its literal ServiceName. */
 function scalableTargetsOf(set: TemplateSet, service: TemplateResource): TemplateResource[] {
+  let index = scalableTargetIndexes.get(set);
+  if (!index) {
+    // Every service asks: index the set's targets once (1,000 services × 1,000 targets took 44 ms of a report).
+    index = { byService: new Map(), byName: new Map(), order: new Map() };
+    for (const { target, service: named } of ecsScalableTargets(set)) {
+      if (!index.order.has(target)) index.order.set(target, index.order.size);
+      if (named.kind === 'service') index.byService.set(named.service, [...index.byService.get(named.service) ?? [], target]);
+      if (named.kind === 'literal') index.byName.set(named.name, [...index.byName.get(named.name) ?? [], target]);
+    }
+    scalableTargetIndexes.set(set, index);
+  }
   const name = stringValue(field(service.properties, 'ServiceName'));
-  return ecsScalableTargets(set).filter(({ service: named }) => (named.kind === 'service' && named.service === service)
-    || (named.kind === 'literal' && name.kind === 'known' && named.name === name.value)).map(({ target }) => target);
+  const byName = name.kind === 'known' ? index.byName.get(name.value) ?? [] : [];
+  const order = index.order;
+  return [...new Set([...index.byService.get(service) ?? [], ...byName])].sort((a, b) => order.get(a)! - order.get(b)!);
 }
+
+const scalableTargetIndexes = new WeakMap<TemplateSet, {
+  readonly byService: Map<TemplateResource, TemplateResource[]>;
+  readonly byName: Map<string, TemplateResource[]>;
+  /** Each target's place in the set, so a service's targets come in that order. */
+  readonly order: Map<TemplateResource, number>;
+}>();
 
 /** A ResourceId for a message: its literal parts, and what each reference leads to. */
 function describeResourceId(set: TemplateSet, target: TemplateResource, resourceId: unknown): string {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { StackTemplate } from './template-set';
+import { L1Paths, StackTemplate } from './template-set';
 
 /** Input that cannot be used: a missing directory, a file that is not JSON, a manifest pointing outside its assembly. */
 export class InputError extends Error {
@@ -170,8 +170,17 @@ interface Artifact {
   readonly dependencies?: readonly string[];
 }
 
-/** Logical ID → construct path of the L1, from the `aws:cdk:logicalId` entries the assembly records for a stack. */
-function l1Paths(root: string, dir: string, artifact: Artifact, manifestFile: string): Map<string, string> {
+/**
+ * Logical ID → construct path of the L1, from the `aws:cdk:logicalId` entries the assembly records for a stack, read
+ * when first asked: a stack's metadata file lists every construct's warnings too (about 100 ms of a report at 1,000
+ * consumers), and most reports name few resources.
+ */
+function l1Paths(root: string, dir: string, artifact: Artifact, manifestFile: string): L1Paths {
+  let paths: Map<string, string> | undefined;
+  return { get: (logicalId) => (paths ??= readL1Paths(root, dir, artifact, manifestFile)).get(logicalId) };
+}
+
+function readL1Paths(root: string, dir: string, artifact: Artifact, manifestFile: string): Map<string, string> {
   const metadata = typeof artifact.additionalMetadataFile === 'string'
     ? readJsonFile(inside(root, dir, artifact.additionalMetadataFile, manifestFile))
     : artifact.metadata;

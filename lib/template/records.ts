@@ -42,13 +42,16 @@ export function storedRecords(set: TemplateSet): StoredRecords[] {
   }
   return budgets.map(({ record: budget, file }) => {
     const found: FoundConsumerRecord[] = [];
+    const seen = new Set<string>();
     for (const entry of consumers.get(budget.budgetPath) ?? []) {
-      const named = budget.consumers[entry.path];
+      // Only the budget's own keys: a record named 'constructor' is not one of its consumers.
+      const named = Object.prototype.hasOwnProperty.call(budget.consumers, entry.path) ? budget.consumers[entry.path] : undefined;
       if (!named) continue;
-      if (found.some((f) => f.path === entry.path)) {
+      if (seen.has(entry.path)) {
         throw new LedgerFormatError(`the consumer '${entry.path}' of budget '${budget.budgetPath}' has two records, one on '${entry.logicalId}' in `
           + `'${entry.stack.file}'; a consumer's record is on its own resource only.`);
       }
+      seen.add(entry.path);
       found.push({ path: entry.path, resource: { stack: entry.stack.path ?? named.stack, stackName: entry.stack.name, logicalId: entry.logicalId }, record: entry.record });
     }
     return { assembled: assembleRecords(budget, found), file };

@@ -10,7 +10,7 @@ export interface StackTemplate {
   readonly file: string;
   readonly template: Readonly<Record<string, unknown>>;
   /** The construct path of each resource's L1, by logical ID, as a cloud assembly records it. @default - none */
-  readonly l1Paths?: ReadonlyMap<string, string>;
+  readonly l1Paths?: L1Paths;
   /**
    * Where exports and stack names are unique: the cloud assembly (a Stage's) the stack belongs to. Two Stages may
    * deploy stacks of one name to two accounts. @default - one scope for every stack
@@ -23,6 +23,11 @@ export interface StackTemplate {
   readonly dependencies?: readonly string[];
   /** For a nested stack: the parent stack and the logical ID of the AWS::CloudFormation::Stack that creates it. @default - not nested */
   readonly parent?: { readonly stack: StackTemplate; readonly logicalId: string };
+}
+
+/** Construct paths of L1s by logical ID. */
+export interface L1Paths {
+  get(logicalId: string): string | undefined;
 }
 
 /** A resource of a template. */
@@ -175,7 +180,8 @@ export class TemplateSet {
   /**
    * The path of the construct that owns a resource (the L2 around the L1, as synth messages name it), or where
    * it is: `logical ID 'X' in stack 'Y'`. The L1's path comes from the app's construct tree when the reader has
-   * it, else from the `aws:cdk:path` metadata that `cdk synth` writes.
+   * it, else from the `aws:cdk:path` metadata that `cdk synth` writes into the template, else (synthesized without
+   * path metadata) from the cloud assembly's record of logical IDs.
    */
   public pathOf(resource: TemplateResource): string {
     const l1Path = this.l1Path(resource);
@@ -189,7 +195,7 @@ export class TemplateSet {
 
   private l1Path(resource: TemplateResource): string | undefined {
     const fromMetadata = record(record(record(resource.stack.template.Resources)[resource.logicalId]).Metadata)['aws:cdk:path'];
-    return this.l1PathOf?.(resource) ?? resource.stack.l1Paths?.get(resource.logicalId) ?? (typeof fromMetadata === 'string' ? fromMetadata : undefined);
+    return this.l1PathOf?.(resource) ?? (typeof fromMetadata === 'string' ? fromMetadata : resource.stack.l1Paths?.get(resource.logicalId));
   }
 
   private whereIs(resource: TemplateResource): string {

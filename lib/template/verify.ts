@@ -1,5 +1,5 @@
 import {
-  AssembledRecords, BudgetEvaluation, BudgetInput, buildLedger, consumerLine, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerInputsJson,
+  AssembledRecords, BudgetEvaluation, BudgetInput, buildLedger, consumerLine, deliveredVariables, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerInputsJson,
   LedgerJson, OverwrittenVariable, PROXY_PORT, routeVariables, runChecks,
 } from '../budget';
 import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
@@ -10,7 +10,7 @@ import { readChain } from './deployment-chain';
 import { gatherCapacity, Missing } from './gather-capacity';
 import { GatheredConsumer, gatherConsumers, StoredConsumer } from './gather-consumers';
 import {
-  Actor, actorsOf, findMisroutedConsumers, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, Placement, runnersOf,
+  Actor, actorsOf, findMisroutedConsumers, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, Placement, runnersOf, taskRunsOf,
 } from './holes';
 import { consumerGroups, guardedGroups, sourceIdentities } from './holes/groups';
 import { openClients } from './open-clients';
@@ -89,8 +89,8 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
     });
   }
   const placement: Placement = { set, inputs, guarded, consumers };
-  const actors = actorsOf(set);
-  const runners = runnersOf(placement, actors);
+  const runs = taskRunsOf(placement, actorsOf(set));
+  const runners = runnersOf(placement, runs);
 
   const input: BudgetInput = {
     path: stored.budgetPath,
@@ -100,7 +100,7 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
     unresolved: capacity.unresolved,
     invalid: capacity.invalid,
     unbudgetedIngress: findUnbudgetedIngress(placement),
-    unbudgetedClients: findUnbudgetedClients(placement, consumerGroups(set, consumers), actors),
+    unbudgetedClients: findUnbudgetedClients(placement, consumerGroups(set, consumers), runs, runners),
     tls: capacity.tls,
     // Only a budget of a database in the app gives reservations clients (a team's budget refuses them), so it has that database.
     openClients: openClients(inputs.reservations.filter((r) => r.clients.length > 0).map((r) => ({
@@ -166,8 +166,8 @@ function withDeliveredSettings(consumers: readonly GatheredConsumer[], path: str
     path, capacity: capacity.capacity, consumers: consumers.map((c) => c.input), warningThresholdPercent: inputs.warningThresholdPercent,
     unresolved: capacity.unresolved, invalid: capacity.invalid,
   });
-  const ledger = buildLedger(evaluation, { budget: inputs, consumers: new Map(consumers.map((c) => [c.stored.path, c.stored.inputs!])) });
-  const variables = new Map(ledger.consumers.map((c) => [c.path, c.poolSettings.variables]));
+  const inputsOf = new Map(consumers.map((c) => [c.stored.path, c.stored.inputs!]));
+  const variables = new Map(evaluation.consumers.map((c) => [c.input.path, deliveredVariables(c, evaluation.capacity, inputsOf.get(c.input.path)!)]));
   return consumers.map((c) => ({ ...c, stored: { ...c.stored, poolSettings: { variables: variables.get(c.stored.path) ?? {} } } }));
 }
 
@@ -178,8 +178,9 @@ function withDeliveredSettings(consumers: readonly GatheredConsumer[], path: str
 function recordDifferences(stored: AssembledRecords, rebuilt: LedgerJson, gathered: readonly GatheredConsumer[], capacityFound: boolean): LedgerDifference[] {
   const readable = readableConsumers(gathered);
   const differences: LedgerDifference[] = [];
+  const rebuiltByPath = new Map(rebuilt.consumers.map((c) => [c.path, c]));
   for (const consumer of stored.consumers.filter((c) => readable.has(c.path))) {
-    const again = rebuilt.consumers.find((c) => c.path === consumer.path);
+    const again = rebuiltByPath.get(consumer.path);
     if (again && again.demand !== consumer.demand) {
       differences.push({ subject: consumer.path, what: `the worst case of '${consumer.path}'`, ledger: String(consumer.demand), templates: consumerLine(again) });
     }

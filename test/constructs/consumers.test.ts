@@ -1,6 +1,7 @@
-import { CfnParameter, Duration, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_events_targets as targets, aws_lambda as lambda } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_events_targets as targets, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConnectionBudget, DatabaseTarget, PoolSettingsPreset, PoolSize } from '../../lib';
+import { ledgerOf } from '../helpers/ledgers';
 import { harness, Harness, synthErrors } from './harness';
 
 /** A Lambda function in the harness VPC, in the services stack. */
@@ -241,5 +242,25 @@ describe('CB-UNBUDGETED-INGRESS', () => {
     second.addReservation({ name: 'admin', connections: 1 });
     expect(synthErrors(h.app)).toEqual([expect.stringMatching(
       /^\[Services\/Web\/SecurityGroup\/DataDbProxyProxySecurityGroup.*:5432 to\] ConnectionBudget 'Data\/Second': the security group rule 'Services\/Web\/SecurityGroup\/DataDbProxyProxySecurityGroup.*:5432 to' lets security group 'Services\/Web\/SecurityGroup' connect to 'Data\/Db\/Proxy' on port 5432.*\[CB-UNBUDGETED-INGRESS\]$/)]);
+  });
+});
+
+describe('services of two stacks that share logical IDs', () => {
+  test('each counts its own autoscaling maximum, at synth and as the CLI reads the templates', () => {
+    // GIVEN 'Services/Web' scaling to 5 tasks and 'Services2/Web', the same construct IDs (so the same logical IDs) in
+    // another stack, scaling to 2; each with a fixed pool of 2
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    h.service('Web', { desiredCount: 1, maxCapacity: 5 }, { pool: PoolSize.fixed(2) });
+    const other = new Stack(h.app, 'Services2');
+    const taskDefinition = new ecs.FargateTaskDefinition(other, 'WebTask');
+    taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+    const web = new ecs.FargateService(other, 'Web', { cluster: h.cluster, taskDefinition, desiredCount: 1, minHealthyPercent: 100 });
+    web.autoScaleTaskCount({ maxCapacity: 2 });
+    h.budget.addEcsService(web, { pool: PoolSize.fixed(2) });
+    // WHEN synthesized and read back as the CLI does
+    const ledger = ledgerOf(h.app);
+    // THEN 5 tasks × 200 % × 2 = 20 and 2 × 200 % × 2 = 8: the first service's scalable target is not the second's
+    expect(Object.fromEntries(ledger.consumers.map((c) => [c.path, c.demand]))).toEqual({ 'Services/Web': 20, 'Services2/Web': 8 });
+    expect(ledger.problems.map((p) => p.id)).not.toContain('CB-LEDGER-DIFFERS');
   });
 });

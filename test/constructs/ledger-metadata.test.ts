@@ -50,7 +50,7 @@ describe('the budget in the templates: short lines for review, records to rebuil
       'ConnectionBudget:Data/Budget:Services/Worker',
     ]);
     expect(services['ConnectionBudget:Data/Budget:Services/Api']).toBe(consumerLine(ledger.consumers.find((c) => c.path === 'Services/Api')!));
-    expect(services['ConnectionBudget:Data/Budget:Services/Api']).toBe('200 = 20 tasks × 1 process × 1 pool × pool 10 (10 tasks (autoscaling maximum) × 200 % rolling surge = 20 tasks); steady 100');
+    expect(services['ConnectionBudget:Data/Budget:Services/Api']).toBe('200 = 20 tasks × pool 10 (10 tasks (autoscaling maximum) × 200 % rolling surge); steady 100');
     expect(services['ConnectionBudget:Data/Budget']).toBe(data['ConnectionBudget:Data/Budget']);
   });
 

@@ -11,3 +11,10 @@ export const PROXY_STAND_INS_HERE: readonly ProxyStandIn[] = PGBOUNCER ? ['pgbou
 export const DEFAULT_PROXY_STAND_IN: ProxyStandIn = PROXY_STAND_INS_HERE[0];
 /** describe for what only PgBouncer does (its wait, its console): skipped, and named so, where it is not installed. */
 export const describeWithPgBouncer = PGBOUNCER ? describe : describe.skip;
+
+/**
+ * A bound on a stuck rehearsal in a test, never its verdict: a rehearsal starts PostgreSQL (and PgBouncer) with initdb,
+ * about 3 to 6 s on an idle 2-core machine, and many times that while the other jest worker runs real cdk synths (a CI
+ * run timed out the six random rehearsals at jest's 120 s). Each server step has its own bound (SERVER_STEP_TIMEOUT_MS).
+ */
+export const REHEARSAL_TIMEOUT_MS = 600_000;

@@ -6,15 +6,10 @@ import { buildPlatform } from '../../bin/example/platform';
 import { RUN_DIRECTORY_PREFIX } from '../../lib/cli/rehearse/run-directory';
 import { LISTEN_BACKLOG } from '../../lib/cli/rehearse/wire';
 import { runAsync } from '../cli/fixtures';
-import { DEFAULT_PROXY_STAND_IN } from '../helpers/servers';
+import { DEFAULT_PROXY_STAND_IN, REHEARSAL_TIMEOUT_MS } from '../helpers/servers';
 
 // The example app rehearsed on real PostgreSQL, with PgBouncer where it is installed (.ci/run runs the suite with and without). Its own file,
 // so jest's second worker runs the other tests while this one waits on ~800 PostgreSQL backends.
-/**
- * A bound on a stuck rehearsal of the example app, never its verdict: starting and stopping its ~800 PostgreSQL
- * backends takes about 45 s on an idle 2-core machine, and two to three times that with both cores busy.
- */
-const EXAMPLE_REHEARSAL_TIMEOUT_MS = 600_000;
 /** Run directories of this process's rehearsals (other test files' runs have other owners). */
 const leftovers = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`${RUN_DIRECTORY_PREFIX}${process.pid}-`));
 
@@ -44,7 +39,7 @@ describe('connection-budget rehearse on the example app', () => {
     expect(result.stdout).toMatch(/PlatformWeb\/Storefront\/Service\s+proxy\s+10\s+200\s+200\s+0\s+0\s+\d+ ms\s+\d+ ms/);
     expect(result.code).toBe(0);
     expect(leftovers()).toEqual([]);
-  }, EXAMPLE_REHEARSAL_TIMEOUT_MS);
+  }, REHEARSAL_TIMEOUT_MS);
 
   test('with every pool at a framework default of 10, the same topology loses connections, and the report says who lost', async () => {
     const result = await runAsync(['rehearse', outdir, '--pools-from', 'size:10', '--wait', '3', '--format', 'json']);
@@ -74,5 +69,5 @@ describe('connection-budget rehearse on the example app', () => {
       expect([...errors].filter((e) => !['too many connections for role "app_via_proxy"', 'sorry, too many clients already'].includes(e))).toEqual([]);
       expect(report.summary).toBe(`${opened} of 1349 connections opened: ${1349 - opened} refused and 0 timed out, lost by ${lostBy}.`);
     }
-  }, EXAMPLE_REHEARSAL_TIMEOUT_MS);
+  }, REHEARSAL_TIMEOUT_MS);
 });

@@ -5,7 +5,9 @@ import * as path from 'path';
 import { findPostgres, PostgresPrograms, reachablePrograms, serviceUser } from '../../lib/cli/rehearse/servers';
 import { synthSample } from '../cli/apps';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
-import { DEFAULT_PROXY_STAND_IN, PGBOUNCER } from '../helpers/servers';
+import { DEFAULT_PROXY_STAND_IN, PGBOUNCER, REHEARSAL_TIMEOUT_MS } from '../helpers/servers';
+
+jest.setTimeout(REHEARSAL_TIMEOUT_MS);
 
 // Servers that fail to start: the rehearsal exits 2 with the server's own words. Real PostgreSQL, and PgBouncer where installed.
 const made: string[] = [];

@@ -9,7 +9,7 @@ import { openSession } from '../../lib/cli/rehearse/wire';
 import { synthSample } from '../cli/apps';
 import { runAsync } from '../cli/fixtures';
 import { BIN, ensureCompiled } from '../helpers/compiled-cli';
-import { PGBOUNCER } from '../helpers/servers';
+import { PGBOUNCER, REHEARSAL_TIMEOUT_MS } from '../helpers/servers';
 
 // Nothing outlives a rehearsal, however it ends: the compiled CLI, real PostgreSQL and PgBouncer, real signals. A rehearsal
 // stays in progress while clients wait for PgBouncer; without PgBouncer (refusals, no wait) the tests that need one are skipped.
@@ -19,8 +19,6 @@ import { PGBOUNCER } from '../helpers/servers';
 const DEADLINE_MS = 120_000;
 /** How often a condition is looked at. */
 const POLL_MS = 50;
-/** A bound on a stuck test; each waits on conditions, never on time. */
-const TEST_TIMEOUT_MS = 600_000;
 
 // Real apps with max_connections 200 and the proxy at 50 %: ceiling floor(200 × 50 %) − 5 = 95. Web/Api 5 tasks × 200 % ×
 // pool 10 = 100 and Jobs/Worker 4 × (5 + 2) = 28: 128 clients, 33 wait, for 300 s.
@@ -180,7 +178,7 @@ describe('nothing outlives a rehearsal', () => {
       expect(exit.code).toBe(128 + os.constants.signals[signal]);
       expect(exit.stderr).toBe(`connection-budget: interrupted by ${signal}; the rehearsal's servers are stopped and its directory removed.\n`);
     }
-  }, TEST_TIMEOUT_MS);
+  }, REHEARSAL_TIMEOUT_MS);
 
   test('when the CLI gets SIGINT before the servers are ready', async () => {
     const cli = startCli(['rehearse', waiting, '--wait', '300']);
@@ -193,7 +191,7 @@ describe('nothing outlives a rehearsal', () => {
     await gone(run);
     expect(exit.code).toBe(130);
     expect(exit.stderr).toBe('connection-budget: interrupted by SIGINT; the rehearsal\'s servers are stopped and its directory removed.\n');
-  }, TEST_TIMEOUT_MS);
+  }, REHEARSAL_TIMEOUT_MS);
 
   test('when it ends: the servers stop and remove their shared memory segment', async () => {
     const result = runAsync(['rehearse', fitting]);
@@ -205,7 +203,7 @@ describe('nothing outlives a rehearsal', () => {
     expect((await result).code).toBe(0);
     expect(fs.existsSync(run.dir)).toBe(false);
     await gone(run);
-  }, TEST_TIMEOUT_MS);
+  }, REHEARSAL_TIMEOUT_MS);
 
   testWithPgBouncer('when the CLI and its keeper were both killed: the next rehearsal undoes the run (needs PgBouncer)', async () => {
     // GIVEN a run whose CLI and keeper were killed, its servers still up
@@ -215,7 +213,7 @@ describe('nothing outlives a rehearsal', () => {
     expect((await runAsync(['rehearse', fitting])).code).toBe(0);
     // THEN the dead run is gone
     await gone(run);
-  }, TEST_TIMEOUT_MS);
+  }, REHEARSAL_TIMEOUT_MS);
 
   testWithPgBouncer('when PostgreSQL does not stop: it is killed and its shared memory segment removed (needs PgBouncer)', async () => {
     // GIVEN a dead run whose PostgreSQL is frozen, so it cannot shut down
@@ -225,5 +223,5 @@ describe('nothing outlives a rehearsal', () => {
     await teardownRun(run.dir, 1_000);
     // THEN
     await gone(run);
-  }, TEST_TIMEOUT_MS);
+  }, REHEARSAL_TIMEOUT_MS);
 });

@@ -4,6 +4,9 @@ import * as path from 'path';
 import { findPostgres } from '../../lib/cli/rehearse/servers';
 import { synthSample } from '../cli/apps';
 import { runAsync } from '../cli/fixtures';
+import { REHEARSAL_TIMEOUT_MS } from '../helpers/servers';
+
+jest.setTimeout(REHEARSAL_TIMEOUT_MS);
 
 // Options a rehearsal refuses before it starts anything (no server runs for those), and one real run of --proxy-stand-in.
 const assembly = synthSample();

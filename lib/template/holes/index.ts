@@ -1,15 +1,15 @@
 import { UnattributedScalableTarget, UnbudgetedClient } from '../../budget';
-import { ecsScalableTargets } from '../gather-consumers';
+import { ecsScalableTargets, GatheredConsumer } from '../gather-consumers';
 import { TemplateSet } from '../template-set';
-import { Actor, launchers, members, runnersOf } from './clients';
+import { Actor, launchers, members, TaskRuns } from './clients';
 import { containers } from './containers';
 import { dataApi } from './data-api';
 import { Placement } from './placement';
 
 export { findUnbudgetedIngress } from './ingress';
 export { findMisroutedConsumers } from './route';
-export { actorsOf, runnersOf } from './clients';
-export type { Actor } from './clients';
+export { actorsOf, runnersOf, taskRunsOf } from './clients';
+export type { Actor, TaskRuns } from './clients';
 export type { Guarded, Placement } from './placement';
 
 /**
@@ -17,8 +17,10 @@ export type { Guarded, Placement } from './placement';
  * database's security group; running a budgeted task definition; or a second container of a budgeted task that
  * carries connection settings; or the cluster's Data API.
  */
-export function findUnbudgetedClients(placement: Placement, consumerGroups: ReadonlySet<string>, actors: readonly Actor[]): UnbudgetedClient[] {
-  return [...members(placement, consumerGroups, actors), ...launchers(placement, runnersOf(placement, actors)), ...containers(placement), ...dataApi(placement)];
+export function findUnbudgetedClients(
+  placement: Placement, consumerGroups: ReadonlySet<string>, runs: TaskRuns, runners: ReadonlyMap<GatheredConsumer, readonly Actor[]>,
+): UnbudgetedClient[] {
+  return [...members(placement, consumerGroups, runs), ...launchers(placement, runners), ...containers(placement), ...dataApi(placement)];
 }
 
 /** ECS scalable targets whose service cannot be told from the templates. */
