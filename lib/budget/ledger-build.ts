@@ -129,10 +129,15 @@ export function sortKeysDeep<T>(value: T): T {
     return value.map(sortKeysDeep) as unknown as T;
   }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => compareText(a, b));
-    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeysDeep(v)])) as T;
+    const object = value as Record<string, unknown>;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(object).sort(compareText)) {
+      if (object[key] === undefined) continue;
+      // Assigning '__proto__' would set the prototype: a key of that name (from a template) stays a key.
+      if (key === '__proto__') Object.defineProperty(sorted, key, { value: sortKeysDeep(object[key]), enumerable: true, writable: true, configurable: true });
+      else sorted[key] = sortKeysDeep(object[key]);
+    }
+    return sorted as T;
   }
   return value;
 }

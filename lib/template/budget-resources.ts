@@ -105,10 +105,11 @@ export function namesTaskDefinition(set: TemplateSet, stack: StackTemplate, valu
 
 /** A task definition's literal family (its name, and as a word inside larger text); undefined when its family is not literal. */
 export function familyPattern(task: TemplateResource): { readonly name: string; readonly pattern: RegExp } | undefined {
-  // Every actor of an app is tested against every budgeted task definition: build each pattern once.
+  // Built once per task definition, the pattern only when asked (TaskRuns matches most families as words).
   if (!familyPatterns.has(task)) {
     const family = literalText(field(task.properties, 'Family'));
-    familyPatterns.set(task, family === undefined ? undefined : { name: family, pattern: wordPattern(family) });
+    let pattern: RegExp | undefined;
+    familyPatterns.set(task, family === undefined ? undefined : { name: family, get pattern() { return pattern ??= wordPattern(family); } });
   }
   return familyPatterns.get(task);
 }

@@ -101,6 +101,12 @@ describe('buildLedger', () => {
     expect(Object.keys(ledger)).toEqual(['budgetPath', 'capacity', 'consumers', 'inputs', 'problems', 'schema', 'schemaVersion', 'startup', 'totals']);
   });
 
+  test('sorting keeps a key named __proto__ (which a template may hold) as a key, not a prototype', () => {
+    const sorted = sortKeysDeep(JSON.parse('{"b":1,"__proto__":{"x":2},"a":[{"d":1,"c":2}],"u":null}'));
+    expect(JSON.stringify(sorted)).toBe('{"__proto__":{"x":2},"a":[{"c":2,"d":1}],"b":1,"u":null}');
+    expect(Object.getPrototypeOf(sorted)).toBe(Object.prototype);
+  });
+
   test('is byte-identical for the same budget whatever the registration order', () => {
     const consumer = fc.oneof(
       fc.record({ tasks: fc.integer({ min: 0, max: 20 }), pool: fc.integer({ min: 1, max: 20 }) }).map((c) => (path: string) => ecsService(path, { maxTasks: c.tasks, pool: c.pool })),

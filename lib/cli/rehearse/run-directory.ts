@@ -153,14 +153,25 @@ async function stopped(pid: number, dir: string, timeoutMs: number): Promise<voi
 
 /**
  * Removes PostgreSQL's System V shared memory segment if it is still there: a PostgreSQL that stopped removed it
- * together with postmaster.pid; one that was killed left both, and postmaster.pid names the segment.
+ * together with postmaster.pid; one that was killed left both, and postmaster.pid names the segment. Two processes
+ * may undo the same dead run at once (two rehearsals starting, each reaping dead runs): a segment the other removed
+ * between the look and ipcrm is gone, as wanted.
  */
 function removeSharedMemory(dir: string): void {
-  const pidFile = path.join(dir, 'data', 'postmaster.pid');
-  if (!fs.existsSync(pidFile)) return;
-  const [key, id] = (fs.readFileSync(pidFile, 'utf8').split('\n')[POSTMASTER_PID_SHMEM_LINE - 1] ?? '').trim().split(/\s+/);
-  if (id !== undefined && sharedMemorySegments().some((s) => s.key === key && s.id === id)) {
+  let pidFile: string;
+  try {
+    pidFile = fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const [key, id] = (pidFile.split('\n')[POSTMASTER_PID_SHMEM_LINE - 1] ?? '').trim().split(/\s+/);
+  const present = () => id !== undefined && sharedMemorySegments().some((s) => s.key === key && s.id === id);
+  if (!present()) return;
+  try {
     execFileSync('ipcrm', ['-m', id], { stdio: 'pipe' });
+  } catch (e) {
+    if (present()) throw e;
   }
 }
 
