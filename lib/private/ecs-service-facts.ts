@@ -1,4 +1,7 @@
-import { aws_applicationautoscaling as appscaling, aws_ecs as ecs, Reference, Stack, Tokenization } from 'aws-cdk-lib';
+import {
+  aws_applicationautoscaling as appscaling, aws_ecs as ecs, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack,
+  StringConcat, Tokenization,
+} from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { EcsServiceShape } from '../budget';
 import { ecsServiceShape, ShapeFacts } from '../template/ecs-service-shape';
@@ -39,7 +42,7 @@ export function scalableTargetsOf(cfn: ecs.CfnService, index: AppIndex): appscal
   const logicalId = stack.resolve(cfn.logicalId);
   const name = stringValue(resolved(cfn, cfn.serviceName));
   return index.ecsScalableTargetsIn(stack).filter(({ target, resourceId }) => {
-    if (refersTo(target.resourceId, cfn)) return true;
+    if (constructsReferencedBy(target).has(cfn)) return true;
     if (Stack.of(target) === stack && referencesIn(resourceId).some((r) => r.kind === 'resource' && r.logicalId === logicalId)) return true;
     // `service/<cluster>/<name>`: a literal last segment names the service, whatever makes the cluster's part.
     const text = textWithPlaceholders(resourceId);
@@ -47,7 +50,26 @@ export function scalableTargetsOf(cfn: ecs.CfnService, index: AppIndex): appscal
   }).map(({ target }) => target);
 }
 
-/** Whether a value holds a reference (Ref, an attribute, a name or ARN) to the construct. */
-function refersTo(value: string, construct: IConstruct): boolean {
-  return Tokenization.reverseString(value).tokens.some((token) => Reference.isReference(token) && token.target === construct);
+/**
+ * The constructs a scalable target's ResourceId refers to (Ref, an attribute, a name or ARN), at any depth: inside an
+ * `Fn.join`, `Fn.select` or `Fn.split` too, which are each one token of the string. Once per target: every service
+ * asks about every target of the app.
+ */
+function constructsReferencedBy(target: appscaling.CfnScalableTarget): ReadonlySet<IConstruct> {
+  let referenced = referencedByTarget.get(target);
+  if (!referenced) {
+    const found = new Set<IConstruct>();
+    const resolver = new class extends DefaultTokenResolver {
+      public resolveToken(token: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
+        if (Reference.isReference(token)) found.add(token.target);
+        return super.resolveToken(token, context, postProcessor);
+      }
+    }(new StringConcat());
+    Tokenization.resolve(target.resourceId, { scope: target, resolver, preparing: false });
+    referenced = found;
+    referencedByTarget.set(target, referenced);
+  }
+  return referenced;
 }
+
+const referencedByTarget = new WeakMap<appscaling.CfnScalableTarget, ReadonlySet<IConstruct>>();

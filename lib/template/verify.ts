@@ -107,7 +107,7 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
       name: r.name, targetPath: proxied && r.throughProxy ? inputs.proxy!.path : inputs.database!.path, clients: r.clients.map((c) => c.value),
     }))),
     misroutedConsumers: findMisroutedConsumers(placement, runners),
-    unattributedScalableTargets: findUnattributedScalableTargets(set),
+    unattributedScalableTargets: findUnattributedScalableTargets(set, consumers.flatMap((c) => (c.stored.kind === 'ecs-service' && c.resource ? [c.resource] : []))),
     overwrittenVariables: consumers.flatMap((c) => [...overwrittenVariables(set, c), ...overriddenVariables(set, c, runners.get(c) ?? [])]),
     ledgerDifferences: missing.filter((m) => m.located.kind === 'resource-missing').map((m) => ({
       subject: stored.budgetPath, what: `the place of ${m.what}`, ledger: m.located.kind === 'resource-missing' ? m.located.where : '', templates: 'no such resource',

@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_events_targets as targets, aws_lambda as lambda } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Fn, NestedStack, Stack, aws_applicationautoscaling as appscaling, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConnectionBudget, DatabaseTarget, PoolSettingsPreset, PoolSize } from '../../lib';
 import { ledgerOf } from '../helpers/ledgers';
@@ -262,5 +262,23 @@ describe('services of two stacks that share logical IDs', () => {
     // THEN 5 tasks × 200 % × 2 = 20 and 2 × 200 % × 2 = 8: the first service's scalable target is not the second's
     expect(Object.fromEntries(ledger.consumers.map((c) => [c.path, c.demand]))).toEqual({ 'Services/Web': 20, 'Services2/Web': 8 });
     expect(ledger.problems.map((p) => p.id)).not.toContain('CB-LEDGER-DIFFERS');
+  });
+
+  test.each([
+    ['another stack', (h: Harness) => new Stack(h.app, 'Scaling')],
+    ['a nested stack of its own stack', (h: Harness) => new NestedStack(h.services, 'Scaling')],
+  ])('a scalable target in %s whose ResourceId is an Fn.join counts its maximum', (_where, scope) => {
+    // GIVEN 'Services/Web' (1 task, pool 2) scaled to 50 tasks by a target elsewhere, its ResourceId joined with Fn.join
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    const web = h.service('Web', { desiredCount: 1 }, { pool: PoolSize.fixed(2) });
+    const elsewhere = scope(h);
+    new appscaling.ScalableTarget(elsewhere, 'Target', {
+      serviceNamespace: appscaling.ServiceNamespace.ECS, scalableDimension: 'ecs:service:DesiredCount',
+      resourceId: Fn.join('/', ['service', h.cluster.clusterName, web.serviceName]), minCapacity: 1, maxCapacity: 50,
+      role: iam.Role.fromRoleArn(elsewhere, 'Role', 'arn:aws:iam::123456789012:role/scaling'),
+    });
+    // WHEN synthesized THEN synth counts 50 tasks × 200 % × 2 = 200, as the templates give it
+    expect(synthErrors(h.app)).toEqual([]);
+    expect(ledgerOf(h.app).consumers.map((c) => [c.path, c.demand])).toEqual([['Services/Web', 200]]);
   });
 });

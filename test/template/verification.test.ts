@@ -88,6 +88,34 @@ describe('every ECS scalable target counts, whoever made it', () => {
       + 'or from literal names, so the budget counts it for the right service. [CB-UNATTRIBUTED-SCALABLE-TARGET]',
     ]);
   });
+  test('a target naming a service literally, by a name no service of the app has, fails synth while a budgeted service\'s name is generated', () => {
+    // GIVEN 'Services/Api', whose name CloudFormation generates, and a target with a name copied from a deployed service
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
+    new appscaling.CfnScalableTarget(h.services, 'Copied', {
+      serviceNamespace: 'ecs', scalableDimension: 'ecs:service:DesiredCount', minCapacity: 1, maxCapacity: 300,
+      resourceId: `service/${h.cluster.clusterName}/Services-ApiService8A9B1C2D-XyZ123`, roleArn: 'arn:aws:iam::111111111111:role/scaling',
+    });
+    // WHEN synthesized THEN it may be that service, scaled to 300 tasks: the budget refuses to guess
+    expect(synthErrors(h.app)).toEqual([
+      "[Services/Copied] ConnectionBudget 'Data/Budget': the ECS scalable target 'Services/Copied' scales the service named 'Services-ApiService8A9B1C2D-XyZ123', "
+      + "which no service of these templates is named, while the name of 'Services/Api' is not in its template (CloudFormation generates it, or it is known only "
+      + 'at deploy), a service the budget cannot tell from the templates. Build its ResourceId from the service\'s own attributes (service.serviceName and its '
+      + 'cluster\'s name), or from literal names, so the budget counts it for the right service. [CB-UNATTRIBUTED-SCALABLE-TARGET]',
+    ]);
+  });
+
+  test('a target naming a budgeted service by the literal name it is given counts its maximum', () => {
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    const api = h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
+    (api.node.defaultChild as ecs.CfnService).serviceName = 'api';
+    new appscaling.CfnScalableTarget(h.services, 'Named', {
+      serviceNamespace: 'ecs', scalableDimension: 'ecs:service:DesiredCount', minCapacity: 1, maxCapacity: 30,
+      resourceId: `service/${h.cluster.clusterName}/api`, roleArn: 'arn:aws:iam::111111111111:role/scaling',
+    });
+    expect(synthErrors(h.app)).toEqual([]);
+    expect(h.budget._evaluation().consumers[0].instances?.explanation).toBe('30 tasks (autoscaling maximum) × 200 % rolling surge = 60 tasks');
+  });
 });
 
 describe('clients no rule reveals', () => {

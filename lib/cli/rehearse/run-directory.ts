@@ -56,10 +56,18 @@ export function writePid(dir: string, name: RunProcess, pid: number): void {
   fs.writeFileSync(path.join(dir, `${name}.pid`), `${pid}\n`);
 }
 
-/** The pid a run recorded for `name`; undefined until it has (a file still being written holds no pid yet). */
+/**
+ * The pid a run recorded for `name`; undefined until it has (a file still being written holds no pid yet), and once
+ * the run is gone (another process undoing it may remove the directory at any moment).
+ */
 export function readPid(dir: string, name: RunProcess): number | undefined {
-  const file = path.join(dir, `${name}.pid`);
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, `${name}.pid`), 'utf8').trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
   return /^[1-9]\d*$/.test(text) ? Number(text) : undefined;
 }
 

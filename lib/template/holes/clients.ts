@@ -49,7 +49,9 @@ export class TaskRuns {
   private readonly anyRunner = new Set<Actor>();
 
   constructor(readonly actors: readonly Actor[], tasks: readonly TemplateResource[]) {
-    const byIdentity = new Map(tasks.map((task) => [identity(task), task]));
+    // Two task definitions may share an identity (nested stacks of two stacks of one name): an actor runs both.
+    const byIdentity = new Map<string, TemplateResource[]>();
+    tasks.forEach((task) => byIdentity.set(identity(task), [...byIdentity.get(identity(task)) ?? [], task]));
     const byFamily = new Map<string, TemplateResource[]>();
     // A family that is not one word (no valid family, but a template may say anything) is matched by its pattern.
     const otherFamilies: { readonly task: TemplateResource; readonly pattern: RegExp }[] = [];
@@ -60,10 +62,7 @@ export class TaskRuns {
       else otherFamilies.push({ task, pattern: family.pattern });
     }
     for (const actor of actors) {
-      for (const id of actor.runs ?? actor.ids) {
-        const task = byIdentity.get(id);
-        if (task) this.add(task, actor);
-      }
+      for (const id of actor.runs ?? actor.ids) byIdentity.get(id)?.forEach((task) => this.add(task, actor));
       for (const text of textsOf(actor)) {
         for (const word of text.match(FAMILY_WORD) ?? []) byFamily.get(word)?.forEach((task) => this.add(task, actor));
         otherFamilies.forEach(({ task, pattern }) => pattern.test(text) && this.add(task, actor));
