@@ -18,7 +18,10 @@ const ALLOCATION_RUNS = 7;
 const UTILIZATION_CASES = 2_000;
 const SCALE_CONSUMERS = 1_000;
 const CLI_RUNS = 5;
-/** The lower of CloudFormation's two template size quotas for a template read from S3 (docs/known-limits.md). */
+/**
+ * The lower of CloudFormation's two figures for a template read from S3 (docs/known-limits.md): "max size: 460,800
+ * bytes" in the API reference's TemplateURL (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ValidateTemplate.html).
+ */
 const TEMPLATE_BYTES_QUOTA = 460_800;
 const CLI = path.join(__dirname, '..', 'bin', 'connection-budget.js');
 

@@ -139,11 +139,15 @@ export function connectionsPerInstance(connections: ConnectionShape, poolSize: n
   return connections.processes * connections.poolsPerProcess * (poolSize + connections.overflowPerPool);
 }
 
-/** `1 process × 2 pools × (pool 10 + overflow 5)`; Lambda environments have no process count. */
-export function describePerInstance(kind: ConsumerKind, connections: ConnectionShape, poolSize: number): string {
+/** `1 process × 2 pools × (pool 10 + overflow 5)`, or `2 pools × (pool 10 + overflow 5)` withoutOnes; Lambda environments have no process count. */
+export function describePerInstance(kind: ConsumerKind, connections: ConnectionShape, poolSize: number, withoutOnes = false): string {
   const pool = connections.overflowPerPool > 0
     ? `(pool ${poolSize} + overflow ${connections.overflowPerPool})`
     : `pool ${poolSize}`;
-  const processes = kind === 'lambda-function' ? '' : `${count(connections.processes, 'process', 'processes')} × `;
-  return `${processes}${count(connections.poolsPerProcess, 'pool')} × ${pool}`;
+  const shown = (n: number) => !withoutOnes || n !== 1;
+  return [
+    ...(kind !== 'lambda-function' && shown(connections.processes) ? [count(connections.processes, 'process', 'processes')] : []),
+    ...(shown(connections.poolsPerProcess) ? [count(connections.poolsPerProcess, 'pool')] : []),
+    pool,
+  ].join(' × ');
 }

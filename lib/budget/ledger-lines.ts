@@ -1,3 +1,4 @@
+import { describePerInstance } from './demand';
 import { maxConnectionsOrigin } from './describe';
 import { forTerminal } from './escape';
 import { LedgerConsumerJson, LedgerJson, LedgerStartupJson, LedgerTotalsJson } from './ledger-schema';
@@ -77,19 +78,13 @@ export function consumerLine(consumer: LedgerConsumerJson): string {
   if (!consumer.instances) {
     return `unknown worst case (pool ${consumer.pool.size}${route})`;
   }
-  const { processes, poolsPerProcess, overflowPerPool } = consumer.connections;
-  const factors = [
-    ...(consumer.kind !== 'lambda-function' && processes !== 1 ? [count(processes, 'process', 'processes')] : []),
-    ...(poolsPerProcess !== 1 ? [count(poolsPerProcess, 'pool')] : []),
-    overflowPerPool > 0 ? `(pool ${consumer.pool.size} + overflow ${overflowPerPool})` : `pool ${consumer.pool.size}`,
-  ];
   const unit = consumer.kind === 'lambda-function' ? 'environment' : 'task';
   const peak = count(consumer.instances.peak, unit);
   const said = ` = ${peak}`;
   const { explanation } = consumer.instances;
   const shown = explanation.endsWith(said) ? explanation.slice(0, -said.length) : explanation;
   const waves = consumer.wave ? '; deploys in waves' : '';
-  return forTerminal(`${consumer.demand} = ${[peak, ...factors].join(' × ')} (${shown}); steady ${consumer.steadyDemand}${route}${waves}`);
+  return forTerminal(`${consumer.demand} = ${peak} × ${describePerInstance(consumer.kind, consumer.connections, consumer.pool.size, true)} (${shown}); steady ${consumer.steadyDemand}${route}${waves}`);
 }
 
 

@@ -264,9 +264,6 @@ function checkSource(c: Checker, source: unknown, at: string): void {
   }
 }
 
-/** The version of the inputs a record stores: the latest ledger's. */
-export const RECORD_INPUTS_VERSION = LEDGER_SCHEMA_VERSION;
-
 /** Collects every field that is wrong, each named by its path in the ledger. */
 export class Checker {
   public readonly problems: string[] = [];

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the checker reads untyped JSON, field by field, before anything trusts it */
 import { ConsumerKind } from './demand';
-import { LedgerConsumerInputsJson, LedgerConsumerJson, LedgerInputsJson, LedgerJson, LedgerResourceJson, PoolRequestJson } from './ledger-schema';
-import { Checker, checkConsumerInputs, checkInputs, isObject, LedgerFormatError, RECORD_INPUTS_VERSION } from './ledger-parse';
+import { LEDGER_SCHEMA_VERSION, LedgerConsumerInputsJson, LedgerConsumerJson, LedgerInputsJson, LedgerJson, LedgerResourceJson, PoolRequestJson } from './ledger-schema';
+import { Checker, checkConsumerInputs, checkInputs, isObject, LedgerFormatError } from './ledger-parse';
 import { compareText } from './text';
 
 /*
@@ -154,6 +154,10 @@ export function assembleRecords(budget: BudgetRecordJson, found: readonly FoundC
  */
 const INTRINSIC_TEXT_KEY = 'intrinsicJson';
 
+/**
+ * What CloudFormation would interpret in Metadata: a `Condition` reference too, which template readers
+ * (values.ts's isIntrinsic) take as a property of that name.
+ */
 function isIntrinsic(value: Record<string, unknown>): boolean {
   const keys = Object.keys(value);
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0] === 'Condition' || keys[0].startsWith('Fn::'));
@@ -197,17 +201,13 @@ function mapObjects<T>(value: T, replace: (o: Record<string, unknown>) => unknow
   return (copy ?? value) as T;
 }
 
-/** Whether a resource Metadata value claims to be a record (any version). */
-export function isRecordLike(value: unknown): boolean {
-  return isObject(value) && value.schema === RECORD_SCHEMA;
-}
-
 /** A budget's record, checked; `where` names it in messages. */
 export function parseBudgetRecord(value: unknown, where: string): BudgetRecordJson {
   const c = checkVersion(value, where);
   const record = value as Record<string, any>;
   c.text(record, 'budgetPath');
-  checkInputs(c, record.inputs, RECORD_INPUTS_VERSION);
+  // A record stores the inputs of the latest ledger schema.
+  checkInputs(c, record.inputs, LEDGER_SCHEMA_VERSION);
   c.object(record, 'consumers', (consumers) => {
     for (const [path, stack] of Object.entries(consumers)) {
       if (!isObject(stack) || typeof stack.stack !== 'string' || typeof stack.stackName !== 'string') {

@@ -35,6 +35,10 @@ export function verifyAtSynthesis(budget: IConstruct, ledger: () => LedgerJson):
   Validations.of(root).addPlugins(new BudgetVerification());
 }
 
+/** The fix for a record something in the app changed: it is the budget's, written whole. */
+const RECORD_OVERRIDE_FIX = 'Do not override or remove the ConnectionBudget Metadata of a budget\'s Record or of its consumers\' resources; add Metadata '
+  + 'of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it.';
+
 class BudgetVerification implements IPolicyValidationPlugin {
   public readonly name = VERIFICATION_PLUGIN_NAME;
 
@@ -77,7 +81,7 @@ class BudgetVerification implements IPolicyValidationPlugin {
         ruleName, description, fix, severity: 'fatal', violatingResources: [{ resourceLogicalId: '', templatePath: file, locations: [], constructPath }],
       });
       if (unreadable !== undefined) {
-        violations.push(violation(LEDGER_MISSING, forTerminal(unreadable), 'Do not override or remove the ConnectionBudget Metadata of a budget\'s Record or of its consumers\' resources; add Metadata of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it.'));
+        violations.push(violation(LEDGER_MISSING, forTerminal(unreadable), RECORD_OVERRIDE_FIX));
         continue;
       }
       // What the CLI and the pipeline rebuild the budget from must be what the budget computed: its records, as written.
@@ -92,7 +96,7 @@ class BudgetVerification implements IPolicyValidationPlugin {
       if (changed) {
         violations.push(violation(LEDGER_MISSING, `ConnectionBudget '${forTerminal(budget.path)}': ${forTerminal(changed.what)} holds ${forTerminal(changed.templates)} in the `
           + `templates, but the budget computed ${forTerminal(changed.budget)}, so the CLI and the pipeline would rebuild another budget from them.`,
-        'Do not override or remove the ConnectionBudget Metadata of the budget\'s Record or of its consumers\' resources; add Metadata of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it.'));
+        RECORD_OVERRIDE_FIX));
         continue;
       }
       // Built from CDK's stand-in for a lookup that has not run: the budget reports that itself, and this synth must end
@@ -160,8 +164,8 @@ function recordDifference(expected: AssembledRecords, found: AssembledRecords): 
   if (found.missing.length > 0) {
     return { what: `the record of '${found.missing[0].path}'`, budget: 'a record', templates: 'none' };
   }
-  const inputs = firstDifference(expected.inputs, found.inputs, '');
-  if (inputs) return { ...inputs, what: `the budget's record${inputs.what && ` (${inputs.what.slice(1)})`}` };
+  const budget = firstDifference({ inputs: expected.inputs, figures: expected.figures }, { inputs: found.inputs, figures: found.figures }, '');
+  if (budget) return { ...budget, what: `the budget's record (${budget.what.slice(1)})` };
   const byPath = (r: AssembledRecords) => Object.fromEntries(r.consumers.map((c) => [c.path, c]));
   const [want, have] = [byPath(expected), byPath(found)];
   for (const path of [...new Set([...Object.keys(want), ...Object.keys(have)])].sort()) {

@@ -42,16 +42,17 @@ export function storedRecords(set: TemplateSet): StoredRecords[] {
   }
   return budgets.map(({ record: budget, file }) => {
     const found: FoundConsumerRecord[] = [];
-    const seen = new Set<string>();
+    const first = new Map<string, { logicalId: string; stack: StackTemplate }>();
     for (const entry of consumers.get(budget.budgetPath) ?? []) {
       // Only the budget's own keys: a record named 'constructor' is not one of its consumers.
       const named = Object.prototype.hasOwnProperty.call(budget.consumers, entry.path) ? budget.consumers[entry.path] : undefined;
       if (!named) continue;
-      if (seen.has(entry.path)) {
-        throw new LedgerFormatError(`the consumer '${entry.path}' of budget '${budget.budgetPath}' has two records, one on '${entry.logicalId}' in `
-          + `'${entry.stack.file}'; a consumer's record is on its own resource only.`);
+      const other = first.get(entry.path);
+      if (other) {
+        throw new LedgerFormatError(`the consumer '${entry.path}' of budget '${budget.budgetPath}' has two records, on '${other.logicalId}' in '${other.stack.file}' `
+          + `and on '${entry.logicalId}' in '${entry.stack.file}'; a consumer's record is on its own resource only.`);
       }
-      seen.add(entry.path);
+      first.set(entry.path, entry);
       found.push({ path: entry.path, resource: { stack: entry.stack.path ?? named.stack, stackName: entry.stack.name, logicalId: entry.logicalId }, record: entry.record });
     }
     return { assembled: assembleRecords(budget, found), file };

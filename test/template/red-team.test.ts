@@ -43,7 +43,18 @@ describe('what deploys more than was counted fails synth', () => {
     (api.node.defaultChild as CfnResource).addOverride('Metadata.ConnectionBudget.budgets.Data/Budget.Services/Api.pool.size', 1);
     expect(synthErrors(h.app)).toEqual([
       "[Data/Budget] ConnectionBudget 'Data/Budget': the record of 'Services/Api' (pool.request.size) holds 1 in the templates, but the budget computed 10, "
-      + 'so the CLI and the pipeline would rebuild another budget from them. Do not override or remove the ConnectionBudget Metadata of the budget\'s Record '
+      + 'so the CLI and the pipeline would rebuild another budget from them. Do not override or remove the ConnectionBudget Metadata of a budget\'s Record '
+      + 'or of its consumers\' resources; add Metadata of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it. [CB-LEDGER-MISSING]',
+    ]);
+  });
+
+  test('a budget record\'s figures changed by an override are caught at synth, as the CLI would catch them', () => {
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
+    (h.budget.node.findChild('Record') as CfnResource).addOverride('Metadata.ConnectionBudget.figures.reserved', 99);
+    expect(synthErrors(h.app)).toEqual([
+      "[Data/Budget] ConnectionBudget 'Data/Budget': the budget's record (figures.reserved) holds 99 in the templates, but the budget computed 0, "
+      + 'so the CLI and the pipeline would rebuild another budget from them. Do not override or remove the ConnectionBudget Metadata of a budget\'s Record '
       + 'or of its consumers\' resources; add Metadata of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it. [CB-LEDGER-MISSING]',
     ]);
   });

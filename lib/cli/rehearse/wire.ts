@@ -7,7 +7,6 @@ import * as net from 'net';
  * behind its back; the whole protocol it uses fits here.
  */
 
-/** How one connection attempt ended: opened, or the server's refusal or timeout, or no answer at all. */
 /**
  * Accept-queue length of PgBouncer's listener, and the most connections a rehearsal leaves unanswered at once (its
  * AcceptWindow, whichever server answers): PgBouncer's default listen_backlog, and Linux's SOMAXCONN before 5.4
@@ -15,6 +14,7 @@ import * as net from 'net';
  */
 export const LISTEN_BACKLOG = 128;
 
+/** How one connection attempt ended: opened, or the server's refusal or timeout, or no answer at all. */
 export type Attempt =
   | { readonly ok: true; readonly ms: number; readonly release: () => void }
   | { readonly ok: false; readonly kind: 'refused' | 'timed out' | 'unanswered'; readonly message: string };
