@@ -120,6 +120,8 @@ export interface AssembledRecords {
   readonly figures: BudgetRecordJson['figures'];
   /** The consumers whose records were not found, with the stack that should hold each. */
   readonly missing: ReadonlyArray<{ readonly path: string } & RecordStackJson>;
+  /** Consumer records of this budget that its own record does not name (an edit of either, or a half-deployed change). */
+  readonly unnamed: ReadonlyArray<{ readonly path: string; readonly resource: LedgerResourceJson }>;
 }
 
 export function assembleRecords(budget: BudgetRecordJson, found: readonly FoundConsumerRecord[]): AssembledRecords {
@@ -143,6 +145,8 @@ export function assembleRecords(budget: BudgetRecordJson, found: readonly FoundC
     })),
     figures: budget.figures,
     missing: named.filter((path) => !byPath.has(path)).map((path) => ({ path, ...budget.consumers[path] })),
+    unnamed: found.filter((f) => !Object.prototype.hasOwnProperty.call(budget.consumers, f.path)).map((f) => ({ path: f.path, resource: f.resource }))
+      .sort((a, b) => compareText(a.path, b.path)),
   };
 }
 

@@ -173,6 +173,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       if ([...baseSources, ...headSources].every((s) => s.budgets.length === 0)) {
         throw new InputError(`no connection budget ledger ${listOf([...baseSources, ...headSources].map((s) => `in ${describeSource(s)}`), 'or')}.`);
       }
+      noteUnrecorded(baseSources, io);
       const base = combineBudgets(baseSources).map((b) => b.ledger);
       const head = verifiedLedgers(combineBudgets(headSources));
       const diff = diffLedgers(base, head);
@@ -200,7 +201,9 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
         throw new UsageError(`${needBase.map((o) => `--${o}`).join(', ')} ${needBase.length === 1 ? 'needs' : 'need'} --base: the assembly or templates to compare with.`);
       }
       const head = requireLedgers(locations.map(readBudgets));
-      const diff = values.base === undefined ? undefined : diffLedgers(combineBudgets(values.base.map(readBudgets)).map((b) => b.ledger), head);
+      const baseSources = values.base?.map(readBudgets);
+      if (baseSources) noteUnrecorded(baseSources, io);
+      const diff = baseSources && diffLedgers(combineBudgets(baseSources).map((b) => b.ledger), head);
       const allocations = joinAllocations(head, readAllocationRecords(values['allocation-record'] ?? [], head));
       const result: CheckResult = {
         head,
@@ -326,6 +329,26 @@ function requireLedgers(sources: readonly BudgetSource[]): readonly LedgerJson[]
       + 'Synthesize an app that uses ConnectionBudget or BudgetedDatabase (cdk synth), and pass the directory it wrote.');
   }
   return verifiedLedgers(combineBudgets(sources));
+}
+
+/** The most consumer paths a note lists before it says how many more. */
+const NOTE_PATHS_SHOWN = 5;
+
+/**
+ * A base whose budget names consumers without their records counts them as absent, so a diff shows them as added: say
+ * so, since deployed templates read while a change rolls out (one stack deployed, the next not yet) look exactly like it.
+ */
+function noteUnrecorded(sources: readonly BudgetSource[], io: CliIo): void {
+  for (const source of sources) {
+    for (const { ledger, unrecorded } of source.budgets.filter((b) => b.unrecorded.length > 0)) {
+      const shown = unrecorded.slice(0, NOTE_PATHS_SHOWN).map((p) => `'${p}'`).join(', ');
+      const more = unrecorded.length > NOTE_PATHS_SHOWN ? ` and ${unrecorded.length - NOTE_PATHS_SHOWN} more` : '';
+      const [consumers, records, them] = unrecorded.length === 1 ? ['a consumer', 'record is', 'it'] : [`${unrecorded.length} consumers`, 'records are', 'them'];
+      io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' names ${consumers} whose ${records} not in `
+        + `${describeSource(source)} (${shown}${more}); the base counts ${them} as absent, so a change shows ${them} as added. Pass every stack's template `
+        + 'of the base; deployed templates read during a rollout miss the stacks not yet deployed.') + '\n');
+    }
+  }
 }
 
 function describeSource(source: BudgetSource): string {

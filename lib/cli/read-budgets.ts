@@ -20,6 +20,8 @@ export interface ReadBudget {
   readonly verified: boolean;
   /** The template file it was stored in. */
   readonly file: string;
+  /** The consumers its record names whose own records are not in these templates (their stacks not passed, or not yet deployed). */
+  readonly unrecorded: readonly string[];
 }
 
 /** The budgets found in a cloud assembly, a directory of templates, or one template. */
@@ -52,15 +54,15 @@ export function readBudgets(location: string): BudgetSource {
   // Templates of this library since record schema 1 hold records, which the budget is rebuilt from.
   for (const { assembled, file } of inputError(() => storedRecords(set))) {
     once(assembled.budgetPath, file);
-    budgets.push({ ledger: verifyLedger(assembled, set).ledger, verified: true, file });
+    budgets.push({ ledger: verifyLedger(assembled, set).ledger, verified: true, file, unrecorded: assembled.missing.map((m) => m.path) });
   }
   // Earlier ones hold the whole ledger (schema 1 to 4): its figures are compared with the templates too.
   for (const { key, value, file } of storedLedgers(set, LEDGER_METADATA_KEY_PREFIX)) {
     const stored = inputError(() => parseLedger(value, `the ledger '${key}' in '${file}'`));
     once(stored.budgetPath, file);
     budgets.push(stored.inputs
-      ? { ledger: verifyLedger(stored, set).ledger, verified: true, file }
-      : { ledger: stored, verified: false, file });
+      ? { ledger: verifyLedger(stored, set).ledger, verified: true, file, unrecorded: [] }
+      : { ledger: stored, verified: false, file, unrecorded: [] });
   }
   return {
     location,

@@ -27,6 +27,8 @@ export interface AllocationAttributes {
 
   /**
    * The ID of the client security group the owning app created for the allocation (`sg-...`); the consumers are placed in it.
+   *
+   * Written out, not a token: the budget checks at synth which resources of the app are placed in the group.
    */
   readonly clientSecurityGroupId: string;
 

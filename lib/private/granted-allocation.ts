@@ -101,7 +101,12 @@ function propsProblems(props: ConnectionBudgetFromAllocationProps): string[] {
     if ((a.databaseUser === undefined) !== (a.secretArn === undefined)) {
       problems.push('attributes.databaseUser and attributes.secretArn go together: the user\'s password is in that secret; give both, as the record names them, or neither');
     }
-    if (typeof a.clientSecurityGroupId !== 'string' || (!Token.isUnresolved(a.clientSecurityGroupId) && !SECURITY_GROUP_ID.test(a.clientSecurityGroupId))) {
+    if (typeof a.clientSecurityGroupId === 'string' && Token.isUnresolved(a.clientSecurityGroupId)) {
+      // The templates are checked for what this app places in the group (CB-UNBUDGETED-CLIENT), by its ID.
+      problems.push('attributes.clientSecurityGroupId must be known at synth: the budget checks which of this app\'s resources are placed in that group, '
+        + 'and a token (an import, a parameter) names a group only at deployment. Copy the ID from the owning app\'s record '
+        + '(the clientSecurityGroupId field of its allocation parameter), or leave out attributes to look the record up');
+    } else if (typeof a.clientSecurityGroupId !== 'string' || !SECURITY_GROUP_ID.test(a.clientSecurityGroupId)) {
       problems.push(`attributes.clientSecurityGroupId must be a security group ID (sg-...), got ${JSON.stringify(a.clientSecurityGroupId)}`);
     }
   }

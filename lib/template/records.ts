@@ -46,14 +46,13 @@ export function storedRecords(set: TemplateSet): StoredRecords[] {
     for (const entry of consumers.get(budget.budgetPath) ?? []) {
       // Only the budget's own keys: a record named 'constructor' is not one of its consumers.
       const named = Object.prototype.hasOwnProperty.call(budget.consumers, entry.path) ? budget.consumers[entry.path] : undefined;
-      if (!named) continue;
       const other = first.get(entry.path);
       if (other) {
         throw new LedgerFormatError(`the consumer '${entry.path}' of budget '${budget.budgetPath}' has two records, on '${other.logicalId}' in '${other.stack.file}' `
           + `and on '${entry.logicalId}' in '${entry.stack.file}'; a consumer's record is on its own resource only.`);
       }
       first.set(entry.path, entry);
-      found.push({ path: entry.path, resource: { stack: entry.stack.path ?? named.stack, stackName: entry.stack.name, logicalId: entry.logicalId }, record: entry.record });
+      found.push({ path: entry.path, resource: { stack: entry.stack.path ?? named?.stack ?? entry.stack.name, stackName: entry.stack.name, logicalId: entry.logicalId }, record: entry.record });
     }
     return { assembled: assembleRecords(budget, found), file };
   });

@@ -109,9 +109,12 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
     misroutedConsumers: findMisroutedConsumers(placement, runners),
     unattributedScalableTargets: findUnattributedScalableTargets(set, consumers.flatMap((c) => (c.stored.kind === 'ecs-service' && c.resource ? [c.resource] : []))),
     overwrittenVariables: consumers.flatMap((c) => [...overwrittenVariables(set, c), ...overriddenVariables(set, c, runners.get(c) ?? [])]),
-    ledgerDifferences: missing.filter((m) => m.located.kind === 'resource-missing').map((m) => ({
-      subject: stored.budgetPath, what: `the place of ${m.what}`, ledger: m.located.kind === 'resource-missing' ? m.located.where : '', templates: 'no such resource',
-    })),
+    ledgerDifferences: [
+      ...missing.filter((m) => m.located.kind === 'resource-missing').map((m) => ({
+        subject: stored.budgetPath, what: `the place of ${m.what}`, ledger: m.located.kind === 'resource-missing' ? m.located.where : '', templates: 'no such resource',
+      })),
+      ...(figures ? [] : unnamedRecords(stored as AssembledRecords)),
+    ],
     missingTemplates: missing.flatMap((m) => (m.located.kind === 'stack-missing' ? [{ subject: stored.budgetPath, what: m.what, stack: m.located.stack }] : [])),
   };
   const ledgerInputs = { budget: inputs, consumers: new Map(consumers.map((c) => [c.stored.path, c.stored.inputs!])) };
@@ -148,6 +151,17 @@ function missingRecords(stored: AssembledRecords, set: TemplateSet): Missing[] {
   return stored.missing.map((m) => ({
     what: `the consumer '${m.path}'`,
     located: set.stack(m) ? { kind: 'resource-missing', where: `its record, on a resource of stack '${m.stack}'` } : { kind: 'stack-missing', stack: m.stack },
+  }));
+}
+
+/**
+ * Consumer records the budget's record does not name: never counted, so a consumer deleted from the budget's record by an
+ * edit (or a stack deployed before its budget's) would otherwise go unseen.
+ */
+function unnamedRecords(stored: AssembledRecords): LedgerDifference[] {
+  return stored.unnamed.map((u) => ({
+    subject: stored.budgetPath, what: `the consumer '${u.path}'`, ledger: 'not among the consumers the budget\'s record names',
+    templates: `a record of it on logical ID '${u.resource.logicalId}' in stack '${u.resource.stack}'`,
   }));
 }
 

@@ -1,5 +1,5 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { App, CfnResource, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_lambda as lambda } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Fn, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_events as events, aws_lambda as lambda } from 'aws-cdk-lib';
 import { ConnectionBudget, ConnectionBudgetFromAllocationProps, ConnectionBudgetMonitoring, PoolSize } from '../../lib';
 import { synthErrors } from './harness';
 import { ledgerOf } from '../helpers/ledgers';
@@ -245,6 +245,13 @@ describe('allocations that cannot be read', () => {
       "ConnectionBudget 'Team/Budget': invalid properties:\n- attributes.connections must be a whole number from 0 to 262143, got 1.5\n"
       + '- attributes.engine must be one of rds-postgresql, rds-mysql, rds-mariadb, aurora-postgresql, aurora-mysql, got "oracle"\n'
       + '- attributes.clientSecurityGroupId must be a security group ID (sg-...), got "group"');
+  });
+
+  test('a client security group given as a token', () => {
+    expect(() => teamApp({ props: { attributes: { connections: 50, engine: 'rds-postgresql', proxyEndpoint: 'p', clientSecurityGroupId: Fn.importValue('ClientGroup') } } }))
+      .toThrow("ConnectionBudget 'Team/Budget': invalid properties:\n- attributes.clientSecurityGroupId must be known at synth: the budget checks which of this "
+        + "app's resources are placed in that group, and a token (an import, a parameter) names a group only at deployment. Copy the ID from the owning app's "
+        + 'record (the clientSecurityGroupId field of its allocation parameter), or leave out attributes to look the record up');
   });
 });
 

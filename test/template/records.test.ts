@@ -2,6 +2,7 @@ import { PoolSize } from '../../lib';
 import { LedgerFormatError } from '../../lib/budget';
 import { readTemplates } from '../../lib/template/read';
 import { storedRecords } from '../../lib/template/records';
+import { verifyLedger } from '../../lib/template/verify';
 import { TemplateSet } from '../../lib/template/template-set';
 import { harness } from '../constructs/harness';
 
@@ -31,5 +32,23 @@ describe('records as the templates hold them', () => {
     // WHEN read THEN
     expect(() => storedRecords(set)).toThrow(new LedgerFormatError(`the consumer 'Services/Api' of budget 'Data/Budget' has two records, on '${apiId}' in `
       + `'${services.file}' and on '${workerId}' in '${services.file}'; a consumer's record is on its own resource only.`));
+  });
+
+  test('a consumer\'s record that the budget\'s record does not name is a difference, not ignored', () => {
+    // GIVEN 'Services/Worker' taken out of the budget's record, as an override of its Metadata would
+    const set = twoServices();
+    const data = set.stacks.find((s) => s.path === 'Data')!;
+    const budgetRecord = Object.values(data.template.Resources as Record<string, { Metadata?: { ConnectionBudget?: { consumers?: Record<string, unknown> } } }>)
+      .find((r) => r.Metadata?.ConnectionBudget?.consumers)!;
+    delete budgetRecord.Metadata!.ConnectionBudget!.consumers!['Services/Worker'];
+    const workerId = Object.keys(set.stacks.find((s) => s.path === 'Services')!.template.Resources as object).find((id) => id.startsWith('WorkerService'))!;
+    // WHEN read and verified
+    const [stored] = storedRecords(set);
+    const verified = verifyLedger(stored.assembled, set);
+    // THEN the Worker is not counted, and the verification says why
+    expect(stored.assembled.consumers.map((c) => c.path)).toEqual(['Services/Api']);
+    expect(stored.assembled.unnamed).toEqual([{ path: 'Services/Worker', resource: { stack: 'Services', stackName: 'Services', logicalId: workerId } }]);
+    expect(verified.ledger.problems.filter((p) => p.id === 'CB-LEDGER-DIFFERS').map((p) => p.message)).toContainEqual(expect.stringContaining(
+      `the ledger gives the consumer 'Services/Worker' as not among the consumers the budget's record names, but the templates give a record of it on logical ID '${workerId}' in stack 'Services'`));
   });
 });
