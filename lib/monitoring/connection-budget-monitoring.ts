@@ -1,5 +1,5 @@
 import {
-  Duration, Lazy, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cwActions, aws_sns as sns,
+  Duration, Lazy, Stack, Token, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cwActions, aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
@@ -7,6 +7,7 @@ import {
   DEFAULT_PROXY_CONNECTIONS_PERCENT, forTerminal, MonitoringLevels, monitoringLevels,
 } from '../budget';
 import { ConnectionBudget } from '../constructs/connection-budget';
+import { splitJoinedText } from '../private/short-lines';
 import { describeNumber, isWholeNumber } from '../private/validation';
 
 /** Alarm thresholds of a {@link ConnectionBudgetMonitoring}. */
@@ -215,6 +216,10 @@ export class ConnectionBudgetMonitoring extends Construct {
         [new cloudwatch.AlarmStatusWidget({ title: 'Connection budget alarms', alarms, width: 24 })],
       ],
     });
+    // The body is one JSON text: in pieces, a change of the budget is a short line of `cdk diff`, not the whole body.
+    const body = this.dashboard.node.defaultChild as cloudwatch.CfnDashboard;
+    const whole = body.dashboardBody;
+    body.dashboardBody = Token.asString(Lazy.any({ produce: () => splitJoinedText(Stack.of(this).resolve(whole)) }));
   }
 }
 

@@ -1,6 +1,7 @@
 import { App, CfnElement, Duration, Stack, aws_ec2 as ec2, aws_rds as rds, aws_sns as sns } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConnectionBudget, ConnectionBudgetMonitoring, DatabaseTarget, PoolSize } from '../../lib';
+import { JOIN_ELEMENT_MAX_CHARS } from '../../lib/private/short-lines';
 import { harness } from '../constructs/harness';
 
 // GIVEN max_connections 500 behind a proxy at 80 %: ceiling floor(500 × 80 %) − 5 = 395.
@@ -81,16 +82,18 @@ describe('alarms on the budget\'s database and proxy', () => {
 });
 
 describe('the dashboard', () => {
-  const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+  const parts: unknown[] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody['Fn::Join'][1];
+  // The body CloudWatch gets, each reference (a region, a database) written as JSON text where it stands.
+  const body = parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('');
 
   test('annotates capacity, the alarm level and the budgeted peaks', () => {
     // Budgeted database peak: 280 + 5 kept by RDS Proxy.
     for (const annotation of [
-      '{\\"label\\":\\"max_connections\\",\\"value\\":500,\\"color\\":\\"#d62728\\",\\"yAxis\\":\\"left\\"}',
-      '{\\"label\\":\\"alarm (80 %)\\",\\"value\\":400,\\"color\\":\\"#ff7f0e\\",\\"yAxis\\":\\"left\\"}',
-      '{\\"label\\":\\"budgeted peak\\",\\"value\\":285,\\"color\\":\\"#2ca02c\\",\\"yAxis\\":\\"left\\"}',
-      '{\\"label\\":\\"budgeted client peak\\",\\"value\\":280,\\"color\\":\\"#2ca02c\\",\\"yAxis\\":\\"left\\"}',
-      '{\\"label\\":\\"alarm\\",\\"value\\":100000,\\"color\\":\\"#ff7f0e\\",\\"yAxis\\":\\"left\\"}',
+      '{"label":"max_connections","value":500,"color":"#d62728","yAxis":"left"}',
+      '{"label":"alarm (80 %)","value":400,"color":"#ff7f0e","yAxis":"left"}',
+      '{"label":"budgeted peak","value":285,"color":"#2ca02c","yAxis":"left"}',
+      '{"label":"budgeted client peak","value":280,"color":"#2ca02c","yAxis":"left"}',
+      '{"label":"alarm","value":100000,"color":"#ff7f0e","yAxis":"left"}',
     ]) {
       expect(body).toContain(annotation);
     }
@@ -100,6 +103,13 @@ describe('the dashboard', () => {
     expect(body).toContain('Worst case **280** of ceiling **395** (max_connections 500), headroom 115.');
     expect(body).toContain('Services/Api | ecs-service | 10 | 20 | 200');
     expect(body).toContain('Services/Worker | ecs-service | 20 | 4 | 80');
+  });
+
+  test('is written in short pieces, a row of the table each, so cdk diff shows a changed consumer as one line', () => {
+    expect(parts.filter((p) => typeof p === 'string').map((p) => JSON.stringify(p).length).filter((n) => n > JOIN_ELEMENT_MAX_CHARS)).toEqual([]);
+    expect(parts).toContain('Services/Api | ecs-service | 10 | 20 | 200\\n');
+    // Still the JSON CloudWatch reads, with the references in place.
+    expect(JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ref')).join('')).widgets).toHaveLength(5);
   });
 });
 
