@@ -336,22 +336,31 @@ const NOTE_PATHS_SHOWN = 5;
 
 /**
  * A base whose budget names consumers without their records counts them as absent, so a diff shows them as added: say
- * so, since deployed templates read while a change rolls out (one stack deployed, the next not yet) look exactly like it.
+ * so, since deployed templates read while a change rolls out (the budget's stack deployed, a consumer's not yet) look
+ * exactly like it, as does a base without some of the app's stacks.
  */
 function noteUnrecorded(sources: readonly BudgetSource[], io: CliIo): void {
   for (const source of sources) {
-    for (const { ledger, unrecorded } of source.budgets.filter((b) => b.unrecorded.length > 0)) {
-      const shown = unrecorded.slice(0, NOTE_PATHS_SHOWN).map((p) => `'${p}'`).join(', ');
-      const more = unrecorded.length > NOTE_PATHS_SHOWN ? ` and ${unrecorded.length - NOTE_PATHS_SHOWN} more` : '';
-      const [consumers, records, them] = unrecorded.length === 1 ? ['a consumer', 'record is', 'it'] : [`${unrecorded.length} consumers`, 'records are', 'them'];
-      io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' names ${consumers} whose ${records} not in `
-        + `${describeSource(source)} (${shown}${more}); the base counts ${them} as absent, so a change shows ${them} as added. Pass every stack's template `
-        + 'of the base; deployed templates read during a rollout miss the stacks not yet deployed.') + '\n');
+    for (const { ledger, unrecorded } of source.budgets) {
+      const note = (consumers: ReadonlyArray<{ path: string; stack: string }>, where: (stacks: string) => string, fix: string) => {
+        if (consumers.length === 0) return;
+        const shown = consumers.slice(0, NOTE_PATHS_SHOWN).map((c) => `'${c.path}'`).join(', ');
+        const more = consumers.length > NOTE_PATHS_SHOWN ? ` and ${consumers.length - NOTE_PATHS_SHOWN} more` : '';
+        const stacks = [...new Set(consumers.map((c) => `'${c.stack}'`))].join(', ');
+        const [named, them] = consumers.length === 1 ? ['a consumer', 'it'] : [`${consumers.length} consumers`, 'them'];
+        io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' names ${named} (${shown}${more}) `
+          + `${where(stacks)}; the base counts ${them} as absent, so a change shows ${them} as added. ${fix}`) + '\n');
+      };
+      note(unrecorded.filter((u) => u.stackRead), (stacks) => `without a record in the template of ${stacks} among ${describeSource(source)}`,
+        'That template is an earlier version (a rollout in progress deploys the budget\'s stack before its consumers\'), or was edited.');
+      note(unrecorded.filter((u) => !u.stackRead), (stacks) => `in ${stacks}, not among ${describeSource(source)}`,
+        'Pass every stack\'s template of the base.');
     }
   }
 }
 
 function describeSource(source: BudgetSource): string {
+  if (source.kind === 'template') return `the template '${source.location}'`;
   return `the ${source.templates === 1 ? '1 template' : `${source.templates} templates`} of ${source.kind} '${source.location}'`;
 }
 

@@ -20,8 +20,11 @@ export interface ReadBudget {
   readonly verified: boolean;
   /** The template file it was stored in. */
   readonly file: string;
-  /** The consumers its record names whose own records are not in these templates (their stacks not passed, or not yet deployed). */
-  readonly unrecorded: readonly string[];
+  /**
+   * The consumers its record names whose own records are not in these templates, with their stacks: a stack not among
+   * them, or one whose template holds no record of the consumer (an earlier version, deployed before it).
+   */
+  readonly unrecorded: ReadonlyArray<{ readonly path: string; readonly stack: string; readonly stackRead: boolean }>;
 }
 
 /** The budgets found in a cloud assembly, a directory of templates, or one template. */
@@ -54,7 +57,9 @@ export function readBudgets(location: string): BudgetSource {
   // Templates of this library since record schema 1 hold records, which the budget is rebuilt from.
   for (const { assembled, file } of inputError(() => storedRecords(set))) {
     once(assembled.budgetPath, file);
-    budgets.push({ ledger: verifyLedger(assembled, set).ledger, verified: true, file, unrecorded: assembled.missing.map((m) => m.path) });
+    budgets.push({
+      ledger: verifyLedger(assembled, set).ledger, verified: true, file, unrecorded: assembled.missing.map((m) => ({ path: m.path, stack: m.stack, stackRead: set.stack(m) !== undefined })),
+    });
   }
   // Earlier ones hold the whole ledger (schema 1 to 4): its figures are compared with the templates too.
   for (const { key, value, file } of storedLedgers(set, LEDGER_METADATA_KEY_PREFIX)) {

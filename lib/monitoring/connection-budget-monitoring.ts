@@ -1,5 +1,5 @@
 import {
-  Duration, Lazy, Stack, Token, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cwActions, aws_sns as sns,
+  Duration, IResolveContext, Lazy, Token, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cwActions, aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
@@ -219,7 +219,15 @@ export class ConnectionBudgetMonitoring extends Construct {
     // The body is one JSON text: in pieces, a change of the budget is a short line of `cdk diff`, not the whole body.
     const body = this.dashboard.node.defaultChild as cloudwatch.CfnDashboard;
     const whole = body.dashboardBody;
-    body.dashboardBody = Token.asString(Lazy.any({ produce: () => splitJoinedText(Stack.of(this).resolve(whole)) }));
+    // Split after resolution, as a post-processor: CDK's own pass still sees (and rewrites) every reference in the body, such
+    // as a database in another stack, which becomes an import.
+    body.dashboardBody = Token.asString({
+      creationStack: [],
+      resolve: (context: IResolveContext) => {
+        context.registerPostProcessor({ postProcess: (resolved) => splitJoinedText(resolved) });
+        return whole;
+      },
+    });
   }
 }
 

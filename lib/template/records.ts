@@ -44,7 +44,7 @@ export function storedRecords(set: TemplateSet): StoredRecords[] {
     const found: FoundConsumerRecord[] = [];
     const first = new Map<string, { logicalId: string; stack: StackTemplate }>();
     for (const entry of consumers.get(budget.budgetPath) ?? []) {
-      // Only the budget's own keys: a record named 'constructor' is not one of its consumers.
+      // Only the budget's own keys: a record named 'constructor' is not one of its consumers (assembleRecords lists it as unnamed).
       const named = Object.prototype.hasOwnProperty.call(budget.consumers, entry.path) ? budget.consumers[entry.path] : undefined;
       const other = first.get(entry.path);
       if (other) {

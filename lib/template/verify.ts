@@ -160,8 +160,8 @@ function missingRecords(stored: AssembledRecords, set: TemplateSet): Missing[] {
  */
 function unnamedRecords(stored: AssembledRecords): LedgerDifference[] {
   return stored.unnamed.map((u) => ({
-    subject: stored.budgetPath, what: `the consumer '${u.path}'`, ledger: 'not among the consumers the budget\'s record names',
-    templates: `a record of it on logical ID '${u.resource.logicalId}' in stack '${u.resource.stack}'`,
+    subject: stored.budgetPath, what: 'the consumers of its record', ledger: `without '${u.path}'`,
+    templates: `a record of '${u.path}' on logical ID '${u.resource.logicalId}' in stack '${u.resource.stack}' (edited, or deployed before the budget's stack)`,
   }));
 }
 

@@ -36,10 +36,10 @@ async function cdkSynth(...context: string[]): Promise<Synth> {
 }
 
 /** A synth that must succeed: its output folder. */
-async function synthesized(synth: Promise<Synth>): Promise<string> {
+async function synthesized(synth: Promise<Synth>, command = 'cdk synth'): Promise<string> {
   const run = await synth;
   if (run.code !== 0) {
-    throw new Error(`cdk synth failed (${run.code}):\n${run.stderr}`);
+    throw new Error(`${command} failed (${run.code}):\n${run.stderr}`);
   }
   return run.out;
 }
@@ -137,7 +137,7 @@ describe('connection-budget and cdk diff on two real synths of the example app',
   let cdkDiff: Run;
   beforeAll(async () => {
     ensureCompiled();
-    [base, head, cdkDiff] = await Promise.all([synthesized(safeRun), synthesized(raisedRun), cdkDiffRun]);
+    [base, head, cdkDiff] = await Promise.all([synthesized(safeRun), synthesized(raisedRun, 'cdk diff'), cdkDiffRun]);
   });
 
   test('diff shows the storefront\'s before → after, the shares that gave way, and the new headroom; exit 0', async () => {
@@ -279,7 +279,7 @@ describe('the GitHub Actions workflow\'s commands, run locally on two synthesize
   let unsafe: Synth;
   beforeAll(async () => {
     ensureCompiled();
-    [base, head] = await Promise.all([synthesized(safeRun), synthesized(raisedRun)]);
+    [base, head] = await Promise.all([synthesized(safeRun), synthesized(raisedRun, 'cdk diff')]);
     unsafe = (await runs)[1];
   });
 

@@ -113,6 +113,20 @@ describe('the dashboard', () => {
   });
 });
 
+describe('a dashboard in a stack of its own', () => {
+  test('refers to the database and the proxy through imports, as CDK writes any reference across stacks', () => {
+    const other = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
+    other.service('Api', { maxCapacity: 2 }, { pool: PoolSize.fixed(10) });
+    const watch = new Stack(other.app, 'Watch');
+    new ConnectionBudgetMonitoring(watch, 'Monitoring', { budget: other.budget });
+    const parts: unknown[] = Object.values(Template.fromStack(watch).findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody['Fn::Join'][1];
+    const references = parts.filter((p) => typeof p !== 'string');
+    expect(references).toContainEqual({ 'Fn::ImportValue': expect.stringMatching(/^Data:ExportsOutputRefDb/) });
+    expect(references).toContainEqual({ 'Fn::ImportValue': expect.stringMatching(/^Data:ExportsOutputRefDbProxy/) });
+    expect(references.filter((r) => JSON.stringify(r).includes('"Ref":"Db'))).toEqual([]);
+  });
+});
+
 describe('an Aurora cluster', () => {
   test('watches the writer\'s connections, without proxy alarms when the budget has no proxy', () => {
     const app = new App();

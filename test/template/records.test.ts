@@ -49,6 +49,7 @@ describe('records as the templates hold them', () => {
     expect(stored.assembled.consumers.map((c) => c.path)).toEqual(['Services/Api']);
     expect(stored.assembled.unnamed).toEqual([{ path: 'Services/Worker', resource: { stack: 'Services', stackName: 'Services', logicalId: workerId } }]);
     expect(verified.ledger.problems.filter((p) => p.id === 'CB-LEDGER-DIFFERS').map((p) => p.message)).toContainEqual(expect.stringContaining(
-      `the ledger gives the consumer 'Services/Worker' as not among the consumers the budget's record names, but the templates give a record of it on logical ID '${workerId}' in stack 'Services'`));
+      `the ledger gives the consumers of its record as without 'Services/Worker', but the templates give a record of 'Services/Worker' on logical ID '${workerId}' `
+      + "in stack 'Services' (edited, or deployed before the budget's stack)"));
   });
 });

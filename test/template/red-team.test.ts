@@ -48,6 +48,21 @@ describe('what deploys more than was counted fails synth', () => {
     ]);
   });
 
+  test('a consumer\'s record that the budget does not name, added by an override, is caught at synth, as the CLI would catch it', () => {
+    // GIVEN a real consumer record (Api's, from a first synth), added to an unregistered service under another path
+    const first = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    const firstApi = first.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
+    const records = first.app.synth().getStackByName('Services').template.Resources[first.services.getLogicalId(firstApi.node.defaultChild as CfnResource)].Metadata.ConnectionBudget;
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
+    const worker = h.service('Worker', { desiredCount: 1, register: false });
+    (worker.node.defaultChild as CfnResource).addMetadata('ConnectionBudget', { ...records, budgets: { 'Data/Budget': { 'Services/Ghost': records.budgets['Data/Budget']['Services/Api'] } } });
+    expect(synthErrors(h.app)).toContainEqual(
+      "[Data/Budget] ConnectionBudget 'Data/Budget': the record of 'Services/Ghost' holds a record in the templates, but the budget computed none (not one of its consumers), "
+      + 'so the CLI and the pipeline would rebuild another budget from them. Do not override or remove the ConnectionBudget Metadata of a budget\'s Record '
+      + 'or of its consumers\' resources; add Metadata of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it. [CB-LEDGER-MISSING]');
+  });
+
   test('a budget record\'s figures changed by an override are caught at synth, as the CLI would catch them', () => {
     const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
     h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
