@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the checker reads untyped JSON, field by field, before anything trusts it */
+import { createHash } from 'crypto';
 import { ConsumerKind } from './demand';
 import { LEDGER_SCHEMA_VERSION, LedgerConsumerInputsJson, LedgerConsumerJson, LedgerInputsJson, LedgerJson, LedgerResourceJson, PoolRequestJson } from './ledger-schema';
+import { sortKeysDeep } from './ledger-build';
 import { Checker, checkConsumerInputs, checkInputs, isObject, LedgerFormatError } from './ledger-parse';
 import { compareText } from './text';
 
@@ -55,6 +57,21 @@ export interface ConsumerRecordJson {
   readonly inWaves: boolean;
   /** The worst case the budget computed for it, compared with the rebuilt one. */
   readonly demand: number;
+  /**
+   * The digest of the rest of the record as the budget wrote it (recordDigest): a record edited by hand is named as such,
+   * instead of showing only as the other consumers' shares moving. Absent from records written before it was added.
+   */
+  readonly digest?: string;
+}
+
+/** How many hexadecimal digits of SHA-256 a record's digest keeps: enough to tell an edit from the record written. */
+const RECORD_DIGEST_HEX_DIGITS = 16;
+const RECORD_DIGEST = new RegExp(`^[0-9a-f]{${RECORD_DIGEST_HEX_DIGITS}}$`);
+
+/** The digest of a consumer's record without its own digest: of its JSON with every object's keys sorted. */
+export function recordDigest(record: ConsumerRecordJson): string {
+  const { digest: _digest, ...rest } = record;
+  return createHash('sha256').update(JSON.stringify(sortKeysDeep(rest))).digest('hex').slice(0, RECORD_DIGEST_HEX_DIGITS);
 }
 
 /** The Metadata value on a consumer's resource: its records, by budget path, then by consumer path (a task may hold several). */
@@ -81,7 +98,7 @@ export function budgetRecord(ledger: LedgerJson): BudgetRecordJson {
 /** A consumer's record, from its ledger entry and the budget's waves. */
 export function consumerRecord(consumer: LedgerConsumerJson, waves: LedgerInputsJson['waves']): ConsumerRecordJson {
   const { resource: _resource, ...inputs } = consumer.inputs!;
-  return {
+  const record: ConsumerRecordJson = {
     kind: consumer.kind,
     route: consumer.route,
     connections: consumer.connections,
@@ -90,6 +107,7 @@ export function consumerRecord(consumer: LedgerConsumerJson, waves: LedgerInputs
     inWaves: (waves?.services ?? []).some((s) => s.path === consumer.path),
     demand: consumer.demand,
   };
+  return { ...record, digest: recordDigest(record) };
 }
 
 /** A consumer's record as a reader found it: where it is, and what it says. */
@@ -122,6 +140,11 @@ export interface AssembledRecords {
   readonly missing: ReadonlyArray<{ readonly path: string } & RecordStackJson>;
   /** Consumer records of this budget that its own record does not name (an edit of either, or a half-deployed change). */
   readonly unnamed: ReadonlyArray<{ readonly path: string; readonly resource: LedgerResourceJson }>;
+  /**
+   * The consumers' records whose content does not give the digest they hold: edited after synthesis. A function: a
+   * reader asks only when something differs, so a budget that verifies pays nothing for it.
+   */
+  readonly edited: () => ReadonlyArray<{ readonly path: string; readonly resource: LedgerResourceJson; readonly held: string; readonly computed: string }>;
 }
 
 export function assembleRecords(budget: BudgetRecordJson, found: readonly FoundConsumerRecord[]): AssembledRecords {
@@ -147,6 +170,11 @@ export function assembleRecords(budget: BudgetRecordJson, found: readonly FoundC
     missing: named.filter((path) => !byPath.has(path)).map((path) => ({ path, ...budget.consumers[path] })),
     unnamed: found.filter((f) => !Object.prototype.hasOwnProperty.call(budget.consumers, f.path)).map((f) => ({ path: f.path, resource: f.resource }))
       .sort((a, b) => compareText(a.path, b.path)),
+    edited: () => present.flatMap((f) => {
+      const held = f.record.digest;
+      const computed = held === undefined ? undefined : recordDigest(f.record);
+      return held === undefined || computed === held ? [] : [{ path: f.path, resource: f.resource, held, computed: computed! }];
+    }),
   };
 }
 
@@ -266,6 +294,9 @@ function checkConsumerRecord(c: Checker, consumer: unknown, at: string): void {
   c.oneOf(consumer, 'route', ['proxy', 'direct'], at);
   c.boolean(consumer, 'inWaves', at);
   c.number(consumer, 'demand', at);
+  if (consumer.digest !== undefined && (typeof consumer.digest !== 'string' || !RECORD_DIGEST.test(consumer.digest))) {
+    c.fail(`${at}.digest must be ${RECORD_DIGEST_HEX_DIGITS} hexadecimal digits when present`);
+  }
   c.connections(consumer, at);
   c.object(consumer, 'pool', (request) => c.poolRequest(request, `${at}.pool`), at);
   checkConsumerInputs(c, consumer.inputs, `${at}.inputs`, false);

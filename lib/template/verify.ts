@@ -121,7 +121,7 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
   let evaluation = evaluateBudget(input);
   let ledger = buildLedger(evaluation, ledgerInputs);
   // What the templates lack is reported as missing; its figures are not compared as well.
-  const differences = [
+  let differences = [
     ...chain.differences,
     ...(figures ? ledgerDifferences(figures, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0)
       : recordDifferences(stored as AssembledRecords, ledger, consumers.filter((c) => c.resource), capacity.missing.length === 0)),
@@ -137,8 +137,14 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
       ledger: `${derived.maxConnectionsPercent} (derived)`, templates: capacity.deployedDerivedPercent === undefined ? 'none (RDS Proxy\'s default, 100)' : describeValue(capacity.deployedDerivedPercent),
     });
   }
+  // A record edited by hand moves the shares of every consumer rebuilt from it: when anything differs, an edited record is
+  // the one difference reported, not the variables and limits of the consumers whose shares it moved.
+  const edited = !figures && (differences.length > 0 || input.overwrittenVariables!.length > 0) ? editedRecords(stored as AssembledRecords) : [];
+  if (edited.length > 0) differences = [...chain.differences, ...edited];
   if (differences.length > 0) {
-    const withDifferences = { ...input, ledgerDifferences: [...input.ledgerDifferences!, ...differences] };
+    const withDifferences = {
+      ...input, ledgerDifferences: [...input.ledgerDifferences!, ...differences], overwrittenVariables: edited.length > 0 ? [] : input.overwrittenVariables,
+    };
     const { problems: _problems, ...rest } = evaluation;
     evaluation = { ...rest, input: withDifferences, problems: runChecks({ ...rest, input: withDifferences }) };
     ledger = buildLedger(evaluation, ledgerInputs);
@@ -162,6 +168,15 @@ function unnamedRecords(stored: AssembledRecords): LedgerDifference[] {
   return stored.unnamed.map((u) => ({
     subject: stored.budgetPath, what: 'the consumers of its record', ledger: `without '${u.path}'`,
     templates: `a record of '${u.path}' on logical ID '${u.resource.logicalId}' in stack '${u.resource.stack}' (edited, or deployed before the budget's stack)`,
+  }));
+}
+
+/** Consumer records that are not what the budget wrote: their content does not give the digest they hold. */
+function editedRecords(stored: AssembledRecords): LedgerDifference[] {
+  return stored.edited().map((e) => ({
+    subject: e.path, what: `the record of '${e.path}'`, ledger: `the one the budget wrote (digest ${e.held})`,
+    templates: `another (digest ${e.computed}, on logical ID '${e.resource.logicalId}' in stack '${e.resource.stack}'): it was edited after synthesis, `
+      + 'so the budget rebuilt from it is not the one that deploys, and the figures that moved with it are not compared',
   }));
 }
 

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import {
   assembleRecords, budgetRecord, consumerRecord, decodeIntrinsics, encodeIntrinsics, LedgerFormatError, parseBudgetRecord, parseConsumerRecords,
-  RECORD_SCHEMA, RECORD_SCHEMA_VERSION,
+  RECORD_SCHEMA, RECORD_SCHEMA_VERSION, recordDigest,
 } from '../../lib/budget';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from './fixtures';
 
@@ -37,6 +37,27 @@ describe('records', () => {
 
   test('a consumer whose record is not found is missing, with the stack that should hold it', () => {
     expect(assembleRecords(budgetRecord(ledger), found.slice(0, 1)).missing).toEqual([{ path: 'Web/Worker', stack: 'Web', stackName: 'Web' }]);
+  });
+
+  test('a consumer\'s record holds the digest of the rest of it: the same whatever the order of its keys, another for another record', () => {
+    const { record } = found[0];
+    expect(record.digest).toMatch(/^[0-9a-f]{16}$/);
+    expect(recordDigest(record)).toBe(record.digest);
+    expect(recordDigest(Object.fromEntries(Object.entries(record).reverse()) as typeof record)).toBe(record.digest);
+    expect(recordDigest({ ...record, pool: { kind: 'fixed', size: 9 } })).not.toBe(record.digest);
+  });
+
+  test('a record whose content does not give its digest is edited; one without a digest, written before them, is not checked', () => {
+    const changed = [found[0], { ...found[1], record: { ...found[1].record, demand: 1 } }];
+    expect(assembleRecords(budgetRecord(ledger), found).edited()).toEqual([]);
+    expect(assembleRecords(budgetRecord(ledger), changed).edited()).toEqual([{
+      path: 'Web/Worker', resource: found[1].resource, held: found[1].record.digest, computed: recordDigest(changed[1].record),
+    }]);
+    const { digest: _digest, ...older } = changed[1].record;
+    expect(assembleRecords(budgetRecord(ledger), [found[0], { ...found[1], record: older }]).edited()).toEqual([]);
+    const records = { schema: RECORD_SCHEMA, schemaVersion: 1, budgets: { 'Data/Budget': { 'Web/Api': { ...found[0].record, digest: 'xyz' } } } };
+    expect(() => parseConsumerRecords(records, 'the record Z')).toThrow(new LedgerFormatError(
+      "the record Z is not a valid version 1 record: budgets['Data/Budget']['Web/Api'].digest must be 16 hexadecimal digits when present."));
   });
 
   test('a record that is not of this version, or lacks a number, is refused with where and why', () => {

@@ -1,7 +1,7 @@
 import { Annotations, App, Stack } from 'aws-cdk-lib';
 import { PoolSize } from '../../lib';
  
-import { consumerLine, RECORD_SCHEMA, summaryLine } from '../../lib/budget';
+import { consumerLine, parseConsumerRecords, RECORD_SCHEMA, recordDigest, summaryLine } from '../../lib/budget';
 import { ledgerOf } from '../helpers/ledgers';
 import { environmentOf, harness } from './harness';
 
@@ -72,7 +72,17 @@ describe('the budget in the templates: short lines for review, records to rebuil
       inWaves: false,
       demand: 200,
       inputs: expect.objectContaining({ container: 'app', preset: { framework: 'generic', prefix: 'DB_POOL' }, minIdleConnections: null, databaseUser: null }),
+      digest: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
+  });
+
+  test('each consumer\'s record holds the digest of the rest of it, as a reader decodes it: references and all', () => {
+    const records = Object.values(resources(h.services)).flatMap((r) => (r.Metadata?.ConnectionBudget ? [parseConsumerRecords(r.Metadata.ConnectionBudget, 'x')] : []))
+      .flatMap((r) => Object.values(r.budgets).flatMap((byPath) => Object.values(byPath)));
+    expect(records).toHaveLength(2);
+    // The records hold references (their security groups), written as JSON text and read back as they were.
+    expect(JSON.stringify(records)).toMatch(/"Fn::GetAtt"/);
+    for (const record of records) expect(recordDigest(record)).toBe(record.digest);
   });
 
   test('holds every reference as JSON text: CloudFormation reads intrinsic functions in a resource\'s Metadata, and one to another stack would fail the deployment', () => {
