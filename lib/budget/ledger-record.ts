@@ -2,7 +2,6 @@
 import { createHash } from 'crypto';
 import { ConsumerKind } from './demand';
 import { LEDGER_SCHEMA_VERSION, LedgerConsumerInputsJson, LedgerConsumerJson, LedgerInputsJson, LedgerJson, LedgerResourceJson, PoolRequestJson } from './ledger-schema';
-import { sortKeysDeep } from './ledger-build';
 import { Checker, checkConsumerInputs, checkInputs, isObject, LedgerFormatError } from './ledger-parse';
 import { compareText } from './text';
 
@@ -58,7 +57,7 @@ export interface ConsumerRecordJson {
   /** The worst case the budget computed for it, compared with the rebuilt one. */
   readonly demand: number;
   /**
-   * The digest of the rest of the record as the budget wrote it (recordDigest): a record edited by hand is named as such,
+   * The digest of the record's inputs as the budget wrote them (recordDigest): a record edited by hand is named as such,
    * instead of showing only as the other consumers' shares moving. Absent from records written before it was added.
    */
   readonly digest?: string;
@@ -68,10 +67,31 @@ export interface ConsumerRecordJson {
 const RECORD_DIGEST_HEX_DIGITS = 16;
 const RECORD_DIGEST = new RegExp(`^[0-9a-f]{${RECORD_DIGEST_HEX_DIGITS}}$`);
 
-/** The digest of a consumer's record without its own digest: of its JSON with every object's keys sorted. */
+/**
+ * The digest of a consumer's record but its worst case: of its JSON with every object's keys sorted. The worst case is
+ * left out because the readers compare it by itself, and so that a change of it alone (more tasks, a share that moved)
+ * moves no digest in `cdk diff`: a digest there changes only with what the consumer was registered with.
+ */
 export function recordDigest(record: ConsumerRecordJson): string {
-  const { digest: _digest, ...rest } = record;
-  return createHash('sha256').update(JSON.stringify(sortKeysDeep(rest))).digest('hex').slice(0, RECORD_DIGEST_HEX_DIGITS);
+  const { digest: _digest, demand: _demand, ...rest } = record;
+  return createHash('sha256').update(sortedJson(rest)).digest('hex').slice(0, RECORD_DIGEST_HEX_DIGITS);
+}
+
+/**
+ * `JSON.stringify(sortKeysDeep(value))`, written directly: the CLI checks 1,000 records on every read, and a sorted copy
+ * of each would be garbage at once.
+ */
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : sortedJson(v))).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const object = value as Record<string, unknown>;
+  const members: string[] = [];
+  for (const key of Object.keys(object).sort(compareText)) {
+    const member = object[key];
+    if (member === undefined || typeof member === 'function') continue;
+    members.push(`${JSON.stringify(key)}:${sortedJson(member)}`);
+  }
+  return `{${members.join(',')}}`;
 }
 
 /** The Metadata value on a consumer's resource: its records, by budget path, then by consumer path (a task may hold several). */

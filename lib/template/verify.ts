@@ -92,7 +92,7 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
   const runs = taskRunsOf(placement, actorsOf(set));
   const runners = runnersOf(placement, runs);
 
-  const input: BudgetInput = {
+  let input: BudgetInput = {
     path: stored.budgetPath,
     capacity: capacity.capacity,
     consumers: consumers.map((c) => c.input),
@@ -137,14 +137,18 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
       ledger: `${derived.maxConnectionsPercent} (derived)`, templates: capacity.deployedDerivedPercent === undefined ? 'none (RDS Proxy\'s default, 100)' : describeValue(capacity.deployedDerivedPercent),
     });
   }
-  // A record edited by hand moves the shares of every consumer rebuilt from it: when anything differs, an edited record is
-  // the one difference reported, not the variables and limits of the consumers whose shares it moved.
-  const edited = !figures && (differences.length > 0 || input.overwrittenVariables!.length > 0) ? editedRecords(stored as AssembledRecords) : [];
-  if (edited.length > 0) differences = [...chain.differences, ...edited];
+  // A record edited by hand moves the shares of every consumer rebuilt from it, and may hold anything (another security
+  // group for a consumer): an edited record is reported first, and what it may have moved is counted instead of listed.
+  if (!figures) {
+    const moved = differences.length - chain.differences.length + input.overwrittenVariables!.length;
+    const edited = editedRecords(stored as AssembledRecords, moved);
+    if (edited.length > 0) {
+      differences = [...chain.differences, ...edited];
+      input = { ...input, overwrittenVariables: [] };
+    }
+  }
   if (differences.length > 0) {
-    const withDifferences = {
-      ...input, ledgerDifferences: [...input.ledgerDifferences!, ...differences], overwrittenVariables: edited.length > 0 ? [] : input.overwrittenVariables,
-    };
+    const withDifferences = { ...input, ledgerDifferences: [...input.ledgerDifferences!, ...differences] };
     const { problems: _problems, ...rest } = evaluation;
     evaluation = { ...rest, input: withDifferences, problems: runChecks({ ...rest, input: withDifferences }) };
     ledger = buildLedger(evaluation, ledgerInputs);
@@ -171,12 +175,18 @@ function unnamedRecords(stored: AssembledRecords): LedgerDifference[] {
   }));
 }
 
-/** Consumer records that are not what the budget wrote: their content does not give the digest they hold. */
-function editedRecords(stored: AssembledRecords): LedgerDifference[] {
+/**
+ * Consumer records that are not what the budget wrote: their content does not give the digest they hold. `moved` counts
+ * the other differences and overwritten variables found, which the edit may explain and which are not listed then.
+ */
+function editedRecords(stored: AssembledRecords, moved: number): LedgerDifference[] {
+  const notListed = moved === 0 ? '' : `; ${moved === 1 ? '1 other difference' : `${moved} other differences`} found, which it may explain, `
+    + `${moved === 1 ? 'is' : 'are'} not listed`;
   return stored.edited().map((e) => ({
-    subject: e.path, what: `the record of '${e.path}'`, ledger: `the one the budget wrote (digest ${e.held})`,
-    templates: `another (digest ${e.computed}, on logical ID '${e.resource.logicalId}' in stack '${e.resource.stack}'): it was edited after synthesis, `
-      + 'so the budget rebuilt from it is not the one that deploys, and the figures that moved with it are not compared',
+    subject: e.path, what: `the record of '${e.path}'`, ledger: `the record holding digest ${e.held}`,
+    templates: `a record on logical ID '${e.resource.logicalId}' in stack '${e.resource.stack}' whose content gives digest ${e.computed}: the record or its `
+      + `digest was edited after synthesis, so nothing rebuilt from it can be trusted${notListed}`,
+    fix: 'Synthesize the app again and deploy or check what it writes; never edit a synthesized template\'s records by hand.',
   }));
 }
 

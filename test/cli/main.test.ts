@@ -312,17 +312,18 @@ describe('the CLI rebuilds every budget from the templates and the records, and 
     .map((r) => r.Metadata?.ConnectionBudget?.budgets?.['Data/Budget']?.[consumer]).find((r) => r !== undefined);
   /** The same templates with the consumers' records holding no digest, as records written before them: what deploys still decides. */
   const withoutDigests = (dir: string) => edited('Jobs.template.json', (template) => { delete recordOf(template, 'Jobs/Worker').digest; }, dir);
-  const editedRecordMessage = new RegExp("^x CB-CHECK-BUDGET-ERRORS 'Data/Budget': CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the "
-    + "record of 'Jobs/Worker' as the one the budget wrote \\(digest [0-9a-f]{16}\\), but the templates give another \\(digest [0-9a-f]{16}, on logical ID "
-    + "'WorkerService[0-9A-F]{8}' in stack 'Jobs'\\): it was edited after synthesis, so the budget rebuilt from it is not the one that deploys, and the figures "
-    + 'that moved with it are not compared\\. ', 'm');
+  const editedRecordMessage = (notListed: string) => new RegExp("^x CB-CHECK-BUDGET-ERRORS 'Data/Budget': CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger "
+    + "gives the record of 'Jobs/Worker' as the record holding digest [0-9a-f]{16}, but the templates give a record on logical ID 'WorkerService[0-9A-F]{8}' in "
+    + "stack 'Jobs' whose content gives digest [0-9a-f]{16}: the record or its digest was edited after synthesis, so nothing rebuilt from it can be trusted"
+    + `${notListed}\\. Synthesize the app again and deploy or check what it writes; never edit a synthesized template's records by hand\\.$`, 'm');
 
   test('a record edited by hand is named as edited, alone: the other consumers\' variables and limits are not blamed', () => {
     // Worker's pool request 5 made 1 in its record: the budget would count 4 tasks × (1 + 2), and give Api the rest.
     const dir = edited('Jobs.template.json', (template) => { recordOf(template, 'Jobs/Worker').pool.size = 1; });
     const result = run(['check', dir]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(editedRecordMessage);
+    // What the edit moved: the Worker's worst case, and the DB_POOL_MAX its task definition deploys (5, the budget rebuilt gives 1).
+    expect(result.stdout).toMatch(editedRecordMessage('; 2 other differences found, which it may explain, are not listed'));
     expect(result.stdout).toContain('1 error, no warnings');
     // Without its digest, what deploys catches it: the task definition delivers 5.
     const older = run(['check', withoutDigests(dir)]);
@@ -341,10 +342,30 @@ describe('the CLI rebuilds every budget from the templates and the records, and 
     });
     const result = run(['check', dir]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(editedRecordMessage);
+    expect(result.stdout).toMatch(editedRecordMessage('; [0-9]+ other differences? found, which it may explain, (is|are) not listed'));
     const older = run(['check', withoutDigests(dir)]);
     expect(older.code).toBe(1);
     expect(older.stdout).toContain("CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the worst case of 'Jobs/Worker' as 28, but the templates give 20 = ");
+  });
+
+  test('a record edited to let another security group in is named, even when nothing else differs', () => {
+    // GIVEN a rule from a group of no consumer to the proxy, and that group added to the Worker's record as one of its own
+    const withRule = edited('Data.template.json', (template) => {
+      const proxyGroup = Object.keys(template.Resources).find((id) => id.startsWith('DbProxyProxySecurityGroup'))!;
+      template.Resources.Rogue = { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'rogue', VpcId: 'vpc-1' } };
+      template.Resources.RogueIngress = {
+        Type: 'AWS::EC2::SecurityGroupIngress',
+        Properties: { GroupId: { 'Fn::GetAtt': [proxyGroup, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': ['Rogue', 'GroupId'] }, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 },
+      };
+    });
+    expect(run(['check', withRule]).stdout).toContain('CB-UNBUDGETED-INGRESS');
+    const dir = edited('Jobs.template.json', (template) => {
+      recordOf(template, 'Jobs/Worker').inputs.securityGroups.push({ stack: 'Data', stackName: 'Data', value: { intrinsicJson: '{"Fn::GetAtt":["Rogue","GroupId"]}' } });
+    }, withRule);
+    // WHEN checked THEN the edit is named, and the check fails
+    const result = run(['check', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(editedRecordMessage(''));
   });
 
   test('a reservation the budget\'s record holds, edited by hand, is caught by the totals', () => {

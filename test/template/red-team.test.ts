@@ -63,6 +63,14 @@ describe('what deploys more than was counted fails synth', () => {
       + 'or of its consumers\' resources; add Metadata of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it. [CB-LEDGER-MISSING]');
   });
 
+  test('a consumer record\'s digest changed by an override is caught at synth: the CLI would call the intact record edited', () => {
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    const api = h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
+    (api.node.defaultChild as CfnResource).addOverride('Metadata.ConnectionBudget.budgets.Data/Budget.Services/Api.digest', '0000000000000000');
+    expect(synthErrors(h.app)).toEqual([expect.stringMatching(new RegExp("^\\[Data/Budget\\] ConnectionBudget 'Data/Budget': the record of 'Services/Api' \\(digest\\) "
+      + 'holds 0000000000000000 in the templates, but the budget computed digest [0-9a-f]{16}, so the CLI and the pipeline would rebuild another budget from them\\. '))]);
+  });
+
   test('a budget record\'s figures changed by an override are caught at synth, as the CLI would catch them', () => {
     const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
     h.service('Api', { desiredCount: 2 }, { pool: PoolSize.fixed(10) });
