@@ -173,7 +173,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       if ([...baseSources, ...headSources].every((s) => s.budgets.length === 0)) {
         throw new InputError(`no connection budget ledger ${listOf([...baseSources, ...headSources].map((s) => `in ${describeSource(s)}`), 'or')}.`);
       }
-      noteUnrecorded(baseSources, io);
+      noteUnreliableBase(baseSources, io);
       const base = combineBudgets(baseSources).map((b) => b.ledger);
       const head = verifiedLedgers(combineBudgets(headSources));
       const diff = diffLedgers(base, head);
@@ -202,7 +202,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       }
       const head = requireLedgers(locations.map(readBudgets));
       const baseSources = values.base?.map(readBudgets);
-      if (baseSources) noteUnrecorded(baseSources, io);
+      if (baseSources) noteUnreliableBase(baseSources, io);
       const diff = baseSources && diffLedgers(combineBudgets(baseSources).map((b) => b.ledger), head);
       const allocations = joinAllocations(head, readAllocationRecords(values['allocation-record'] ?? [], head));
       const result: CheckResult = {
@@ -335,13 +335,20 @@ function requireLedgers(sources: readonly BudgetSource[]): readonly LedgerJson[]
 const NOTE_PATHS_SHOWN = 5;
 
 /**
- * A base whose budget names consumers without their records counts them as absent, so a diff shows them as added: say
- * so, since deployed templates read while a change rolls out (the budget's stack deployed, a consumer's not yet) look
- * exactly like it, as does a base without some of the app's stacks.
+ * What makes a base's figures other than what was synthesized, said on standard error: records edited by hand, and
+ * consumers named without their records, which the base counts as absent, so a diff shows them as added. Deployed
+ * templates read while a change rolls out (the budget's stack deployed, a consumer's not yet) look exactly like the
+ * latter, as does a base without some of the app's stacks.
  */
-function noteUnrecorded(sources: readonly BudgetSource[], io: CliIo): void {
+function noteUnreliableBase(sources: readonly BudgetSource[], io: CliIo): void {
   for (const source of sources) {
-    for (const { ledger, unrecorded } of source.budgets) {
+    for (const { ledger, unrecorded, edited } of source.budgets) {
+      if (edited.length > 0) {
+        io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' holds records edited after synthesis (`
+          + `${edited.slice(0, NOTE_PATHS_SHOWN).map((p) => `'${p}'`).join(', ')}${edited.length > NOTE_PATHS_SHOWN ? ` and ${edited.length - NOTE_PATHS_SHOWN} more` : ''}`
+          + `) in ${describeSource(source)}: its figures there are rebuilt from them, so a change compared with it may be larger or smaller than shown. `
+          + 'Compare with the deployed templates as they are, or a fresh synth of the base revision.') + '\n');
+      }
       const note = (consumers: ReadonlyArray<{ path: string; stack: string }>, where: (stacks: string) => string, fix: string) => {
         if (consumers.length === 0) return;
         const shown = consumers.slice(0, NOTE_PATHS_SHOWN).map((c) => `'${c.path}'`).join(', ');

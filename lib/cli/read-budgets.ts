@@ -25,6 +25,8 @@ export interface ReadBudget {
    * them, or one whose template holds no record of the consumer (an earlier version, deployed before it).
    */
   readonly unrecorded: ReadonlyArray<{ readonly path: string; readonly stack: string; readonly stackRead: boolean }>;
+  /** The consumers whose records were edited after synthesis: the budget rebuilt from them is not the one synthesized. */
+  readonly edited: readonly string[];
 }
 
 /** The budgets found in a cloud assembly, a directory of templates, or one template. */
@@ -57,8 +59,9 @@ export function readBudgets(location: string): BudgetSource {
   // Templates of this library since record schema 1 hold records, which the budget is rebuilt from.
   for (const { assembled, file } of inputError(() => storedRecords(set))) {
     once(assembled.budgetPath, file);
+    const verified = verifyLedger(assembled, set);
     budgets.push({
-      ledger: verifyLedger(assembled, set).ledger, verified: true, file, unrecorded: assembled.missing.map((m) => ({ path: m.path, stack: m.stack, stackRead: set.stack(m) !== undefined })),
+      ledger: verified.ledger, verified: true, file, edited: verified.edited, unrecorded: assembled.missing.map((m) => ({ path: m.path, stack: m.stack, stackRead: set.stack(m) !== undefined })),
     });
   }
   // Earlier ones hold the whole ledger (schema 1 to 4): its figures are compared with the templates too.
@@ -66,8 +69,8 @@ export function readBudgets(location: string): BudgetSource {
     const stored = inputError(() => parseLedger(value, `the ledger '${key}' in '${file}'`));
     once(stored.budgetPath, file);
     budgets.push(stored.inputs
-      ? { ledger: verifyLedger(stored, set).ledger, verified: true, file, unrecorded: [] }
-      : { ledger: stored, verified: false, file, unrecorded: [] });
+      ? { ledger: verifyLedger(stored, set).ledger, verified: true, file, unrecorded: [], edited: [] }
+      : { ledger: stored, verified: false, file, unrecorded: [], edited: [] });
   }
   return {
     location,

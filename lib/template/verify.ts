@@ -30,6 +30,8 @@ export interface VerifiedLedger {
   /** Rebuilt from the templates and the stored inputs: every figure re-derived, every problem rechecked. */
   readonly ledger: LedgerJson;
   readonly evaluation: BudgetEvaluation;
+  /** The consumers whose records were edited after synthesis (their content does not give their digest). */
+  readonly edited: readonly string[];
 }
 
 /**
@@ -139,9 +141,10 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
   }
   // A record edited by hand moves the shares of every consumer rebuilt from it, and may hold anything (another security
   // group for a consumer): an edited record is reported first, and what it may have moved is counted instead of listed.
+  let edited: LedgerDifference[] = [];
   if (!figures) {
     const moved = differences.length - chain.differences.length + input.overwrittenVariables!.length;
-    const edited = editedRecords(stored as AssembledRecords, moved);
+    edited = editedRecords(stored as AssembledRecords, moved);
     if (edited.length > 0) {
       differences = [...chain.differences, ...edited];
       input = { ...input, overwrittenVariables: [] };
@@ -153,7 +156,7 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
     evaluation = { ...rest, input: withDifferences, problems: runChecks({ ...rest, input: withDifferences }) };
     ledger = buildLedger(evaluation, ledgerInputs);
   }
-  return { stored, ledger, evaluation };
+  return { stored, ledger, evaluation, edited: edited.map((e) => e.subject) };
 }
 
 /** The consumers of a budget's records whose records the templates lack: their stack not given, or the record gone from it. */

@@ -348,6 +348,15 @@ describe('the CLI rebuilds every budget from the templates and the records, and 
     expect(older.stdout).toContain("CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the worst case of 'Jobs/Worker' as 28, but the templates give 20 = ");
   });
 
+  test('a base with an edited record is named on standard error, as its figures are not what was synthesized', () => {
+    const dir = edited('Jobs.template.json', (template) => { recordOf(template, 'Jobs/Worker').pool.size = 50; }, base);
+    const result = run(['check', head, '--base', dir, '--max-increase', '10']);
+    expect(result.stderr).toBe(`connection-budget: note: in the base, budget 'Data/Budget' holds records edited after synthesis ('Jobs/Worker') in the 3 templates `
+      + `of cloud assembly '${dir}': its figures there are rebuilt from them, so a change compared with it may be larger or smaller than shown. Compare with `
+      + 'the deployed templates as they are, or a fresh synth of the base revision.\n');
+    expect(run(['diff', '--base', dir, '--head', head]).stderr).toBe(result.stderr);
+  });
+
   test('a record edited to let another security group in is named, even when nothing else differs', () => {
     // GIVEN a rule from a group of no consumer to the proxy, and that group added to the Worker's record as one of its own
     const withRule = edited('Data.template.json', (template) => {
