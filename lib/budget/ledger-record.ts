@@ -57,8 +57,8 @@ export interface ConsumerRecordJson {
   /** The worst case the budget computed for it, compared with the rebuilt one. */
   readonly demand: number;
   /**
-   * The digest of the record's inputs as the budget wrote them (recordDigest): a record edited by hand is named as such,
-   * instead of showing only as the other consumers' shares moving. Absent from records written before it was added.
+   * The digest of the record but its worst case, as the budget wrote it (recordDigest): a record edited by hand is named
+   * as such, instead of showing only as the other consumers' shares moving. Absent from records written before it was added.
    */
   readonly digest?: string;
 }
@@ -78,8 +78,8 @@ export function recordDigest(record: ConsumerRecordJson): string {
 }
 
 /**
- * `JSON.stringify(sortKeysDeep(value))`, written directly: the CLI checks 1,000 records on every read, and a sorted copy
- * of each would be garbage at once.
+ * The JSON of a value with every object's keys in code-point order (integer-like keys too, which a JavaScript object would
+ * put first), written directly: the CLI checks 1,000 records on every read, and a sorted copy of each would be garbage at once.
  */
 function sortedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : sortedJson(v))).join(',')}]`;
@@ -161,8 +161,8 @@ export interface AssembledRecords {
   /** Consumer records of this budget that its own record does not name (an edit of either, or a half-deployed change). */
   readonly unnamed: ReadonlyArray<{ readonly path: string; readonly resource: LedgerResourceJson }>;
   /**
-   * The consumers' records whose content does not give the digest they hold: edited after synthesis. A function: a
-   * reader asks only when something differs, so a budget that verifies pays nothing for it.
+   * The consumers' records whose content does not give the digest they hold: edited after synthesis. A function, as it
+   * computes a digest per record: the readers ask once per read, and the records a budget computes never need it.
    */
   readonly edited: () => ReadonlyArray<{ readonly path: string; readonly resource: LedgerResourceJson; readonly held: string; readonly computed: string }>;
 }
