@@ -2,6 +2,7 @@
 import { createHash } from 'crypto';
 import { ConsumerKind } from './demand';
 import { LEDGER_SCHEMA_VERSION, LedgerConsumerInputsJson, LedgerConsumerJson, LedgerInputsJson, LedgerJson, LedgerResourceJson, PoolRequestJson } from './ledger-schema';
+import { sortKeysDeep } from './ledger-build';
 import { Checker, checkConsumerInputs, checkInputs, isObject, LedgerFormatError } from './ledger-parse';
 import { compareText } from './text';
 
@@ -74,24 +75,7 @@ const RECORD_DIGEST = new RegExp(`^[0-9a-f]{${RECORD_DIGEST_HEX_DIGITS}}$`);
  */
 export function recordDigest(record: ConsumerRecordJson): string {
   const { digest: _digest, demand: _demand, ...rest } = record;
-  return createHash('sha256').update(sortedJson(rest)).digest('hex').slice(0, RECORD_DIGEST_HEX_DIGITS);
-}
-
-/**
- * The JSON of a value with every object's keys in code-point order (integer-like keys too, which a JavaScript object would
- * put first), written directly: the CLI checks 1,000 records on every read, and a sorted copy of each would be garbage at once.
- */
-function sortedJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : sortedJson(v))).join(',')}]`;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  const object = value as Record<string, unknown>;
-  const members: string[] = [];
-  for (const key of Object.keys(object).sort(compareText)) {
-    const member = object[key];
-    if (member === undefined || typeof member === 'function') continue;
-    members.push(`${JSON.stringify(key)}:${sortedJson(member)}`);
-  }
-  return `{${members.join(',')}}`;
+  return createHash('sha256').update(JSON.stringify(sortKeysDeep(rest))).digest('hex').slice(0, RECORD_DIGEST_HEX_DIGITS);
 }
 
 /** The Metadata value on a consumer's resource: its records, by budget path, then by consumer path (a task may hold several). */
@@ -192,8 +176,9 @@ export function assembleRecords(budget: BudgetRecordJson, found: readonly FoundC
       .sort((a, b) => compareText(a.path, b.path)),
     edited: () => present.flatMap((f) => {
       const held = f.record.digest;
-      const computed = held === undefined ? undefined : recordDigest(f.record);
-      return held === undefined || computed === held ? [] : [{ path: f.path, resource: f.resource, held, computed: computed! }];
+      if (held === undefined) return [];
+      const computed = recordDigest(f.record);
+      return computed === held ? [] : [{ path: f.path, resource: f.resource, held, computed }];
     }),
   };
 }

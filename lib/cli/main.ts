@@ -344,18 +344,15 @@ function noteUnreliableBase(sources: readonly BudgetSource[], io: CliIo): void {
   for (const source of sources) {
     for (const { ledger, unrecorded, edited } of source.budgets) {
       if (edited.length > 0) {
-        io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' holds records edited after synthesis (`
-          + `${edited.slice(0, NOTE_PATHS_SHOWN).map((p) => `'${p}'`).join(', ')}${edited.length > NOTE_PATHS_SHOWN ? ` and ${edited.length - NOTE_PATHS_SHOWN} more` : ''}`
-          + `) in ${describeSource(source)}: its figures there are rebuilt from them, so a change compared with it may be larger or smaller than shown. `
+        io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' holds records edited after synthesis (${listPaths(edited)}) `
+          + `in ${describeSource(source)}: its figures there are rebuilt from them, so a change compared with it may be larger or smaller than shown. `
           + 'Compare with the deployed templates as they are, or a fresh synth of the base revision.') + '\n');
       }
       const note = (consumers: ReadonlyArray<{ path: string; stack: string }>, where: (stacks: string) => string, fix: string) => {
         if (consumers.length === 0) return;
-        const shown = consumers.slice(0, NOTE_PATHS_SHOWN).map((c) => `'${c.path}'`).join(', ');
-        const more = consumers.length > NOTE_PATHS_SHOWN ? ` and ${consumers.length - NOTE_PATHS_SHOWN} more` : '';
         const stacks = [...new Set(consumers.map((c) => `'${c.stack}'`))].join(', ');
         const [named, them] = consumers.length === 1 ? ['a consumer', 'it'] : [`${consumers.length} consumers`, 'them'];
-        io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' names ${named} (${shown}${more}) `
+        io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' names ${named} (${listPaths(consumers.map((c) => c.path))}) `
           + `${where(stacks)}; the base counts ${them} as absent, so a change shows ${them} as added. ${fix}`) + '\n');
       };
       note(unrecorded.filter((u) => u.stackRead), (stacks) => `without a record in the template of ${stacks} among ${describeSource(source)}`,
@@ -364,6 +361,12 @@ function noteUnreliableBase(sources: readonly BudgetSource[], io: CliIo): void {
         'Pass every stack\'s template of the base.');
     }
   }
+}
+
+/** Paths as a note lists them: the first few, then how many more. */
+function listPaths(paths: readonly string[]): string {
+  const more = paths.length > NOTE_PATHS_SHOWN ? ` and ${paths.length - NOTE_PATHS_SHOWN} more` : '';
+  return `${paths.slice(0, NOTE_PATHS_SHOWN).map((p) => `'${p}'`).join(', ')}${more}`;
 }
 
 function describeSource(source: BudgetSource): string {

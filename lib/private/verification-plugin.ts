@@ -167,7 +167,6 @@ function recordDifference(expected: AssembledRecords, found: AssembledRecords): 
   if (found.unnamed.length > 0) {
     return { what: `the record of '${found.unnamed[0].path}'`, budget: 'none (not one of its consumers)', templates: 'a record' };
   }
-
   const budget = firstDifference({ inputs: expected.inputs, figures: expected.figures }, { inputs: found.inputs, figures: found.figures }, '');
   if (budget) return { ...budget, what: `the budget's record (${budget.what.slice(1)})` };
   const byPath = (r: AssembledRecords) => Object.fromEntries(r.consumers.map((c) => [c.path, c]));
