@@ -9,10 +9,20 @@ const GUARD_MEMORY_MB = 128;
 /** A fixed runtime (not NODEJS_LATEST), whose AWS SDK v3 the reboot guard uses; the newest CDK knows. */
 const GUARD_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-/** Where a guard handler's source is: the TypeScript file in a checkout, the compiled file in the installed package. */
-function handlerEntry(name: string): string {
-  const base = path.join(__dirname, '..', 'guards', name);
-  return fs.existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
+/**
+ * A guard handler's code: in a checkout its TypeScript source, which NodejsFunction bundles at synth with the local
+ * esbuild; in the installed package the bundle `npm run build` made of it (bin/bundle-handlers.js), with its database
+ * driver, so an app synthesizes the guards without esbuild or Docker of its own.
+ */
+function handlerCode(name: string): { readonly source: string } | { readonly bundle: string } {
+  const source = path.join(__dirname, '..', 'guards', `${name}.ts`);
+  if (fs.existsSync(source)) return { source };
+  const bundle = path.join(__dirname, '..', '..', 'handlers', name);
+  if (!fs.existsSync(path.join(bundle, 'index.js'))) {
+    throw new Error(`cdk-connection-budget: the bundle of the Lambda handler '${name}' is missing (${bundle}/index.js), `
+      + 'so this install of the package is incomplete. Reinstall it; in a checkout, run npm run build.');
+  }
+  return { bundle };
 }
 
 /** Where a guard's function runs when it must reach the database. */
@@ -27,13 +37,11 @@ export interface GuardFunctionOptions {
 }
 
 /**
- * A deploy-time guard's Lambda function, bundled by the app's local esbuild (Docker otherwise), and the custom-resources
- * Provider that turns a thrown error into a failed deployment with the error's message in the stack's events.
+ * A deploy-time guard's Lambda function (its code from handlerCode), and the custom-resources Provider that turns a thrown error into a failed deployment with the error's message in the stack's events.
  */
-export function guardProvider(scope: Construct, handler: string, description: string, options: GuardFunctionOptions = {}): { fn: nodejs.NodejsFunction; provider: cr.Provider } {
-  const fn = new nodejs.NodejsFunction(scope, 'Handler', {
-    entry: handlerEntry(handler),
-    runtime: GUARD_RUNTIME,
+export function guardProvider(scope: Construct, handler: string, description: string, options: GuardFunctionOptions = {}): { fn: lambda.Function; provider: cr.Provider } {
+  const code = handlerCode(handler);
+  const props: lambda.FunctionOptions = {
     timeout: options.timeout ?? GUARD_TIMEOUT,
     memorySize: GUARD_MEMORY_MB,
     description,
@@ -41,10 +49,17 @@ export function guardProvider(scope: Construct, handler: string, description: st
     vpcSubnets: options.vpcSubnets,
     securityGroups: options.securityGroups,
     environment: options.environment,
-    // The runtime provides AWS SDK v3; bundling it would only make the function larger. node-postgres loads its
-    // optional native binding only when asked: nothing to bundle there.
-    bundling: { externalModules: ['@aws-sdk/*', 'pg-native'], minify: true },
-  });
+  };
+  const fn = 'bundle' in code
+    ? new lambda.Function(scope, 'Handler', { ...props, runtime: GUARD_RUNTIME, code: lambda.Code.fromAsset(code.bundle), handler: 'index.handler' })
+    : new nodejs.NodejsFunction(scope, 'Handler', {
+      ...props,
+      runtime: GUARD_RUNTIME,
+      entry: code.source,
+      // As bin/bundle-handlers.js bundles them: the runtime provides AWS SDK v3, which bundling would only make larger;
+      // node-postgres loads its optional native binding only when asked.
+      bundling: { externalModules: ['@aws-sdk/*', 'pg-native'], minify: true },
+    });
   // A guard asks whether CloudFormation is rolling its own stack back, and lets the rollback through.
   if (options.letsRollbacksThrough !== false) {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }));

@@ -9,6 +9,9 @@ const ROOT = path.join(__dirname, '..', '..');
 /** npm pack, npm install and a synth of a small app; a bound on a stuck run, never a verdict. */
 const PACKAGE_TEST_TIMEOUT_MS = 300_000;
 
+/** The deploy-time guards' handlers, which `npm run build` bundles into dist/handlers (bin/bundle-handlers.js). */
+const GUARD_HANDLERS = ['allocation-guard-handler', 'database-users-mysql', 'database-users-postgres', 'reboot-guard-handler'];
+
 const npm = (args: string[], cwd: string): string => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('the packed library', () => {
@@ -18,6 +21,13 @@ describe('the packed library', () => {
   beforeAll(() => {
     if (!fs.existsSync(path.join(ROOT, 'dist', 'lib', 'index.js')) || !fs.existsSync(path.join(ROOT, '.jsii'))) {
       throw new Error('the package is packed from the build: run npm run build first (CI does, before the tests)');
+    }
+    const guards = path.join(ROOT, 'lib', 'guards');
+    const newestGuardSource = Math.max(...fs.readdirSync(guards).map((f) => fs.statSync(path.join(guards, f)).mtimeMs));
+    const stale = GUARD_HANDLERS.map((h) => path.join(ROOT, 'dist', 'handlers', h, 'index.js'))
+      .filter((bundle) => !fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < newestGuardSource);
+    if (stale.length > 0) {
+      throw new Error(`the guards' handler bundles are missing or older than lib/guards (${stale.join(', ')}): run npm run build first`);
     }
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'package-'));
     // --ignore-scripts: the build is already there; pack what it wrote.
@@ -29,8 +39,8 @@ describe('the packed library', () => {
 
   test('ships the compiled library, its .jsii, the CLI and the docs, and nothing else', () => {
     expect(files).toEqual(expect.arrayContaining(['.jsii', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'bin/connection-budget.js', 'docs/usage.md',
-      'README.md', 'API.md', 'LICENSE', 'CHANGELOG.md', 'package.json']));
-    const outside = files.filter((f) => !/^(dist\/lib\/.+\.(js|d\.ts)|bin\/connection-budget\.js|\.jsii|README\.md|API\.md|docs\/[a-z-]+\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|package\.json)$/.test(f)
+      'README.md', 'API.md', 'LICENSE', 'CHANGELOG.md', 'package.json', ...GUARD_HANDLERS.map((h) => `dist/handlers/${h}/index.js`)]));
+    const outside = files.filter((f) => !/^(dist\/lib\/.+\.(js|d\.ts)|dist\/handlers\/[a-z-]+\/index\.js|bin\/connection-budget\.js|\.jsii|README\.md|API\.md|docs\/[a-z-]+\.md|LICENSE|CHANGELOG\.md|CONTRIBUTING\.md|package\.json)$/.test(f)
       && !f.startsWith('node_modules/'));
     expect(outside).toEqual([]);
     // The bundled drivers (pg, mysql2) ship as their authors publish them; everything of this repository is checked.
@@ -59,7 +69,7 @@ const database = new rds.DatabaseInstance(data, 'Db', {
   engine, vpc, parameterGroup, storageEncrypted: true, instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE),
 });
 const proxy = database.addProxy('Proxy', { vpc, secrets: [database.secret], maxConnectionsPercent: 90, requireTLS: true });
-const budget = new ConnectionBudget(data, 'Budget', { database: DatabaseTarget.fromInstance(database), proxy, pendingRebootCheck: false });
+const budget = new ConnectionBudget(data, 'Budget', { database: DatabaseTarget.fromInstance(database), proxy });
 const cluster = new ecs.Cluster(data, 'Cluster', { vpc });
 const taskDefinition = new ecs.FargateTaskDefinition(data, 'ApiTask');
 taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
@@ -73,6 +83,12 @@ app.synth();
     // 4 tasks × 200 % × pool 10 = 80 of floor(400 × 90 %) − 5 kept by RDS Proxy = 355.
     expect(report).toContain('Connection budget Data/Budget (RDS for PostgreSQL)');
     expect(report).toContain('worst case 80 of 355');
+    // The pending-reboot guard's function is the handler bundled into the package: the app has no esbuild or Docker to
+    // bundle it with, and needs none.
+    const assets = fs.readdirSync(out).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(out, d, 'index.js')))
+      .map((d) => fs.readFileSync(path.join(out, d, 'index.js'), 'utf8'));
+    const shipped = fs.readFileSync(path.join(app, 'node_modules', 'cdk-connection-budget', 'dist', 'handlers', 'reboot-guard-handler', 'index.js'), 'utf8');
+    expect(assets).toContain(shipped);
     // The installed library is the packed one, not this checkout.
     expect(fs.realpathSync(path.join(app, 'node_modules', 'cdk-connection-budget'))).toBe(path.join(app, 'node_modules', 'cdk-connection-budget'));
 
