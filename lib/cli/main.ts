@@ -170,6 +170,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       }
       const baseSources = values.base.map(readBudgets);
       const headSources = (values.head ?? [DEFAULT_ASSEMBLY]).map(readBudgets);
+      requireWholeApps(headSources);
       if ([...baseSources, ...headSources].every((s) => s.budgets.length === 0)) {
         throw new InputError(`no connection budget ledger ${listOf([...baseSources, ...headSources].map((s) => `in ${describeSource(s)}`), 'or')}.`);
       }
@@ -202,6 +203,8 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       }
       const head = requireLedgers(locations.map(readBudgets));
       const baseSources = values.base?.map(readBudgets);
+      const increase = (['max-increase', 'max-increase-percent'] as const).find((o) => values[o] !== undefined);
+      if (baseSources && increase) requireBaseOf(head, baseSources, `--${increase}`);
       if (baseSources) noteUnreliableBase(baseSources, io);
       const diff = baseSources && diffLedgers(combineBudgets(baseSources).map((b) => b.ledger), head);
       const allocations = joinAllocations(head, readAllocationRecords(values['allocation-record'] ?? [], head));
@@ -323,6 +326,7 @@ function parseNumber(name: string, value: string | undefined, whole: boolean): n
 
 /** The verified budgets of sources that must each hold at least one: a source without any is the wrong directory. */
 function requireLedgers(sources: readonly BudgetSource[]): readonly LedgerJson[] {
+  requireWholeApps(sources);
   const empty = sources.find((source) => source.budgets.length === 0);
   if (empty) {
     throw new InputError(`no connection budget ledger in ${describeSource(empty)}. `
@@ -331,17 +335,58 @@ function requireLedgers(sources: readonly BudgetSource[]): readonly LedgerJson[]
   return verifiedLedgers(combineBudgets(sources));
 }
 
+/**
+ * Fails on a source that holds consumers' records of a budget without the budget's own record: a part of an app, whose
+ * budget cannot be rebuilt, where it would otherwise be missing without a word.
+ */
+function requireWholeApps(sources: readonly BudgetSource[]): void {
+  for (const source of sources) {
+    const [orphan] = source.orphaned;
+    if (orphan) {
+      throw new InputError(`${describeSource(source)} ${holds(source)} records of consumers of budget '${orphan.budgetPath}' (${describeOrphans(orphan)}) but not the budget's `
+        + 'own record: it is a part of an app. Pass the whole cloud assembly (cdk.out) or every template of the app, the budget\'s stack included.');
+    }
+  }
+}
+
+/**
+ * Fails when a guardrail that compares a budget with the base meets a base without that budget's record but with its
+ * consumers': the base's worst case of it is unknown, and the budget would pass as new, which no increase guardrail judges.
+ */
+function requireBaseOf(head: readonly LedgerJson[], baseSources: readonly BudgetSource[], guardrail: string): void {
+  for (const source of baseSources) {
+    const orphan = source.orphaned.find((o) => head.some((l) => l.budgetPath === o.budgetPath));
+    if (orphan) {
+      throw new InputError(`${guardrail} compares each budget's worst case with the base's, but ${describeSource(source)} ${holds(source)} records of consumers of budget `
+        + `'${orphan.budgetPath}' (${describeOrphans(orphan)}) without the budget's own record, so its worst case there is unknown. `
+        + 'Pass every stack\'s template of the base, the budget\'s stack included.');
+    }
+  }
+}
+
+/** The consumers of orphaned records, as a message lists them: the first few, then how many more, and their stacks. */
+function describeOrphans(orphan: BudgetSource['orphaned'][number]): string {
+  const stacks = [...new Set(orphan.consumers.map((c) => `'${c.stack}'`))];
+  return `${listPaths(orphan.consumers.map((c) => c.path))} in ${stacks.length === 1 ? 'stack' : 'stacks'} ${stacks.join(', ')}`;
+}
+
 /** The most consumer paths a note lists before it says how many more. */
 const NOTE_PATHS_SHOWN = 5;
 
 /**
- * What makes a base's figures other than what was synthesized, said on standard error: records edited by hand, and
- * consumers named without their records, which the base counts as absent, so a diff shows them as added. Deployed
- * templates read while a change rolls out (the budget's stack deployed, a consumer's not yet) look exactly like the
- * latter, as does a base without some of the app's stacks.
+ * What makes a base's figures other than what was synthesized, said on standard error: consumers' records without
+ * their budget's (the base counts the budget as absent), records edited by hand, and consumers named without their
+ * records, which the base counts as absent, so a diff shows them as added. Deployed templates read while a change rolls
+ * out (the budget's stack deployed, a consumer's not yet) look exactly like the latter, as does a base without some of
+ * the app's stacks.
  */
 function noteUnreliableBase(sources: readonly BudgetSource[], io: CliIo): void {
   for (const source of sources) {
+    for (const orphan of source.orphaned) {
+      io.stderr(forTerminalLines(`connection-budget: note: the base holds records of consumers of budget '${orphan.budgetPath}' (${describeOrphans(orphan)}) `
+        + `without the budget's own record, which is not ${among(source)}; the base counts the budget as absent, so a change shows it as added. `
+        + 'Pass every stack\'s template of the base.') + '\n');
+    }
     for (const { ledger, unrecorded, edited } of source.budgets) {
       if (edited.length > 0) {
         io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' holds records edited after synthesis (${listPaths(edited)}) `
@@ -355,9 +400,9 @@ function noteUnreliableBase(sources: readonly BudgetSource[], io: CliIo): void {
         io.stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' names ${named} (${listPaths(consumers.map((c) => c.path))}) `
           + `${where(stacks)}; the base counts ${them} as absent, so a change shows ${them} as added. ${fix}`) + '\n');
       };
-      note(unrecorded.filter((u) => u.stackRead), (stacks) => `without a record in the template of ${stacks} among ${describeSource(source)}`,
+      note(unrecorded.filter((u) => u.stackRead), (stacks) => `without a record in the template of ${stacks} ${among(source)}`,
         'That template is an earlier version (a rollout in progress deploys the budget\'s stack before its consumers\'), or was edited.');
-      note(unrecorded.filter((u) => !u.stackRead), (stacks) => `in ${stacks}, not among ${describeSource(source)}`,
+      note(unrecorded.filter((u) => !u.stackRead), (stacks) => `in ${stacks}, not ${among(source)}`,
         'Pass every stack\'s template of the base.');
     }
   }
@@ -367,6 +412,16 @@ function noteUnreliableBase(sources: readonly BudgetSource[], io: CliIo): void {
 function listPaths(paths: readonly string[]): string {
   const more = paths.length > NOTE_PATHS_SHOWN ? ` and ${paths.length - NOTE_PATHS_SHOWN} more` : '';
   return `${paths.slice(0, NOTE_PATHS_SHOWN).map((p) => `'${p}'`).join(', ')}${more}`;
+}
+
+/** `holds` or `hold`, as describeSource says one template or several. */
+function holds(source: BudgetSource): string {
+  return source.kind === 'template' || source.templates === 1 ? 'holds' : 'hold';
+}
+
+/** Where among a source something is, or is not: `in` its one template, `among` its several. */
+function among(source: BudgetSource): string {
+  return `${source.kind === 'template' ? 'in' : 'among'} ${describeSource(source)}`;
 }
 
 function describeSource(source: BudgetSource): string {

@@ -3,7 +3,7 @@ import {
 } from '../budget';
 import { storedLedgers } from '../template/budget-resources';
 import { InputError, readTemplates, TemplateSource } from '../template/read';
-import { storedRecords } from '../template/records';
+import { OrphanedRecords, readRecords } from '../template/records';
 import { TemplateSet } from '../template/template-set';
 import { verifyLedger } from '../template/verify';
 
@@ -38,6 +38,11 @@ export interface BudgetSource {
   readonly templates: number;
   /** Sorted by budget path. */
   readonly budgets: readonly ReadBudget[];
+  /**
+   * Budgets of which the templates hold only consumers' records: the templates are a part of an app, without the
+   * budget's own stack. Such a budget is not among `budgets`.
+   */
+  readonly orphaned: readonly OrphanedRecords[];
 }
 
 /**
@@ -57,7 +62,8 @@ export function readBudgets(location: string): BudgetSource {
     fileOf.set(budgetPath, file);
   };
   // Templates of this library since record schema 1 hold records, which the budget is rebuilt from.
-  for (const { assembled, file } of inputError(() => storedRecords(set))) {
+  const records = inputError(() => readRecords(set));
+  for (const { assembled, file } of records.stored) {
     once(assembled.budgetPath, file);
     const verified = verifyLedger(assembled, set);
     budgets.push({
@@ -77,6 +83,8 @@ export function readBudgets(location: string): BudgetSource {
     kind: source.kind,
     templates: source.stacks.length,
     budgets: budgets.sort((a, b) => compareText(a.ledger.budgetPath, b.ledger.budgetPath)),
+    // A budget stored whole (schema 4 and before) is there, whatever records of its consumers newer stacks hold.
+    orphaned: records.orphaned.filter((o) => !fileOf.has(o.budgetPath)),
   };
 }
 

@@ -1,5 +1,5 @@
 import {
-  AssembledRecords, assembleRecords, BudgetRecordJson, ConsumerRecordJson, FoundConsumerRecord, LedgerFormatError, parseBudgetRecord,
+  AssembledRecords, assembleRecords, BudgetRecordJson, compareText, ConsumerRecordJson, FoundConsumerRecord, LedgerFormatError, parseBudgetRecord,
   parseConsumerRecords, RECORD_METADATA_KEY,
 } from '../budget';
 import { record, StackTemplate, TemplateSet } from './template-set';
@@ -11,11 +11,23 @@ export interface StoredRecords {
   readonly file: string;
 }
 
+/** Records of a budget's consumers in templates that do not hold the budget's own record: a part of an app. */
+export interface OrphanedRecords {
+  readonly budgetPath: string;
+  /** Each consumer whose record names the budget, with the stack that holds the record. */
+  readonly consumers: ReadonlyArray<{ readonly path: string; readonly stack: string }>;
+}
+
 /**
  * Every budget whose record the templates hold, with its consumers' records from every template of the set (each on
  * its consumer's own resource). Records are input from files: each is checked before use (LedgerFormatError).
  */
 export function storedRecords(set: TemplateSet): StoredRecords[] {
+  return readRecords(set).stored;
+}
+
+/** The budgets storedRecords gives, and the consumers' records whose budget's record the templates lack. */
+export function readRecords(set: TemplateSet): { readonly stored: StoredRecords[]; readonly orphaned: OrphanedRecords[] } {
   const budgets: Array<{ record: BudgetRecordJson; file: string }> = [];
   const consumers = new Map<string, Array<{ path: string; stack: StackTemplate; logicalId: string; record: ConsumerRecordJson }>>();
   for (const stack of set.stacks) {
@@ -40,7 +52,11 @@ export function storedRecords(set: TemplateSet): StoredRecords[] {
       }
     }
   }
-  return budgets.map(({ record: budget, file }) => {
+  const recorded = new Set(budgets.map((b) => b.record.budgetPath));
+  const orphaned = [...consumers].filter(([budgetPath]) => !recorded.has(budgetPath)).sort(([a], [b]) => compareText(a, b)).map(([budgetPath, list]) => ({
+    budgetPath, consumers: list.map((c) => ({ path: c.path, stack: c.stack.path ?? c.stack.name })).sort((a, b) => compareText(a.path, b.path)),
+  }));
+  const stored = budgets.map(({ record: budget, file }) => {
     const found: FoundConsumerRecord[] = [];
     const first = new Map<string, { logicalId: string; stack: StackTemplate }>();
     for (const entry of consumers.get(budget.budgetPath) ?? []) {
@@ -56,4 +72,5 @@ export function storedRecords(set: TemplateSet): StoredRecords[] {
     }
     return { assembled: assembleRecords(budget, found), file };
   });
+  return { stored, orphaned };
 }

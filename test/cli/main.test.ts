@@ -214,6 +214,36 @@ describe('inputs', () => {
     expect(run(['diff', '--base', base, '--head', head]).stderr).toBe('');
   });
 
+  test('templates of consumers without their budget\'s stack are a part of an app: refused as a head, noted as a base, and never let an increase through', () => {
+    // GIVEN the templates of the consumers' stacks only: their records name budget 'Data/Budget', whose own record is in Data
+    const template = (dir: string, stack: string) => JSON.parse(fs.readFileSync(path.join(dir, `${stack}.template.json`), 'utf8'));
+    const consumersOnly = scratch(directoryWith({ 'Web.json': template(base, 'Web'), 'Jobs.json': template(base, 'Jobs') }));
+    const orphans = "'Jobs/Worker', 'Web/Api' in stacks 'Jobs', 'Web'";
+    // WHEN it is what is judged THEN exit 2, naming the budget, its consumers and the fix
+    const webOnly = path.join(head, 'Web.template.json');
+    expect(run(['report', webOnly])).toEqual({ code: 2, stdout: '', stderr: `connection-budget: the template '${webOnly}' holds records of consumers of budget 'Data/Budget' `
+      + "('Web/Api' in stack 'Web') but not the budget's own record: it is a part of an app. Pass the whole cloud assembly (cdk.out) or every template of the app, "
+      + "the budget's stack included.\n" });
+    expect(run(['diff', '--base', base, '--head', consumersOnly]).stderr).toBe(`connection-budget: the 2 templates of template directory '${consumersOnly}' hold records `
+      + `of consumers of budget 'Data/Budget' (${orphans}) but not the budget's own record: it is a part of an app. `
+      + "Pass the whole cloud assembly (cdk.out) or every template of the app, the budget's stack included.\n");
+    // WHEN it is the base THEN the budget shows as added, and a note says why
+    const note = `connection-budget: note: the base holds records of consumers of budget 'Data/Budget' (${orphans}) without the budget's own record, which is not among `
+      + `the 2 templates of template directory '${consumersOnly}'; the base counts the budget as absent, so a change shows it as added. Pass every stack's template of the base.\n`;
+    const diff = run(['diff', '--base', consumersOnly, '--head', head]);
+    expect(diff.stderr).toBe(note);
+    expect(diff.stdout).toContain('added');
+    expect(run(['check', head, '--base', consumersOnly])).toMatchObject({ code: 0, stderr: note });
+    // AND an increase guardrail, which a new budget would pass, cannot be judged: exit 2 instead of a pass
+    for (const guardrail of ['--max-increase', '--max-increase-percent']) {
+      expect(run(['check', head, '--base', consumersOnly, guardrail, '10'])).toEqual({ code: 2, stdout: '', stderr: `connection-budget: ${guardrail} compares each budget's `
+        + `worst case with the base's, but the 2 templates of template directory '${consumersOnly}' hold records of consumers of budget 'Data/Budget' (${orphans}) `
+        + "without the budget's own record, so its worst case there is unknown. Pass every stack's template of the base, the budget's stack included.\n" });
+    }
+    // Against the whole base, the same check judges the increase
+    expect(run(['check', head, '--base', base, '--max-increase', '10']).code).toBe(1);
+  });
+
   test('one template alone cannot be checked against the stacks it does not hold, and says so', () => {
     const result = run(['report', path.join(head, 'Data.template.json')]);
     expect(result.stdout).toContain("error CB-TEMPLATES-MISSING: ConnectionBudget 'Data/Budget': the consumer 'Web/Api' is in stack 'Web', whose template is not among the templates read, "
