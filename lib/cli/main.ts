@@ -1,9 +1,11 @@
+import * as fs from 'fs';
 import { parseArgs } from 'util';
 import {
   AllocationJoin, checkGuardrails, diffAllocations, diffLedgers, forTerminal, forTerminalLines, GuardrailOptions, joinAllocations, joinViolations, LedgerConsumerJson, LedgerJson,
   listOf, RehearsalPlanError, rehearsalPlan,
 } from '../budget';
 import { libraryVersion } from '../private/package-version';
+import { optionError } from './option-error';
 import { readAllocationRecords } from './read-allocation-records';
 import { BudgetSource, combineBudgets, InputError, readBudgets, verifiedLedgers } from './read-budgets';
 import { Format, FORMATS } from './render/format';
@@ -119,7 +121,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(optionError(e as Error & { code?: string }, argv, Object.keys(OPTIONS)));
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -167,6 +169,10 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
     case 'diff': {
       if (values.base === undefined) {
         throw new UsageError('diff needs --base: the assembly or templates to compare against.');
+      }
+      if (values.head === undefined && !fs.existsSync(DEFAULT_ASSEMBLY)) {
+        throw new InputError(`diff compares --base with --head, which is ${DEFAULT_ASSEMBLY} unless given, and there is no '${DEFAULT_ASSEMBLY}' here: `
+          + 'run cdk synth first, or pass --head.');
       }
       const baseSources = values.base.map(readBudgets);
       const headSources = (values.head ?? [DEFAULT_ASSEMBLY]).map(readBudgets);

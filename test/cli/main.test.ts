@@ -1,6 +1,7 @@
 import * as childProcess from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as os from 'os';
 import { NestedStack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { ConnectionBudget, DatabaseTarget } from '../../lib';
 import { LedgerJson } from '../../lib/budget';
@@ -50,7 +51,9 @@ describe('usage errors say what is wrong, exit 2 and print no stack trace', () =
   test.each<[string[], string]>([
     [[], 'a command is required: report, diff, check or rehearse.'],
     [['frob'], 'unknown command \'frob\'; commands are report, diff, check and rehearse.'],
-    [['report', '--bogus'], 'Unknown option \'--bogus\''],
+    [['report', '--bogus'], 'unknown option \'--bogus\'.'],
+    [['check', '--max-utilisation', '50'], 'unknown option \'--max-utilisation\'; did you mean --max-utilization?'],
+    [['diff', '--base=cdk.out', '--fail-on-chnage'], 'unknown option \'--fail-on-chnage\'; did you mean --fail-on-change?'],
     [['report', '--format', 'yaml'], '--format must be one of text, markdown, json, got \'yaml\'.'],
     [['report', '--max-utilization', '50'], '--max-utilization cannot be used with report.'],
     [['diff'], 'diff needs --base: the assembly or templates to compare against.'],
@@ -242,6 +245,18 @@ describe('inputs', () => {
     }
     // Against the whole base, the same check judges the increase
     expect(run(['check', head, '--base', base, '--max-increase', '10']).code).toBe(1);
+  });
+
+  test('diff without --head, where there is no cdk.out, says that --head defaults to it', () => {
+    const empty = scratch(fs.mkdtempSync(path.join(os.tmpdir(), 'no-cdk-out-')));
+    const cwd = process.cwd();
+    process.chdir(empty);
+    try {
+      expect(run(['diff', '--base', base])).toEqual({ code: 2, stdout: '', stderr: 'connection-budget: diff compares --base with --head, which is cdk.out unless '
+        + "given, and there is no 'cdk.out' here: run cdk synth first, or pass --head.\n" });
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   test('one template alone cannot be checked against the stacks it does not hold, and says so', () => {
