@@ -121,7 +121,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(optionError(e as Error & { code?: string }, argv, Object.keys(OPTIONS)));
+    throw new UsageError(optionError(e as Error & { code?: string }, Object.keys(OPTIONS)));
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -176,6 +176,8 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       }
       const baseSources = values.base.map(readBudgets);
       const headSources = (values.head ?? [DEFAULT_ASSEMBLY]).map(readBudgets);
+      requireUnsplitApps(baseSources, '--base');
+      requireUnsplitApps(headSources, '--head');
       requireWholeApps(headSources);
       if ([...baseSources, ...headSources].every((s) => s.budgets.length === 0)) {
         throw new InputError(`no connection budget ledger ${listOf([...baseSources, ...headSources].map((s) => `in ${describeSource(s)}`), 'or')}.`);
@@ -209,8 +211,12 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
       }
       const head = requireLedgers(locations.map(readBudgets));
       const baseSources = values.base?.map(readBudgets);
+      if (baseSources) requireUnsplitApps(baseSources, '--base');
       const increase = (['max-increase', 'max-increase-percent'] as const).find((o) => values[o] !== undefined);
-      if (baseSources && increase) requireBaseOf(head, baseSources, `--${increase}`);
+      if (baseSources && increase) {
+        requireBaseOf(head, baseSources, `--${increase}`);
+        noteNewBudgets(head, baseSources, `--${increase}`, io);
+      }
       if (baseSources) noteUnreliableBase(baseSources, io);
       const diff = baseSources && diffLedgers(combineBudgets(baseSources).map((b) => b.ledger), head);
       const allocations = joinAllocations(head, readAllocationRecords(values['allocation-record'] ?? [], head));
@@ -332,6 +338,7 @@ function parseNumber(name: string, value: string | undefined, whole: boolean): n
 
 /** The verified budgets of sources that must each hold at least one: a source without any is the wrong directory. */
 function requireLedgers(sources: readonly BudgetSource[]): readonly LedgerJson[] {
+  requireUnsplitApps(sources, 'assembly');
   requireWholeApps(sources);
   const empty = sources.find((source) => source.budgets.length === 0);
   if (empty) {
@@ -339,6 +346,22 @@ function requireLedgers(sources: readonly BudgetSource[]): readonly LedgerJson[]
       + 'Synthesize an app that uses ConnectionBudget or BudgetedDatabase (cdk synth), and pass the directory it wrote.');
   }
   return verifiedLedgers(combineBudgets(sources));
+}
+
+/**
+ * Fails when one app's templates come as several sources: a budget's record in one, its consumers' in another. Each
+ * source is read and verified alone (apps are joined by budget path), so the budget would miss its consumers.
+ */
+function requireUnsplitApps(sources: readonly BudgetSource[], given: string): void {
+  for (const source of sources) {
+    for (const orphan of source.orphaned) {
+      const home = sources.find((s) => s.budgets.some((b) => b.ledger.budgetPath === orphan.budgetPath));
+      if (home) {
+        throw new InputError(`budget '${orphan.budgetPath}' has its record in ${describeSource(home)} and records of its consumers (${describeOrphans(orphan)}) `
+          + `in ${describeSource(source)}: each ${given} is read as an app of its own. Pass all the templates of an app as one ${given} (one directory).`);
+      }
+    }
+  }
 }
 
 /**
@@ -367,6 +390,18 @@ function requireBaseOf(head: readonly LedgerJson[], baseSources: readonly Budget
         + `'${orphan.budgetPath}' (${describeOrphans(orphan)}) without the budget's own record, so its worst case there is unknown. `
         + 'Pass every stack\'s template of the base, the budget\'s stack included.');
     }
+  }
+}
+
+/**
+ * Says on standard error which budgets an increase guardrail does not judge because the base lacks them: new ones,
+ * such as a stage's first deployment, or a base that left their stacks out.
+ */
+function noteNewBudgets(head: readonly LedgerJson[], baseSources: readonly BudgetSource[], guardrail: string, io: CliIo): void {
+  const inBase = new Set(baseSources.flatMap((s) => s.budgets.map((b) => b.ledger.budgetPath)));
+  for (const ledger of head.filter((l) => !inBase.has(l.budgetPath))) {
+    io.stderr(forTerminalLines(`connection-budget: note: budget '${ledger.budgetPath}' is not in the base (${baseSources.map(describeSource).join('; ')}), so `
+      + `${guardrail} does not judge it: a new budget is judged by utilization and headroom. If it is not new, pass every stack's template of the base.`) + '\n');
   }
 }
 

@@ -1,17 +1,20 @@
-/** How far (in edits) a mistyped option may be from the one it suggests: `--max-utilisation` is 1 from `--max-utilization`. */
-const MAX_OPTION_TYPO_EDITS = 3;
+/**
+ * How far (in edits) a mistyped option may be from the one it suggests, per four characters of what was typed, at least
+ * one: `--max-utilisation` is 1 from `--max-utilization`; `--max` is 3 from `--base`, too far for three characters.
+ */
+const TYPO_CHARACTERS_PER_EDIT = 4;
 
 /**
  * parseArgs's message, or for an unknown option ours: node's adds advice on positional arguments that start with a dash,
  * with a quote left open, where a mistyped option is the likely cause.
  */
-export function optionError(error: Error & { code?: string }, argv: readonly string[], options: readonly string[]): string {
-  if (error.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return error.message;
-  const given = argv.find((arg) => arg.startsWith('-') && error.message.includes(`'${arg.split('=')[0]}'`))?.split('=')[0];
+export function optionError(error: Error & { code?: string }, options: readonly string[]): string {
+  const given = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
   if (given === undefined) return error.message;
   const name = given.replace(/^-+/, '');
+  const allowed = Math.max(1, Math.floor(name.length / TYPO_CHARACTERS_PER_EDIT));
   const nearest = options.map((option) => ({ option, edits: editDistance(name, option) })).sort((a, b) => a.edits - b.edits)[0];
-  return `unknown option '${given}'${nearest && nearest.edits <= MAX_OPTION_TYPO_EDITS ? `; did you mean --${nearest.option}?` : '.'}`;
+  return `unknown option '${given}'${nearest && nearest.edits <= allowed ? `; did you mean --${nearest.option}?` : '.'}`;
 }
 
 /** Levenshtein distance: insertions, deletions and substitutions. */

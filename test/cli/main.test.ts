@@ -54,6 +54,8 @@ describe('usage errors say what is wrong, exit 2 and print no stack trace', () =
     [['report', '--bogus'], 'unknown option \'--bogus\'.'],
     [['check', '--max-utilisation', '50'], 'unknown option \'--max-utilisation\'; did you mean --max-utilization?'],
     [['diff', '--base=cdk.out', '--fail-on-chnage'], 'unknown option \'--fail-on-chnage\'; did you mean --fail-on-change?'],
+    [['report', '-', '--bogus'], 'unknown option \'--bogus\'.'],
+    [['report', '--max'], 'unknown option \'--max\'.'],
     [['report', '--format', 'yaml'], '--format must be one of text, markdown, json, got \'yaml\'.'],
     [['report', '--max-utilization', '50'], '--max-utilization cannot be used with report.'],
     [['diff'], 'diff needs --base: the assembly or templates to compare against.'],
@@ -245,6 +247,25 @@ describe('inputs', () => {
     }
     // Against the whole base, the same check judges the increase
     expect(run(['check', head, '--base', base, '--max-increase', '10']).code).toBe(1);
+  });
+
+  test('one app\'s templates split over several --base are refused, naming where each part is', () => {
+    const template = (stack: string) => JSON.parse(fs.readFileSync(path.join(base, `${stack}.template.json`), 'utf8'));
+    const data = scratch(directoryWith({ 'Data.json': template('Data') }));
+    const consumers = scratch(directoryWith({ 'Web.json': template('Web'), 'Jobs.json': template('Jobs') }));
+    expect(run(['check', head, '--base', data, '--base', consumers, '--max-increase', '10'])).toEqual({ code: 2, stdout: '', stderr: 'connection-budget: '
+      + `budget 'Data/Budget' has its record in the 1 template of template directory '${data}' and records of its consumers ('Jobs/Worker', 'Web/Api' in stacks `
+      + `'Jobs', 'Web') in the 2 templates of template directory '${consumers}': each --base is read as an app of its own. Pass all the templates of an app as `
+      + 'one --base (one directory).\n' });
+  });
+
+  test('an increase guardrail says which budgets it does not judge because the base lacks them', () => {
+    const unrelated = scratch(directoryWith({ 'Other.json': { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } } }));
+    const result = run(['check', head, '--base', unrelated, '--max-increase', '10']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`connection-budget: note: budget 'Data/Budget' is not in the base (the 1 template of template directory '${unrelated}'), so `
+      + '--max-increase does not judge it: a new budget is judged by utilization and headroom. If it is not new, pass every stack\'s template of the base.\n');
+    expect(run(['check', head, '--base', base, '--max-increase', '1000']).stderr).toBe('');
   });
 
   test('diff without --head, where there is no cdk.out, says that --head defaults to it', () => {
