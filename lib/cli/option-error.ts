@@ -5,12 +5,13 @@
 const TYPO_CHARACTERS_PER_EDIT = 4;
 
 /**
- * parseArgs's message, or for an unknown option ours: node's adds advice on positional arguments that start with a dash,
+ * parseArgs's message on one line, or for an unknown option ours: node's adds advice on positional arguments that start with a dash,
  * with a quote left open, where a mistyped option is the likely cause.
  */
 export function optionError(error: Error & { code?: string }, options: readonly string[]): string {
   const given = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
-  if (given === undefined) return error.message;
+  // Node's other messages come in lines, which a one-line message shows as escapes.
+  if (given === undefined) return error.message.replace(/\n/g, ' ');
   const name = given.replace(/^-+/, '');
   const allowed = Math.max(1, Math.floor(name.length / TYPO_CHARACTERS_PER_EDIT));
   const nearest = options.map((option) => ({ option, edits: editDistance(name, option) })).sort((a, b) => a.edits - b.edits)[0];

@@ -56,6 +56,8 @@ describe('usage errors say what is wrong, exit 2 and print no stack trace', () =
     [['diff', '--base=cdk.out', '--fail-on-chnage'], 'unknown option \'--fail-on-chnage\'; did you mean --fail-on-change?'],
     [['report', '-', '--bogus'], 'unknown option \'--bogus\'.'],
     [['report', '--max'], 'unknown option \'--max\'.'],
+    [['check', '--base', '--fail-on-chnage'], 'Option \'--base\' argument is ambiguous. Did you forget to specify the option argument for \'--base\'? '
+      + 'To specify an option argument starting with a dash use \'--base=-XYZ\'.'],
     [['report', '--format', 'yaml'], '--format must be one of text, markdown, json, got \'yaml\'.'],
     [['report', '--max-utilization', '50'], '--max-utilization cannot be used with report.'],
     [['diff'], 'diff needs --base: the assembly or templates to compare against.'],
