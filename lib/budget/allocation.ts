@@ -1,4 +1,4 @@
-import { compareText } from './text';
+import { sortText } from './text';
 
 /**
  * Defaults of a derived (weighted) pool. The max keeps a lone derived consumer from being handed a
@@ -80,6 +80,8 @@ export function allocate(capacity: number, requests: readonly AllocationRequest[
 
   let used = required;
   const growing = new ShareHeap();
+  // Ties go by id; each id's place in that order is found once, not at every comparison of the heap.
+  const rank = new Map(sortText(requests.filter((r) => r.pool.kind === 'share').map((r) => r.id)).map((id, i) => [id, i]));
   for (const request of requests) {
     if (request.pool.kind !== 'share') {
       continue;
@@ -89,7 +91,7 @@ export function allocate(capacity: number, requests: readonly AllocationRequest[
       // No instance can run, so the size costs nothing; hand out the most the consumer accepts.
       poolSizes.set(request.id, request.pool.max);
     } else if (request.pool.min < request.pool.max) {
-      growing.push({ id: request.id, level: perUnit, unit: request.connectionsPerPoolUnit, surge: request.surge, weight: request.pool.weight, max: request.pool.max, size: request.pool.min });
+      growing.push({ id: request.id, rank: rank.get(request.id)!, level: perUnit, unit: request.connectionsPerPoolUnit, surge: request.surge, weight: request.pool.weight, max: request.pool.max, size: request.pool.min });
     }
   }
   for (let share = growing.pop(); share; share = growing.pop()) {
@@ -160,6 +162,8 @@ function assertValid(capacity: number, requests: readonly AllocationRequest[]): 
 
 interface GrowingShare {
   readonly id: string;
+  /** The place of its id in compareText's order among the shares. */
+  readonly rank: number;
   /** Connections per pool unit at the consumer's own peak: what fairness between shares is measured in. */
   readonly level: number;
   /** Connections per pool unit the step always costs. */
@@ -175,7 +179,7 @@ function before(a: GrowingShare, b: GrowingShare): boolean {
   // Cross-multiplied to compare unit × (size + 1) / weight without dividing.
   const levelA = a.level * (a.size + 1) * b.weight;
   const levelB = b.level * (b.size + 1) * a.weight;
-  return levelA !== levelB ? levelA < levelB : compareText(a.id, b.id) < 0;
+  return levelA !== levelB ? levelA < levelB : a.rank < b.rank;
 }
 
 /** A binary min-heap of growing shares. */

@@ -4,7 +4,7 @@ import { runChecks } from './checks';
 import { connectionsPerInstance, instanceCounts } from './demand';
 import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE, MAX_SETTABLE_MAX_CONNECTIONS } from './limits';
 import { BudgetEvaluation, BudgetInput, ConsumerInput, ConsumerResult, Totals } from './model';
-import { compareText } from './text';
+import { sortByText } from './text';
 import { waveDemand } from './waves';
 
 /**
@@ -12,7 +12,7 @@ import { waveDemand } from './waves';
  * Pure and deterministic: the same input, in any consumer order, gives the same evaluation.
  */
 export function evaluateBudget(input: BudgetInput): BudgetEvaluation {
-  const consumers = [...input.consumers].sort((a, b) => compareText(a.path, b.path));
+  const consumers = sortByText(input.consumers, (c) => c.path);
   assertValid(input, consumers);
   const shared = input.capacity.reservations.filter((r) => r.share);
   if (shared.length === 0) {

@@ -6,7 +6,7 @@ import { BudgetEvaluation, ConsumerResult } from './model';
 import { derivePoolSettings, PoolSettings } from './pool-settings';
 import { presetVariables } from './presets';
 import { startupStorm } from './startup';
-import { compareText } from './text';
+import { compareText, sortText } from './text';
 
 /** What a ledger records beyond the evaluation: the inputs the templates cannot say. */
 export interface LedgerInputs {
@@ -131,7 +131,7 @@ export function sortKeysDeep<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>;
     const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(object).sort(compareText)) {
+    for (const key of sortText(Object.keys(object))) {
       if (object[key] === undefined) continue;
       // Assigning '__proto__' would set the prototype: a key of that name (from a template) stays a key.
       if (key === '__proto__') Object.defineProperty(sorted, key, { value: sortKeysDeep(object[key]), enumerable: true, writable: true, configurable: true });

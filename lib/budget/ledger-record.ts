@@ -4,7 +4,7 @@ import { ConsumerKind } from './demand';
 import { LEDGER_SCHEMA_VERSION, LedgerConsumerInputsJson, LedgerConsumerJson, LedgerInputsJson, LedgerJson, LedgerResourceJson, PoolRequestJson } from './ledger-schema';
 import { sortKeysDeep } from './ledger-build';
 import { Checker, checkConsumerInputs, checkInputs, isObject, LedgerFormatError } from './ledger-parse';
-import { compareText } from './text';
+import { compareText, sortByText, sortText } from './text';
 
 /*
  * What the templates store of a budget since record schema 1: only what they cannot say themselves, spread over the
@@ -93,7 +93,7 @@ export function budgetRecord(ledger: LedgerJson): BudgetRecordJson {
     schemaVersion: RECORD_SCHEMA_VERSION,
     budgetPath: ledger.budgetPath,
     inputs: { ...inputs, waves: inputs.waves ? { services: [] } : null },
-    consumers: Object.fromEntries([...ledger.consumers].sort((a, b) => compareText(a.path, b.path))
+    consumers: Object.fromEntries(sortByText(ledger.consumers, (c) => c.path)
       .map((c) => [c.path, { stack: c.inputs!.resource.stack, stackName: c.inputs!.resource.stackName }])),
     figures: { demand: ledger.totals.demand, required: ledger.totals.required, ceiling: ledger.totals.ceiling, reserved: ledger.capacity?.reservedTotal ?? null },
   };
@@ -153,7 +153,7 @@ export interface AssembledRecords {
 
 export function assembleRecords(budget: BudgetRecordJson, found: readonly FoundConsumerRecord[]): AssembledRecords {
   const byPath = new Map(found.map((f) => [f.path, f]));
-  const named = Object.keys(budget.consumers).sort(compareText);
+  const named = sortText(Object.keys(budget.consumers));
   const present = named.flatMap((path) => (byPath.has(path) ? [byPath.get(path)!] : []));
   const waves = budget.inputs.waves
     ? { services: present.filter((f) => f.record.inWaves).map((f) => ({ path: f.path, resource: f.resource })) }
@@ -207,10 +207,8 @@ export function encodeIntrinsics<T>(value: T): T {
 
 /** The value as encodeIntrinsics received it. */
 export function decodeIntrinsics<T>(value: T): T {
-  return mapObjects(value, (o) => {
-    const keys = Object.keys(o);
-    return keys.length === 1 && keys[0] === INTRINSIC_TEXT_KEY && typeof o[INTRINSIC_TEXT_KEY] === 'string' ? JSON.parse(o[INTRINSIC_TEXT_KEY] as string) : undefined;
-  });
+  // The key is tested before the keys are listed: a record has a thousand objects and few intrinsics.
+  return mapObjects(value, (o) => (typeof o[INTRINSIC_TEXT_KEY] === 'string' && Object.prototype.hasOwnProperty.call(o, INTRINSIC_TEXT_KEY) && Object.keys(o).length === 1 ? JSON.parse(o[INTRINSIC_TEXT_KEY] as string) : undefined));
 }
 
 /**

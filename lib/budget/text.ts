@@ -5,8 +5,27 @@
 export function compareText(a: string, b: string): number {
   // Text without digits is one chunk: the plain order, without splitting (most keys of a ledger, sorted by the thousand).
   if (!DIGIT.test(a) && !DIGIT.test(b)) return plainOrder(a, b);
-  const left = a.match(CHUNKS) ?? [];
-  const right = b.match(CHUNKS) ?? [];
+  return compareChunks(chunksOf(a), chunksOf(b), a, b);
+}
+
+/**
+ * A copy of `items` in compareText's order of `textOf(item)`. Each text is split into its runs once, not at every
+ * comparison: a budget's thousand consumers are sorted by path several times over.
+ */
+export function sortByText<T>(items: readonly T[], textOf: (item: T) => string): T[] {
+  const keyed = items.map((item) => {
+    const text = textOf(item);
+    return { item, text, chunks: chunksOf(text) };
+  });
+  return keyed.sort((x, y) => compareChunks(x.chunks, y.chunks, x.text, y.text)).map((k) => k.item);
+}
+
+function chunksOf(text: string): string[] {
+  return text.match(CHUNKS) ?? [];
+}
+
+/** compareText of `a` and `b`, given their runs. */
+function compareChunks(left: readonly string[], right: readonly string[], a: string, b: string): number {
   for (let i = 0; i < Math.min(left.length, right.length); i++) {
     const order = compareChunk(left[i], right[i]);
     if (order !== 0) return order;
@@ -15,6 +34,24 @@ export function compareText(a: string, b: string): number {
 }
 
 const DIGIT = /\d/;
+
+/**
+ * `items` in compareText's order: the same array, sorted in place. Without a digit among them that is the plain order,
+ * which the default sort gives without calling back; with digits, each is split into its runs once (sortByText). Every
+ * object of a ledger has its keys sorted (sortKeysDeep), and most are in order already.
+ */
+export function sortText<T extends string>(items: T[]): T[] {
+  if (items.some((item) => DIGIT.test(item))) {
+    const sorted = sortByText(items, (item) => item);
+    sorted.forEach((item, i) => { items[i] = item; });
+    return items;
+  }
+  // Most are in order already (keys written in order): checking is cheaper than sorting, which copies them.
+  for (let i = 1; i < items.length; i++) {
+    if (items[i - 1] > items[i]) return items.sort();
+  }
+  return items;
+}
 
 /** Runs of digits and runs of anything else. */
 const CHUNKS = /\d+|\D+/g;

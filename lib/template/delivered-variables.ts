@@ -1,4 +1,4 @@
-import { alternatives, listItems } from './intrinsics';
+import { alternatives, ifArguments, isNoValue, listItems } from './intrinsics';
 import { describeValue, field } from './values';
 
 /** What a variable deploys as in one way the template's conditions can go. */
@@ -56,6 +56,15 @@ function environmentListVariable(list: unknown, name: string): Outcome[] {
   const outcomes: Outcome[] = [];
   let alwaysSet = false;
   for (const element of list) {
+    if (!ifArguments(element)) {
+      // One entry, the common case, read without listing its alternatives (1,000 consumers read several variables each).
+      const entry = isNoValue(element) ? undefined : element;
+      if (field(entry, 'Name') === name) {
+        outcomes.push(...valueOutcomes(field(entry, 'Value')));
+        alwaysSet = true;
+      }
+      continue;
+    }
     const options = alternatives(element);
     const setting = options.filter((o) => field(o, 'Name') === name);
     for (const option of setting) outcomes.push(...valueOutcomes(field(option, 'Value')));

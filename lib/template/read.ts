@@ -116,6 +116,10 @@ export function readAssembly(directory: string): StackTemplate[] {
  * asset manifest names the file and the object key that the AWS::CloudFormation::Stack's TemplateURL points at.
  */
 function nestedStacks(root: string, dir: string, parent: StackTemplate, artifacts: Record<string, Artifact>, artifact: Artifact, manifestFile: string): StackTemplate[] {
+  const stackResources = Object.entries((parent.template.Resources ?? {}) as Record<string, { Type?: string; Properties?: { TemplateURL?: unknown } }>)
+    .filter(([, body]) => body?.Type === 'AWS::CloudFormation::Stack');
+  // Most stacks nest none: their asset manifests are not read.
+  if (stackResources.length === 0) return [];
   const assetArtifacts = (artifact.dependencies ?? []).map((id) => artifacts[id]).filter((a) => a?.type === ASSET_MANIFEST_ARTIFACT);
   const files = new Map<string, string>();
   for (const assets of assetArtifacts) {
@@ -131,8 +135,7 @@ function nestedStacks(root: string, dir: string, parent: StackTemplate, artifact
     }
   }
   const nested: StackTemplate[] = [];
-  for (const [logicalId, body] of Object.entries((parent.template.Resources ?? {}) as Record<string, { Type?: string; Properties?: { TemplateURL?: unknown } }>)) {
-    if (body?.Type !== 'AWS::CloudFormation::Stack') continue;
+  for (const [logicalId, body] of stackResources) {
     const url = JSON.stringify(body.Properties?.TemplateURL ?? '');
     const key = [...files.keys()].find((objectKey) => url.includes(objectKey));
     if (key === undefined) continue;
@@ -226,8 +229,7 @@ export function readJsonFile(file: string): unknown {
     if (stat.size > MAX_INPUT_FILE_BYTES) {
       throw new InputError(`'${file}' has ${stat.size} bytes, more than the ${MAX_INPUT_FILE_BYTES} a template or manifest may have.`);
     }
-    // Unfilled (zeroing 7 MB of templates costs 20 ms): only the bytes read are used.
-    const buffer = Buffer.allocUnsafe(stat.size);
+    const buffer = readBuffer(stat.size);
     let read = 0;
     while (read < stat.size) {
       const n = fs.readSync(fd, buffer, read, stat.size - read, read);
@@ -243,6 +245,20 @@ export function readJsonFile(file: string): unknown {
   } catch (e) {
     throw new InputError(`'${file}' is not valid JSON (${(e as Error).message}); templates must be JSON, as cdk synth writes them.`);
   }
+}
+
+/** The buffer files are read into, kept between files: only the bytes read are used, and decoded into a new string. */
+let scratch: Buffer | undefined;
+
+/**
+ * A buffer of at least `size` bytes, unfilled (zeroing 7 MB of templates costs 20 ms). One buffer serves every file,
+ * so a thousand-consumer app's 42 templates do not each map and fault in new memory.
+ */
+function readBuffer(size: number): Buffer {
+  if (scratch === undefined || scratch.length < size) {
+    scratch = Buffer.allocUnsafeSlow(Math.max(size, scratch === undefined ? 0 : 2 * scratch.length));
+  }
+  return scratch;
 }
 
 /** The template in a file's JSON, unwrapping `aws cloudformation get-template` output; undefined for other JSON. */

@@ -5,7 +5,7 @@
  * `DBInstanceClass` where it writes `dbInstanceClass`. No aws-cdk-lib import: the CLI uses this too.
  */
 
-import { alternatives, ifArguments, NO_VALUE } from './intrinsics';
+import { alternatives, ifArguments, NO_VALUE, soleKey } from './intrinsics';
 
 /** A value read from a property: absent, known, or a token CloudFormation only knows at deploy time. */
 export type TemplateValue<T> =
@@ -21,8 +21,8 @@ export function isIntrinsic(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return false;
   }
-  const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+  const key = soleKey(value);
+  return key !== undefined && (key === 'Ref' || key.startsWith('Fn::'));
 }
 
 /**
@@ -44,9 +44,12 @@ export function field(bag: unknown, name: string): unknown {
   if (name in record) {
     return record[name];
   }
+  // Most fields asked for are absent: keys of another length are passed over without lowering their case.
   const wanted = name.toLowerCase();
-  const key = Object.keys(record).find((k) => k.toLowerCase() === wanted);
-  return key === undefined ? undefined : record[key];
+  for (const key in record) {
+    if (key.length === wanted.length && Object.prototype.hasOwnProperty.call(record, key) && key.toLowerCase() === wanted) return record[key];
+  }
+  return undefined;
 }
 
 /** A number, from a number or a decimal string as CloudFormation writes them (`'100'`, `'0.5'`). */

@@ -19,6 +19,7 @@ describe('allocate', () => {
     ['leftover goes to whoever still fits', 105, [share('a', 50, 1, 1, 9), share('b', 1, 1, 1, 9)], { a: 1, b: 9 }, 59],
     ['a consumer with no instances costs nothing and gets its max', 10, [share('a', 0, 1, 1, 20), share('b', 5, 1, 1, 20)], { a: 20, b: 2 }, 10],
     ['no requests', 10, [], {}, 0],
+    ['a tie goes to the id first as people read it (Svc9 before Svc10)', 30, [share('Svc10', 10, 1, 1, 5), share('Svc9', 10, 1, 1, 5)], { Svc9: 2, Svc10: 1 }, 30],
   ] as Array<[string, number, AllocationRequest[], Record<string, number>, number]>)('%s', (_name, capacity, requests, sizes, allocated) => {
     const result = allocate(capacity, requests);
     expect(Object.fromEntries(result.poolSizes)).toEqual(sizes);

@@ -1,4 +1,5 @@
-import { compareText } from '../../lib/budget/text';
+import * as fc from 'fast-check';
+import { compareText, sortByText, sortText } from '../../lib/budget/text';
 
 describe('compareText orders names as people read them', () => {
   test.each([
@@ -20,5 +21,34 @@ describe('compareText orders names as people read them', () => {
         expect(compareText(a, b) === 0).toBe(a === b);
       }
     }
+  });
+});
+
+describe('sortText and sortByText sort as compareText does, each text split once', () => {
+  const text = fc.stringMatching(/^[a-c0-2/_]{0,6}$/);
+
+  test('sortText gives compareText\'s order, in place, with digits or without', () => {
+    fc.assert(fc.property(fc.array(text, { maxLength: 30 }), (items) => {
+      const copy = [...items];
+      expect(sortText(copy)).toBe(copy);
+      expect(copy).toEqual([...items].sort(compareText));
+    }));
+  });
+
+  test('sortByText gives compareText\'s order of the texts, as a copy', () => {
+    fc.assert(fc.property(fc.array(fc.record({ path: text, n: fc.nat() }), { maxLength: 30 }), (items) => {
+      const before = [...items];
+      expect(sortByText(items, (i) => i.path).map((i) => i.path)).toEqual(items.map((i) => i.path).sort(compareText));
+      expect(items).toEqual(before);
+    }));
+  });
+
+  test.each([
+    ['already in order, no digits', ['a', 'b', 'c'], ['a', 'b', 'c']],
+    ['out of order, no digits', ['c', 'B', 'a'], ['B', 'a', 'c']],
+    ['numbers by value', ['Svc10', 'Svc2'], ['Svc2', 'Svc10']],
+    ['empty', [], []],
+  ])('%s', (_, items, expected) => {
+    expect(sortText([...items])).toEqual(expected);
   });
 });

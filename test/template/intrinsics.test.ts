@@ -1,5 +1,6 @@
 import { containerVariable, deployedInstead, functionVariable } from '../../lib/template/delivered-variables';
-import { alternatives, listItems, NO_VALUE, PLACEHOLDER, textWithPlaceholders, wordPattern } from '../../lib/template/intrinsics';
+import { wordsOfLength } from '../../lib/template/holes/clients';
+import { alternatives, isNoValue, listItems, NO_VALUE, PLACEHOLDER, referencesIn, soleKey, textWithPlaceholders, wordPattern } from '../../lib/template/intrinsics';
 import { countAlternatives, field, numberValue } from '../../lib/template/values';
 
 // Reading values the way CloudFormation deploys them: every branch of an Fn::If may be the one that deploys.
@@ -31,6 +32,45 @@ describe('alternatives and list items', () => {
   });
 });
 
+describe('the sole key of an object: what tells an intrinsic from a property bag', () => {
+  const inherited = Object.assign(Object.create({ Ref: 'Inherited' }), { Name: 'x' });
+  test.each([
+    ['one key', { Ref: 'A' }, 'Ref'],
+    ['two keys', { Ref: 'A', Other: 1 }, undefined],
+    ['none', {}, undefined],
+    ['an inherited key is not its own', inherited, 'Name'],
+    ['a numeric key', { 0: 'a' }, '0'],
+  ])('%s', (_, value, expected) => {
+    expect(soleKey(value)).toBe(expected);
+  });
+
+  test('a Ref beside another key is no reference, and an own AWS::NoValue only counts alone', () => {
+    expect(referencesIn({ Ref: 'A', Other: { Ref: 'B' } })).toEqual([{ kind: 'resource', logicalId: 'B' }]);
+    expect(isNoValue({ Ref: 'AWS::NoValue', Other: 1 })).toBe(false);
+    expect(isNoValue(NO_VALUE)).toBe(true);
+  });
+});
+
+describe('the words of a text that may be a task definition family, by their length', () => {
+  test.each([
+    ['a whole word', 'TaskDefA', [8], ['TaskDefA']],
+    ['inside an ARN', 'arn:aws:ecs:task-definition/Family_1:3', [8], ['Family_1']],
+    ['no word of that length', 'a:bb:ccc', [4], []],
+    ['at both ends', 'ab/cd', [2], ['ab', 'cd']],
+    ['empty text', '', [1], []],
+    ['several lengths', 'x yy zzz', [1, 3], ['x', 'zzz']],
+  ])('%s', (_, text, lengths, expected) => {
+    expect(wordsOfLength(text, new Set(lengths))).toEqual(expected);
+  });
+
+  test('the same words as splitting on what a family may not hold', () => {
+    const text = 'arn:aws:states:::ecs:runTask.sync {"TaskDefinition":"ServicesJobTaskC0C788CF","Cluster":"x-y_z"}';
+    const words = text.split(/[^A-Za-z0-9_-]+/).filter((w) => w.length > 0);
+    const lengths = new Set(words.map((w) => w.length));
+    expect(wordsOfLength(text, lengths)).toEqual(words);
+  });
+});
+
 describe('a field of a conditional object is conditional, never absent', () => {
   test.each([
     ['both branches set it', ifOf({ TaskCount: 50 }, { TaskCount: 1 }), ifOf(50, 1)],
@@ -38,6 +78,7 @@ describe('a field of a conditional object is conditional, never absent', () => {
     ['the object left out in one branch', ifOf({ TaskCount: 50 }, NO_VALUE), ifOf(50, NO_VALUE)],
     ['neither branch sets it', ifOf({}, NO_VALUE), undefined],
     ['keys in another case', { taskCount: 3 }, 3],
+    ['a key of another length is another key', { TaskCounts: 3 }, undefined],
     ['a reference holds no fields', ref('Parameters'), undefined],
   ])('%s', (_, bag, expected) => {
     expect(field(bag, 'TaskCount')).toEqual(expected);
