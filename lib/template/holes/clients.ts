@@ -83,10 +83,12 @@ export class TaskRuns {
       else otherFamilies.push({ task, pattern: family.pattern });
     }
     const familyLengths = new Set([...byFamily.keys()].map((family) => family.length));
+    const shortestFamily = Math.min(...familyLengths);
     for (const actor of actors) {
       for (const id of actor.runs ?? actor.ids) byIdentity.get(id)?.forEach((task) => this.add(task, actor));
       for (const text of textsOf(actor)) {
-        for (const word of wordsOfLength(text, familyLengths)) byFamily.get(word)?.forEach((task) => this.add(task, actor));
+        // Most literals (an action, a protocol) are shorter than any family: they are not scanned.
+        if (text.length >= shortestFamily) for (const word of wordsOfLength(text, familyLengths)) byFamily.get(word)?.forEach((task) => this.add(task, actor));
         otherFamilies.forEach(({ task, pattern }) => pattern.test(text) && this.add(task, actor));
       }
     }
