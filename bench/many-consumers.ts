@@ -1,5 +1,6 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
-import { BudgetedDatabase, ConnectionBudget, PoolSize } from '../lib';
+import * as lib from '../lib';
+import { ConnectionBudget } from '../lib';
 
 const SERVICES_PER_STACK = 25;
 const LAMBDA_FUNCTIONS = 20;
@@ -26,6 +27,12 @@ export interface ManyConsumersOptions {
   readonly deployInWaves?: boolean;
   /** How many consumers: 20 functions and the rest services, 25 to a stack. @default MANY_CONSUMERS */
   readonly consumers?: number;
+  /**
+   * The library the app is built with: its sources, as in a checkout, or its compiled build (dist/lib), as an app that
+   * installs the package has it, whose guards' handlers come bundled instead of being bundled at each synth.
+   * @default - the sources
+   */
+  readonly library?: Pick<typeof lib, 'BudgetedDatabase' | 'PoolSize'>;
 }
 
 /**
@@ -35,6 +42,7 @@ export interface ManyConsumersOptions {
  */
 export function buildManyConsumers(app: App, options: ManyConsumersOptions): { budget?: ConnectionBudget } {
   const withBudget = options.withBudget;
+  const { BudgetedDatabase, PoolSize } = options.library ?? lib;
   const consumers = options.consumers ?? MANY_CONSUMERS;
   const services = consumers - LAMBDA_FUNCTIONS;
   const maxConnections = Math.ceil((MAX_CONNECTIONS * consumers) / MANY_CONSUMERS);

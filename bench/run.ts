@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The library's cost, measured: `npm run bench` (npx ts-node --transpile-only bench/run.ts [--skip-suite]).
-// Prints six figures: synth overhead of the budget on a 220-consumer app, what deploying in waves buys there,
+// Prints six figures: synth overhead of the budget on a 220-consumer app (as installed and in a checkout), what deploying in waves buys there,
 // allocation time for 10,000 consumers, how much of the ceiling derived pools use, template bytes and the CLI's time at
 // 1,000 consumers (it needs the compiled CLI: npm run build), and the test suite's wall time. Figures, not tests:
 // nothing here fails a build.
@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { allocate, AllocationRequest, evaluateBudget, PoolRequest } from '../lib/budget';
-import { buildManyConsumers, MANY_CONSUMERS, manyConsumersStacks } from './many-consumers';
+import { buildManyConsumers, MANY_CONSUMERS, ManyConsumersOptions, manyConsumersStacks } from './many-consumers';
 
 const SYNTH_RUNS = 9;
 const ALLOCATION_CONSUMERS = 10_000;
@@ -30,27 +30,45 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function timeSynth(withBudget: boolean): number {
+function timeSynth(options: ManyConsumersOptions): number {
   const started = process.hrtime.bigint();
   const app = new App();
-  buildManyConsumers(app, { withBudget });
+  buildManyConsumers(app, options);
   app.synth();
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
+/** The compiled library, as an app that installs the package loads it; undefined before npm run build. */
+function compiledLibrary(): ManyConsumersOptions['library'] | undefined {
+  const index = path.join(__dirname, '..', 'dist', 'lib', 'index.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time
+  return fs.existsSync(index) ? require(index) : undefined;
+}
+
+/**
+ * Synth with the budget against synth without it, on the library as installed (compiled, the guards' handlers bundled
+ * in the package) and as in a checkout (the sources, the reboot guard's handler bundled at every synth).
+ */
 function synthOverhead(): string {
-  timeSynth(true); // warm-up: module loading and JIT, for both variants alike
-  timeSynth(false);
-  const withBudget: number[] = [];
-  const without: number[] = [];
+  const installed = compiledLibrary();
+  const variants: Array<{ name: string; options: ManyConsumersOptions }> = [
+    ...(installed ? [{ name: 'as installed', options: { withBudget: true, library: installed } }] : []),
+    { name: 'in a checkout', options: { withBudget: true } },
+  ];
+  const without = { withBudget: false };
+  // Warm-up: module loading and JIT, for every variant alike.
+  variants.forEach((v) => timeSynth(v.options));
+  timeSynth(without);
+  const times = new Map(variants.map((v) => [v.name, [] as number[]]));
+  const plain: number[] = [];
   for (let run = 0; run < SYNTH_RUNS; run++) {
-    // Alternate, so a slow moment of the machine falls on both variants.
-    withBudget.push(timeSynth(true));
-    without.push(timeSynth(false));
+    // Alternate, so a slow moment of the machine falls on every variant.
+    variants.forEach((v) => times.get(v.name)!.push(timeSynth(v.options)));
+    plain.push(timeSynth(without));
   }
-  const ratio = median(withBudget) / median(without);
-  return `synth overhead (${MANY_CONSUMERS} consumers, ${manyConsumersStacks()} stacks, median of ${SYNTH_RUNS}): `
-    + `${median(withBudget).toFixed(0)} ms with the budget, ${median(without).toFixed(0)} ms without; ratio ${ratio.toFixed(3)} (target ≤ 1.05)`;
+  const ratios = variants.map((v) => `${v.name} ${median(times.get(v.name)!).toFixed(0)} ms, ratio ${(median(times.get(v.name)!) / median(plain)).toFixed(3)}`);
+  return `synth overhead (${MANY_CONSUMERS} consumers, ${manyConsumersStacks()} stacks, median of ${SYNTH_RUNS}): with the budget ${ratios.join('; ')}`
+    + `${installed ? '' : ' (as installed: skipped, the library is not compiled: npm run build)'}; without ${median(plain).toFixed(0)} ms (target ≤ 1.05)`;
 }
 
 /**

@@ -256,7 +256,7 @@ let scratch: Buffer | undefined;
  */
 function readBuffer(size: number): Buffer {
   if (scratch === undefined || scratch.length < size) {
-    scratch = Buffer.allocUnsafeSlow(Math.max(size, scratch === undefined ? 0 : 2 * scratch.length));
+    scratch = Buffer.allocUnsafeSlow(Math.min(MAX_INPUT_FILE_BYTES, Math.max(size, scratch === undefined ? 0 : 2 * scratch.length)));
   }
   return scratch;
 }
