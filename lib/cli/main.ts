@@ -124,7 +124,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(optionError(e as Error & { code?: string }, Object.keys(OPTIONS)));
+    throw new UsageError(optionError(e as Error & { code?: string }, ...suggestible(argv)));
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -312,6 +312,21 @@ function poolSource(value: string | undefined, ledger: LedgerJson): ((c: LedgerC
   }
   const sizes = new Map(other.consumers.map((c) => [c.path, c.pool.size]));
   return (c) => sizes.get(c.path);
+}
+
+/**
+ * What an unknown option may be taken for: the command's options (the command is the first argument not an option), and
+ * the others with the commands that take them. Without a command, any option.
+ */
+function suggestible(argv: readonly string[]): [readonly string[], ReadonlyMap<string, string>] {
+  const command = argv.find((a) => !a.startsWith('-'));
+  if (command === undefined || !isCommand(command)) return [Object.keys(OPTIONS), new Map()];
+  const own = [...COMMON_OPTIONS, ...COMMAND_OPTIONS[command]];
+  const others = (Object.keys(OPTIONS) as OptionName[]).filter((o) => !own.includes(o)).map((o): [string, string] => {
+    const takers = (Object.keys(COMMAND_OPTIONS) as Command[]).filter((c) => COMMAND_OPTIONS[c].includes(o));
+    return [o, listOf(takers, 'and')];
+  });
+  return [own, new Map(others)];
 }
 
 function isCommand(name: string): name is Command {

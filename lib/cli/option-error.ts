@@ -6,16 +6,26 @@ const TYPO_CHARACTERS_PER_EDIT = 4;
 
 /**
  * parseArgs's message on one line, or for an unknown option ours: node's adds advice on positional arguments that start with a dash,
- * with a quote left open, where a mistyped option is the likely cause.
+ * with a quote left open, where a mistyped option is the likely cause. The option suggested is one `options` holds (the
+ * command's); one near it that only other commands take is named with them (`elsewhere`: option → the commands).
  */
-export function optionError(error: Error & { code?: string }, options: readonly string[]): string {
+export function optionError(error: Error & { code?: string }, options: readonly string[], elsewhere: ReadonlyMap<string, string> = new Map()): string {
   const given = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
   // Node's other messages come in lines, which a one-line message shows as escapes.
   if (given === undefined) return error.message.replace(/\n/g, ' ');
   const name = given.replace(/^-+/, '');
+  const near = (candidates: readonly string[]) => nearest(name, candidates);
+  const own = near(options);
+  if (own !== undefined) return `unknown option '${given}'; did you mean --${own}?`;
+  const other = near([...elsewhere.keys()]);
+  return `unknown option '${given}'${other === undefined ? '.' : `; --${other} is an option of ${elsewhere.get(other)} only.`}`;
+}
+
+/** The candidate fewest edits from `name`, if within the allowed edits (TYPO_CHARACTERS_PER_EDIT). */
+function nearest(name: string, candidates: readonly string[]): string | undefined {
   const allowed = Math.max(1, Math.floor(name.length / TYPO_CHARACTERS_PER_EDIT));
-  const nearest = options.map((option) => ({ option, edits: editDistance(name, option) })).sort((a, b) => a.edits - b.edits)[0];
-  return `unknown option '${given}'${nearest && nearest.edits <= allowed ? `; did you mean --${nearest.option}?` : '.'}`;
+  const closest = candidates.map((option) => ({ option, edits: editDistance(name, option) })).sort((a, b) => a.edits - b.edits)[0];
+  return closest && closest.edits <= allowed ? closest.option : undefined;
 }
 
 /** Levenshtein distance: insertions, deletions and substitutions. */

@@ -56,6 +56,9 @@ describe('usage errors say what is wrong, exit 2 and print no stack trace', () =
     [['diff', '--base=cdk.out', '--fail-on-chnage'], 'unknown option \'--fail-on-chnage\'; did you mean --fail-on-change?'],
     [['report', '-', '--bogus'], 'unknown option \'--bogus\'.'],
     [['report', '--max'], 'unknown option \'--max\'.'],
+    [['report', '--max-utilisation', '50'], 'unknown option \'--max-utilisation\'; --max-utilization is an option of check only.'],
+    [['report', '--bse', 'x'], 'unknown option \'--bse\'; --base is an option of diff and check only.'],
+    [['--formt', 'json'], 'unknown option \'--formt\'; did you mean --format?'],
     [['check', '--base', '--fail-on-chnage'], 'Option \'--base\' argument is ambiguous. Did you forget to specify the option argument for \'--base\'? '
       + 'To specify an option argument starting with a dash use \'--base=-XYZ\'.'],
     [['report', '--format', 'yaml'], '--format must be one of text, markdown, json, got \'yaml\'.'],
