@@ -16,6 +16,8 @@ export type TemplateValue<T> =
 export const ABSENT = { kind: 'absent' } as const;
 export const TOKEN = { kind: 'token' } as const;
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /** True for a CloudFormation intrinsic such as `{ Ref: ... }` or `{ 'Fn::GetAtt': ... }`. */
 export function isIntrinsic(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -44,10 +46,12 @@ export function field(bag: unknown, name: string): unknown {
   if (name in record) {
     return record[name];
   }
-  // Most fields asked for are absent: keys of another length are passed over without lowering their case.
+  // Most fields asked for are absent: keys of another length are passed over without lowering their case, but for a
+  // shorter one with a character outside ASCII (lowering 'İ' gives two characters).
   const wanted = name.toLowerCase();
   for (const key in record) {
-    if (key.length === wanted.length && Object.prototype.hasOwnProperty.call(record, key) && key.toLowerCase() === wanted) return record[key];
+    const comparable = key.length === wanted.length || (key.length < wanted.length && NON_ASCII.test(key));
+    if (comparable && Object.prototype.hasOwnProperty.call(record, key) && key.toLowerCase() === wanted) return record[key];
   }
   return undefined;
 }

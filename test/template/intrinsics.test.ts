@@ -84,6 +84,10 @@ describe('a field of a conditional object is conditional, never absent', () => {
     expect(field(bag, 'TaskCount')).toEqual(expected);
   });
 
+  test('a key whose lower case is longer than itself still matches (\'İ\' lowers to two characters)', () => {
+    expect(field({ 'İd': 5 }, 'i\u0307D')).toBe(5);
+  });
+
   test('a number read through a conditional object is a token, so the budget asks for a bound', () => {
     expect(numberValue(field(ifOf({ TaskCount: 50 }, {}), 'TaskCount'))).toEqual({ kind: 'token' });
   });
