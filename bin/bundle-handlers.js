@@ -10,7 +10,8 @@ const ROOT = path.join(__dirname, '..');
 /** The handlers lib/constructs/guard-function.ts names; each exports `handler`. */
 const HANDLERS = ['allocation-guard-handler', 'database-users-mysql', 'database-users-postgres', 'reboot-guard-handler'];
 /**
- * As NodejsFunction bundles them in a checkout: the guards' runtime (GUARD_RUNTIME, Node.js 24) provides AWS SDK v3. The
+ * As NodejsFunction bundles them in a checkout (GUARD_BUNDLING in lib/constructs/guard-function.ts; a test holds the two
+ * alike): the guards' runtime (GUARD_RUNTIME, Node.js 24) provides AWS SDK v3. The
  * bundled drivers' licence comments stay, at the end of each file.
  */
 const OPTIONS = {
@@ -27,7 +28,7 @@ function bundleHandlers(outdir) {
   }
 }
 
-module.exports = { HANDLERS, bundleHandlers };
+module.exports = { HANDLERS, OPTIONS, bundleHandlers };
 
 if (require.main === module) {
   bundleHandlers(path.join(ROOT, 'dist', 'handlers'));

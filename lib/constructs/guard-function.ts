@@ -7,7 +7,14 @@ import { Construct } from 'constructs';
 const GUARD_TIMEOUT = Duration.minutes(1);
 const GUARD_MEMORY_MB = 128;
 /** A fixed runtime (not NODEJS_LATEST), whose AWS SDK v3 the reboot guard uses; the newest CDK knows. */
-const GUARD_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const GUARD_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * How a checkout bundles a guard's handler at synth, as bin/bundle-handlers.js bundles it for the package (a test holds
+ * the two alike): the runtime provides AWS SDK v3, which bundling would only make larger; node-postgres loads its
+ * optional native binding only when asked.
+ */
+export const GUARD_BUNDLING = { externalModules: ['@aws-sdk/*', 'pg-native'], minify: true } as const;
 
 /**
  * A guard handler's code: in a checkout its TypeScript source, which NodejsFunction bundles at synth with the local
@@ -56,9 +63,7 @@ export function guardProvider(scope: Construct, handler: string, description: st
       ...props,
       runtime: GUARD_RUNTIME,
       entry: code.source,
-      // As bin/bundle-handlers.js bundles them: the runtime provides AWS SDK v3, which bundling would only make larger;
-      // node-postgres loads its optional native binding only when asked.
-      bundling: { externalModules: ['@aws-sdk/*', 'pg-native'], minify: true },
+      bundling: { externalModules: [...GUARD_BUNDLING.externalModules], minify: GUARD_BUNDLING.minify },
     });
   // A guard asks whether CloudFormation is rolling its own stack back, and lets the rollback through.
   if (options.letsRollbacksThrough !== false) {
