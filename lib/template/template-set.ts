@@ -69,6 +69,8 @@ export class TemplateSet {
   private readonly exports = new Map<string, { stack: StackTemplate; value: unknown }>();
   private readonly resourceCache = new Map<StackTemplate, ReadonlyMap<string, TemplateResource>>();
   private readonly identityCache = new WeakMap<object, readonly string[]>();
+  /** Every resource of the set in stack order, and by type: built at the first `all`, which readers call for many types. */
+  private resourceIndex?: { readonly every: readonly TemplateResource[]; readonly byType: ReadonlyMap<string, readonly TemplateResource[]> };
   /** Nested stacks by the parent stack and the logical ID of the resource that creates them. */
   private readonly nestedByResource = new Map<StackTemplate, Map<string, StackTemplate>>();
 
@@ -109,7 +111,17 @@ export class TemplateSet {
 
   /** Every resource of the set, optionally of one type. */
   public all(type?: string): TemplateResource[] {
-    return this.stacks.flatMap((stack) => [...this.resourcesOf(stack).values()].filter((r) => type === undefined || r.type === type));
+    if (!this.resourceIndex) {
+      const every = this.stacks.flatMap((stack) => [...this.resourcesOf(stack).values()]);
+      const byType = new Map<string, TemplateResource[]>();
+      for (const resource of every) {
+        const ofType = byType.get(resource.type);
+        if (ofType) ofType.push(resource);
+        else byType.set(resource.type, [resource]);
+      }
+      this.resourceIndex = { every, byType };
+    }
+    return [...(type === undefined ? this.resourceIndex.every : this.resourceIndex.byType.get(type) ?? [])];
   }
 
   /** Where every reference inside `value` (written in `stack`) leads. */

@@ -38,14 +38,15 @@ export function findMisroutedConsumers(placement: Placement, runners: ReadonlyMa
   if (!proxyGuard || !databaseGuard) return [];
   const database: Entry = { guard: databaseGuard, resources: [...databaseGuard.resources, ...clusterEndpointsOf(set, databaseGuard)], secrets: databaseSecrets(set, databaseGuard) };
   const proxy: Entry = { guard: proxyGuard, resources: [...proxyGuard.resources, ...proxyEndpointsOf(set, proxyGuard)], secrets: new Set() };
+  const others = namesOfOtherSets(placement.consumers);
   return placement.consumers.flatMap((consumer) => {
     const proxied = consumer.stored.route === 'proxy';
     const wrong = proxied ? database : proxy;
     const finding = (holder: string, name: string, pointsAt: TemplateResource): MisroutedConsumer => ({
       consumer: consumer.stored.path, holder, name, route: proxied ? 'proxy' : 'direct', countedAt: (proxied ? proxy : database).guard.path, pointsAt: set.pathOf(pointsAt),
     });
-    const others = namesOfOtherSets(placement, consumer);
-    const fromVariables = variablesOf(consumer).filter((v) => !others.has(v.name)).flatMap((v) => {
+    const otherNames = others(consumer);
+    const fromVariables = variablesOf(consumer).filter((v) => !otherNames.has(v.name)).flatMap((v) => {
       const address = addressIn(set, v.stack, v.value, wrong, 0);
       return address ? [finding(v.holder, v.name, address)] : [];
     });
@@ -99,15 +100,36 @@ function databaseSecrets(set: TemplateSet, database: Guarded): Set<string> {
   return ids;
 }
 
-/** Variables other pool sets of the same container or function receive: each set is judged by its own route. */
-function namesOfOtherSets(placement: Placement, consumer: GatheredConsumer): Set<string> {
-  const sameHolder = (other: GatheredConsumer) => other !== consumer && (consumer.stored.kind === 'lambda-function'
-    ? other.resource !== undefined && other.resource === consumer.resource
-    : other.taskDefinition !== undefined && other.taskDefinition === consumer.taskDefinition && other.stored.inputs?.container === consumer.stored.inputs?.container);
-  return new Set(placement.consumers.filter(sameHolder).flatMap((other) => {
-    const preset = other.stored.inputs?.preset;
-    return preset ? [...presetVariables(preset), ...routeVariables(preset)].map((v) => v.name) : [];
-  }));
+/**
+ * Variables other pool sets of the same container or function receive: each set is judged by its own route. Consumers
+ * are grouped by function and by task definition once, so that a budget of many consumers is not scanned for each.
+ */
+function namesOfOtherSets(consumers: readonly GatheredConsumer[]): (consumer: GatheredConsumer) => Set<string> {
+  const byResource = groupBy(consumers, (c) => c.resource);
+  const byTaskDefinition = groupBy(consumers, (c) => c.taskDefinition);
+  return (consumer) => {
+    const sameHolder = consumer.stored.kind === 'lambda-function'
+      ? (consumer.resource ? byResource.get(consumer.resource) ?? [] : []).filter((other) => other !== consumer)
+      : (consumer.taskDefinition ? byTaskDefinition.get(consumer.taskDefinition) ?? [] : [])
+        .filter((other) => other !== consumer && other.stored.inputs?.container === consumer.stored.inputs?.container);
+    return new Set(sameHolder.flatMap((other) => {
+      const preset = other.stored.inputs?.preset;
+      return preset ? [...presetVariables(preset), ...routeVariables(preset)].map((v) => v.name) : [];
+    }));
+  };
+}
+
+/** The consumers by the resource `key` gives, in their order; those without one are left out. */
+function groupBy(consumers: readonly GatheredConsumer[], key: (consumer: GatheredConsumer) => TemplateResource | undefined): Map<TemplateResource, GatheredConsumer[]> {
+  const groups = new Map<TemplateResource, GatheredConsumer[]>();
+  for (const consumer of consumers) {
+    const resource = key(consumer);
+    if (resource === undefined) continue;
+    const group = groups.get(resource);
+    if (group) group.push(consumer);
+    else groups.set(resource, [consumer]);
+  }
+  return groups;
 }
 
 /** Every environment variable and secret of the consumer's container, or the function's environment, with where it is written. */
