@@ -71,6 +71,17 @@ export interface BudgetChange {
   readonly newProblems: readonly LedgerProblemJson[];
   /** Unacknowledged problems of the base that the head no longer has. */
   readonly resolvedProblems: readonly LedgerProblemJson[];
+  /**
+   * Unacknowledged problems open on both sides with another message: the same check, level and subject, its figures
+   * moved. Such a problem is neither new nor resolved.
+   */
+  readonly changedProblems: readonly ProblemChange[];
+}
+
+/** One problem, open before and after a change, whose message changed. */
+export interface ProblemChange {
+  readonly before: LedgerProblemJson;
+  readonly after: LedgerProblemJson;
 }
 
 /** The difference between two sets of ledgers (two assemblies, or deployed templates and a synth). */
@@ -128,11 +139,7 @@ function diffBudget(budgetPath: string, before: LedgerJson | undefined, after: L
   const consumers = diffConsumers(before?.consumers ?? [], after?.consumers ?? []);
   const causes = diffCapacityCauses(before, after);
   const openProblems = (ledger: LedgerJson | undefined) => (ledger?.problems ?? []).filter((p) => !p.acknowledged);
-  const problemKey = (p: LedgerProblemJson) => `${p.id}\u0000${p.subject}\u0000${p.message}`;
-  const beforeKeys = new Set(openProblems(before).map(problemKey));
-  const afterKeys = new Set(openProblems(after).map(problemKey));
-  const newProblems = openProblems(after).filter((p) => !beforeKeys.has(problemKey(p)));
-  const resolvedProblems = openProblems(before).filter((p) => !afterKeys.has(problemKey(p)));
+  const { newProblems, resolvedProblems, changedProblems } = diffProblems(openProblems(before), openProblems(after));
   const change = {
     maxConnections: pick((l) => l.capacity?.maxConnections.value),
     proxyMaxConnectionsPercent: pick((l) => l.capacity?.proxy?.maxConnectionsPercent),
@@ -147,7 +154,8 @@ function diffBudget(budgetPath: string, before: LedgerJson | undefined, after: L
   };
   const figuresDiffer = Object.values(change).some((c) => c.before !== c.after);
   const status: ChangeStatus = !before ? 'added' : !after ? 'removed'
-    : figuresDiffer || causes.length > 0 || consumers.length > 0 || newProblems.length > 0 || resolvedProblems.length > 0 ? 'changed' : 'unchanged';
+    : figuresDiffer || causes.length > 0 || consumers.length > 0 || newProblems.length > 0 || resolvedProblems.length > 0 || changedProblems.length > 0
+      ? 'changed' : 'unchanged';
   return {
     budgetPath,
     status,
@@ -157,6 +165,7 @@ function diffBudget(budgetPath: string, before: LedgerJson | undefined, after: L
     consumers,
     newProblems,
     resolvedProblems,
+    changedProblems,
   };
 }
 
@@ -211,4 +220,35 @@ function diffVariables(before: Readonly<Record<string, string>>, after: Readonly
   return names
     .map((name) => ({ name, before: before[name] ?? null, after: after[name] ?? null }))
     .filter((v) => v.before !== v.after);
+}
+
+/**
+ * Problems of the head the base did not have, of the base the head no longer has, and those open on both with another
+ * message. A problem is paired with its other side only when it is the one unmatched problem of its check, level and
+ * subject on each side: several of them (one subject's ledger differences) cannot be told apart, and stay new and resolved.
+ */
+function diffProblems(before: readonly LedgerProblemJson[], after: readonly LedgerProblemJson[]): Pick<BudgetChange, 'newProblems' | 'resolvedProblems' | 'changedProblems'> {
+  const same = (p: LedgerProblemJson) => `${problemGroup(p)}\u0000${p.message}`;
+  const beforeKeys = new Set(before.map(same));
+  const afterKeys = new Set(after.map(same));
+  const added = after.filter((p) => !beforeKeys.has(same(p)));
+  const gone = before.filter((p) => !afterKeys.has(same(p)));
+  const addedPerGroup = countBy(added, problemGroup);
+  const gonePerGroup = countBy(gone, problemGroup);
+  const paired = (p: LedgerProblemJson) => addedPerGroup.get(problemGroup(p)) === 1 && gonePerGroup.get(problemGroup(p)) === 1;
+  return {
+    newProblems: added.filter((p) => !paired(p)),
+    resolvedProblems: gone.filter((p) => !paired(p)),
+    changedProblems: added.filter(paired).map((p) => ({ before: gone.find((b) => problemGroup(b) === problemGroup(p))!, after: p })),
+  };
+}
+
+function problemGroup(p: LedgerProblemJson): string {
+  return `${p.id}\u0000${p.level}\u0000${p.subject}`;
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
 }

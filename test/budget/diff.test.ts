@@ -57,6 +57,33 @@ describe('diffLedgers', () => {
     expect(diffLedgers([tight], [base]).budgets[0].resolvedProblems.map((p) => p.id)).toEqual(['CB-NEAR-CAPACITY']);
   });
 
+  test('a problem still open with other figures is one changed problem, neither new nor resolved', () => {
+    // GIVEN ceiling floor(300 × 90 %) − 5 = 265: 13 tasks × 200 % × pool 10 = 260 (98 %), then 12 × 200 % × 10 = 240 (91 %), both past the warning at 90 %
+    const tight = ledgerOf(budget(postgresBehindProxy(300, 90), [ecsService('Web/Api', { maxTasks: 13, pool: 10 })]));
+    const lessTight = ledgerOf(budget(postgresBehindProxy(300, 90), [ecsService('Web/Api', { maxTasks: 12, pool: 10 })]));
+    const [before, after] = [tight, lessTight].map((l) => l.problems.find((p) => p.id === 'CB-NEAR-CAPACITY')!);
+    expect(before.message).not.toBe(after.message);
+    // WHEN they are compared
+    const change = diffLedgers([tight], [lessTight]).budgets[0];
+    // THEN the warning is listed once, with both messages
+    expect(change.changedProblems).toEqual([{ before, after }]);
+    expect([change.newProblems, change.resolvedProblems]).toEqual([[], []]);
+    // AND a ledger against itself has none
+    expect(diffLedgers([tight], [tight]).budgets[0].changedProblems).toEqual([]);
+  });
+
+  test('problems of one check and subject that cannot be paired stay new and resolved', () => {
+    const problem = (message: string) => ({ id: 'CB-LEDGER-DIFFERS', level: 'error' as const, subject: 'Web/Api', message, fix: 'Synthesize again.', acknowledged: false });
+    const withProblems = (...messages: string[]) => ({ ...base, problems: messages.map(problem) });
+    // Two on one side, one on the other: which one moved is not known.
+    const change = diffLedgers([withProblems('a', 'b')], [withProblems('c')]).budgets[0];
+    expect([change.newProblems.map((p) => p.message), change.resolvedProblems.map((p) => p.message), change.changedProblems]).toEqual([['c'], ['a', 'b'], []]);
+    // One each, but of another level: a warning that became an error is new.
+    const warning = { ...problem('a'), level: 'warning' as const };
+    const levels = diffLedgers([{ ...base, problems: [warning] }], [withProblems('b')]).budgets[0];
+    expect([levels.newProblems.length, levels.resolvedProblems.length, levels.changedProblems.length]).toEqual([1, 1, 0]);
+  });
+
   test('matches budgets by path: an added budget counts from nothing, a removed one down to nothing', () => {
     const other = { ...head, budgetPath: 'Other/Budget' };
     const d = diffLedgers([base], [other]);

@@ -79,6 +79,14 @@ describe('text', () => {
     ].join('\n'));
   });
 
+  test('the diff shows a warning still open with its new figures once, not as new and resolved', () => {
+    const [before, after] = [sampleLedger(21), sampleLedger(22)];
+    expect([before, after].map((l) => l.problems.map((p) => p.id))).toEqual([['CB-NEAR-CAPACITY'], ['CB-NEAR-CAPACITY']]);
+    const text = diffText(diffLedgers([before], [after]), plain);
+    const warning = after.problems[0];
+    expect(text.split('\n').filter((line) => line.includes('CB-NEAR-CAPACITY'))).toEqual([`    still a warning CB-NEAR-CAPACITY, now: ${warning.message} ${warning.fix}`]);
+  });
+
   test('the diff shows a pool with overflow as the report does', () => {
     const diffOfWorker = diffLedgers([workerLedger(5, 2)], [workerLedger(4, 3)]);
     expect(diffText(diffOfWorker, plain).split('\n').slice(3, 5)).toEqual([
@@ -143,6 +151,14 @@ describe('markdown', () => {
     const slices = pieSlices(markdown);
     expect(slices).toEqual([['Jobs/Worker', 28], ['Web/Api', 200], ['headroom', 267]]);
     expect(slices.reduce((n, [, v]) => n + v, 0)).toBe(495);
+  });
+
+  test('the diff lists a warning still open with its new figures once', () => {
+    const [before, after] = [sampleLedger(21), sampleLedger(22)];
+    const markdown = diffMarkdown(diffLedgers([before], [after]), [after]);
+    expect(markdown.split('\n').filter((line) => line.includes('CB-NEAR-CAPACITY'))).toEqual([
+      expect.stringMatching(/^- ⚠️ still a warning \*\*CB-NEAR-CAPACITY\*\*, now: ConnectionBudget 'Data\/Budget': /),
+    ]);
   });
 
   test('the diff is a pull-request comment: marker, summary, change table, totals and the allocation after', () => {

@@ -178,6 +178,9 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
   for (const p of budget.resolvedProblems) {
     lines.push('', `- ✅ resolved ${p.level} **${forMarkdown(p.id)}**`);
   }
+  for (const { after: p } of budget.changedProblems) {
+    lines.push('', `- ${p.level === 'error' ? '❌ still an error' : '⚠️ still a warning'} **${forMarkdown(p.id)}**, now: ${forMarkdown(p.message)} ${forMarkdown(p.fix)}`);
+  }
   if (head && head.totals.ceiling !== null && head.totals.ceiling > 0) {
     lines.push('', '<details><summary>Allocation after this change</summary>', '', ...allocationPie(head), '', '</details>');
   }

@@ -161,6 +161,9 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
   for (const p of budget.resolvedProblems) {
     lines.push(`    ${style('green', `resolved ${p.level}`)} ${forTerminal(p.id)}`);
   }
+  for (const { after: p } of budget.changedProblems) {
+    lines.push(`    ${p.level === 'error' ? style('red', 'still an error') : style('yellow', 'still a warning')} ${forTerminal(p.id)}, now: ${forTerminal(p.message)} ${forTerminal(p.fix)}`);
+  }
   return lines;
 }
 
