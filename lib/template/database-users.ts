@@ -20,16 +20,17 @@ interface ListedUser {
 export function databaseUserDifferences(rebuilt: LedgerJson, set: TemplateSet): LedgerDifference[] {
   // Each consumer's user is limited to its worst case; each allocation's to the connections granted.
   const wanted = [
-    ...rebuilt.consumers.flatMap((c) => (typeof c.inputs?.databaseUser === 'string' ? [{ path: c.path, user: c.inputs.databaseUser, limit: c.demand, basis: 'its worst case' }] : [])),
+    // The worst case is rebuilt from what deploys: an override that raised it shows here, beside the limit the user manager keeps.
+    ...rebuilt.consumers.flatMap((c) => (typeof c.inputs?.databaseUser === 'string' ? [{ path: c.path, user: c.inputs.databaseUser, limit: c.demand, basis: 'its worst case as the templates deploy it' }] : [])),
     ...(rebuilt.inputs?.reservations ?? []).flatMap((r) => (r.databaseUser ? [{ path: r.name, user: r.databaseUser, limit: r.connections, basis: 'the connections granted' }] : [])),
   ];
   if (wanted.length === 0) return [];
-  const listed = new Map<string, ListedUser[]>();
+  const listed = new Map<string, Array<{ readonly user: ListedUser; readonly manager: TemplateResource }>>();
   const managers = new Set<TemplateResource>();
   for (const manager of set.all(DATABASE_USERS_TYPE)) {
     for (const user of usersOf(field(manager.properties, 'Users'))) {
       const name = String(user.name);
-      listed.set(name, [...listed.get(name) ?? [], user]);
+      listed.set(name, [...listed.get(name) ?? [], { user, manager }]);
       if (wanted.some((w) => w.user === name)) managers.add(manager);
     }
   }
@@ -45,10 +46,11 @@ export function databaseUserDifferences(rebuilt: LedgerJson, set: TemplateSet): 
     const entries = listed.get(user) ?? [];
     const what = `the connection limit of the database user '${user}' of '${path}'`;
     if (entries.length !== 1) {
-      return [{ subject: path, what, ledger: `${limit} in one ${DATABASE_USERS_TYPE}`, templates: entries.length === 0 ? 'no user manager lists the user' : `${entries.length} user managers list it` }];
+      return [{ subject: path, what, ledger: `${limit} in one ${DATABASE_USERS_TYPE}`, templates: entries.length === 0 ? 'no user manager listing the user' : `${entries.length} user managers listing it` }];
     }
-    const listedLimit = entries[0].connectionLimit;
-    return listedLimit === limit ? [] : [{ subject: path, what, ledger: `${limit} (${basis})`, templates: describeValue(listedLimit) }];
+    const { user: entry, manager } = entries[0];
+    return entry.connectionLimit === limit ? []
+      : [{ subject: path, what, ledger: `${limit} (${basis})`, templates: `${describeValue(entry.connectionLimit)} (in the Users of '${set.pathOf(manager)}')` }];
   })];
 }
 

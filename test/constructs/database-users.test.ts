@@ -193,13 +193,21 @@ describe('a user manager changed after the budget computed', () => {
 
   test.each([
     ['a raised limit', JSON.stringify([{ name: web, secretArn: 'a', connectionLimit: 1000 }, { name: report, secretArn: 'b', connectionLimit: 5 }]),
-      `the ledger gives the connection limit of the database user '${web}' of 'Services/Web' as 80 (its worst case), but the templates give 1000.`],
+      `the ledger gives the connection limit of the database user '${web}' of 'Services/Web' as 80 (its worst case as the templates deploy it), but the templates give 1000 (in the Users of 'Data/Db/Users/Resource').`],
     ['a user left out', JSON.stringify([{ name: report, secretArn: 'b', connectionLimit: 5 }]),
-      `the ledger gives the connection limit of the database user '${web}' of 'Services/Web' as 80 in one Custom::ConnectionBudgetDatabaseUsers, but the templates give no user manager lists the user.`],
+      `the ledger gives the connection limit of the database user '${web}' of 'Services/Web' as 80 in one Custom::ConnectionBudgetDatabaseUsers, but the templates give no user manager listing the user.`],
   ])('%s fails synth with CB-LEDGER-DIFFERS', (_, users, message) => {
     const p = platform({}, (db) => usersL1(db).addPropertyOverride('Users', users));
     expect(p.errors).toEqual([expect.stringContaining(message)]);
     expect(p.errors[0]).toMatch(/\[CB-LEDGER-DIFFERS\]$/);
+  });
+
+  test('an override that raises a consumer\'s worst case names both sides of the user\'s limit: what deploys, and what the manager sets', () => {
+    // GIVEN the service's DesiredCount overridden from 4 to 10: 10 × 200 % × pool 10 = 200, its user still limited to 80
+    const p = platform({}, (db) => (db.node.root.node.findChild('Services').node.findChild('Web').node.defaultChild as CfnResource)
+      .addPropertyOverride('DesiredCount', 10));
+    expect(p.errors).toContainEqual(expect.stringContaining(`the ledger gives the connection limit of the database user '${web}' of 'Services/Web' as 200 `
+      + "(its worst case as the templates deploy it), but the templates give 80 (in the Users of 'Data/Db/Users/Resource')."));
   });
 
   test('a manager pointed at another host fails synth with CB-LEDGER-DIFFERS', () => {
