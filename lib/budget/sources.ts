@@ -83,5 +83,7 @@ export const SOURCES = {
   auroraReplicas: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Replication.html',
   rdsDataApiLimits: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html',
   ecsServiceDesiredCount: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount',
+  rdsCreateDbInstancePort: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html (Port: default 3306 for MariaDB and MySQL, 5432 for PostgreSQL)',
+  rdsCreateDbClusterPort: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html (Port: default 3306 for MySQL and Aurora MySQL, 5432 for PostgreSQL and Aurora PostgreSQL)',
   ecsContainerMetadata: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4.html',
 } as const;

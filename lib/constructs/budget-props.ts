@@ -1,6 +1,6 @@
 import { aws_ec2 as ec2, aws_rds as rds, Token } from 'aws-cdk-lib';
 import { ALLOCATION_RESERVATION_PREFIX, EngineKind, LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_SETTABLE_MAX_CONNECTIONS } from '../budget';
-import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
+import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../template/database-engine';
 import { describeNumber, isWholeNumber, pathOf, wholeNumberProblem } from '../private/validation';
 import type { ConnectionBudgetProps } from './connection-budget';
 import { ConnectionAllocationOptions } from './connection-allocation';

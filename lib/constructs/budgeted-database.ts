@@ -5,7 +5,7 @@ import {
   MaxConnections, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, PROXY_DEFAULT_MAX_CONNECTIONS_PERCENT, SERVERLESS_V2_CAPACITY_STEP_ACU,
   SERVERLESS_V2_HIGHEST_CAPACITY_ACU, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU, SERVERLESS_V2_MAX_CONNECTIONS, TLS_PARAMETER, TLS_REQUIRED_VALUE,
 } from '../budget';
-import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../private/database-facts';
+import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../template/database-engine';
 import { describeNumber, wholeNumberProblem } from '../private/validation';
 import { ConnectionBudget } from './connection-budget';
 import { ConnectionReservation } from './consumer-options';

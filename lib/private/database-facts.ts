@@ -13,25 +13,6 @@ export interface BudgetDatabase {
   readonly cluster?: rds.IDatabaseCluster;
 }
 
-/** Engines as aws-cdk-lib names them (`engineType`), mapped to the budget's engine kinds. */
-const ENGINE_TYPES: Readonly<Record<string, EngineKind>> = {
-  'postgres': 'rds-postgresql',
-  'mysql': 'rds-mysql',
-  'mariadb': 'rds-mariadb',
-  'aurora-postgresql': 'aurora-postgresql',
-  'aurora-mysql': 'aurora-mysql',
-  // Aurora MySQL 1.x (MySQL 5.6 compatible) is engine type `aurora`.
-  'aurora': 'aurora-mysql',
-};
-
-/** The budget engine of a database, or undefined when aws-cdk-lib's engine type is not one the budget knows. */
-export function engineKindOf(engineType: string | undefined): EngineKind | undefined {
-  return engineType === undefined ? undefined : ENGINE_TYPES[engineType];
-}
-
-export const SUPPORTED_ENGINE_TYPES: readonly string[] = Object.keys(ENGINE_TYPES);
-
-
 /** What the budget learns about its database and proxy from the app. */
 export interface DatabaseFacts {
   readonly capacity: CapacityInput;

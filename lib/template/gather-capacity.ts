@@ -1,6 +1,7 @@
 import { CapacityInput, InvalidValue, LedgerInputsJson, ProxyFacts, TlsSetting, UnresolvedValue } from '../budget';
 import { clusterInstances, Located, locate, referenced, TYPES } from './budget-resources';
 import { capacitySinks, externalParameterGroup, instanceFacts, proxySettings } from './capacity-facts';
+import { deployedEngine } from './database-engine';
 import { listItems } from './intrinsics';
 import { identity, TemplateResource, TemplateSet } from './template-set';
 import { databaseTls, proxyTls } from './tls-facts';
@@ -13,6 +14,8 @@ export interface GatheredCapacity {
   readonly invalid: readonly InvalidValue[];
   /** The database's resources: the instance, or the cluster and its instances (empty when imported). */
   readonly databaseResources: readonly TemplateResource[];
+  /** The engine the database's instance or cluster deploys, when the templates hold it and name it literally. */
+  readonly deployedEngine?: ReturnType<typeof deployedEngine>;
   /** The proxy, when the budget has one in the templates. */
   readonly proxy?: TemplateResource;
   /** The MaxConnectionsPercent the proxy's target group deploys, when the budget derives it (BudgetedDatabase). */
@@ -136,6 +139,7 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
     unresolved,
     invalid,
     databaseResources,
+    deployedEngine: databaseResources.length > 0 ? deployedEngine(databaseResources[0]) : undefined,
     proxy,
     deployedDerivedPercent,
     missing,

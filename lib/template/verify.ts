@@ -1,7 +1,8 @@
 import {
-  AssembledRecords, BudgetEvaluation, BudgetInput, buildLedger, consumerLine, deliveredVariables, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerInputsJson,
+  AssembledRecords, BudgetEvaluation, BudgetInput, buildLedger, consumerLine, deliveredVariables, ENGINE_NAMES, EngineKind, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerInputsJson,
   LedgerJson, OverwrittenVariable, PROXY_PORT, routeVariables, runChecks,
 } from '../budget';
+import { DATABASE_DEFAULT_PORT } from './database-engine';
 import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
 import { allocationGuardDifferences } from './allocation-guard';
 import { databaseUserDifferences } from './database-users';
@@ -73,12 +74,13 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
       allowed: new Set([...consumerGroups(set, routed('proxy')), ...reserved(true), ...proxyGroups]),
     });
   }
+  const databaseFacts = inputs.database ? databaseEntry(inputs, capacity) : undefined;
   if (inputs.database) {
     guarded.push({
       path: inputs.database.path,
       resources: capacity.databaseResources,
       groups: databaseGroups,
-      port: databasePort(capacity.databaseResources, inputs.database.port),
+      port: databaseFacts!.port,
       allowed: new Set([...consumerGroups(set, routed('direct')), ...reserved(false), ...proxyGroups, ...databaseGroups]),
     });
   }
@@ -116,6 +118,7 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
         subject: stored.budgetPath, what: `the place of ${m.what}`, ledger: m.located.kind === 'resource-missing' ? m.located.where : '', templates: 'no such resource',
       })),
       ...(figures ? [] : unnamedRecords(stored as AssembledRecords)),
+      ...databaseFacts?.differences ?? [],
     ],
     missingTemplates: missing.flatMap((m) => (m.located.kind === 'stack-missing' ? [{ subject: stored.budgetPath, what: m.what, stack: m.located.stack }] : [])),
   };
@@ -337,11 +340,35 @@ function checkedVariables(stored: StoredConsumer): Record<string, string> {
 }
 
 /** The database's port: its Port property when it is a number, else what the app knew. */
-function databasePort(resources: readonly TemplateResource[], declared: number | null): number | undefined {
+/**
+ * The port the database listens on and what its budget's record says otherwise: the engine and the port the templates
+ * deploy decide (a record edited to another engine or port would move the checks off the database's real port). With no
+ * Port in the templates the database listens on its engine's default; a database outside the templates (imported) on
+ * the port its budget was given.
+ */
+function databaseEntry(inputs: LedgerInputsJson, capacity: ReturnType<typeof gatherCapacity>): { port?: number; differences: LedgerDifference[] } {
+  const database = inputs.database!;
+  const deployed = capacity.deployedEngine;
+  const differences: LedgerDifference[] = [];
+  if (deployed && deployed.kind !== inputs.engine) {
+    differences.push({
+      subject: database.path, what: `the engine of '${database.path}'`, ledger: ENGINE_NAMES[inputs.engine],
+      templates: `Engine '${deployed.engineType}' (${deployed.kind ? ENGINE_NAMES[deployed.kind] : 'an engine the budget does not count'})`,
+    });
+  }
+  const port = databasePort(capacity.databaseResources, deployed?.kind ?? inputs.engine, database.port);
+  if (capacity.databaseResources.length > 0 && database.port !== null && port !== undefined && port !== database.port) {
+    differences.push({ subject: database.path, what: `the port of '${database.path}'`, ledger: String(database.port), templates: String(port) });
+  }
+  return { port, differences };
+}
+
+function databasePort(resources: readonly TemplateResource[], engine: EngineKind, declared: number | null): number | undefined {
+  if (resources.length === 0) return declared ?? undefined;
   for (const resource of resources) {
     const port = numberValue(field(resource.properties, 'Port'));
     if (port.kind === 'known') return port.value;
     if (port.kind === 'token') return undefined;
   }
-  return declared ?? undefined;
+  return DATABASE_DEFAULT_PORT[engine];
 }

@@ -460,6 +460,37 @@ describe('the CLI rebuilds every budget from the templates and the records, and 
       + 'but the templates give worst case 268 of 495, required 268, reserved 1.');
   });
 
+  /** The budget's record in the Data stack's template. */
+  const budgetRecordOf = (template: any) => Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::CloudFormation::WaitConditionHandle').Metadata.ConnectionBudget;
+  const instanceOf = (template: any) => Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::RDS::DBInstance')!;
+
+  test('the database\'s port comes from what deploys: a record edited to another port neither hides a rule to the real one nor passes', () => {
+    // GIVEN the instance with no Port (RDS for PostgreSQL listens on 5432), its record edited to 3306, and a rule from 10.0.0.0/8 on 5432
+    const dir = edited('Data.template.json', (template) => {
+      budgetRecordOf(template).inputs.database.port = 3306;
+      const instanceGroup = Object.keys(template.Resources).find((id) => id.startsWith('DbInstanceSecurityGroup') && template.Resources[id].Type === 'AWS::EC2::SecurityGroup')!;
+      template.Resources.WideIngress = {
+        Type: 'AWS::EC2::SecurityGroupIngress',
+        Properties: { GroupId: { 'Fn::GetAtt': [instanceGroup, 'GroupId'] }, CidrIp: '10.0.0.0/8', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 },
+      };
+    });
+    const data = JSON.parse(fs.readFileSync(path.join(dir, 'Data.template.json'), 'utf8'));
+    expect(data.Resources[instanceOf(data)].Properties.Port).toBeUndefined();
+    // WHEN checked THEN the rule to 5432 is found, and the record's port is named as differing
+    const result = run(['check', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('CB-UNBUDGETED-INGRESS');
+    expect(result.stdout).toContain("CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the port of 'Data/Db' as 3306, but the templates give 5432.");
+  });
+
+  test('the database\'s engine comes from what deploys: a record edited to another engine is named', () => {
+    const dir = edited('Data.template.json', (template) => { budgetRecordOf(template).inputs.engine = 'rds-mysql'; });
+    const result = run(['check', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the engine of 'Data/Db' as RDS for MySQL, "
+      + "but the templates give Engine 'postgres' (RDS for PostgreSQL).");
+  });
+
   test('templates that deploy more than the budget computed fail check with the real figures', () => {
     // Api's autoscaling maximum raised in the template after the budget computed (an edit, an override).
     const dir = edited('Web.template.json', (template) => {
