@@ -67,6 +67,12 @@ export function readRecords(set: TemplateSet): { readonly stored: StoredRecords[
         throw new LedgerFormatError(`the consumer '${entry.path}' of budget '${budget.budgetPath}' has two records, on '${other.logicalId}' in '${other.stack.file}' `
           + `and on '${entry.logicalId}' in '${entry.stack.file}'; a consumer's record is on its own resource only.`);
       }
+      if (named && entry.stack.path === undefined && named.stackName !== entry.stack.name && !set.stacks.some((s) => s.name === named.stackName)) {
+        // Exported templates have no manifest: their files name their stacks, and a file named otherwise reads as another stack.
+        throw new LedgerFormatError(`'${entry.stack.file}' holds the record of the consumer '${entry.path}' of budget '${budget.budgetPath}', whose stack is `
+          + `'${named.stackName}', but no template read is that stack's: a template read from a directory or a file is the stack its file is named `
+          + `after, so this one is read as stack '${entry.stack.name}'. Name each exported template after its stack ('${named.stackName}.json').`);
+      }
       first.set(entry.path, entry);
       found.push({ path: entry.path, resource: { stack: entry.stack.path ?? named?.stack ?? entry.stack.name, stackName: entry.stack.name, logicalId: entry.logicalId }, record: entry.record });
     }

@@ -205,6 +205,19 @@ describe('inputs', () => {
     expect(result.code).toBe(0);
   });
 
+  test('exported templates named otherwise than their stacks are refused, naming the file, its consumer\'s stack and the name to give it', () => {
+    // GIVEN the templates exported as prod-<stack>.json: each would read as a stack of that name, and no consumer would be where its budget says
+    const template = (stack: string) => JSON.parse(fs.readFileSync(path.join(base, `${stack}.template.json`), 'utf8'));
+    const misnamed = scratch(directoryWith({ 'prod-data.json': template('Data'), 'prod-web.json': template('Web'), 'prod-jobs.json': template('Jobs') }));
+    // WHEN it is the base of a diff THEN the diff does not run on a wrong base
+    const result = run(['diff', '--base', misnamed, '--head', head]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp("^connection-budget: '.+prod-jobs\\.json' holds the record of the consumer 'Jobs/Worker' of budget 'Data/Budget', "
+      + "whose stack is 'Jobs', but no template read is that stack's: a template read from a directory or a file is the stack its file is named after, so this "
+      + "one is read as stack 'prod-jobs'\\. Name each exported template after its stack \\('Jobs\\.json'\\)\\.\n$"));
+  });
+
   test('a base whose budget names consumers without their records (a rollout in progress, a stack left out) says which, and why', () => {
     // GIVEN the deployed templates of the budget's stack, of Web as an earlier version without records, and no Jobs
     const template = (stack: string) => JSON.parse(fs.readFileSync(path.join(base, `${stack}.template.json`), 'utf8'));
@@ -288,7 +301,8 @@ describe('inputs', () => {
   test('one template alone cannot be checked against the stacks it does not hold, and says so', () => {
     const result = run(['report', path.join(head, 'Data.template.json')]);
     expect(result.stdout).toContain("error CB-TEMPLATES-MISSING: ConnectionBudget 'Data/Budget': the consumer 'Web/Api' is in stack 'Web', whose template is not among the templates read, "
-      + 'so it cannot be checked. Pass the whole cloud assembly (cdk.out) or every template of the app, not a part of it.');
+      + 'so it cannot be checked. Pass the whole cloud assembly (cdk.out) or every template of the app, not a part of it; a template exported from a '
+      + 'deployed stack is read as the stack its file is named after (<stack name>.json).');
     expect(result.code).toBe(1);
   });
 

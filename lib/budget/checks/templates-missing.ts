@@ -10,6 +10,7 @@ export const templatesMissing: Check = {
   run: ({ input }) => (input.missingTemplates ?? []).map((m) => ({
     subject: m.subject,
     message: `${m.what} is in stack '${m.stack}', whose template is not among the templates read, so it cannot be checked.`,
-    fix: 'Pass the whole cloud assembly (cdk.out) or every template of the app, not a part of it.',
+    fix: 'Pass the whole cloud assembly (cdk.out) or every template of the app, not a part of it; a template exported from a deployed stack is read as '
+      + 'the stack its file is named after (<stack name>.json).',
   })),
 };
