@@ -197,6 +197,7 @@ function run(argv: readonly string[], io: CliIo): number | Promise<number> {
         json: () => diffJson(diff, allocationChanges),
       };
       io.stdout(render[format]());
+      noteHeadErrors(head, headAllocations, io.stderr);
       return hasErrors(head, headAllocations) || (values['fail-on-change'] && diff.changed) ? EXIT.failed : EXIT.ok;
     }
     case 'check': {
@@ -368,8 +369,28 @@ function requireLedgers(sources: readonly BudgetSource[]): readonly LedgerJson[]
 
 /** Whether a budget, or an allocation joined across the apps read, has an error. */
 function hasErrors(ledgers: readonly LedgerJson[], allocations: AllocationJoin): boolean {
-  return [...ledgers.flatMap((l) => l.problems), ...allocations.problems].some((p) => p.level === 'error');
+  return errorsOf(ledgers, allocations).length > 0;
 }
+
+function errorsOf(ledgers: readonly LedgerJson[], allocations: AllocationJoin): Array<{ readonly id: string; readonly subject: string }> {
+  return [...ledgers.flatMap((l) => l.problems), ...allocations.problems].filter((p) => p.level === 'error');
+}
+
+/**
+ * Says why a diff exits 1 on errors of the head: a diff shows only what changed, so an error open on both sides (or one
+ * the head had already) would otherwise fail it without a word.
+ */
+function noteHeadErrors(ledgers: readonly LedgerJson[], allocations: AllocationJoin, stderr: (text: string) => void): void {
+  const errors = errorsOf(ledgers, allocations);
+  if (errors.length === 0) return;
+  const shown = errors.slice(0, NOTED_ERRORS).map((e) => `${e.id} of ${e.subject}`);
+  const more = errors.length > NOTED_ERRORS ? ` and ${errors.length - NOTED_ERRORS} more` : '';
+  stderr(forTerminal(`connection-budget: note: the head has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} (${shown.join(', ')}${more}), `
+    + `so diff exits 1; connection-budget report on the head shows ${errors.length === 1 ? 'it' : 'them'} in full.`) + '\n');
+}
+
+/** How many of the head's errors a diff's note names. */
+const NOTED_ERRORS = 3;
 
 function describeGuardrails(options: GuardrailOptions): string[] {
   const applied = ['no budget errors'];

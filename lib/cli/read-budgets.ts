@@ -51,6 +51,31 @@ export interface BudgetSource {
  */
 export function readBudgets(location: string): BudgetSource {
   const source = readTemplates(location);
+  try {
+    return verifyBudgets(location, source);
+  } catch (e) {
+    if (!(e instanceof RangeError && /call stack/i.test(e.message))) throw e;
+    // The readers follow a template's values by recursion, as deep as Node.js's stack allows; no template CDK writes comes near.
+    const deepest = source.stacks.map((stack) => ({ file: stack.file, depth: nestingDepth(stack.template) })).sort((a, b) => b.depth - a.depth)[0];
+    throw new InputError(`'${deepest.file}' nests values ${deepest.depth} levels deep, more than the template readers can follow (they ran out of `
+      + 'stack); no template CDK synthesizes comes near that: check what wrote this one.');
+  }
+}
+
+/** How many levels of objects and arrays a parsed JSON value nests, counted without recursion. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next.value === null || typeof next.value !== 'object') continue;
+    deepest = Math.max(deepest, next.depth);
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return deepest;
+}
+
+function verifyBudgets(location: string, source: ReturnType<typeof readTemplates>): BudgetSource {
   const set = new TemplateSet(source.stacks);
   const fileOf = new Map<string, string>();
   const budgets: ReadBudget[] = [];

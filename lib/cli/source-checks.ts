@@ -1,4 +1,5 @@
 import { forTerminalLines, LedgerJson } from '../budget';
+import { ledgerDiffers } from '../budget/checks/ledger-differs';
 import { BudgetSource, InputError } from './read-budgets';
 
 /*
@@ -92,6 +93,15 @@ export function noteUnreliableBase(sources: readonly BudgetSource[], stderr: (te
         stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' holds records edited after synthesis (${listPaths(edited)}) `
           + `in ${describeSource(source)}: its figures there are rebuilt from them, so a change compared with it may be larger or smaller than shown. `
           + 'Compare with the deployed templates as they are, or a fresh synth of the base revision.') + '\n');
+      } else if (unrecorded.length === 0) {
+        // A base without some of its consumers' records differs from them as a matter of course: the notes below say why.
+        const differing = ledger.problems.filter((p) => p.id === LEDGER_DIFFERS_ID).length;
+        if (differing > 0) {
+          stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' differs from what its templates deploy `
+            + `(${differing === 1 ? `1 ${LEDGER_DIFFERS_ID}` : `${differing} × ${LEDGER_DIFFERS_ID}`}) in ${describeSource(source)}: its figures there are `
+            + 'rebuilt from what deploys, not the ones synthesized, so a change compared with it may be larger or smaller than shown. Compare with the '
+            + 'deployed templates as they are, or a fresh synth of the base revision.') + '\n');
+        }
       }
       const note = (consumers: ReadonlyArray<{ path: string; stack: string }>, where: (stacks: string) => string, fix: string) => {
         if (consumers.length === 0) return;
@@ -107,6 +117,8 @@ export function noteUnreliableBase(sources: readonly BudgetSource[], stderr: (te
     }
   }
 }
+
+const LEDGER_DIFFERS_ID = ledgerDiffers.id;
 
 /** Paths as a note lists them: the first few, then how many more. */
 function listPaths(paths: readonly string[]): string {

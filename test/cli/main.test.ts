@@ -205,6 +205,26 @@ describe('inputs', () => {
     expect(result.code).toBe(0);
   });
 
+  test('a diff that exits 1 on an error open on both sides says which, though nothing changed', () => {
+    // GIVEN a head with a rule from 10.0.0.0/8 to the proxy, compared with itself
+    const open = scratch(fs.mkdtempSync(path.join(os.tmpdir(), 'open-')));
+    fs.cpSync(head, open, { recursive: true });
+    const file = path.join(open, 'Data.template.json');
+    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const proxyGroup = Object.keys(template.Resources).find((id) => id.startsWith('DbProxyProxySecurityGroup'))!;
+    template.Resources.WideIngress = {
+      Type: 'AWS::EC2::SecurityGroupIngress',
+      Properties: { GroupId: { 'Fn::GetAtt': [proxyGroup, 'GroupId'] }, CidrIp: '10.0.0.0/8', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 },
+    };
+    fs.writeFileSync(file, JSON.stringify(template));
+    // WHEN diffed against itself THEN no change, exit 1, and the error named on standard error
+    const result = run(['diff', '--base', open, '--head', open]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('No connection budget changed');
+    expect(result.stderr).toBe("connection-budget: note: the head has an error (CB-UNBUDGETED-INGRESS of logical ID 'WideIngress' in stack 'Data'), so diff exits 1; "
+      + 'connection-budget report on the head shows it in full.\n');
+  });
+
   test('exported templates named otherwise than their stacks are refused, naming the file, its consumer\'s stack and the name to give it', () => {
     // GIVEN the templates exported as prod-<stack>.json: each would read as a stack of that name, and no consumer would be where its budget says
     const template = (stack: string) => JSON.parse(fs.readFileSync(path.join(base, `${stack}.template.json`), 'utf8'));
@@ -232,8 +252,8 @@ describe('inputs', () => {
       + `connection-budget: note: in the base, budget 'Data/Budget' names a consumer ('Jobs/Worker') in 'Jobs', not among the 2 templates of template directory '${halfDeployed}'; `
       + "the base counts it as absent, so a change shows it as added. Pass every stack's template of the base.\n");
     expect(run(['check', head, '--base', halfDeployed, '--max-increase', '1000']).stderr).toBe(result.stderr);
-    // Neither for the head, nor for a whole base
-    expect(run(['diff', '--base', head, '--head', halfDeployed]).stderr).toBe('');
+    // Neither for the head (whose errors alone are noted, as they fail the diff), nor for a whole base
+    expect(run(['diff', '--base', head, '--head', halfDeployed]).stderr).toMatch(/^connection-budget: note: the head has 4 errors \(CB-TEMPLATES-MISSING of Data\/Budget, [^\n]+ and 1 more\), so diff exits 1; connection-budget report on the head shows them in full\.\n$/);
     expect(run(['diff', '--base', base, '--head', head]).stderr).toBe('');
   });
 
@@ -374,6 +394,23 @@ describe('hostile files are refused, never read without bound, and never hang', 
     expect(result.stderr).toMatch(/^connection-budget: the cloud assembly '.+' nests '.+' inside itself; its manifests form a loop\.\n$/);
   });
 
+  test('a template nesting values deeper than the readers follow is named, with its depth: not an internal error', () => {
+    // GIVEN a function with a variable whose value is a reference inside 20,000 nested lists (JSON.parse takes it; a recursive reader does not)
+    const deep = copy(head);
+    const file = path.join(deep, 'Web.template.json');
+    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+    template.Resources.Deep = { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { DEEP: '__DEEP__' } } } };
+    const depth = 20_000;
+    fs.writeFileSync(file, JSON.stringify(template).replace('"__DEEP__"', `${'['.repeat(depth)}{"Ref":"AWS::Region"}${']'.repeat(depth)}`));
+    // WHEN it is read THEN the file and how deep it nests are named (the template, Resources, Deep, Properties, Environment, Variables,
+    // the lists and the reference), exit 2
+    const result = run(['report', deep]);
+    expect(result).toEqual({
+      code: 2, stdout: '', stderr: `connection-budget: '${file}' nests values ${depth + 7} levels deep, more than the template readers can follow (they ran out `
+        + 'of stack); no template CDK synthesizes comes near that: check what wrote this one.\n',
+    });
+  });
+
   test('a template with a UTF-8 byte order mark reads like any other', () => {
     const bom = copy(head);
     for (const file of fs.readdirSync(bom).filter((f) => f.endsWith('.template.json'))) {
@@ -472,6 +509,10 @@ describe('the CLI rebuilds every budget from the templates and the records, and 
     // migrations 10 → 1: what the database keeps for it.
     expect(result.stdout).toContain("CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the totals as worst case 268 of 495, required 268, reserved 10, "
       + 'but the templates give worst case 268 of 495, required 268, reserved 1.');
+    // AND as a base, its figures are noted as not the synthesized ones
+    expect(run(['diff', '--base', dir, '--head', head]).stderr).toBe(`connection-budget: note: in the base, budget 'Data/Budget' differs from what its templates `
+      + `deploy (1 CB-LEDGER-DIFFERS) in the 3 templates of cloud assembly '${dir}': its figures there are rebuilt from what deploys, not the ones synthesized, `
+      + 'so a change compared with it may be larger or smaller than shown. Compare with the deployed templates as they are, or a fresh synth of the base revision.\n');
   });
 
   /** The budget's record in the Data stack's template. */
