@@ -79,6 +79,14 @@ describe('text', () => {
     ].join('\n'));
   });
 
+  test('the diff names what a new or a resolved problem is about', () => {
+    const [fits, tight] = [sampleLedger(10), sampleLedger(22)];
+    const warning = tight.problems[0];
+    expect(diffText(diffLedgers([fits], [tight]), plain)).toContain(`\n    new warning CB-NEAR-CAPACITY: ${warning.message} ${warning.fix}\n`);
+    expect(diffText(diffLedgers([tight], [fits]), plain)).toContain('\n    resolved warning CB-NEAR-CAPACITY of Data/Budget\n');
+    expect(diffMarkdown(diffLedgers([tight], [fits]), [fits])).toContain('\n- ✅ resolved warning **CB-NEAR-CAPACITY** of Data/Budget\n');
+  });
+
   test('the diff shows a warning still open with its new figures once, not as new and resolved', () => {
     const [before, after] = [sampleLedger(21), sampleLedger(22)];
     expect([before, after].map((l) => l.problems.map((p) => p.id))).toEqual([['CB-NEAR-CAPACITY'], ['CB-NEAR-CAPACITY']]);

@@ -176,7 +176,7 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
     lines.push('', `- ${p.level === 'error' ? '❌ new error' : '⚠️ new warning'} **${forMarkdown(p.id)}**: ${forMarkdown(p.message)} ${forMarkdown(p.fix)}`);
   }
   for (const p of budget.resolvedProblems) {
-    lines.push('', `- ✅ resolved ${p.level} **${forMarkdown(p.id)}**`);
+    lines.push('', `- ✅ resolved ${p.level} **${forMarkdown(p.id)}** of ${forMarkdown(p.subject)}`);
   }
   for (const { after: p } of budget.changedProblems) {
     lines.push('', `- ${p.level === 'error' ? '❌ still an error' : '⚠️ still a warning'} **${forMarkdown(p.id)}**, now: ${forMarkdown(p.message)} ${forMarkdown(p.fix)}`);

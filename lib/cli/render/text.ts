@@ -159,7 +159,7 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
     lines.push(`    ${p.level === 'error' ? style('red', 'new error') : style('yellow', 'new warning')} ${forTerminal(p.id)}: ${forTerminal(p.message)} ${forTerminal(p.fix)}`);
   }
   for (const p of budget.resolvedProblems) {
-    lines.push(`    ${style('green', `resolved ${p.level}`)} ${forTerminal(p.id)}`);
+    lines.push(`    ${style('green', `resolved ${p.level}`)} ${forTerminal(p.id)} of ${forTerminal(p.subject)}`);
   }
   for (const { after: p } of budget.changedProblems) {
     lines.push(`    ${p.level === 'error' ? style('red', 'still an error') : style('yellow', 'still a warning')} ${forTerminal(p.id)}, now: ${forTerminal(p.message)} ${forTerminal(p.fix)}`);
