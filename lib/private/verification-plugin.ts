@@ -8,6 +8,7 @@ import { readJsonFile } from '../template/read';
 import { StoredRecords, storedRecords } from '../template/records';
 import { StackTemplate, TemplateSet } from '../template/template-set';
 import { verifyLedger } from '../template/verify';
+import { LEDGER_DIFFERS_FIX, ledgerDiffers } from '../budget/checks/ledger-differs';
 import { DRAFT_NOTE, isDraft } from './draft-mode';
 
 /** The plugin's name in validation reports: `ConnectionBudgetVerification::CB-LEDGER-DIFFERS`. */
@@ -38,6 +39,12 @@ export function verifyAtSynthesis(budget: IConstruct, ledger: () => LedgerJson):
 /** The fix for a record something in the app changed: it is the budget's, written whole. */
 const RECORD_OVERRIDE_FIX = 'Do not override or remove the ConnectionBudget Metadata of a budget\'s Record or of its consumers\' resources; add Metadata '
   + 'of your own with addMetadata(), not by assigning cfnOptions.metadata, which replaces it.';
+
+/**
+ * Said beside a value set around the construct, found at synthesis: the budget's own warnings in the same output count
+ * what was registered (a DesiredCount overridden to 50 beside a warning that counts the 4 registered).
+ */
+const REGISTERED_FIGURES_NOTE = 'Until then, the budget\'s own warnings count what was registered, not what the templates deploy.';
 
 class BudgetVerification implements IPolicyValidationPlugin {
   public readonly name = VERIFICATION_PLUGIN_NAME;
@@ -106,7 +113,9 @@ class BudgetVerification implements IPolicyValidationPlugin {
       for (const problem of ledger.problems.filter((p) => p.level === 'error')) {
         // CDK prints the report to a terminal; the messages name paths and names read back from the templates.
         // The report names each violation by a construct; a subject outside the tree is reported on the budget.
-        violations.push(violation(problem.id, forTerminal(problem.message), forTerminal(problem.fix), constructOf(tree, problem.subject, budget.path)));
+        // The budget's warnings were written when it computed, before this read of the templates: say which figures they count.
+        const fix = problem.id === ledgerDiffers.id && problem.fix === LEDGER_DIFFERS_FIX ? `${problem.fix} ${REGISTERED_FIGURES_NOTE}` : problem.fix;
+        violations.push(violation(problem.id, forTerminal(problem.message), forTerminal(fix), constructOf(tree, problem.subject, budget.path)));
       }
     }
     if (isDraft(context.appConstruct)) {

@@ -10,7 +10,8 @@ import { harness, Harness, synthErrors } from '../constructs/harness';
 // an Fn::If deploys one of its branches, so every branch counts; a task definition can be run by name, and by a pipe.
 
 const ingressFix = 'Register the client with the budget (addEcsService, addEcsTask, addLambdaFunction), list it in the clients of a reservation, or remove the rule. [CB-UNBUDGETED-INGRESS]';
-const overrideFix = 'Set the value through the construct, not an override or an Aspect after synthesis planning, so the budget counts it; never edit a synthesized ledger. [CB-LEDGER-DIFFERS]';
+const overrideFix = 'Set the value through the construct, not an override or an Aspect after synthesis planning, so the budget counts it; never edit a synthesized ledger. '
+  + 'Until then, the budget\'s own warnings count what was registered, not what the templates deploy. [CB-LEDGER-DIFFERS]';
 
 /** A condition CloudFormation decides at deploy. */
 function condition(scope: Stack, id = 'Chosen'): string {

@@ -1,5 +1,9 @@
 import { Check } from './check';
 
+/** The fix of a difference that names none of its own: a value set around the construct. */
+export const LEDGER_DIFFERS_FIX = 'Set the value through the construct, not an override or an Aspect after synthesis planning, so the budget counts it; never edit '
+  + 'a synthesized ledger.';
+
 export const ledgerDiffers: Check = {
   id: 'CB-LEDGER-DIFFERS',
   level: 'error',
@@ -10,6 +14,6 @@ export const ledgerDiffers: Check = {
   run: ({ input }) => (input.ledgerDifferences ?? []).map((d) => ({
     subject: d.subject,
     message: `the ledger gives ${d.what} as ${d.ledger}, but the templates give ${d.templates}.`,
-    fix: d.fix ?? 'Set the value through the construct, not an override or an Aspect after synthesis planning, so the budget counts it; never edit a synthesized ledger.',
+    fix: d.fix ?? LEDGER_DIFFERS_FIX,
   })),
 };
