@@ -108,7 +108,8 @@ export function noteUnreliableBase(sources: readonly BudgetSource[], stderr: (te
         const stacks = [...new Set(consumers.map((c) => `'${c.stack}'`))].join(', ');
         const [named, them] = consumers.length === 1 ? ['a consumer', 'it'] : [`${consumers.length} consumers`, 'them'];
         stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' names ${named} (${listPaths(consumers.map((c) => c.path))}) `
-          + `${where(stacks)}; the base counts ${them} as absent, so a change shows ${them} as added. ${fix}`) + '\n');
+          + `${where(stacks)}; the base counts ${them} as absent, so a change shows ${them} as added, and the derived pools of the others there are `
+          + `shared out without ${them}. ${fix}`) + '\n');
       };
       note(unrecorded.filter((u) => u.stackRead), (stacks) => `without a record in the template of ${stacks} ${among(source)}`,
         'That template is an earlier version (a rollout in progress deploys the budget\'s stack before its consumers\'), or was edited.');

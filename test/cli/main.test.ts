@@ -248,9 +248,11 @@ describe('inputs', () => {
     const result = run(['diff', '--base', halfDeployed, '--head', head]);
     expect(result.stdout).toContain('+  Web/Api');
     expect(result.stderr).toBe(`connection-budget: note: in the base, budget 'Data/Budget' names a consumer ('Web/Api') without a record in the template of 'Web' among the 2 templates of template directory '${halfDeployed}'; `
-      + "the base counts it as absent, so a change shows it as added. That template is an earlier version (a rollout in progress deploys the budget's stack before its consumers'), or was edited.\n"
+      + "the base counts it as absent, so a change shows it as added, and the derived pools of the others there are shared out without it. That template is an "
+      + "earlier version (a rollout in progress deploys the budget's stack before its consumers'), or was edited.\n"
       + `connection-budget: note: in the base, budget 'Data/Budget' names a consumer ('Jobs/Worker') in 'Jobs', not among the 2 templates of template directory '${halfDeployed}'; `
-      + "the base counts it as absent, so a change shows it as added. Pass every stack's template of the base.\n");
+      + "the base counts it as absent, so a change shows it as added, and the derived pools of the others there are shared out without it. Pass every stack's "
+      + "template of the base.\n");
     expect(run(['check', head, '--base', halfDeployed, '--max-increase', '1000']).stderr).toBe(result.stderr);
     // Neither for the head (whose errors alone are noted, as they fail the diff), nor for a whole base
     expect(run(['diff', '--base', head, '--head', halfDeployed]).stderr).toMatch(/^connection-budget: note: the head has 4 errors \(CB-TEMPLATES-MISSING of Data\/Budget, [^\n]+ and 1 more\), so diff exits 1; connection-budget report on the head shows them in full\.\n$/);
