@@ -1,3 +1,4 @@
+import { CHECKS } from './checks';
 import { CapacityCause, diffCapacityCauses } from './diff-causes';
 import { largestSurges } from './ledger-lines';
 import { LedgerConsumerJson, LedgerJson, LedgerProblemJson } from './ledger-schema';
@@ -222,10 +223,14 @@ function diffVariables(before: Readonly<Record<string, string>>, after: Readonly
     .filter((v) => v.before !== v.after);
 }
 
+/** The checks whose problem, one per subject, a diff pairs with itself when only its figures moved. */
+const PAIRED_CHECKS: ReadonlySet<string> = new Set(CHECKS.filter((c) => c.onePerSubject).map((c) => c.id));
+
 /**
  * Problems of the head the base did not have, of the base the head no longer has, and those open on both with another
- * message. A problem is paired with its other side only when it is the one unmatched problem of its check, level and
- * subject on each side: several of them (one subject's ledger differences) cannot be told apart, and stay new and resolved.
+ * message. A problem is paired with its other side only when its check finds one problem per subject (onePerSubject)
+ * and it is the one unmatched problem of that check, level and subject on each side: other checks' messages on one
+ * subject (the budget's missing templates, its ledger differences) are about different things, and stay new and resolved.
  */
 function diffProblems(before: readonly LedgerProblemJson[], after: readonly LedgerProblemJson[]): Pick<BudgetChange, 'newProblems' | 'resolvedProblems' | 'changedProblems'> {
   const same = (p: LedgerProblemJson) => `${problemGroup(p)}\u0000${p.message}`;
@@ -235,7 +240,7 @@ function diffProblems(before: readonly LedgerProblemJson[], after: readonly Ledg
   const gone = before.filter((p) => !afterKeys.has(same(p)));
   const addedPerGroup = countBy(added, problemGroup);
   const gonePerGroup = countBy(gone, problemGroup);
-  const paired = (p: LedgerProblemJson) => addedPerGroup.get(problemGroup(p)) === 1 && gonePerGroup.get(problemGroup(p)) === 1;
+  const paired = (p: LedgerProblemJson) => PAIRED_CHECKS.has(p.id) && addedPerGroup.get(problemGroup(p)) === 1 && gonePerGroup.get(problemGroup(p)) === 1;
   return {
     newProblems: added.filter((p) => !paired(p)),
     resolvedProblems: gone.filter((p) => !paired(p)),

@@ -37,9 +37,31 @@ export const DATABASE_DEFAULT_PORT: Readonly<Record<EngineKind, number>> = {
   'aurora-mysql': 3306,
 };
 
-/** The engine a database resource deploys: its literal `Engine` and the budget's kind of it; undefined when not literal. */
-export function deployedEngine(resource: TemplateResource): { readonly engineType: string; readonly kind?: EngineKind } | undefined {
-  const engineType = literalText(field(resource.properties, 'Engine'));
+/**
+ * The engine a database resource deploys: its literal `Engine` and the budget's kind of it, or the value when it is known
+ * only at deploy (a parameter, a condition).
+ */
+export type DeployedEngine =
+  | { readonly literal: true; readonly engineType: string; readonly kind?: EngineKind }
+  | { readonly literal: false; readonly value: unknown };
+
+export function deployedEngine(resource: TemplateResource): DeployedEngine {
+  const value = field(resource.properties, 'Engine');
+  const engineType = literalText(value);
   // RDS takes engine names in any case; CDK writes them in lower case.
-  return engineType === undefined ? undefined : { engineType, kind: engineKindOf(engineType.toLowerCase()) };
+  return engineType === undefined ? { literal: false, value } : { literal: true, engineType, kind: engineKindOf(engineType.toLowerCase()) };
+}
+
+/**
+ * Properties by which a database starts from another (a snapshot, a source instance or cluster, a point in time): it
+ * then listens on that one's port (RestoreDBInstanceFromDBSnapshot: "Default: The same port as the original DB
+ * instance"), which the templates do not say, rather than on its engine's default.
+ */
+const RESTORED_FROM = ['DBSnapshotIdentifier', 'DBClusterSnapshotIdentifier', 'SnapshotIdentifier', 'RestoreType', 'RestoreToTime', 'RestoreTime', 'UseLatestRestorableTime'];
+
+/** Whether a database resource starts from another one's data, and with it that one's port: a snapshot, a replica's source. */
+export function startsFromAnother(resource: TemplateResource): boolean {
+  const properties = resource.properties;
+  if (properties === null || typeof properties !== 'object') return false;
+  return Object.keys(properties).some((name) => name.startsWith('Source') || RESTORED_FROM.includes(name));
 }

@@ -1,11 +1,11 @@
 import { CapacityInput, InvalidValue, LedgerInputsJson, ProxyFacts, TlsSetting, UnresolvedValue } from '../budget';
 import { clusterInstances, Located, locate, referenced, TYPES } from './budget-resources';
 import { capacitySinks, externalParameterGroup, instanceFacts, proxySettings } from './capacity-facts';
-import { deployedEngine } from './database-engine';
+import { DeployedEngine, deployedEngine } from './database-engine';
 import { listItems } from './intrinsics';
 import { identity, TemplateResource, TemplateSet } from './template-set';
 import { databaseTls, proxyTls } from './tls-facts';
-import { field } from './values';
+import { describeValue, field } from './values';
 
 /** The capacity side of a budget, read from the templates. */
 export interface GatheredCapacity {
@@ -14,8 +14,8 @@ export interface GatheredCapacity {
   readonly invalid: readonly InvalidValue[];
   /** The database's resources: the instance, or the cluster and its instances (empty when imported). */
   readonly databaseResources: readonly TemplateResource[];
-  /** The engine the database's instance or cluster deploys, when the templates hold it and name it literally. */
-  readonly deployedEngine?: ReturnType<typeof deployedEngine>;
+  /** The engine the database's instance or cluster deploys, when the templates hold it. */
+  readonly deployedEngine?: DeployedEngine;
   /** The proxy, when the budget has one in the templates. */
   readonly proxy?: TemplateResource;
   /** The MaxConnectionsPercent the proxy's target group deploys, when the budget derives it (BudgetedDatabase). */
@@ -122,6 +122,14 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
     }
   }
 
+  const engine = databaseResources.length > 0 ? deployedEngine(databaseResources[0]) : undefined;
+  if (engine && !engine.literal) {
+    // The engine sets the reserved connections, the formulas of max_connections and the port: the record's is not proof.
+    sink.unknown({
+      path: database!.path, what: 'engine', why: `its Engine is ${describeValue(engine.value)}, chosen at deploy`,
+      fix: `Give '${database!.path}' its engine through the construct, not a parameter or an override.`,
+    });
+  }
   return {
     capacity: {
       engine: inputs.engine,
@@ -139,7 +147,7 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
     unresolved,
     invalid,
     databaseResources,
-    deployedEngine: databaseResources.length > 0 ? deployedEngine(databaseResources[0]) : undefined,
+    deployedEngine: engine,
     proxy,
     deployedDerivedPercent,
     missing,

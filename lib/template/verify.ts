@@ -2,7 +2,7 @@ import {
   AssembledRecords, BudgetEvaluation, BudgetInput, buildLedger, consumerLine, deliveredVariables, ENGINE_NAMES, EngineKind, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerInputsJson,
   LedgerJson, OverwrittenVariable, PROXY_PORT, routeVariables, runChecks,
 } from '../budget';
-import { DATABASE_DEFAULT_PORT } from './database-engine';
+import { DATABASE_DEFAULT_PORT, startsFromAnother } from './database-engine';
 import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
 import { allocationGuardDifferences } from './allocation-guard';
 import { databaseUserDifferences } from './database-users';
@@ -343,32 +343,35 @@ function checkedVariables(stored: StoredConsumer): Record<string, string> {
 /**
  * The port the database listens on and what its budget's record says otherwise: the engine and the port the templates
  * deploy decide (a record edited to another engine or port would move the checks off the database's real port). With no
- * Port in the templates the database listens on its engine's default; a database outside the templates (imported) on
- * the port its budget was given.
+ * Port in the templates a new database listens on its engine's default; one that starts from a snapshot or a source on
+ * that one's port, and one whose engine is known only at deploy on a port the templates do not say: unknown, so every
+ * port counts. A database outside the templates (imported) listens on the port its budget was given.
  */
 function databaseEntry(inputs: LedgerInputsJson, capacity: ReturnType<typeof gatherCapacity>): { port?: number; differences: LedgerDifference[] } {
   const database = inputs.database!;
   const deployed = capacity.deployedEngine;
   const differences: LedgerDifference[] = [];
-  if (deployed && deployed.kind !== inputs.engine) {
+  if (deployed?.literal && deployed.kind !== inputs.engine) {
     differences.push({
       subject: database.path, what: `the engine of '${database.path}'`, ledger: ENGINE_NAMES[inputs.engine],
       templates: `Engine '${deployed.engineType}' (${deployed.kind ? ENGINE_NAMES[deployed.kind] : 'an engine the budget does not count'})`,
     });
   }
-  const port = databasePort(capacity.databaseResources, deployed?.kind ?? inputs.engine, database.port);
-  if (capacity.databaseResources.length > 0 && database.port !== null && port !== undefined && port !== database.port) {
+  const resources = capacity.databaseResources;
+  if (resources.length === 0) return { port: database.port ?? undefined, differences };
+  const port = deployedPort(resources, deployed?.literal ? deployed.kind : undefined);
+  if (database.port !== null && port !== undefined && port !== database.port) {
     differences.push({ subject: database.path, what: `the port of '${database.path}'`, ledger: String(database.port), templates: String(port) });
   }
   return { port, differences };
 }
 
-function databasePort(resources: readonly TemplateResource[], engine: EngineKind, declared: number | null): number | undefined {
-  if (resources.length === 0) return declared ?? undefined;
+/** The port the database's resources deploy: their Port, else a new database's engine default; undefined when unknown. */
+function deployedPort(resources: readonly TemplateResource[], engine: EngineKind | undefined): number | undefined {
   for (const resource of resources) {
     const port = numberValue(field(resource.properties, 'Port'));
     if (port.kind === 'known') return port.value;
     if (port.kind === 'token') return undefined;
   }
-  return DATABASE_DEFAULT_PORT[engine];
+  return engine && !resources.some(startsFromAnother) ? DATABASE_DEFAULT_PORT[engine] : undefined;
 }

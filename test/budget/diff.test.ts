@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { CapacityCause, CapacityInput, checkGuardrails, diffLedgers, GUARDRAILS, GuardrailOptions, LedgerJson, MaxConnectionsSide } from '../../lib/budget';
+import { CapacityCause, CapacityInput, CHECKS, checkGuardrails, diffLedgers, GUARDRAILS, GuardrailOptions, LedgerJson, MaxConnectionsSide } from '../../lib/budget';
 import { budget, ecsService, ledgerOf, postgresBehindProxy } from './fixtures';
 
 // ceiling floor(1000 × 50 %) − 5 = 495.
@@ -72,16 +72,24 @@ describe('diffLedgers', () => {
     expect(diffLedgers([tight], [tight]).budgets[0].changedProblems).toEqual([]);
   });
 
-  test('problems of one check and subject that cannot be paired stay new and resolved', () => {
-    const problem = (message: string) => ({ id: 'CB-LEDGER-DIFFERS', level: 'error' as const, subject: 'Web/Api', message, fix: 'Synthesize again.', acknowledged: false });
-    const withProblems = (...messages: string[]) => ({ ...base, problems: messages.map(problem) });
-    // Two on one side, one on the other: which one moved is not known.
-    const change = diffLedgers([withProblems('a', 'b')], [withProblems('c')]).budgets[0];
-    expect([change.newProblems.map((p) => p.message), change.resolvedProblems.map((p) => p.message), change.changedProblems]).toEqual([['c'], ['a', 'b'], []]);
-    // One each, but of another level: a warning that became an error is new.
-    const warning = { ...problem('a'), level: 'warning' as const };
-    const levels = diffLedgers([{ ...base, problems: [warning] }], [withProblems('b')]).budgets[0];
-    expect([levels.newProblems.length, levels.resolvedProblems.length, levels.changedProblems.length]).toEqual([1, 1, 0]);
+  test('only a check of one problem per subject pairs, and only one unmatched problem with one: others stay new and resolved', () => {
+    const problem = (id: string, message: string, level: 'error' | 'warning' = 'error') => ({ id, level, subject: 'Data/Budget', message, fix: 'Fix it.', acknowledged: false });
+    const change = (before: ReturnType<typeof problem>[], after: ReturnType<typeof problem>[]) => {
+      const c = diffLedgers([{ ...base, problems: before }], [{ ...base, problems: after }]).budgets[0];
+      return [c.newProblems.map((p) => p.message), c.resolvedProblems.map((p) => p.message), c.changedProblems.map((p) => [p.before.message, p.after.message])];
+    };
+    // The budget's missing templates, one stack before and another after: two problems, not one that moved
+    expect(change([problem('CB-TEMPLATES-MISSING', 'Web is missing')], [problem('CB-TEMPLATES-MISSING', 'Jobs is missing')])).toEqual([['Jobs is missing'], ['Web is missing'], []]);
+    // The over-capacity error with other figures: one problem
+    expect(change([problem('CB-OVER-CAPACITY', 'by 9')], [problem('CB-OVER-CAPACITY', 'by 12')])).toEqual([[], [], [['by 9', 'by 12']]]);
+    // Two on one side, one on the other: which one moved is not known
+    expect(change([problem('CB-OVER-CAPACITY', 'a'), problem('CB-OVER-CAPACITY', 'b')], [problem('CB-OVER-CAPACITY', 'c')])).toEqual([['c'], ['a', 'b'], []]);
+    // A warning that became an error is a new error
+    expect(change([problem('CB-NEAR-CAPACITY', 'a', 'warning')], [problem('CB-NEAR-CAPACITY', 'b')])).toEqual([['b'], ['a'], []]);
+    // The checks that pair
+    expect(CHECKS.filter((c) => c.onePerSubject).map((c) => c.id)).toEqual([
+      'CB-RESERVATIONS-EXCEED-CAPACITY', 'CB-OVER-CAPACITY', 'CB-NEAR-CAPACITY', 'CB-SHARES-CAPPED', 'CB-ESTIMATED-MAX-CONNECTIONS', 'CB-PROXY-ABOVE-USABLE',
+    ]);
   });
 
   test('matches budgets by path: an added budget counts from nothing, a removed one down to nothing', () => {

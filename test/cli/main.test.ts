@@ -225,17 +225,25 @@ describe('inputs', () => {
       + 'connection-budget report on the head shows it in full.\n');
   });
 
-  test('exported templates named otherwise than their stacks are refused, naming the file, its consumer\'s stack and the name to give it', () => {
-    // GIVEN the templates exported as prod-<stack>.json: each would read as a stack of that name, and no consumer would be where its budget says
+  test('exported templates named otherwise than their stacks are refused, naming the file, the stack its record says and the name to give it', () => {
+    // GIVEN templates exported as prod-<stack>.json: each would read as a stack of that name, and nothing would be where its budget says
     const template = (stack: string) => JSON.parse(fs.readFileSync(path.join(base, `${stack}.template.json`), 'utf8'));
-    const misnamed = scratch(directoryWith({ 'prod-data.json': template('Data'), 'prod-web.json': template('Web'), 'prod-jobs.json': template('Jobs') }));
-    // WHEN it is the base of a diff THEN the diff does not run on a wrong base
-    const result = run(['diff', '--base', misnamed, '--head', head]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(new RegExp("^connection-budget: '.+prod-jobs\\.json' holds the record of the consumer 'Jobs/Worker' of budget 'Data/Budget', "
-      + "whose stack is 'Jobs', but no template read is that stack's: a template read from a directory or a file is the stack its file is named after, so this "
-      + "one is read as stack 'prod-jobs'\\. Name each exported template after its stack \\('Jobs\\.json'\\)\\.\n$"));
+    const misnamed = (names: Record<string, string>) => scratch(directoryWith(Object.fromEntries(['Data', 'Web', 'Jobs'].map((stack) => [names[stack] ?? `${stack}.json`, template(stack)]))));
+    const readAs = (file: string, stack: string) => "but no template read is that stack's: a template read from a directory or a file is the stack its file is "
+      + `named after, so this one is read as stack '${file}'\\. Name each exported template after its stack \\('${stack}\\.json'\\)\\.\n$`;
+    const budgetRefusal = new RegExp("^connection-budget: '.+prod-data\\.json' holds the record of budget 'Data/Budget' and 'Db[0-9A-F]{8}', which the record "
+      + `places in stack 'Data', ${readAs('prod-data', 'Data')}`);
+    const consumerRefusal = new RegExp("^connection-budget: '.+prod-jobs\\.json' holds the record of the consumer 'Jobs/Worker' of budget 'Data/Budget', whose "
+      + `stack is 'Jobs', ${readAs('prod-jobs', 'Jobs')}`);
+    // WHEN each is the base of a diff THEN the diff does not run on a wrong base: the file, its stack and the name to give it are named
+    for (const [names, expected] of [
+      [{ Data: 'prod-data.json', Web: 'prod-web.json', Jobs: 'prod-jobs.json' }, budgetRefusal],
+      [{ Data: 'prod-data.json' }, budgetRefusal],
+      [{ Jobs: 'prod-jobs.json' }, consumerRefusal],
+    ] as const) {
+      const result = run(['diff', '--base', misnamed(names), '--head', head]);
+      expect(result).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(expected) });
+    }
   });
 
   test('a base whose budget names consumers without their records (a rollout in progress, a stack left out) says which, and why', () => {
@@ -538,6 +546,39 @@ describe('the CLI rebuilds every budget from the templates and the records, and 
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('CB-UNBUDGETED-INGRESS');
     expect(result.stdout).toContain("CB-LEDGER-DIFFERS: ConnectionBudget 'Data/Budget': the ledger gives the port of 'Data/Db' as 3306, but the templates give 5432.");
+  });
+
+  /** The Data stack with a rule from 10.0.0.0/8 on `port` to the instance's security group, and `edit` applied. */
+  const openedOn = (port: number, edit: (template: any) => void) => edited('Data.template.json', (template) => {
+    const instanceGroup = Object.keys(template.Resources).find((id) => id.startsWith('DbInstanceSecurityGroup') && template.Resources[id].Type === 'AWS::EC2::SecurityGroup')!;
+    template.Resources.WideIngress = {
+      Type: 'AWS::EC2::SecurityGroupIngress',
+      Properties: { GroupId: { 'Fn::GetAtt': [instanceGroup, 'GroupId'] }, CidrIp: '10.0.0.0/8', IpProtocol: 'tcp', FromPort: port, ToPort: port },
+    };
+    edit(template);
+  });
+
+  test('a database restored from a snapshot listens on the snapshot\'s port, which the templates do not say: a rule on any port counts', () => {
+    const dir = openedOn(5433, (template) => { template.Resources[instanceOf(template)].Properties.DBSnapshotIdentifier = 'arn:aws:rds:eu-west-1:123456789012:snapshot:old-5433'; });
+    const result = run(['check', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("CB-UNBUDGETED-INGRESS: ConnectionBudget 'Data/Budget': the security group rule 'logical ID 'WideIngress' in stack 'Data'' lets "
+      + "10.0.0.0/8 connect to 'Data/Db' on port 5433");
+    // A new instance listens on 5432: the same rule on 5433 reaches nothing
+    expect(run(['check', openedOn(5433, () => undefined)]).code).toBe(0);
+  });
+
+  test('an engine known only at deploy is unresolved, and leaves the port unknown: an edited record cannot move the checks off 5432', () => {
+    const dir = openedOn(5432, (template) => {
+      template.Parameters = { ...template.Parameters, Eng: { Type: 'String', Default: 'postgres' } };
+      template.Resources[instanceOf(template)].Properties.Engine = { Ref: 'Eng' };
+      budgetRecordOf(template).inputs.engine = 'rds-mysql';
+    });
+    const result = run(['check', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("CB-UNRESOLVED-VALUE: ConnectionBudget 'Data/Budget': the engine of 'Data/Db' is unknown until deploy (its Engine is a token, "
+      + "chosen at deploy), so the worst case cannot be computed. Give 'Data/Db' its engine through the construct, not a parameter or an override.");
+    expect(result.stdout).toContain('CB-UNBUDGETED-INGRESS');
   });
 
   test('the database\'s engine comes from what deploys: a record edited to another engine is named', () => {

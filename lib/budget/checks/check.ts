@@ -23,4 +23,9 @@ export interface Check<Context = CheckContext> {
   /** Why it matters. */
   readonly explanation: string;
   readonly run: (context: Context) => readonly Finding[];
+  /**
+   * Whether a subject has at most one finding of this check, whose message gives figures that move with the budget: a
+   * diff then shows such a problem open on both sides with other figures as the same one, still open. @default false
+   */
+  readonly onePerSubject?: boolean;
 }

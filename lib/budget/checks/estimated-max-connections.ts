@@ -8,6 +8,7 @@ export const estimatedMaxConnections: Check = {
   explanation:
     'The default follows the instance class: resizing the database silently changes the limit, and for RDS classes '
     + 'AWS publishes no exact value, so the budget estimates it conservatively from nominal memory.',
+  onePerSubject: true,
   run: ({ path, maxConnections, input }) => {
     if (!maxConnections || maxConnections.source === 'budget-property' || maxConnections.source === 'parameter-group' || maxConnections.source === 'allocation') {
       return [];

@@ -9,6 +9,7 @@ export const nearCapacity: Check = {
   explanation:
     'A budget that fits with little headroom breaks on the next added task, pool or service; '
     + 'the warning asks for a decision before that happens.',
+  onePerSubject: true,
   run: ({ path, capacity, totals, input, consumers }) => {
     if (!capacity || capacity.effectiveCeiling === 0 || totals.required > capacity.effectiveCeiling) {
       return [];

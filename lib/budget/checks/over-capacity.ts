@@ -26,6 +26,7 @@ export const overCapacity: Check = {
   explanation:
     'When every consumer reaches its worst case at once (a deployment of every service, autoscaling at its maximum), '
     + 'the database or RDS Proxy refuses connections and the platform goes down although the database is healthy.',
+  onePerSubject: true,
   run: (context) => {
     const { capacity, totals } = context;
     // With reservations above max_connections there is nothing to share; CB-RESERVATIONS-EXCEED-CAPACITY says why.

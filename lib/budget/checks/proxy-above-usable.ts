@@ -9,6 +9,7 @@ export const proxyAboveUsable: Check = {
   explanation:
     'A proxy allowed more than the usable connections can take the slots kept for admins, migrations and direct clients; '
     + 'deriving MaxConnectionsPercent from the budget keeps them free.',
+  onePerSubject: true,
   run: ({ capacity }) => {
     const forProxy = capacity ? capacity.usable + capacity.reservedThroughProxy : 0;
     if (!capacity?.proxy || capacity.usable < 0 || capacity.proxy.ceiling <= forProxy) {

@@ -6,6 +6,7 @@ export const reservationsExceedCapacity: Check = {
   level: 'error',
   summary: 'The engine reserve, reservations and direct clients take more than max_connections.',
   explanation: 'Slots promised to admins, migrations or direct clients do not exist; whoever connects last is refused.',
+  onePerSubject: true,
   run: ({ path, capacity }) => {
     if (!capacity || capacity.usable >= 0) {
       return [];

@@ -9,6 +9,7 @@ export const sharesCapped: Check = {
   explanation:
     'A weighted share is clamped to its maximum (20 by default). When every share that could grow is at its maximum, the '
     + 'weights no longer decide the split and part of the ceiling stays unused; the budget says so rather than leave it silent.',
+  onePerSubject: true,
   run: ({ path, capacity, totals, consumers }) => {
     if (!capacity || totals.required > capacity.effectiveCeiling) return [];
     const unused = capacity.effectiveCeiling - totals.demand;
