@@ -126,7 +126,8 @@ export function gatherCapacity(inputs: LedgerInputsJson, set: TemplateSet): Gath
   if (engine && !engine.literal) {
     // The engine sets the reserved connections, the formulas of max_connections and the port: the record's is not proof.
     sink.unknown({
-      path: database!.path, what: 'engine', why: `its Engine is ${describeValue(engine.value)}, chosen at deploy`,
+      path: database!.path, what: 'engine',
+      why: engine.value === undefined ? 'its template sets no Engine: a replica or a restore takes its source\'s' : `its Engine is ${describeValue(engine.value)}, chosen at deploy`,
       fix: `Give '${database!.path}' its engine through the construct, not a parameter or an override.`,
     });
   }

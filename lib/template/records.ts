@@ -84,14 +84,16 @@ export function readRecords(set: TemplateSet): { readonly stored: StoredRecords[
 
 /**
  * Fails when the template of a budget's record, read without a manifest (exported), is named otherwise than its stack:
- * the database or proxy its record places in a stack no template read is, while this template holds a resource of
- * that logical ID. Read as another stack, the budget would find neither, and a diff would compare against nothing.
+ * its record places its database or proxy in the budget's own stack (whose construct path begins the budget's), which
+ * is this template's, under a stack name no template read has, and this template holds a resource of that logical ID.
+ * Read as another stack, the budget would find neither, and a diff would compare against nothing.
  */
 function requireNamedAfterStack(set: TemplateSet, stack: StackTemplate, budget: BudgetRecordJson): void {
   if (stack.path !== undefined) return;
   for (const located of [budget.inputs.database?.resource, budget.inputs.proxy?.resource]) {
     if (!located || located.stackName === stack.name || set.stacks.some((s) => s.name === located.stackName)) continue;
-    if (field(stack.template.Resources, located.logicalId) === undefined) continue;
+    // In another stack (its template not given), a resource of the same logical ID here proves nothing: CB-TEMPLATES-MISSING says what is missing.
+    if (!budget.budgetPath.startsWith(`${located.stack}/`) || field(stack.template.Resources, located.logicalId) === undefined) continue;
     throw new LedgerFormatError(`'${stack.file}' holds the record of budget '${budget.budgetPath}' and '${located.logicalId}', which the record places in stack `
       + `'${located.stackName}', but no template read is that stack's: a template read from a directory or a file is the stack its file is named after, so `
       + `this one is read as stack '${stack.name}'. Name each exported template after its stack ('${located.stackName}.json').`);

@@ -244,6 +244,16 @@ describe('inputs', () => {
       const result = run(['diff', '--base', misnamed(names), '--head', head]);
       expect(result).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(expected) });
     }
+    // AND a well-named template is not refused for a resource of the same logical ID as the database its budget keeps in a stack not given
+    const elsewhere = scratch(directoryWith({ 'Data.json': (() => {
+      const data = template('Data');
+      const record = Object.values<any>(data.Resources).find((r) => r.Type === 'AWS::CloudFormation::WaitConditionHandle').Metadata.ConnectionBudget;
+      record.inputs.database.resource = { ...record.inputs.database.resource, stack: 'Db', stackName: 'Db' };
+      return data;
+    })(), 'Web.json': template('Web'), 'Jobs.json': template('Jobs') }));
+    const missing = run(['check', elsewhere]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain("CB-TEMPLATES-MISSING: ConnectionBudget 'Data/Budget': the database 'Data/Db' is in stack 'Db', whose template is not among the templates read");
   });
 
   test('a base whose budget names consumers without their records (a rollout in progress, a stack left out) says which, and why', () => {
@@ -579,6 +589,9 @@ describe('the CLI rebuilds every budget from the templates and the records, and 
     expect(result.stdout).toContain("CB-UNRESOLVED-VALUE: ConnectionBudget 'Data/Budget': the engine of 'Data/Db' is unknown until deploy (its Engine is a token, "
       + "chosen at deploy), so the worst case cannot be computed. Give 'Data/Db' its engine through the construct, not a parameter or an override.");
     expect(result.stdout).toContain('CB-UNBUDGETED-INGRESS');
+    // AND a template with no Engine (a replica's or a restore's, which take their source's) says so
+    const noEngine = run(['check', edited('Data.template.json', (template) => { delete template.Resources[instanceOf(template)].Properties.Engine; })]);
+    expect(noEngine.stdout).toContain("the engine of 'Data/Db' is unknown until deploy (its template sets no Engine: a replica or a restore takes its source's)");
   });
 
   test('the database\'s engine comes from what deploys: a record edited to another engine is named', () => {
