@@ -6,7 +6,7 @@ import { ECS_DESIRED_COUNT_DIMENSION } from '../template/ecs-service-shape';
 import { stringValue } from '../template/values';
 import { resolved } from './l1';
 
-/** A scalable target that may scale an ECS service, with its ResourceId as one stack reads it. */
+/** A scalable target that may scale an ECS service, with its ResourceId as its own stack reads it. */
 export interface EcsScalableTarget {
   readonly target: appscaling.CfnScalableTarget;
   readonly resourceId: unknown;
@@ -33,7 +33,7 @@ export class AppIndex {
   public readonly pipes: readonly pipes.CfnPipe[];
   public readonly securityGroups: readonly ec2.ISecurityGroup[];
   public readonly ingressRules: readonly ec2.CfnSecurityGroupIngress[];
-  private readonly ecsScalableTargetsByStack = new Map<Stack, readonly EcsScalableTarget[]>();
+  private ecsScalableTargetList?: readonly EcsScalableTarget[];
 
   private constructor(all: readonly IConstruct[]) {
     this.scalableTargets = all.filter((c): c is appscaling.CfnScalableTarget => c instanceof appscaling.CfnScalableTarget);
@@ -51,20 +51,16 @@ export class AppIndex {
   }
 
   /**
-   * The scalable targets of an ECS dimension (or one that is a token), each ResourceId resolved in `stack`: there a
-   * reference to a resource of that stack reads as its logical ID wherever the target lives. Resolved once per stack,
-   * not once per service: an app of hundreds of services has as many targets.
+   * The scalable targets of an ECS dimension (or one that is a token), each ResourceId resolved in the target's own
+   * stack, where a reference to a resource of that stack reads as its logical ID. Resolved once: an app of hundreds of
+   * services has as many targets, and every service asks.
    */
-  public ecsScalableTargetsIn(stack: Stack): readonly EcsScalableTarget[] {
-    let targets = this.ecsScalableTargetsByStack.get(stack);
-    if (!targets) {
-      targets = this.scalableTargets.filter((target) => {
-        const dimension = stringValue(resolved(target, target.scalableDimension));
-        return dimension.kind !== 'known' || dimension.value === ECS_DESIRED_COUNT_DIMENSION;
-      }).map((target) => ({ target, resourceId: stack.resolve(target.resourceId) }));
-      this.ecsScalableTargetsByStack.set(stack, targets);
-    }
-    return targets;
+  public ecsScalableTargets(): readonly EcsScalableTarget[] {
+    this.ecsScalableTargetList ??= this.scalableTargets.filter((target) => {
+      const dimension = stringValue(resolved(target, target.scalableDimension));
+      return dimension.kind !== 'known' || dimension.value === ECS_DESIRED_COUNT_DIMENSION;
+    }).map((target) => ({ target, resourceId: Stack.of(target).resolve(target.resourceId) }));
+    return this.ecsScalableTargetList;
   }
 
   /** The parameter group an instance's `DBParameterGroupName` refers to, when it is defined in this app. */

@@ -35,20 +35,60 @@ export function gatherEcsServiceFacts(service: ecs.BaseService, maxTasksBound: n
 /**
  * The scalable targets that scale a service: an ECS dimension whose ResourceId refers to the service (its name or
  * ARN, from any stack) or names it literally. A reference from another stack is told by the construct it refers to:
- * resolved in the service's stack it reads as a logical ID, which a service of another stack may share.
+ * resolved in the service's stack it reads as a logical ID, which a service of another stack may share. Looked up in
+ * an index of the app's targets: comparing every service with every target grew with the square of the app.
  */
 export function scalableTargetsOf(cfn: ecs.CfnService, index: AppIndex): appscaling.CfnScalableTarget[] {
+  const targets = targetIndexOf(index);
   const stack = Stack.of(cfn);
-  const logicalId = stack.resolve(cfn.logicalId);
   const name = stringValue(resolved(cfn, cfn.serviceName));
-  return index.ecsScalableTargetsIn(stack).filter(({ target, resourceId }) => {
-    if (constructsReferencedBy(target).has(cfn)) return true;
-    if (Stack.of(target) === stack && referencesIn(resourceId).some((r) => r.kind === 'resource' && r.logicalId === logicalId)) return true;
+  const places = new Set([
+    ...targets.byReferenced.get(cfn) ?? [],
+    ...targets.byLogicalId.get(stack)?.get(stack.resolve(cfn.logicalId)) ?? [],
     // `service/<cluster>/<name>`: a literal last segment names the service, whatever makes the cluster's part.
-    const text = textWithPlaceholders(resourceId);
-    return name.kind === 'known' && text !== undefined && text.slice(text.lastIndexOf('/') + 1) === name.value;
-  }).map(({ target }) => target);
+    ...(name.kind === 'known' ? targets.byServiceName.get(name.value) ?? [] : []),
+  ]);
+  return [...places].sort((a, b) => a - b).map((place) => targets.all[place].target);
 }
+
+/** The app's ECS scalable targets by what may name their service, each by its place among them (which orders them). */
+interface TargetIndex {
+  readonly all: ReturnType<AppIndex['ecsScalableTargets']>;
+  /** By a construct the ResourceId refers to. */
+  readonly byReferenced: ReadonlyMap<IConstruct, readonly number[]>;
+  /** By the target's stack and a logical ID its ResourceId refers to there. */
+  readonly byLogicalId: ReadonlyMap<Stack, ReadonlyMap<string, readonly number[]>>;
+  /** By the literal last segment of the ResourceId. */
+  readonly byServiceName: ReadonlyMap<string, readonly number[]>;
+}
+
+function targetIndexOf(index: AppIndex): TargetIndex {
+  let found = targetIndexes.get(index);
+  if (found) return found;
+  const all = index.ecsScalableTargets();
+  const byReferenced = new Map<IConstruct, number[]>();
+  const byLogicalId = new Map<Stack, Map<string, number[]>>();
+  const byServiceName = new Map<string, number[]>();
+  const add = <K>(map: Map<K, number[]>, key: K, place: number) => {
+    const places = map.get(key);
+    if (places) places.push(place);
+    else map.set(key, [place]);
+  };
+  all.forEach(({ target, resourceId }, place) => {
+    constructsReferencedBy(target).forEach((construct) => add(byReferenced, construct, place));
+    const stack = Stack.of(target);
+    const ids = byLogicalId.get(stack) ?? new Map<string, number[]>();
+    byLogicalId.set(stack, ids);
+    referencesIn(resourceId).forEach((r) => r.kind === 'resource' && add(ids, r.logicalId, place));
+    const text = textWithPlaceholders(resourceId);
+    if (text !== undefined) add(byServiceName, text.slice(text.lastIndexOf('/') + 1), place);
+  });
+  found = { all, byReferenced, byLogicalId, byServiceName };
+  targetIndexes.set(index, found);
+  return found;
+}
+
+const targetIndexes = new WeakMap<AppIndex, TargetIndex>();
 
 /**
  * The constructs a scalable target's ResourceId refers to (Ref, an attribute, a name or ARN), at any depth: inside an
