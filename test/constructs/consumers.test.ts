@@ -264,6 +264,20 @@ describe('services of two stacks that share logical IDs', () => {
     expect(ledger.problems.map((p) => p.id)).not.toContain('CB-LEDGER-DIFFERS');
   });
 
+  test('a service with autoscaling in a stack of another environment neither breaks synth nor counts for a budgeted service', () => {
+    // GIVEN the budgeted 'Services/Web' and, in a stack of a fixed account and region, an unbudgeted service scaled to 50 tasks
+    const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 90 });
+    h.service('Web', { desiredCount: 1 }, { pool: PoolSize.fixed(2) });
+    const abroad = new Stack(h.app, 'Abroad', { env: { account: '111111111111', region: 'us-east-1' } });
+    const cluster = new ecs.Cluster(abroad, 'Cluster', { vpc: new ec2.Vpc(abroad, 'Vpc', { maxAzs: 2, natGateways: 0 }) });
+    const taskDefinition = new ecs.FargateTaskDefinition(abroad, 'Task');
+    taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/app:1') });
+    new ecs.FargateService(abroad, 'Other', { cluster, taskDefinition, minHealthyPercent: 100 }).autoScaleTaskCount({ maxCapacity: 50 });
+    // WHEN synthesized THEN Web counts its own tasks only: 1 × 200 % × pool 2 (each target's ResourceId is read in its own stack)
+    expect(synthErrors(h.app)).toEqual([]);
+    expect(ledgerOf(h.app).consumers.map((c) => [c.path, c.demand])).toEqual([['Services/Web', 4]]);
+  });
+
   test.each([
     ['another stack', (h: Harness) => new Stack(h.app, 'Scaling')],
     ['a nested stack of its own stack', (h: Harness) => new NestedStack(h.services, 'Scaling')],
