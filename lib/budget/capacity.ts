@@ -18,17 +18,24 @@ export function isPostgresEngine(engine: EngineKind | undefined): boolean {
 }
 
 /**
- * RDS Proxy listens on the engine family's default port whatever port the database uses
- * (RDS Proxy limitations, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.html;
- * aws/aws-cdk discussion #28321).
+ * The port a new database listens on when its template sets none: "Default: RDS for MariaDB - 3306, RDS for MySQL -
+ * 3306, RDS for PostgreSQL - 5432" (CreateDBInstance, SOURCES.rdsCreateDbInstancePort) and "RDS for MySQL and Aurora
+ * MySQL - 3306, RDS for PostgreSQL and Aurora PostgreSQL - 5432" (CreateDBCluster, SOURCES.rdsCreateDbClusterPort).
  */
-export const PROXY_PORT: Readonly<Record<EngineKind, number>> = {
+export const DATABASE_DEFAULT_PORT: Readonly<Record<EngineKind, number>> = {
   'rds-postgresql': 5432,
   'aurora-postgresql': 5432,
   'rds-mysql': 3306,
   'rds-mariadb': 3306,
   'aurora-mysql': 3306,
 };
+
+/**
+ * RDS Proxy listens on the engine family's default port whatever port the database uses
+ * (RDS Proxy limitations, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.html;
+ * aws/aws-cdk discussion #28321).
+ */
+export const PROXY_PORT: Readonly<Record<EngineKind, number>> = DATABASE_DEFAULT_PORT;
 
 /** Human name of an engine, for messages. */
 export const ENGINE_NAMES: Readonly<Record<EngineKind, string>> = {

@@ -95,10 +95,10 @@ export function noteUnreliableBase(sources: readonly BudgetSource[], stderr: (te
           + 'Compare with the deployed templates as they are, or a fresh synth of the base revision.') + '\n');
       } else if (unrecorded.length === 0) {
         // A base without some of its consumers' records differs from them as a matter of course: the notes below say why.
-        const differing = ledger.problems.filter((p) => p.id === LEDGER_DIFFERS_ID).length;
+        const differing = ledger.problems.filter((p) => p.id === ledgerDiffers.id).length;
         if (differing > 0) {
           stderr(forTerminalLines(`connection-budget: note: in the base, budget '${ledger.budgetPath}' differs from what its templates deploy `
-            + `(${differing === 1 ? `1 ${LEDGER_DIFFERS_ID}` : `${differing} × ${LEDGER_DIFFERS_ID}`}) in ${describeSource(source)}: its figures there are `
+            + `(${differing === 1 ? `1 ${ledgerDiffers.id}` : `${differing} × ${ledgerDiffers.id}`}) in ${describeSource(source)}: its figures there are `
             + 'rebuilt from what deploys, not the ones synthesized, so a change compared with it may be larger or smaller than shown. Compare with the '
             + 'deployed templates as they are, or a fresh synth of the base revision.') + '\n');
         }
@@ -118,8 +118,6 @@ export function noteUnreliableBase(sources: readonly BudgetSource[], stderr: (te
     }
   }
 }
-
-const LEDGER_DIFFERS_ID = ledgerDiffers.id;
 
 /** Paths as a note lists them: the first few, then how many more. */
 function listPaths(paths: readonly string[]): string {

@@ -34,9 +34,10 @@ export function gatherEcsServiceFacts(service: ecs.BaseService, maxTasksBound: n
 
 /**
  * The scalable targets that scale a service: an ECS dimension whose ResourceId refers to the service (its name or
- * ARN, from any stack) or names it literally. A reference from another stack is told by the construct it refers to:
- * resolved in the service's stack it reads as a logical ID, which a service of another stack may share. Looked up in
- * an index of the app's targets: comparing every service with every target grew with the square of the app.
+ * ARN, from any stack) or names it literally. A reference is told by the construct it refers to, or, read in the
+ * target's own stack, by a logical ID of that stack (a service of another stack may share it, so only the target's
+ * stack counts). Looked up in an index of the app's targets: comparing every service with every target grew with the
+ * square of the app.
  */
 export function scalableTargetsOf(cfn: ecs.CfnService, index: AppIndex): appscaling.CfnScalableTarget[] {
   const targets = targetIndexOf(index);

@@ -8,7 +8,7 @@ import { readJsonFile } from '../template/read';
 import { StoredRecords, storedRecords } from '../template/records';
 import { StackTemplate, TemplateSet } from '../template/template-set';
 import { verifyLedger } from '../template/verify';
-import { LEDGER_DIFFERS_FIX, ledgerDiffers } from '../budget/checks/ledger-differs';
+import { LEDGER_DIFFERS_FIX } from '../budget/checks/ledger-differs';
 import { DRAFT_NOTE, isDraft } from './draft-mode';
 
 /** The plugin's name in validation reports: `ConnectionBudgetVerification::CB-LEDGER-DIFFERS`. */
@@ -114,7 +114,7 @@ class BudgetVerification implements IPolicyValidationPlugin {
         // CDK prints the report to a terminal; the messages name paths and names read back from the templates.
         // The report names each violation by a construct; a subject outside the tree is reported on the budget.
         // The budget's warnings were written when it computed, before this read of the templates: say which figures they count.
-        const fix = problem.id === ledgerDiffers.id && problem.fix === LEDGER_DIFFERS_FIX ? `${problem.fix} ${REGISTERED_FIGURES_NOTE}` : problem.fix;
+        const fix = problem.fix === LEDGER_DIFFERS_FIX ? `${problem.fix} ${REGISTERED_FIGURES_NOTE}` : problem.fix;
         violations.push(violation(problem.id, forTerminal(problem.message), forTerminal(fix), constructOf(tree, problem.subject, budget.path)));
       }
     }

@@ -25,19 +25,6 @@ export function engineKindOf(engineType: string | undefined): EngineKind | undef
 export const SUPPORTED_ENGINE_TYPES: readonly string[] = Object.keys(ENGINE_TYPES);
 
 /**
- * The port a database listens on when its template sets none: "Default: RDS for MariaDB - 3306, RDS for MySQL - 3306,
- * RDS for PostgreSQL - 5432" (CreateDBInstance, SOURCES.rdsCreateDbInstancePort) and "RDS for MySQL and Aurora MySQL -
- * 3306, RDS for PostgreSQL and Aurora PostgreSQL - 5432" (CreateDBCluster, SOURCES.rdsCreateDbClusterPort).
- */
-export const DATABASE_DEFAULT_PORT: Readonly<Record<EngineKind, number>> = {
-  'rds-postgresql': 5432,
-  'aurora-postgresql': 5432,
-  'rds-mysql': 3306,
-  'rds-mariadb': 3306,
-  'aurora-mysql': 3306,
-};
-
-/**
  * The engine a database resource deploys: its literal `Engine` and the budget's kind of it, or the value when it is known
  * only at deploy (a parameter, a condition).
  */

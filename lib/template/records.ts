@@ -70,9 +70,7 @@ export function readRecords(set: TemplateSet): { readonly stored: StoredRecords[
       }
       if (named && entry.stack.path === undefined && named.stackName !== entry.stack.name && !set.stacks.some((s) => s.name === named.stackName)) {
         // Exported templates have no manifest: their files name their stacks, and a file named otherwise reads as another stack.
-        throw new LedgerFormatError(`'${entry.stack.file}' holds the record of the consumer '${entry.path}' of budget '${budget.budgetPath}', whose stack is `
-          + `'${named.stackName}', but no template read is that stack's: a template read from a directory or a file is the stack its file is named `
-          + `after, so this one is read as stack '${entry.stack.name}'. Name each exported template after its stack ('${named.stackName}.json').`);
+        throw misnamedTemplate(entry.stack, `the record of the consumer '${entry.path}' of budget '${budget.budgetPath}', whose stack is '${named.stackName}'`, named.stackName);
       }
       first.set(entry.path, entry);
       found.push({ path: entry.path, resource: { stack: entry.stack.path ?? named?.stack ?? entry.stack.name, stackName: entry.stack.name, logicalId: entry.logicalId }, record: entry.record });
@@ -94,8 +92,13 @@ function requireNamedAfterStack(set: TemplateSet, stack: StackTemplate, budget: 
     if (!located || located.stackName === stack.name || set.stacks.some((s) => s.name === located.stackName)) continue;
     // In another stack (its template not given), a resource of the same logical ID here proves nothing: CB-TEMPLATES-MISSING says what is missing.
     if (!budget.budgetPath.startsWith(`${located.stack}/`) || field(stack.template.Resources, located.logicalId) === undefined) continue;
-    throw new LedgerFormatError(`'${stack.file}' holds the record of budget '${budget.budgetPath}' and '${located.logicalId}', which the record places in stack `
-      + `'${located.stackName}', but no template read is that stack's: a template read from a directory or a file is the stack its file is named after, so `
-      + `this one is read as stack '${stack.name}'. Name each exported template after its stack ('${located.stackName}.json').`);
+    throw misnamedTemplate(stack, `the record of budget '${budget.budgetPath}' and '${located.logicalId}', which the record places in stack '${located.stackName}'`,
+      located.stackName);
   }
+}
+
+/** An exported template read as a stack other than the one its records say it is. */
+function misnamedTemplate(stack: StackTemplate, holds: string, stackName: string): LedgerFormatError {
+  return new LedgerFormatError(`'${stack.file}' holds ${holds}, but no template read is that stack's: a template read from a directory or a file is the `
+    + `stack its file is named after, so this one is read as stack '${stack.name}'. Name each exported template after its stack ('${stackName}.json').`);
 }

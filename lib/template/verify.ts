@@ -1,8 +1,8 @@
 import {
-  AssembledRecords, BudgetEvaluation, BudgetInput, buildLedger, consumerLine, deliveredVariables, ENGINE_NAMES, EngineKind, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerInputsJson,
+  AssembledRecords, BudgetEvaluation, BudgetInput, buildLedger, consumerLine, DATABASE_DEFAULT_PORT, deliveredVariables, ENGINE_NAMES, EngineKind, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerInputsJson,
   LedgerJson, OverwrittenVariable, PROXY_PORT, routeVariables, runChecks,
 } from '../budget';
-import { DATABASE_DEFAULT_PORT, startsFromAnother } from './database-engine';
+import { startsFromAnother } from './database-engine';
 import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
 import { allocationGuardDifferences } from './allocation-guard';
 import { databaseUserDifferences } from './database-users';
@@ -339,7 +339,6 @@ function checkedVariables(stored: StoredConsumer): Record<string, string> {
   return { ...stored.poolSettings.variables, ...(user && userVariable ? { [userVariable]: user } : {}) };
 }
 
-/** The database's port: its Port property when it is a number, else what the app knew. */
 /**
  * The port the database listens on and what its budget's record says otherwise: the engine and the port the templates
  * deploy decide (a record edited to another engine or port would move the checks off the database's real port). With no
