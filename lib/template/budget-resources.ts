@@ -1,6 +1,6 @@
 import { LedgerJson, LedgerResourceJson, LedgerSourceJson } from '../budget';
 import { alternatives, listItems, literalsIn, literalText, wordPattern } from './intrinsics';
-import { identity, record, StackTemplate, TemplateResource, TemplateSet } from './template-set';
+import { identity, record, StackTemplate, TemplateResource, TemplateSet, textIdentity } from './template-set';
 import { field } from './values';
 
 /** Types of the resources a budget reads. */
@@ -70,7 +70,7 @@ export function addressIdentity(set: TemplateSet, stack: StackTemplate | undefin
 /** The identity of a literal value (a security group ID written as text), as references to the same literal get. */
 export function literalIdentity(value: unknown): string | undefined {
   const text = literalText(value);
-  return text === undefined ? undefined : `literal:${text}`;
+  return text === undefined ? undefined : textIdentity(text);
 }
 
 /**

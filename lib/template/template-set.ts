@@ -167,7 +167,7 @@ export class TemplateSet {
   public identityOf(stack: StackTemplate, value: unknown): string | undefined {
     const text = literalText(value);
     if (text !== undefined) {
-      return `literal:${text}`;
+      return textIdentity(text);
     }
     const targets = this.targets(stack, value);
     return targets.length === 1 && targets[0].kind === 'resource' ? attributeIdentity(targets[0].resource, targets[0].attribute) : undefined;
@@ -182,11 +182,16 @@ export class TemplateSet {
     const cacheable = typeof value === 'object' && value !== null;
     const cached = cacheable ? this.identityCache.get(value) : undefined;
     if (cached) return cached;
-    const ids = new Set(this.targets(stack, value).flatMap((t) => (t.kind === 'resource' ? [attributeIdentity(t.resource, t.attribute)] : [])));
-    for (const text of literalsIn(value)) ids.add(`literal:${text}`);
+    const ids = new Set(this.resourceIdentitiesIn(stack, value));
+    for (const text of literalsIn(value)) ids.add(textIdentity(text));
     const result = [...ids];
     if (cacheable) this.identityCache.set(value, result);
     return result;
+  }
+
+  /** The identities of the resources the references inside a value (written in `stack`) lead to, each once, uncached. */
+  public resourceIdentitiesIn(stack: StackTemplate, value: unknown): string[] {
+    return [...new Set(this.targets(stack, value).flatMap((t) => (t.kind === 'resource' ? [attributeIdentity(t.resource, t.attribute)] : [])))];
   }
 
   /**
@@ -232,6 +237,11 @@ function rootOf(stack: StackTemplate): StackTemplate {
 const DISTINCT_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   'AWS::EC2::VPC': ['DefaultSecurityGroup', 'DefaultNetworkAcl', 'CidrBlock', 'CidrBlockAssociations', 'Ipv6CidrBlocks'],
 };
+
+/** The identity of a literal string (a security group ID written as text), as identityOf returns it. */
+export function textIdentity(text: string): string {
+  return `literal:${text}`;
+}
 
 /** The identity of a resource, as identityOf returns it. */
 export function identity(resource: TemplateResource): string {

@@ -2,7 +2,7 @@ import { UnbudgetedClient } from '../../budget';
 import { eventTargets, familyPattern, TYPES } from '../budget-resources';
 import { GatheredConsumer } from '../gather-consumers';
 import { literalsIn } from '../intrinsics';
-import { identity, TemplateResource, TemplateSet } from '../template-set';
+import { identity, TemplateResource, TemplateSet, textIdentity } from '../template-set';
 import { field } from '../values';
 import { dedupe, describeIdentity, isInert, Placement } from './placement';
 
@@ -11,9 +11,9 @@ export interface Actor {
   readonly resource: TemplateResource;
   /** ` (target 'Target0')` for a rule's target. */
   readonly label: string;
-  /** What it refers to: resources, and every literal string. */
-  readonly ids: readonly string[];
-  /** Its literal strings, for names written inside larger strings (a state machine's definition). */
+  /** The identities of the resources its references lead to. */
+  readonly refs: readonly string[];
+  /** Its literal strings: IDs written as text (an imported security group), and names inside larger strings (a state machine's definition). */
   readonly texts: readonly string[];
   /** For an EventBridge target: what its EcsParameters run. */
   readonly runs?: readonly string[];
@@ -24,15 +24,27 @@ export function actorsOf(set: TemplateSet): Actor[] {
   const actors: Actor[] = [];
   for (const resource of set.all()) {
     if (isInert(resource) || resource.type === TYPES.rule || resource.type === TYPES.schedule || resource.type === TYPES.pipe) continue;
-    actors.push({ resource, label: '', ids: set.identitiesIn(resource.stack, resource.properties), texts: literalsIn(resource.properties) });
+    actors.push({ resource, label: '', refs: set.resourceIdentitiesIn(resource.stack, resource.properties), texts: literalsIn(resource.properties) });
   }
   for (const target of eventTargets(set)) {
     actors.push({
-      resource: target.resource, label: target.label, ids: set.identitiesIn(target.resource.stack, target.target), texts: literalsIn(target.target),
+      resource: target.resource, label: target.label, refs: set.resourceIdentitiesIn(target.resource.stack, target.target), texts: literalsIn(target.target),
       runs: set.identitiesIn(target.resource.stack, field(target.ecsParameters, 'TaskDefinitionArn')),
     });
   }
   return actors;
+}
+
+/**
+ * The first identity among `ids` that an actor refers to, as TemplateSet.identitiesIn would list them: a resource, else a
+ * literal (`literal:sg-0123`). Actors keep their references and texts apart, so that no literal of theirs (about 50 in a
+ * task definition) is made into an identity string only to be looked up.
+ */
+export function firstIdentityIn(actor: Actor, ids: ReadonlySet<string>): string | undefined {
+  const ref = actor.refs.find((id) => ids.has(id));
+  if (ref !== undefined) return ref;
+  const text = actor.texts.find((t) => ids.has(textIdentity(t)));
+  return text === undefined ? undefined : textIdentity(text);
 }
 
 /** A task definition family as one word of text: what ECS allows in a family name. */
@@ -85,7 +97,7 @@ export class TaskRuns {
     const familyLengths = new Set([...byFamily.keys()].map((family) => family.length));
     const shortestFamily = Math.min(...familyLengths);
     for (const actor of actors) {
-      for (const id of actor.runs ?? actor.ids) byIdentity.get(id)?.forEach((task) => this.add(task, actor));
+      for (const id of actor.runs ?? actor.refs) byIdentity.get(id)?.forEach((task) => this.add(task, actor));
       for (const text of textsOf(actor)) {
         // Most literals (an action, a protocol) are shorter than any family: they are not scanned.
         if (text.length >= shortestFamily) for (const word of wordsOfLength(text, familyLengths)) byFamily.get(word)?.forEach((task) => this.add(task, actor));
@@ -134,7 +146,7 @@ export function members(placement: Placement, consumerGroups: ReadonlySet<string
     if (registered.has(identity(resource)) || own.has(identity(resource))) continue;
     // A proxy's extra endpoint is the proxy: its security groups are guarded with the proxy's.
     if (resource.type === TYPES.proxyEndpoint && set.identitiesIn(resource.stack, field(resource.properties, 'DBProxyName')).some((id) => own.has(id))) continue;
-    const group = actor.ids.find((id) => checked.has(id));
+    const group = firstIdentityIn(actor, checked);
     // Whatever runs a budgeted task definition (a rule target, a state machine) is judged as its launcher.
     if (group === undefined || runs.runsAny(actor)) continue;
     const guardedBy = placement.guarded.find((g) => g.groups.has(group));

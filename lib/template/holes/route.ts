@@ -52,7 +52,7 @@ export function findMisroutedConsumers(placement: Placement, runners: ReadonlyMa
     });
     const wrongIds = new Set(wrong.resources.map(identity));
     const fromLaunchers = (runners.get(consumer) ?? []).flatMap((actor) => {
-      const address = wrong.resources.find((r) => wrongIds.has(identity(r)) && actor.ids.includes(identity(r)));
+      const address = wrong.resources.find((r) => wrongIds.has(identity(r)) && actor.refs.includes(identity(r)));
       return address ? [finding(`'${set.pathOf(actor.resource)}${actor.label}', which runs it,`, 'a container override', address)] : [];
     });
     return [...fromVariables, ...fromLaunchers];
