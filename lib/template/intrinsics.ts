@@ -78,9 +78,11 @@ export function literalsIn(value: unknown): string[] {
     if (typeof v === 'string') {
       found.push(v);
     } else if (Array.isArray(v)) {
-      v.forEach(walk);
+      for (const item of v) walk(item);
     } else if (typeof v === 'object' && v !== null) {
-      Object.values(v).forEach(walk);
+      for (const key in v) {
+        if (Object.prototype.hasOwnProperty.call(v, key)) walk((v as Record<string, unknown>)[key]);
+      }
     }
   };
   walk(value);

@@ -129,34 +129,37 @@ export class TemplateSet {
     if (depth > MAX_REFERENCE_DEPTH) {
       return [{ kind: 'unknown', text: 'a chain of exports too deep to follow' }];
     }
-    return referencesIn(value).flatMap((reference): Target[] => {
+    const found: Target[] = [];
+    for (const reference of referencesIn(value)) {
       if (reference.kind === 'resource') {
         const resource = this.resourcesOf(stack).get(reference.logicalId);
         if (resource) {
           // A nested stack's output, read by its parent: follow it into the nested template.
           const nested = resource.type === 'AWS::CloudFormation::Stack' ? this.nestedByResource.get(stack)?.get(resource.logicalId) : undefined;
           const output = nested && reference.attribute?.startsWith('Outputs.') ? record(record(nested.template.Outputs)[reference.attribute.slice('Outputs.'.length)]) : undefined;
-          if (nested && output && 'Value' in output) return this.targets(nested, output.Value, depth + 1);
-          return [{ kind: 'resource', resource, attribute: reference.attribute }];
+          if (nested && output && 'Value' in output) found.push(...this.targets(nested, output.Value, depth + 1));
+          else found.push({ kind: 'resource', resource, attribute: reference.attribute });
+          continue;
         }
         // A nested stack's parameter is whatever its parent passes; any other parameter is chosen at deploy time.
         const passed = stack.parent && record(record(this.resourcesOf(stack.parent.stack).get(stack.parent.logicalId)?.properties).Parameters)[reference.logicalId];
-        if (stack.parent && passed !== undefined) return this.targets(stack.parent.stack, passed, depth + 1);
-        return [{ kind: 'unknown', text: `parameter '${reference.logicalId}' of stack '${stack.path ?? stack.name}'` }];
-      }
-      if (reference.kind === 'import') {
+        if (stack.parent && passed !== undefined) found.push(...this.targets(stack.parent.stack, passed, depth + 1));
+        else found.push({ kind: 'unknown', text: `parameter '${reference.logicalId}' of stack '${stack.path ?? stack.name}'` });
+      } else if (reference.kind === 'import') {
         const name = literalText(reference.exportName);
         const exported = name === undefined ? undefined : this.exports.get(scoped(stack, name));
-        return exported ? this.targets(exported.stack, exported.value, depth + 1) : [{ kind: 'unknown', text: `export '${name ?? 'computed at deploy time'}'` }];
+        if (exported) found.push(...this.targets(exported.stack, exported.value, depth + 1));
+        else found.push({ kind: 'unknown', text: `export '${name ?? 'computed at deploy time'}'` });
+      } else {
+        const stackName = literalText(reference.stackName);
+        const outputName = literalText(reference.outputName);
+        const producer = stackName === undefined ? undefined : this.byName.get(scoped(stack, stackName));
+        const output = producer && outputName !== undefined ? record(record(producer.template.Outputs)[outputName]) : undefined;
+        if (producer && output && 'Value' in output) found.push(...this.targets(producer, output.Value, depth + 1));
+        else found.push({ kind: 'unknown', text: `output '${outputName}' of stack '${stackName}'` });
       }
-      const stackName = literalText(reference.stackName);
-      const outputName = literalText(reference.outputName);
-      const producer = stackName === undefined ? undefined : this.byName.get(scoped(stack, stackName));
-      const output = producer && outputName !== undefined ? record(record(producer.template.Outputs)[outputName]) : undefined;
-      return producer && output && 'Value' in output
-        ? this.targets(producer, output.Value, depth + 1)
-        : [{ kind: 'unknown', text: `output '${outputName}' of stack '${stackName}'` }];
-    });
+    }
+    return found;
   }
 
   /**
@@ -191,7 +194,11 @@ export class TemplateSet {
 
   /** The identities of the resources the references inside a value (written in `stack`) lead to, each once, uncached. */
   public resourceIdentitiesIn(stack: StackTemplate, value: unknown): string[] {
-    return [...new Set(this.targets(stack, value).flatMap((t) => (t.kind === 'resource' ? [attributeIdentity(t.resource, t.attribute)] : [])))];
+    const ids = new Set<string>();
+    for (const target of this.targets(stack, value)) {
+      if (target.kind === 'resource') ids.add(attributeIdentity(target.resource, target.attribute));
+    }
+    return [...ids];
   }
 
   /**
@@ -245,8 +252,19 @@ export function textIdentity(text: string): string {
 
 /** The identity of a resource, as identityOf returns it. */
 export function identity(resource: TemplateResource): string {
-  return `resource:${resource.stack.path ?? resource.stack.name}|${resource.logicalId}`;
+  let id = identities.get(resource);
+  if (id === undefined) {
+    id = `resource:${resource.stack.path ?? resource.stack.name}|${resource.logicalId}`;
+    identities.set(resource, id);
+  }
+  return id;
 }
+
+/**
+ * Each resource's identity, made once: the hole checks look up every actor's and every consumer's in sets, and a string
+ * made again is hashed again.
+ */
+const identities = new WeakMap<TemplateResource, string>();
 
 /** The identity of what an attribute of a resource denotes: the resource's own, or another thing's (DISTINCT_ATTRIBUTES). */
 export function attributeIdentity(resource: TemplateResource, attribute: string | undefined): string {
