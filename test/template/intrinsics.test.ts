@@ -1,6 +1,8 @@
 import { containerVariable, deployedInstead, functionVariable } from '../../lib/template/delivered-variables';
-import { wordsOfLength } from '../../lib/template/holes/clients';
-import { alternatives, isNoValue, listItems, NO_VALUE, PLACEHOLDER, referencesIn, soleKey, textWithPlaceholders, wordPattern } from '../../lib/template/intrinsics';
+import * as fc from 'fast-check';
+import { firstIdentityIn, wordsOfLength } from '../../lib/template/holes/clients';
+import { alternatives, isNoValue, listItems, literalsIn, NO_VALUE, PLACEHOLDER, referencesIn, soleKey, textWithPlaceholders, wordPattern } from '../../lib/template/intrinsics';
+import { TemplateSet } from '../../lib/template/template-set';
 import { countAlternatives, field, numberValue } from '../../lib/template/values';
 
 // Reading values the way CloudFormation deploys them: every branch of an Fn::If may be the one that deploys.
@@ -68,6 +70,27 @@ describe('the words of a text that may be a task definition family, by their len
     const words = text.split(/[^A-Za-z0-9_-]+/).filter((w) => w.length > 0);
     const lengths = new Set(words.map((w) => w.length));
     expect(wordsOfLength(text, lengths)).toEqual(words);
+  });
+});
+
+describe('the first identity an actor refers to among some', () => {
+  const stack = { path: 'App', name: 'App', file: 'App.json', template: { Resources: { Group: { Type: 'AWS::EC2::SecurityGroup' }, Task: { Type: 'AWS::ECS::TaskDefinition' } } } };
+  const set = new TemplateSet([stack]);
+  const resource = set.resourcesOf(stack).get('Task')!;
+  const text = fc.constantFrom('sg-1', 'sg-2', 'Group', 'Task', 'x');
+  const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, text, fc.record({ Ref: fc.constantFrom('Group', 'Task', 'Missing') }),
+      fc.record({ 'Fn::GetAtt': fc.tuple(fc.constantFrom('Group', 'Task'), fc.constantFrom('GroupId', 'Arn')) }),
+      fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('A', 'B', 'C'), tie('value'), { maxKeys: 3 })),
+  })).value;
+
+  test('is the first of the identities identitiesIn lists that is among them: a resource before a literal', () => {
+    const candidates = ['resource:App|Group', 'resource:App|Task', 'literal:sg-1', 'literal:sg-2', 'literal:Group', 'resource:App|Missing'];
+    fc.assert(fc.property(value, fc.subarray(candidates), (v, chosen) => {
+      const ids = new Set(chosen);
+      const actor = { resource, label: '', refs: set.resourceIdentitiesIn(stack, v), texts: literalsIn(v) };
+      expect(firstIdentityIn(actor, ids)).toBe(set.identitiesIn(stack, v).find((id) => ids.has(id)));
+    }), { numRuns: 500 });
   });
 });
 
