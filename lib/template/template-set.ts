@@ -68,7 +68,8 @@ export class TemplateSet {
   private readonly byName = new Map<string, StackTemplate>();
   private readonly exports = new Map<string, { stack: StackTemplate; value: unknown }>();
   private readonly resourceCache = new Map<StackTemplate, ReadonlyMap<string, TemplateResource>>();
-  private readonly identityCache = new WeakMap<object, readonly string[]>();
+  /** identitiesIn's results by value object, with the stack the value was read in: one object may be in two stacks. */
+  private readonly identityCache = new WeakMap<object, { readonly stack: StackTemplate; readonly ids: readonly string[] }>();
   /** Every resource of the set in stack order, and by type: built at the first `all`, which readers call for many types. */
   private resourceIndex?: { readonly every: readonly TemplateResource[]; readonly byType: ReadonlyMap<string, readonly TemplateResource[]> };
   /** Nested stacks by the parent stack and the logical ID of the resource that creates them. */
@@ -137,25 +138,25 @@ export class TemplateSet {
           // A nested stack's output, read by its parent: follow it into the nested template.
           const nested = resource.type === 'AWS::CloudFormation::Stack' ? this.nestedByResource.get(stack)?.get(resource.logicalId) : undefined;
           const output = nested && reference.attribute?.startsWith('Outputs.') ? record(record(nested.template.Outputs)[reference.attribute.slice('Outputs.'.length)]) : undefined;
-          if (nested && output && 'Value' in output) found.push(...this.targets(nested, output.Value, depth + 1));
+          if (nested && output && 'Value' in output) append(found, this.targets(nested, output.Value, depth + 1));
           else found.push({ kind: 'resource', resource, attribute: reference.attribute });
           continue;
         }
         // A nested stack's parameter is whatever its parent passes; any other parameter is chosen at deploy time.
         const passed = stack.parent && record(record(this.resourcesOf(stack.parent.stack).get(stack.parent.logicalId)?.properties).Parameters)[reference.logicalId];
-        if (stack.parent && passed !== undefined) found.push(...this.targets(stack.parent.stack, passed, depth + 1));
+        if (stack.parent && passed !== undefined) append(found, this.targets(stack.parent.stack, passed, depth + 1));
         else found.push({ kind: 'unknown', text: `parameter '${reference.logicalId}' of stack '${stack.path ?? stack.name}'` });
       } else if (reference.kind === 'import') {
         const name = literalText(reference.exportName);
         const exported = name === undefined ? undefined : this.exports.get(scoped(stack, name));
-        if (exported) found.push(...this.targets(exported.stack, exported.value, depth + 1));
+        if (exported) append(found, this.targets(exported.stack, exported.value, depth + 1));
         else found.push({ kind: 'unknown', text: `export '${name ?? 'computed at deploy time'}'` });
       } else {
         const stackName = literalText(reference.stackName);
         const outputName = literalText(reference.outputName);
         const producer = stackName === undefined ? undefined : this.byName.get(scoped(stack, stackName));
         const output = producer && outputName !== undefined ? record(record(producer.template.Outputs)[outputName]) : undefined;
-        if (producer && output && 'Value' in output) found.push(...this.targets(producer, output.Value, depth + 1));
+        if (producer && output && 'Value' in output) append(found, this.targets(producer, output.Value, depth + 1));
         else found.push({ kind: 'unknown', text: `output '${outputName}' of stack '${stackName}'` });
       }
     }
@@ -178,17 +179,17 @@ export class TemplateSet {
 
   /**
    * Every identity a value (written in `stack`) refers to: the resources its references lead to, and every
-   * literal string in it (an imported security group is a literal ID). Cached per value object, so scanning the
+   * literal string in it (an imported security group is a literal ID). Cached per value object and stack, so scanning the
    * whole set for who refers to what stays linear.
    */
   public identitiesIn(stack: StackTemplate, value: unknown): readonly string[] {
     const cacheable = typeof value === 'object' && value !== null;
     const cached = cacheable ? this.identityCache.get(value) : undefined;
-    if (cached) return cached;
+    if (cached?.stack === stack) return cached.ids;
     const ids = new Set(this.resourceIdentitiesIn(stack, value));
     for (const text of literalsIn(value)) ids.add(textIdentity(text));
     const result = [...ids];
-    if (cacheable) this.identityCache.set(value, result);
+    if (cacheable) this.identityCache.set(value, { stack, ids: result });
     return result;
   }
 
@@ -225,6 +226,11 @@ export class TemplateSet {
   private whereIs(resource: TemplateResource): string {
     return `logical ID '${resource.logicalId}' in stack '${resource.stack.path ?? resource.stack.name}'`;
   }
+}
+
+/** Adds `items` to `list` one by one: a spread passes each as an argument, and over about 125,000 exceeds the stack. */
+function append<T>(list: T[], items: readonly T[]): void {
+  for (const item of items) list.push(item);
 }
 
 /** A name (an export, a stack name) within the scope of the stack that uses it. */

@@ -94,6 +94,33 @@ describe('the first identity an actor refers to among some', () => {
   });
 });
 
+describe('where references lead across stacks', () => {
+  test('an export of exports that fans out to 160,000 references is followed whole (a spread of that many arguments overflows the stack)', () => {
+    const producer = {
+      path: 'P', name: 'P', file: 'P.json', template: {
+        Resources: { Topic: { Type: 'AWS::SNS::Topic' } },
+        Outputs: {
+          A: { Value: Array.from({ length: 400 }, () => ({ Ref: 'Topic' })), Export: { Name: 'A' } },
+          B: { Value: Array.from({ length: 400 }, () => ({ 'Fn::ImportValue': 'A' })), Export: { Name: 'B' } },
+        },
+      },
+    };
+    const consumer = { path: 'C', name: 'C', file: 'C.json', template: { Resources: { Fn: { Type: 'AWS::Lambda::Function', Properties: { Topic: { 'Fn::ImportValue': 'B' } } } } } };
+    const set = new TemplateSet([producer, consumer]);
+    expect(set.targets(consumer, { 'Fn::ImportValue': 'B' })).toHaveLength(160_000);
+    expect(set.identitiesIn(consumer, { 'Fn::ImportValue': 'B' })).toEqual(['resource:P|Topic', 'literal:B']);
+  });
+
+  test('one value object in two stacks refers to each stack\'s own resources', () => {
+    const template = { Resources: { Group: { Type: 'AWS::EC2::SecurityGroup' } } };
+    const groupId = { 'Fn::GetAtt': ['Group', 'GroupId'] };
+    const [a, b] = ['A', 'B'].map((name) => ({ path: name, name, file: `${name}.json`, template }));
+    const set = new TemplateSet([a, b]);
+    expect(set.identitiesIn(a, groupId)).toEqual(['resource:A|Group', 'literal:Group', 'literal:GroupId']);
+    expect(set.identitiesIn(b, groupId)).toEqual(['resource:B|Group', 'literal:Group', 'literal:GroupId']);
+  });
+});
+
 describe('a field of a conditional object is conditional, never absent', () => {
   test.each([
     ['both branches set it', ifOf({ TaskCount: 50 }, { TaskCount: 1 }), ifOf(50, 1)],
