@@ -251,9 +251,16 @@ const DISTINCT_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   'AWS::EC2::VPC': ['DefaultSecurityGroup', 'DefaultNetworkAcl', 'CidrBlock', 'CidrBlockAssociations', 'Ipv6CidrBlocks'],
 };
 
+const LITERAL_IDENTITY_PREFIX = 'literal:';
+
 /** The identity of a literal string (a security group ID written as text), as identityOf returns it. */
 export function textIdentity(text: string): string {
-  return `literal:${text}`;
+  return `${LITERAL_IDENTITY_PREFIX}${text}`;
+}
+
+/** The literal string an identity is of (textIdentity's inverse); undefined for a resource's identity. */
+export function identityText(id: string): string | undefined {
+  return id.startsWith(LITERAL_IDENTITY_PREFIX) ? id.slice(LITERAL_IDENTITY_PREFIX.length) : undefined;
 }
 
 /** The identity of a resource, as identityOf returns it. */

@@ -2,7 +2,7 @@ import { UnbudgetedClient } from '../../budget';
 import { eventTargets, familyPattern, TYPES } from '../budget-resources';
 import { GatheredConsumer } from '../gather-consumers';
 import { literalsIn } from '../intrinsics';
-import { identity, TemplateResource, TemplateSet, textIdentity } from '../template-set';
+import { identity, identityText, TemplateResource, TemplateSet, textIdentity } from '../template-set';
 import { field } from '../values';
 import { dedupe, describeIdentity, isInert, Placement } from './placement';
 
@@ -131,7 +131,7 @@ export function taskRunsOf(placement: Placement, actors: readonly Actor[]): Task
 
 /** The literal texts a family name may be written in: a resource's, or those of what an EventBridge target runs. */
 function textsOf(actor: Actor): readonly string[] {
-  return actor.runs ? actor.runs.filter((id) => id.startsWith('literal:')).map((id) => id.slice('literal:'.length)) : actor.texts;
+  return actor.runs ? actor.runs.flatMap((id) => identityText(id) ?? []) : actor.texts;
 }
 
 /** Resources in a consumer's, the proxy's or the database's security group that nothing counts. */

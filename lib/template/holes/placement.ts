@@ -2,7 +2,7 @@ import { LedgerInputsJson } from '../../budget';
 import { TYPES } from '../budget-resources';
 import { listItems } from '../intrinsics';
 import { GatheredConsumer } from '../gather-consumers';
-import { attributeIdentity, identity, TemplateResource, TemplateSet } from '../template-set';
+import { attributeIdentity, identity, identityText, TemplateResource, TemplateSet } from '../template-set';
 
 /** The proxy or the database: its resources, its security groups, its port, and who may reach it. */
 export interface Guarded {
@@ -45,8 +45,9 @@ export function isInert(resource: TemplateResource): boolean {
 
 /** `security group 'Ops/Bastion/SecurityGroup'` or `security group 'sg-123'`. */
 export function describeIdentity(set: TemplateSet, id: string): string {
-  if (id.startsWith('literal:')) {
-    return `security group '${id.slice('literal:'.length)}'`;
+  const text = identityText(id);
+  if (text !== undefined) {
+    return `security group '${text}'`;
   }
   const resource = set.all(TYPES.securityGroup).find((g) => identity(g) === id);
   if (resource) return `security group '${set.pathOf(resource)}'`;
