@@ -30,6 +30,24 @@ export function evaluateBudget(input: BudgetInput): BudgetEvaluation {
   return evaluateResolved({ ...input, capacity: { ...input.capacity, reservations } }, consumers, []);
 }
 
+/**
+ * The evaluation `evaluateBudget(input)` gives, from an evaluation of the same budget with fewer facts for the checks:
+ * the figures depend only on the path, the capacity and the consumers, so they are kept, and the checks run again on
+ * `input`. The template readers evaluate the figures first (to know the pool settings a budget delivers), then check
+ * what the templates deploy against them. `input` must have the evaluated input's path, capacity and consumers.
+ */
+export function recheckBudget(evaluation: BudgetEvaluation, input: BudgetInput): BudgetEvaluation {
+  const evaluated = evaluation.input;
+  if (input.path !== evaluated.path || input.consumers.length !== evaluated.consumers.length
+    || input.consumers.some((c, i) => c !== evaluated.consumers[i]) || input.capacity.reservations.length !== evaluated.capacity.reservations.length) {
+    throw new Error(`recheckBudget: the input of '${input.path}' is not the one '${evaluated.path}' was evaluated with (path, consumers or capacity differ)`);
+  }
+  // The evaluated capacity, shared reservations resolved to the connections they were granted (evaluateBudget).
+  const rechecked = { ...input, capacity: evaluated.capacity };
+  const { problems: _problems, ...figures } = evaluation;
+  return { ...figures, input: rechecked, problems: runChecks({ ...figures, input: rechecked }) };
+}
+
 /** Keeps the ids of shared reservations apart from consumer paths in the allocator. */
 const SHARED_RESERVATION_ID_PREFIX = '\u0000reservation:';
 

@@ -10,6 +10,7 @@ export type Outcome =
 
 const MISSING: Outcome = { kind: 'missing' };
 const COMPUTED: Outcome = { kind: 'computed' };
+const SECRET: Outcome = { kind: 'secret' };
 
 /**
  * What a variable deploys as, across every branch of the template's conditions: undefined when every branch deploys
@@ -31,47 +32,61 @@ function describeOutcome(outcome: Outcome): string {
   }
 }
 
-/** The outcomes of a variable in a container of a task definition's ContainerDefinitions. */
-export function containerVariable(definitions: unknown, container: string, name: string): Outcome[] {
+/**
+ * The outcomes of variables in a container of a task definition's ContainerDefinitions, by name: each container's
+ * secrets and environment read once for every name (a budget of 1,000 consumers checks several variables of each).
+ */
+export function containerVariables(definitions: unknown, container: string, names: readonly string[]): Map<string, Outcome[]> {
   const { items, computed } = listItems(definitions);
-  const outcomes: Outcome[] = computed.length > 0 ? [COMPUTED] : [];
+  const outcomes = new Map(names.map((name): [string, Outcome[]] => [name, computed.length > 0 ? [COMPUTED] : []]));
   const matching = items.filter((d) => field(d, 'Name') === container);
-  if (matching.length === 0) outcomes.push(MISSING);
+  if (matching.length === 0) outcomes.forEach((o) => o.push(MISSING));
   for (const definition of matching) {
-    if (listItems(field(definition, 'Secrets')).items.some((s) => field(s, 'Name') === name)) {
-      outcomes.push({ kind: 'secret' });
-      continue;
-    }
+    const secrets = new Set(listItems(field(definition, 'Secrets')).items.map((s) => field(s, 'Name')));
+    const inEnvironment = names.filter((name) => !secrets.has(name));
+    for (const name of names) if (secrets.has(name)) outcomes.get(name)!.push(SECRET);
+    if (inEnvironment.length === 0) continue;
     for (const branch of alternatives(field(definition, 'Environment'))) {
-      outcomes.push(...environmentListVariable(branch, name));
+      for (const [name, found] of environmentListVariables(branch, inEnvironment)) append(outcomes.get(name)!, found);
     }
   }
   return outcomes;
 }
 
-/** The outcomes of a variable in one branch of a container's Environment (a list of Name and Value). */
-function environmentListVariable(list: unknown, name: string): Outcome[] {
-  if (list === undefined || list === null) return [MISSING];
-  if (!Array.isArray(list)) return [COMPUTED];
-  const outcomes: Outcome[] = [];
-  let alwaysSet = false;
+/** The outcomes of variables in one branch of a container's Environment (a list of Name and Value), by name. */
+function environmentListVariables(list: unknown, names: readonly string[]): Map<string, Outcome[]> {
+  if (list === undefined || list === null) return new Map(names.map((name) => [name, [MISSING]]));
+  if (!Array.isArray(list)) return new Map(names.map((name) => [name, [COMPUTED]]));
+  const outcomes = new Map(names.map((name): [string, Outcome[]] => [name, []]));
+  const alwaysSet = new Set<string>();
   for (const element of list) {
     if (!ifArguments(element)) {
-      // One entry, the common case, read without listing its alternatives (1,000 consumers read several variables each).
+      // One entry, the common case, read without listing its alternatives.
       const entry = isNoValue(element) ? undefined : element;
-      if (field(entry, 'Name') === name) {
-        outcomes.push(...valueOutcomes(field(entry, 'Value')));
-        alwaysSet = true;
+      const name = field(entry, 'Name');
+      const own = typeof name === 'string' ? outcomes.get(name) : undefined;
+      if (own) {
+        append(own, valueOutcomes(field(entry, 'Value')));
+        alwaysSet.add(name as string);
       }
       continue;
     }
     const options = alternatives(element);
-    const setting = options.filter((o) => field(o, 'Name') === name);
-    for (const option of setting) outcomes.push(...valueOutcomes(field(option, 'Value')));
-    // An entry written as an Fn::If sets the variable only when its condition chooses the branch that names it.
-    if (setting.length > 0 && setting.length === options.length) alwaysSet = true;
+    for (const [name, own] of outcomes) {
+      const setting = options.filter((o) => field(o, 'Name') === name);
+      for (const option of setting) append(own, valueOutcomes(field(option, 'Value')));
+      // An entry written as an Fn::If sets the variable only when its condition chooses the branch that names it.
+      if (setting.length > 0 && setting.length === options.length) alwaysSet.add(name);
+    }
   }
-  return alwaysSet ? outcomes : [...outcomes, MISSING];
+  outcomes.forEach((own, name) => {
+    if (!alwaysSet.has(name)) own.push(MISSING);
+  });
+  return outcomes;
+}
+
+function append(list: Outcome[], items: readonly Outcome[]): void {
+  for (const item of items) list.push(item);
 }
 
 /** The outcomes of a variable in a Lambda function's Environment.Variables. */

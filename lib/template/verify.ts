@@ -1,9 +1,9 @@
 import {
   AssembledRecords, BudgetEvaluation, BudgetInput, buildLedger, consumerLine, DATABASE_DEFAULT_PORT, deliveredVariables, ENGINE_NAMES, EngineKind, evaluateBudget, LedgerConsumerJson, LedgerDifference, LedgerInputsJson,
-  LedgerJson, OverwrittenVariable, PROXY_PORT, routeVariables, runChecks,
+  LedgerJson, OverwrittenVariable, PROXY_PORT, recheckBudget, routeVariables,
 } from '../budget';
 import { startsFromAnother } from './database-engine';
-import { containerVariable, deployedInstead, functionVariable, Outcome } from './delivered-variables';
+import { containerVariables, deployedInstead, functionVariable, Outcome } from './delivered-variables';
 import { allocationGuardDifferences } from './allocation-guard';
 import { databaseUserDifferences } from './database-users';
 import { literalIdentity } from './budget-resources';
@@ -57,7 +57,8 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
     const wave = c.resource && c.stored.route !== 'direct' ? chain.membership.get(c.resource) : undefined;
     return wave ? { ...c, input: { ...c.input, wave } } : c;
   });
-  const consumers = figures ? gathered : withDeliveredSettings(gathered, stored.budgetPath, inputs, capacity);
+  const delivered = figures ? undefined : withDeliveredSettings(gathered, stored.budgetPath, inputs, capacity);
+  const consumers = delivered ? delivered.consumers : gathered;
 
   // Who may reach what: the proxy its route's consumers and reservations; the database its direct ones (every one
   // without a proxy), and the proxy. A consumer counted through the proxy with a rule straight to the database is a hole.
@@ -123,7 +124,8 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
     missingTemplates: missing.flatMap((m) => (m.located.kind === 'stack-missing' ? [{ subject: stored.budgetPath, what: m.what, stack: m.located.stack }] : [])),
   };
   const ledgerInputs = { budget: inputs, consumers: new Map(consumers.map((c) => [c.stored.path, c.stored.inputs!])) };
-  let evaluation = evaluateBudget(input);
+  // Records give the figures once, to derive the settings delivered; the checks then run on everything the templates say.
+  let evaluation = delivered ? recheckBudget(delivered.evaluation, input) : evaluateBudget(input);
   let ledger = buildLedger(evaluation, ledgerInputs);
   // What the templates lack is reported as missing; its figures are not compared as well.
   let differences = [
@@ -154,9 +156,7 @@ export function verifyLedger(stored: StoredBudget, set: TemplateSet): VerifiedLe
     }
   }
   if (differences.length > 0) {
-    const withDifferences = { ...input, ledgerDifferences: [...input.ledgerDifferences!, ...differences] };
-    const { problems: _problems, ...rest } = evaluation;
-    evaluation = { ...rest, input: withDifferences, problems: runChecks({ ...rest, input: withDifferences }) };
+    evaluation = recheckBudget(evaluation, { ...input, ledgerDifferences: [...input.ledgerDifferences!, ...differences] });
     ledger = buildLedger(evaluation, ledgerInputs);
   }
   return { stored, ledger, evaluation, edited: edited.map((e) => e.subject) };
@@ -206,14 +206,14 @@ function withoutSettings(stored: AssembledRecords): StoredConsumer[] {
  * evaluation, of the figures only, gives each consumer the variables the checks then compare with what deploys.
  */
 function withDeliveredSettings(consumers: readonly GatheredConsumer[], path: string, inputs: LedgerInputsJson,
-  capacity: ReturnType<typeof gatherCapacity>): GatheredConsumer[] {
+  capacity: ReturnType<typeof gatherCapacity>): { consumers: GatheredConsumer[]; evaluation: BudgetEvaluation } {
   const evaluation = evaluateBudget({
     path, capacity: capacity.capacity, consumers: consumers.map((c) => c.input), warningThresholdPercent: inputs.warningThresholdPercent,
     unresolved: capacity.unresolved, invalid: capacity.invalid,
   });
   const inputsOf = new Map(consumers.map((c) => [c.stored.path, c.stored.inputs!]));
   const variables = new Map(evaluation.consumers.map((c) => [c.input.path, deliveredVariables(c, evaluation.capacity, inputsOf.get(c.input.path)!)]));
-  return consumers.map((c) => ({ ...c, stored: { ...c.stored, poolSettings: { variables: variables.get(c.stored.path) ?? {} } } }));
+  return { consumers: consumers.map((c) => ({ ...c, stored: { ...c.stored, poolSettings: { variables: variables.get(c.stored.path) ?? {} } } })), evaluation };
 }
 
 /**
@@ -291,22 +291,24 @@ function figures(c: LedgerConsumerJson): string {
 function overwrittenVariables(set: TemplateSet, consumer: GatheredConsumer): OverwrittenVariable[] {
   const { stored } = consumer;
   const container = stored.inputs!.container;
-  let read: (name: string) => Outcome[];
+  let read: (names: readonly string[]) => ReadonlyMap<string, readonly Outcome[]>;
   let holder: string;
   if (stored.kind === 'lambda-function') {
     if (!consumer.resource) return [];
     const variables = field(field(consumer.resource.properties, 'Environment'), 'Variables');
-    read = (name) => functionVariable(variables, name);
+    read = (names) => new Map(names.map((name) => [name, functionVariable(variables, name)]));
     holder = `the function '${stored.path}'`;
   } else {
     const task = consumer.taskDefinition;
     if (!task || container === null) return [];
     const definitions = field(task.properties, 'ContainerDefinitions');
-    read = (name) => containerVariable(definitions, container, name);
+    read = (names) => containerVariables(definitions, container, names);
     holder = `the container '${container}' of '${set.pathOf(task)}'`;
   }
-  return Object.entries(checkedVariables(stored)).flatMap(([name, budget]) => {
-    const deployed = deployedInstead(read(name), budget);
+  const checked = checkedVariables(stored);
+  const outcomes = read(Object.keys(checked));
+  return Object.entries(checked).flatMap(([name, budget]) => {
+    const deployed = deployedInstead(outcomes.get(name)!, budget);
     return deployed === undefined ? [] : [{ consumer: stored.path, holder, name, budget, deployed }];
   });
 }

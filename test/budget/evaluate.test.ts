@@ -1,4 +1,5 @@
-import { CapacityInput, CHECKS, EcsServiceShape, evaluateBudget, formatProblem, instanceCounts } from '../../lib/budget';
+import * as fc from 'fast-check';
+import { BudgetInput, CapacityInput, CHECKS, EcsServiceShape, evaluateBudget, formatProblem, instanceCounts, recheckBudget } from '../../lib/budget';
 import { budget, ecsService, postgresBehindProxy } from './fixtures';
 
 describe('worst-case demand', () => {
@@ -305,5 +306,48 @@ describe('checks', () => {
     const input = budget({ engine: 'rds-postgresql', reservations: [], instances: [{ path: 'Data/Db', sizing: { kind: 'provisioned', instanceClass: 'db.t3.micro' } }] },
       [ecsService('A', { maxTasks: 10 })]);
     expect(evaluateBudget(input).problems.map((p) => `${p.level}:${p.id}`)).toEqual(['error:CB-OVER-CAPACITY', 'warning:CB-ESTIMATED-MAX-CONNECTIONS']);
+  });
+});
+
+describe('recheckBudget', () => {
+  /** What the template readers find beside the figures: an unbudgeted rule, a variable overwritten, a figure that differs. */
+  const findings: Partial<BudgetInput> = {
+    unbudgetedIngress: [{ rulePath: 'Other/Rule', targetPath: 'Data/Proxy', source: "security group 'Other/Group'", ports: '5432' }],
+    overwrittenVariables: [{ consumer: 'S/C0', holder: "the container 'app' of 'S/Task'", name: 'DB_POOL_MAX', budget: '10', deployed: "'50'" }],
+    ledgerDifferences: [{ subject: 'S/C0', what: "the worst case of 'S/C0'", ledger: '20', templates: '40' }],
+  };
+
+  test('gives what evaluateBudget gives the fuller input, over capacity with a shared reservation (whose granted connections the fix counts)', () => {
+    const figures = budget(postgresBehindProxy(400, 50, { reservations: [{ name: 'bi', connections: 0, share: { weight: 1, min: 150, max: 150 } }] }),
+      [ecsService('S/C0', { maxTasks: 10, pool: 10 })]);
+    const full = { ...figures, ...findings };
+    const rechecked = recheckBudget(evaluateBudget(figures), full);
+    expect(rechecked).toEqual(evaluateBudget(full));
+    expect(rechecked.problems.map((p) => p.id)).toEqual(expect.arrayContaining(['CB-OVER-CAPACITY', 'CB-LEDGER-DIFFERS', 'CB-VARIABLE-OVERWRITTEN']));
+  });
+
+  test('gives what evaluateBudget gives, on random budgets with and without shared reservations', () => {
+    const pool = fc.oneof(
+      fc.integer({ min: 1, max: 40 }).map((size) => ({ kind: 'fixed' as const, size })),
+      fc.record({ weight: fc.integer({ min: 1, max: 5 }), min: fc.integer({ min: 1, max: 10 }), extra: fc.integer({ min: 0, max: 50 }) })
+        .map(({ weight, min, extra }) => ({ kind: 'share' as const, weight, min, max: min + extra })),
+    );
+    const reservation = fc.record({ connections: fc.integer({ min: 0, max: 50 }), shared: fc.boolean(), min: fc.integer({ min: 0, max: 30 }) });
+    fc.assert(fc.property(
+      fc.integer({ min: 100, max: 3000 }), fc.array(fc.record({ maxTasks: fc.integer({ min: 0, max: 20 }), pool }), { maxLength: 6 }), fc.array(reservation, { maxLength: 3 }),
+      (maxConnections, consumers, reservations) => {
+        const figures = budget(postgresBehindProxy(maxConnections, 90, {
+          reservations: reservations.map((r, i) => ({ name: `r${i}`, connections: r.connections, ...(r.shared ? { share: { weight: 1, min: r.min, max: r.min + 20 } } : {}) })),
+        }), consumers.map((c, i) => ecsService(`S/C${i}`, c)));
+        const full = { ...figures, ...findings };
+        expect(recheckBudget(evaluateBudget(figures), full)).toEqual(evaluateBudget(full));
+      },
+    ), { numRuns: 300 });
+  });
+
+  test('refuses an input of other consumers', () => {
+    const figures = budget(postgresBehindProxy(400, 50), [ecsService('S/C0', { maxTasks: 1 })]);
+    expect(() => recheckBudget(evaluateBudget(figures), { ...figures, consumers: [ecsService('S/C0', { maxTasks: 2 })] }))
+      .toThrow("recheckBudget: the input of 'Data/Budget' is not the one 'Data/Budget' was evaluated with (path, consumers or capacity differ)");
   });
 });

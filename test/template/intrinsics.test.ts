@@ -1,7 +1,7 @@
-import { containerVariable, deployedInstead, functionVariable } from '../../lib/template/delivered-variables';
+import { containerVariables, deployedInstead, functionVariable, Outcome } from '../../lib/template/delivered-variables';
 import * as fc from 'fast-check';
 import { firstIdentityIn, wordsOfLength } from '../../lib/template/holes/clients';
-import { alternatives, isNoValue, listItems, literalsIn, NO_VALUE, PLACEHOLDER, referencesIn, soleKey, textWithPlaceholders, wordPattern } from '../../lib/template/intrinsics';
+import { alternatives, ifArguments, isNoValue, listItems, literalsIn, NO_VALUE, PLACEHOLDER, referencesIn, soleKey, textWithPlaceholders, wordPattern } from '../../lib/template/intrinsics';
 import { TemplateSet } from '../../lib/template/template-set';
 import { countAlternatives, field, numberValue } from '../../lib/template/values';
 
@@ -195,7 +195,38 @@ describe('what a delivered variable deploys as, across branches', () => {
     ['a secret of that name', container(env(['DB_POOL_MAX', '20']), [{ Name: 'DB_POOL_MAX', ValueFrom: 'arn' }]), 'a secret'],
     ['the container gone', [{ Name: 'other', Environment: env(['DB_POOL_MAX', '20']) }], 'nothing'],
   ])('container: %s', (_, definitions, expected) => {
-    expect(deployedInstead(containerVariable(definitions, 'app', 'DB_POOL_MAX'), '20')).toBe(expected);
+    expect(deployedInstead(containerVariables(definitions, 'app', ['DB_POOL_MAX']).get('DB_POOL_MAX')!, '20')).toBe(expected);
+  });
+
+  test('several variables of one container, read at once', () => {
+    const definitions = [
+      { Name: 'app', Environment: [...env(['DB_POOL_MAX', '20'], ['DB_POOL_MIN', '5']), ifOf({ Name: 'DB_POOL_IDLE_MS', Value: '1000' }, NO_VALUE)], Secrets: [{ Name: 'DB_USER', ValueFrom: 'arn' }] },
+      { Name: 'app', Environment: env(['DB_POOL_MIN', '6']) },
+    ];
+    const outcomes = containerVariables(definitions, 'app', ['DB_POOL_MAX', 'DB_POOL_MIN', 'DB_POOL_IDLE_MS', 'DB_USER', 'DB_NAME']);
+    expect(Object.fromEntries([...outcomes].map(([name, o]) => [name, deployedInstead(o, '20')]))).toEqual({
+      DB_POOL_MAX: "'20' or nothing", DB_POOL_MIN: "'5' or '6'", DB_POOL_IDLE_MS: "'1000' or nothing", DB_USER: 'a secret or nothing', DB_NAME: 'nothing',
+    });
+  });
+
+  test('reading names at once gives what reading each alone gives (a reading one name at a time, as the readers did before)', () => {
+    const names = ['A', 'B', 'C'];
+    const value = fc.oneof(fc.constantFrom('1', '2'), fc.constant(NO_VALUE), fc.constant(ref('X')));
+    const entry = fc.record({ Name: fc.constantFrom(...names, 'D'), Value: fc.oneof(value, value.chain((a) => value.map((b) => ifOf(a, b)))) });
+    const environment = fc.oneof(
+      fc.array(fc.oneof(entry, entry.chain((a) => fc.oneof(entry, fc.constant(NO_VALUE)).map((b) => ifOf(a, b))), fc.constant(NO_VALUE)), { maxLength: 5 }),
+      fc.constant(undefined), fc.constant(ref('Environment')),
+    );
+    const definition = fc.record({
+      Name: fc.constantFrom('app', 'other'),
+      Environment: fc.oneof(environment, environment.chain((a) => environment.map((b) => ifOf(a, b)))),
+      Secrets: fc.array(fc.record({ Name: fc.constantFrom(...names), ValueFrom: fc.constant('arn') }), { maxLength: 2 }),
+    });
+    fc.assert(fc.property(fc.array(definition, { maxLength: 3 }), fc.subarray(names), (definitions, wanted) => {
+      const together = containerVariables(definitions, 'app', wanted);
+      expect([...together.keys()]).toEqual(wanted);
+      for (const name of wanted) expect(together.get(name)).toEqual(oneAtATime(definitions, 'app', name));
+    }), { numRuns: 500 });
   });
 
   test.each([
@@ -207,3 +238,37 @@ describe('what a delivered variable deploys as, across branches', () => {
     expect(deployedInstead(functionVariable(variables, 'DB_POOL_MAX'), '2')).toBe(expected);
   });
 });
+
+/** A reference model: a variable's outcomes in a container read for that one name, as the readers read them before. */
+function oneAtATime(definitions: unknown, container: string, name: string): Outcome[] {
+  const { items, computed } = listItems(definitions);
+  const outcomes: Outcome[] = computed.length > 0 ? [{ kind: 'computed' }] : [];
+  const matching = items.filter((d) => field(d, 'Name') === container);
+  if (matching.length === 0) outcomes.push({ kind: 'missing' });
+  const values = (v: unknown): Outcome[] => alternatives(v).map((x) => (x === undefined ? { kind: 'missing' } : { kind: 'value', value: x }));
+  for (const definition of matching) {
+    if (listItems(field(definition, 'Secrets')).items.some((s) => field(s, 'Name') === name)) {
+      outcomes.push({ kind: 'secret' });
+      continue;
+    }
+    for (const list of alternatives(field(definition, 'Environment'))) {
+      if (list === undefined || list === null) {
+        outcomes.push({ kind: 'missing' });
+        continue;
+      }
+      if (!Array.isArray(list)) {
+        outcomes.push({ kind: 'computed' });
+        continue;
+      }
+      let alwaysSet = false;
+      for (const element of list) {
+        const options = ifArguments(element) ? alternatives(element) : [isNoValue(element) ? undefined : element];
+        const setting = options.filter((o) => field(o, 'Name') === name);
+        for (const option of setting) outcomes.push(...values(field(option, 'Value')));
+        if (setting.length > 0 && setting.length === options.length) alwaysSet = true;
+      }
+      if (!alwaysSet) outcomes.push({ kind: 'missing' });
+    }
+  }
+  return outcomes;
+}
