@@ -38,14 +38,31 @@ export function evaluateBudget(input: BudgetInput): BudgetEvaluation {
  */
 export function recheckBudget(evaluation: BudgetEvaluation, input: BudgetInput): BudgetEvaluation {
   const evaluated = evaluation.input;
-  if (input.path !== evaluated.path || input.consumers.length !== evaluated.consumers.length
-    || input.consumers.some((c, i) => c !== evaluated.consumers[i]) || input.capacity.reservations.length !== evaluated.capacity.reservations.length) {
+  if (!sameFigureInputs(input, evaluated)) {
     throw new Error(`recheckBudget: the input of '${input.path}' is not the one '${evaluated.path}' was evaluated with (path, consumers or capacity differ)`);
   }
+  assertValid(input, evaluation.consumers.map((c) => c.input));
   // The evaluated capacity, shared reservations resolved to the connections they were granted (evaluateBudget).
   const rechecked = { ...input, capacity: evaluated.capacity };
   const { problems: _problems, ...figures } = evaluation;
   return { ...figures, input: rechecked, problems: runChecks({ ...figures, input: rechecked }) };
+}
+
+/**
+ * Whether `input` has the path, consumers and capacity of `evaluated`, the input an evaluation holds: the same objects,
+ * but for shared reservations, which evaluateBudget resolves into copies of the same name and share.
+ */
+function sameFigureInputs(input: BudgetInput, evaluated: BudgetInput): boolean {
+  const [capacity, other] = [input.capacity as unknown as Record<string, unknown>, evaluated.capacity as unknown as Record<string, unknown>];
+  const keys = Object.keys(capacity);
+  return input.path === evaluated.path
+    && input.consumers.length === evaluated.consumers.length && input.consumers.every((c, i) => c === evaluated.consumers[i])
+    && keys.length === Object.keys(other).length && keys.every((k) => k === 'reservations' || capacity[k] === other[k])
+    && input.capacity.reservations.length === evaluated.capacity.reservations.length
+    && input.capacity.reservations.every((r, i) => {
+      const resolved = evaluated.capacity.reservations[i];
+      return r === resolved || (r.share !== undefined && r.share === resolved.share && r.name === resolved.name);
+    });
 }
 
 /** Keeps the ids of shared reservations apart from consumer paths in the allocator. */

@@ -36,7 +36,8 @@ function describeOutcome(outcome: Outcome): string {
  * The outcomes of variables in a container of a task definition's ContainerDefinitions, by name: each container's
  * secrets and environment read once for every name (a budget of 1,000 consumers checks several variables of each).
  */
-export function containerVariables(definitions: unknown, container: string, names: readonly string[]): Map<string, Outcome[]> {
+export function containerVariables(definitions: unknown, container: string, wanted: readonly string[]): Map<string, Outcome[]> {
+  const names = [...new Set(wanted)];
   const { items, computed } = listItems(definitions);
   const outcomes = new Map(names.map((name): [string, Outcome[]] => [name, computed.length > 0 ? [COMPUTED] : []]));
   const matching = items.filter((d) => field(d, 'Name') === container);

@@ -1,5 +1,7 @@
 import * as fc from 'fast-check';
-import { BudgetInput, CapacityInput, CHECKS, EcsServiceShape, evaluateBudget, formatProblem, instanceCounts, recheckBudget } from '../../lib/budget';
+import {
+  BudgetInput, CapacityInput, CHECKS, EcsServiceShape, evaluateBudget, formatProblem, instanceCounts, Problem, recheckBudget, runChecks,
+} from '../../lib/budget';
 import { budget, ecsService, postgresBehindProxy } from './fixtures';
 
 describe('worst-case demand', () => {
@@ -318,12 +320,16 @@ describe('recheckBudget', () => {
   };
 
   test('gives what evaluateBudget gives the fuller input, over capacity with a shared reservation (whose granted connections the fix counts)', () => {
-    const figures = budget(postgresBehindProxy(400, 50, { reservations: [{ name: 'bi', connections: 0, share: { weight: 1, min: 150, max: 150 } }] }),
+    const figures = budget(postgresBehindProxy(400, 50, { reservations: [{ name: 'bi', connections: 175, throughProxy: true, share: { weight: 1, min: 50, max: 400 } }] }),
       [ecsService('S/C0', { maxTasks: 10, pool: 10 })]);
     const full = { ...figures, ...findings };
-    const rechecked = recheckBudget(evaluateBudget(figures), full);
+    const evaluation = evaluateBudget(figures);
+    const rechecked = recheckBudget(evaluation, full);
     expect(rechecked).toEqual(evaluateBudget(full));
     expect(rechecked.problems.map((p) => p.id)).toEqual(expect.arrayContaining(['CB-OVER-CAPACITY', 'CB-LEDGER-DIFFERS', 'CB-VARIABLE-OVERWRITTEN']));
+    // The checks run on the capacity as given (the share unresolved) would suggest another max_connections.
+    const fixOf = (problems: readonly Problem[]) => problems.find((p) => p.id === 'CB-OVER-CAPACITY')?.fix;
+    expect(fixOf(runChecks({ ...evaluation, input: full }))).not.toEqual(fixOf(rechecked.problems));
   });
 
   test('gives what evaluateBudget gives, on random budgets with and without shared reservations', () => {
@@ -332,12 +338,12 @@ describe('recheckBudget', () => {
       fc.record({ weight: fc.integer({ min: 1, max: 5 }), min: fc.integer({ min: 1, max: 10 }), extra: fc.integer({ min: 0, max: 50 }) })
         .map(({ weight, min, extra }) => ({ kind: 'share' as const, weight, min, max: min + extra })),
     );
-    const reservation = fc.record({ connections: fc.integer({ min: 0, max: 50 }), shared: fc.boolean(), min: fc.integer({ min: 0, max: 30 }) });
+    const reservation = fc.record({ connections: fc.integer({ min: 0, max: 50 }), shared: fc.boolean(), min: fc.integer({ min: 0, max: 30 }), throughProxy: fc.boolean() });
     fc.assert(fc.property(
       fc.integer({ min: 100, max: 3000 }), fc.array(fc.record({ maxTasks: fc.integer({ min: 0, max: 20 }), pool }), { maxLength: 6 }), fc.array(reservation, { maxLength: 3 }),
       (maxConnections, consumers, reservations) => {
         const figures = budget(postgresBehindProxy(maxConnections, 90, {
-          reservations: reservations.map((r, i) => ({ name: `r${i}`, connections: r.connections, ...(r.shared ? { share: { weight: 1, min: r.min, max: r.min + 20 } } : {}) })),
+          reservations: reservations.map((r, i) => ({ name: `r${i}`, connections: r.connections, throughProxy: r.throughProxy, ...(r.shared ? { share: { weight: 1, min: r.min, max: r.min + 20 } } : {}) })),
         }), consumers.map((c, i) => ecsService(`S/C${i}`, c)));
         const full = { ...figures, ...findings };
         expect(recheckBudget(evaluateBudget(figures), full)).toEqual(evaluateBudget(full));
@@ -345,9 +351,20 @@ describe('recheckBudget', () => {
     ), { numRuns: 300 });
   });
 
-  test('refuses an input of other consumers', () => {
+  test.each([
+    ['other consumers', { consumers: [ecsService('S/C0', { maxTasks: 2 })] }],
+    ['another capacity', { capacity: postgresBehindProxy(4000, 50) }],
+    ['another reservation', { capacity: { ...postgresBehindProxy(400, 50), reservations: [{ name: 'bi', connections: 5 }] } }],
+  ])('refuses an input of %s', (_, other) => {
     const figures = budget(postgresBehindProxy(400, 50), [ecsService('S/C0', { maxTasks: 1 })]);
-    expect(() => recheckBudget(evaluateBudget(figures), { ...figures, consumers: [ecsService('S/C0', { maxTasks: 2 })] }))
+    const evaluation = evaluateBudget(figures);
+    expect(() => recheckBudget(evaluation, { ...figures, ...other }))
       .toThrow("recheckBudget: the input of 'Data/Budget' is not the one 'Data/Budget' was evaluated with (path, consumers or capacity differ)");
+  });
+
+  test('validates what evaluateBudget validates', () => {
+    const figures = budget(postgresBehindProxy(400, 50), [ecsService('S/C0', { maxTasks: 1 })]);
+    expect(() => recheckBudget(evaluateBudget(figures), { ...figures, warningThresholdPercent: 0 }))
+      .toThrow("evaluateBudget: invalid input for budget 'Data/Budget': warningThresholdPercent must be above 0 and at most 100, got 0");
   });
 });

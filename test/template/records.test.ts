@@ -1,5 +1,5 @@
 import { PoolSize } from '../../lib';
-import { LedgerFormatError } from '../../lib/budget';
+import { evaluateBudget, LedgerFormatError } from '../../lib/budget';
 import { readTemplates } from '../../lib/template/read';
 import { storedRecords } from '../../lib/template/records';
 import { verifyLedger } from '../../lib/template/verify';
@@ -52,4 +52,23 @@ describe('records as the templates hold them', () => {
       `the ledger gives the consumers of its record as without 'Services/Worker', but the templates give a record of 'Services/Worker' on logical ID '${workerId}' `
       + "in stack 'Services' (edited, or deployed before the budget's stack)"));
   });
+});
+
+test('a budget rechecked for what differs from its records counts a shared allocation as the templates resolve it', () => {
+  // GIVEN an allocation granted as a share beside one service (ceiling 500 − 5; the service's 8 × 40 leave the share 175),
+  const h = harness({ maxConnectionsParameter: '1000', proxyPercent: 50 });
+  h.service('Api', { desiredCount: 2, maxCapacity: 4 }, { pool: PoolSize.fixed(40) });
+  h.budget.addAllocation({ name: 'orders', share: { weight: 1, minConnections: 50, maxConnections: 400 } });
+  const set = new TemplateSet(readTemplates(h.app.synth().directory).stacks);
+  // and the service's scalable target raised to 20 in the templates, as an override would: over capacity, the share at its minimum
+  const target = Object.values(set.stacks.find((s) => s.path === 'Services')!.template.Resources as Record<string, { Type: string; Properties: { MaxCapacity: number } }>)
+    .find((r) => r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget')!;
+  target.Properties.MaxCapacity = 20;
+  // WHEN verified
+  const [stored] = storedRecords(set);
+  const { evaluation } = verifyLedger(stored.assembled, set);
+  // THEN every problem, the over-capacity fix among them, is what the budget gives with the share resolved again (50, not the 175 synthesized)
+  expect(evaluation.problems.map((p) => p.id)).toEqual(expect.arrayContaining(['CB-OVER-CAPACITY', 'CB-LEDGER-DIFFERS']));
+  expect(evaluation.capacity!.reservations).toContainEqual(expect.objectContaining({ name: 'allocation:orders', connections: 50 }));
+  expect(evaluation.problems).toEqual(evaluateBudget(evaluation.input).problems);
 });
