@@ -66,7 +66,15 @@ describe('connection-budget rehearse on the example app', () => {
       expect(opened).toBeGreaterThanOrEqual(871 - LISTEN_BACKLOG + 17);
       const errors = new Set<string>(losers.flatMap((o: { errors: string[] }) => o.errors));
       expect(errors).toContain('too many connections for role "app_via_proxy"');
-      expect([...errors].filter((e) => !['too many connections for role "app_via_proxy"', 'sorry, too many clients already'].includes(e))).toEqual([]);
+      // Refused sessions hold their slots for a moment, so the server itself may be full then: past max_connections less the
+      // superusers' slots a non-superuser is refused with the first message (PostgreSQL 16 and later; the second before 16,
+      // postinit.c), past max_connections with the third (proc.c).
+      const serverFull = [
+        'remaining connection slots are reserved for roles with the SUPERUSER attribute',
+        'remaining connection slots are reserved for non-replication superuser connections',
+        'sorry, too many clients already',
+      ];
+      expect([...errors].filter((e) => e !== 'too many connections for role "app_via_proxy"' && !serverFull.includes(e))).toEqual([]);
       expect(report.summary).toBe(`${opened} of 1349 connections opened: ${1349 - opened} refused and 0 timed out, lost by ${lostBy}.`);
     }
   }, REHEARSAL_TIMEOUT_MS);
