@@ -17,7 +17,7 @@ const ALLOCATION_CONSUMERS = 10_000;
 const ALLOCATION_RUNS = 7;
 const UTILIZATION_CASES = 2_000;
 const SCALE_CONSUMERS = 1_000;
-const CLI_RUNS = 5;
+const CLI_RUNS = 7;
 /**
  * The lower of CloudFormation's two figures for a template read from S3 (docs/known-limits.md): "max size: 460,800
  * bytes" in the API reference's TemplateURL (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ValidateTemplate.html).
@@ -175,22 +175,23 @@ function synthesizeScale(consumers: number, extraTasks: number): string {
   return outdir;
 }
 
-/** The median wall time of the compiled CLI, in ms, as a user runs it: a new node process each time. */
-function cliTime(args: readonly string[]): number {
-  return processTime([CLI, ...args]);
-}
-
-/** The median wall time of a new node process running `args`, in ms. */
-function processTime(args: readonly string[]): number {
-  const times: number[] = [];
+/**
+ * The median wall times, in ms, of new node processes running each of `commands` (the compiled CLI as a user runs it,
+ * and a bare node start), run in rounds: the host's speed changes from minute to minute, and a slow moment then falls on
+ * every command alike.
+ */
+function processTimes(commands: ReadonlyArray<readonly string[]>): number[] {
+  const times = commands.map(() => [] as number[]);
   for (let run = 0; run < CLI_RUNS; run++) {
-    const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [...args], { stdio: 'ignore' });
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-    // diff and report exit 1 only when a budget has errors; this app's have none.
-    if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`);
+    commands.forEach((args, i) => {
+      const started = process.hrtime.bigint();
+      const result = spawnSync(process.execPath, [...args], { stdio: 'ignore' });
+      times[i].push(Number(process.hrtime.bigint() - started) / 1e6);
+      // diff and report exit 1 only when a budget has errors; this app's have none.
+      if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`);
+    });
   }
-  return median(times);
+  return times.map(median);
 }
 
 /**
@@ -210,13 +211,11 @@ function scale(): string {
         ? [JSON.stringify(r.Metadata.ConnectionBudget, null, 1).length] : []));
     });
     const recordBytes = records.reduce((n, b) => n + b, 0) / records.length;
-    const report = cliTime(['report', base]);
-    const diff = cliTime(['diff', '--base', base, '--head', head]);
-    // The host's speed changes from hour to hour and day to day: a bare node start, measured alike, says how fast it is now.
-    const nodeStart = processTime(['-e', '0']);
+    // A bare node start, measured in the same rounds, says how fast the host was meanwhile.
+    const [report, diff, nodeStart] = processTimes([[CLI, 'report', base], [CLI, 'diff', '--base', base, '--head', head], ['-e', '0']]);
     return `scale (${SCALE_CONSUMERS} consumers, ${manyConsumersStacks(SCALE_CONSUMERS)} stacks): budget stack template ${budgetTemplate} bytes `
       + `(${(budgetTemplate / SCALE_CONSUMERS).toFixed(0)} bytes per consumer; quota ${TEMPLATE_BYTES_QUOTA}), each service's record ${recordBytes.toFixed(0)} bytes `
-      + `in its own stack; CLI (median of ${CLI_RUNS}) report ${report.toFixed(0)} ms, diff ${diff.toFixed(0)} ms (target < 1000 ms; a bare node start here ${nodeStart.toFixed(0)} ms)`;
+      + `in its own stack; CLI (median of ${CLI_RUNS} rounds) report ${report.toFixed(0)} ms, diff ${diff.toFixed(0)} ms (target < 1000 ms; a bare node start here ${nodeStart.toFixed(0)} ms)`;
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
     fs.rmSync(head, { recursive: true, force: true });
