@@ -32,6 +32,7 @@ export type DeployedEngine =
   | { readonly literal: true; readonly engineType: string; readonly kind?: EngineKind }
   | { readonly literal: false; readonly value: unknown };
 
+/** The engine a database instance or cluster resource deploys, read from its `Engine`. */
 export function deployedEngine(resource: TemplateResource): DeployedEngine {
   const value = field(resource.properties, 'Engine');
   const engineType = literalText(value);
