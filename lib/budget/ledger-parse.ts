@@ -3,8 +3,10 @@ import { ENGINE_NAMES, MAX_CONNECTIONS_SOURCES } from './capacity';
 import {
   LEDGER_SCHEMA, LEDGER_SCHEMA_VERSION, LEDGER_SCHEMA_VERSION_WITH_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_INPUTS, LEDGER_SCHEMA_VERSION_WITHOUT_WAVES, LedgerJson,
 } from './ledger-schema';
+import { POSTGRES_MAX_USER_NAME_LENGTH } from './database-users';
 import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE, MAX_PORT } from './limits';
-import { FRAMEWORK_NAMES } from './presets';
+import { ENVIRONMENT_VARIABLE_NAME, FRAMEWORK_NAMES, presetVariables, PresetSpec } from './presets';
+import { routeVariables } from './route';
 import { listOf } from './text';
 
 /*
@@ -112,7 +114,12 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
     if (consumer.instances !== null) {
       c.object(consumer, 'instances', (i) => { c.number(i, 'peak', `${at}.instances`); c.number(i, 'steady', `${at}.instances`); }, at);
     }
-    c.object(consumer, 'poolSettings', (s) => c.object(s, 'variables', () => undefined, `${at}.poolSettings`), at);
+    c.object(consumer, 'poolSettings', (s) => c.object(s, 'variables', (v) => {
+      for (const [variable, text] of Object.entries(v)) {
+        if (!ENVIRONMENT_VARIABLE_NAME.test(variable)) c.fail(`${at}.poolSettings.variables has ${JSON.stringify(variable)}, not an environment variable name (${VARIABLE_NAME_RULE})`);
+        else if (typeof text !== 'string') c.fail(`${at}.poolSettings.variables.${variable} must be a string`);
+      }
+    }, `${at}.poolSettings`), at);
     if (version >= LEDGER_SCHEMA_VERSION_WITH_INPUTS) checkConsumerInputs(c, consumer.inputs, `${at}.inputs`);
     if (withWaves && consumer.wave !== null) {
       c.object(consumer, 'wave', (w) => { c.text(w, 'chain', `${at}.wave`); c.text(w, 'service', `${at}.wave`); }, at);
@@ -167,11 +174,12 @@ export function checkInputs(c: Checker, inputs: unknown, version: number): void 
   } else {
     c.object(inputs, 'database', (d) => { c.oneOf(d, 'kind', ['instance', 'cluster'], 'inputs.database'); checkTarget(c, d, 'inputs.database'); }, 'inputs');
   }
-  if (inputs.proxy !== null) c.object(inputs, 'proxy', (p) => checkTarget(c, p, 'inputs.proxy'), 'inputs');
+  if (inputs.proxy !== null) c.object(inputs, 'proxy', (p) => { checkTarget(c, p, 'inputs.proxy'); c.boolean(p, 'derivedPercent', 'inputs.proxy'); }, 'inputs');
   c.array(inputs, 'reservations', (r, at) => {
     checkReservation(c, r, at);
     c.array(r, 'clients', (s, sat) => checkSource(c, s, sat), at);
     if (r.dataApi !== undefined && r.dataApi !== true) c.fail(`${at}.dataApi must be true when present`);
+    if (r.databaseUser !== undefined) c.databaseUser(r, at);
     if (r.share !== undefined) {
       c.object(r, 'share', (sh) => {
         c.range(sh, 'weight', Number.MIN_VALUE, MAX_COUNT, `${at}.share`);
@@ -218,6 +226,7 @@ export function checkConsumerInputs(c: Checker, inputs: unknown, at: string, wit
   }
   if (withResource) c.object(inputs, 'resource', (r) => checkResource(c, r, `${at}.resource`), at);
   if (inputs.container !== null) c.text(inputs, 'container', at);
+  if (inputs.databaseUser !== undefined && inputs.databaseUser !== null) c.databaseUser(inputs, at);
   c.object(inputs, 'preset', (p) => checkPreset(c, p, `${at}.preset`), at);
   if (inputs.minIdleConnections !== null) c.whole(inputs, 'minIdleConnections', 0, MAX_POOL_SIZE, at);
   if (inputs.acquireTimeoutMs !== null) c.range(inputs, 'acquireTimeoutMs', Number.MIN_VALUE, Number.MAX_SAFE_INTEGER, at);
@@ -229,8 +238,26 @@ export function checkConsumerInputs(c: Checker, inputs: unknown, at: string, wit
   c.array(inputs, 'securityGroups', (s, sat) => checkSource(c, s, sat), at);
 }
 
-/** A preset as PresetSpec writes it: a prefix, one variable, or custom names, by framework. */
+/**
+ * A preset as PresetSpec writes it: a prefix, one variable, or custom names, by framework, that give environment variable
+ * names, as the construct requires. The readers look for those names in what deploys: any other text is not one.
+ */
 function checkPreset(c: Checker, preset: Record<string, any>, at: string): void {
+  const before = c.problems.length;
+  checkPresetFields(c, preset, at);
+  if (c.problems.length > before) return;
+  const spec = preset as PresetSpec;
+  const invalid = [...presetVariables(spec), ...routeVariables(spec)].map((v) => v.name).filter((n) => !ENVIRONMENT_VARIABLE_NAME.test(n));
+  if (invalid.length > 0) {
+    const more = invalid.length > 1 ? ` and ${invalid.length - 1} more` : '';
+    c.fail(`${at} gives ${JSON.stringify(invalid[0])}${more}, not environment variable names (${VARIABLE_NAME_RULE})`);
+  }
+}
+
+/** What ENVIRONMENT_VARIABLE_NAME allows, in words. */
+const VARIABLE_NAME_RULE = 'letters, digits and underscores, not starting with a digit';
+
+function checkPresetFields(c: Checker, preset: Record<string, any>, at: string): void {
   c.oneOf(preset, 'framework', Object.keys(FRAMEWORK_NAMES), at);
   switch (preset.framework) {
     case 'rails':
@@ -290,12 +317,20 @@ export class Checker {
 
   public whole(value: Record<string, any>, field: string, min: number, max: number, at?: string): void {
     const n = value[field];
-    if (!(Number.isInteger(n) && n >= min && n <= max)) this.fail(`${name(at, field)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(n)}`);
+    if (!(Number.isInteger(n) && n >= min && n <= max)) this.fail(`${name(at, field)} must be a whole number from ${min} to ${max}, got ${shown(n)}`);
   }
 
   public range(value: Record<string, any>, field: string, min: number, max: number, at?: string): void {
     const n = value[field];
-    if (!(isNumber(n) && n >= min && n <= max)) this.fail(`${name(at, field)} must be a number above 0 and at most ${max}, got ${JSON.stringify(n)}`);
+    if (!(isNumber(n) && n >= min && n <= max)) this.fail(`${name(at, field)} must be a number above 0 and at most ${max}, got ${shown(n)}`);
+  }
+
+  /** A database user's name: text the database takes as one (PostgreSQL's limit is the longer). */
+  public databaseUser(value: Record<string, any>, at: string): void {
+    const user = value.databaseUser;
+    if (!(typeof user === 'string' && user.length > 0 && user.length <= POSTGRES_MAX_USER_NAME_LENGTH)) {
+      this.fail(`${at}.databaseUser must be a database user's name of 1 to ${POSTGRES_MAX_USER_NAME_LENGTH} characters, got ${shown(user)}`);
+    }
   }
 
   /** A consumer's processes, pools per process and overflow per pool. */
@@ -342,6 +377,11 @@ export class Checker {
       else this.fail(`${itemAt} must be an object`);
     });
   }
+}
+
+/** A value as a message shows it: JSON, but a number JSON cannot write (1e400 reads as Infinity) as itself. */
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
 }
 
 function name(at: string | undefined, field: string): string {

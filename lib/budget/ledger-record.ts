@@ -310,7 +310,9 @@ function decoded<T>(record: T, where: string): T {
   try {
     return decodeIntrinsics(record);
   } catch (e) {
-    throw new LedgerFormatError(`${where} is not a valid version ${RECORD_SCHEMA_VERSION} record: an intrinsicJson value is not JSON (${(e as Error).message}).`);
+    // Running out of stack is the record's nesting, not its text: the readers report how deep the template nests.
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new LedgerFormatError(`${where} is not a valid version ${RECORD_SCHEMA_VERSION} record: an intrinsicJson value is not JSON (${e.message}).`);
   }
 }
 

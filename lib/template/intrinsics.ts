@@ -106,7 +106,17 @@ export function literalText(value: unknown): string | undefined {
 
 /** A name (a task definition's family) as a whole word inside larger text: `task-definition/nightly-job:3`. */
 export function wordPattern(name: string): RegExp {
-  return new RegExp(`(^|[^A-Za-z0-9_-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_-])`);
+  return new RegExp(`(^|[^A-Za-z0-9_-])${asRegExpText(name)}($|[^A-Za-z0-9_-])`);
+}
+
+/** An environment variable's name as a whole word inside larger text: a container override's `"Name":"DB_POOL_MAX"`. */
+export function variableNamePattern(name: string): RegExp {
+  return new RegExp(`(^|[^A-Za-z0-9_])${asRegExpText(name)}($|[^A-Za-z0-9_])`);
+}
+
+/** Text matched as it is: a name read from a template or a record may hold any character, `(` and `+` too. */
+function asRegExpText(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Stands for a part of a text known only at deploy; no template text contains it. */

@@ -14,6 +14,7 @@ import {
   Actor, actorsOf, findMisroutedConsumers, findUnattributedScalableTargets, findUnbudgetedClients, findUnbudgetedIngress, Guarded, Placement, runnersOf, taskRunsOf,
 } from './holes';
 import { consumerGroups, guardedGroups, sourceIdentities } from './holes/groups';
+import { variableNamePattern } from './intrinsics';
 import { openClients } from './open-clients';
 import { TemplateResource, TemplateSet } from './template-set';
 import { describeValue, field, numberValue } from './values';
@@ -320,15 +321,16 @@ function overwrittenVariables(set: TemplateSet, consumer: GatheredConsumer): Ove
  */
 function overriddenVariables(set: TemplateSet, consumer: GatheredConsumer, runners: readonly Actor[]): OverwrittenVariable[] {
   const { stored } = consumer;
-  return Object.entries(checkedVariables(stored)).flatMap(([name, budget]) => runners
-    .filter((runner) => runner.texts.some((text) => new RegExp(`(^|[^A-Za-z0-9_])${name}($|[^A-Za-z0-9_])`).test(text)))
-    .map((runner) => ({
+  return Object.entries(checkedVariables(stored)).flatMap(([name, budget]) => {
+    const pattern = variableNamePattern(name);
+    return runners.filter((runner) => runner.texts.some((text) => pattern.test(text))).map((runner) => ({
       consumer: stored.path,
       holder: `a container override in '${set.pathOf(runner.resource)}${runner.label}'`,
       name,
       budget,
       deployed: 'a value of its own',
-    })));
+    }));
+  });
 }
 
 /**

@@ -81,6 +81,45 @@ describe('records', () => {
   });
 });
 
+describe('a record\'s fields are checked before any reader uses them', () => {
+  const consumerRecords = (edit: Record<string, unknown>) => ({
+    schema: RECORD_SCHEMA, schemaVersion: 1, budgets: { 'Data/Budget': { 'Web/Api': { ...found[0].record, ...edit } } },
+  });
+  const where = "the record Y is not a valid version 1 record: budgets['Data/Budget']['Web/Api']";
+
+  test('a preset whose names are not environment variable names is refused: the readers match those names in what deploys', () => {
+    const preset = (p: object) => consumerRecords({ inputs: { ...found[0].record.inputs, preset: p } });
+    expect(() => parseConsumerRecords(preset({ framework: 'generic', prefix: '(.+)+!' }), 'the record Y')).toThrow(new LedgerFormatError(
+      `${where}.inputs.preset gives "(.+)+!_MAX" and 10 more, not environment variable names (letters, digits and underscores, not starting with a digit).`));
+    expect(() => parseConsumerRecords(preset({ framework: 'pgx', variable: 'DB(' }), 'the record Y')).toThrow(new LedgerFormatError(
+      `${where}.inputs.preset gives "DB(" and 5 more, not environment variable names (letters, digits and underscores, not starting with a digit).`));
+    expect(() => parseConsumerRecords(preset({ framework: 'generic', prefix: 'APP_DB' }), 'the record Y')).not.toThrow();
+  });
+
+  test('a database user must be a name the database takes', () => {
+    for (const [user, shown] of [['', '""'], [0, '0'], ['u'.repeat(64), `"${'u'.repeat(64)}"`]] as const) {
+      expect(() => parseConsumerRecords(consumerRecords({ inputs: { ...found[0].record.inputs, databaseUser: user } }), 'the record Y')).toThrow(new LedgerFormatError(
+        `${where}.inputs.databaseUser must be a database user's name of 1 to 63 characters, got ${shown}.`));
+    }
+    expect(() => parseConsumerRecords(consumerRecords({ inputs: { ...found[0].record.inputs, databaseUser: null } }), 'the record Y')).not.toThrow();
+  });
+
+  test('a number JSON cannot write is shown as itself', () => {
+    expect(() => parseConsumerRecords(consumerRecords({ connections: { processes: Infinity, poolsPerProcess: 1, overflowPerPool: 0 } }), 'the record Y')).toThrow(new LedgerFormatError(
+      `${where}.connections.processes must be a whole number from 1 to 1000000, got Infinity.`));
+  });
+
+  test('the budget\'s record says whether the proxy\'s percent is derived, and names each reservation\'s database user', () => {
+    const record = budgetRecord(ledger);
+    const { derivedPercent: _derived, ...proxy } = record.inputs.proxy!;
+    expect(() => parseBudgetRecord({ ...record, inputs: { ...record.inputs, proxy } }, 'the record X')).toThrow(new LedgerFormatError(
+      'the record X is not a valid version 1 record: inputs.proxy.derivedPercent must be true or false.'));
+    const reservations = [{ name: 'analytics', connections: 10, throughProxy: true, clients: [], databaseUser: 0 }];
+    expect(() => parseBudgetRecord({ ...record, inputs: { ...record.inputs, reservations } }, 'the record X')).toThrow(new LedgerFormatError(
+      'the record X is not a valid version 1 record: inputs.reservations[0].databaseUser must be a database user\'s name of 1 to 63 characters, got 0.'));
+  });
+});
+
 describe('intrinsic functions in records', () => {
   test('are written as JSON text, which CloudFormation leaves alone, and read back as they were', () => {
     const value = { groups: [{ 'Fn::GetAtt': ['Group', 'GroupId'] }, { Ref: 'Other' }, 'sg-1'], nested: { 'Fn::ImportValue': 'X' }, plain: { a: 1 } };

@@ -256,6 +256,13 @@ describe('parseLedger', () => {
       + 'capacity.proxy.derived must be true or false.');
   });
 
+  test('the variables a consumer was delivered are environment variable names with text values: the readers match those names in what deploys', () => {
+    const withVariables = (variables: unknown) => ({ ...ledger, consumers: [{ ...ledger.consumers[0], poolSettings: { ...ledger.consumers[0].poolSettings, variables } }] });
+    expect(() => parseLedger(withVariables({ '(.+)+!': '10', DB_POOL_MAX: 10 }), 'L')).toThrow('L is not a valid version 4 ledger: consumers[0].poolSettings.variables has "(.+)+!", '
+      + 'not an environment variable name (letters, digits and underscores, not starting with a digit); consumers[0].poolSettings.variables.DB_POOL_MAX must be a string.');
+    expect(parseLedger(withVariables({ DB_POOL_MAX: '10' }), 'L').consumers[0].poolSettings.variables).toEqual({ DB_POOL_MAX: '10' });
+  });
+
   test('a reservation\'s route and Data API flag are checked', () => {
     const reservation = { name: 'r', connections: 1, clients: [] };
     const withReservations = (...reservations: unknown[]) => ({ ...ledger, inputs: { ...ledger.inputs!, reservations } });

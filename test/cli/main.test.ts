@@ -431,6 +431,42 @@ describe('hostile files are refused, never read without bound, and never hang', 
     });
   });
 
+  /** Edits the first consumer record of `dir`'s Web template, and returns the template's file and the record's place. */
+  const editRecord = (dir: string, edit: (consumer: Record<string, unknown>) => void) => {
+    const file = path.join(dir, 'Web.template.json');
+    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const [logicalId, resource] = Object.entries<{ Metadata?: { ConnectionBudget?: { budgets?: Record<string, Record<string, Record<string, unknown>>> } } }>(template.Resources)
+      .find(([, r]) => r.Metadata?.ConnectionBudget?.budgets)!;
+    const [[budgetPath, consumers]] = Object.entries(resource.Metadata!.ConnectionBudget!.budgets!);
+    const [consumerPath] = Object.keys(consumers);
+    edit(consumers[consumerPath]);
+    fs.writeFileSync(file, JSON.stringify(template));
+    return { file, where: `the connection budget record on '${logicalId}' in '${file}' is not a valid version 1 record: budgets['${budgetPath}']['${consumerPath}']` };
+  };
+
+  test('a record whose preset gives no environment variable names is refused at once: the readers match those names as patterns', () => {
+    // GIVEN a record edited to a prefix that, pasted into a pattern unescaped, backtracks without end
+    const edited = copy(head);
+    const { where } = editRecord(edited, (consumer) => { (consumer.inputs as { preset: object }).preset = { framework: 'generic', prefix: '(.+)+!' }; });
+    // WHEN it is read THEN the field and the rule are named, exit 2
+    expect(run(['check', edited])).toEqual({
+      code: 2, stdout: '', stderr: `connection-budget: ${where}.inputs.preset gives "(.+)+!_MAX" and 10 more, not environment variable names `
+        + '(letters, digits and underscores, not starting with a digit).\n',
+    });
+  });
+
+  test('a record nesting values deeper than the readers follow is named with its depth, not blamed on its intrinsic functions', () => {
+    const deep = copy(head);
+    const depth = 20_000;
+    const { file } = editRecord(deep, (consumer) => { (consumer.inputs as Record<string, unknown>).nested = '__DEEP__'; });
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"__DEEP__"', `${'['.repeat(depth)}${']'.repeat(depth)}`));
+    // The template, Resources, the resource, Metadata, ConnectionBudget, budgets, the budget, the consumer and its inputs hold the lists.
+    expect(run(['report', deep])).toEqual({
+      code: 2, stdout: '', stderr: `connection-budget: '${file}' nests values ${depth + 9} levels deep, more than the template readers can follow (they ran out `
+        + 'of stack); no template CDK synthesizes comes near that: check what wrote this one.\n',
+    });
+  });
+
   test('a template with a UTF-8 byte order mark reads like any other', () => {
     const bom = copy(head);
     for (const file of fs.readdirSync(bom).filter((f) => f.endsWith('.template.json'))) {

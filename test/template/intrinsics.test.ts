@@ -1,7 +1,7 @@
 import { containerVariables, deployedInstead, functionVariable, Outcome } from '../../lib/template/delivered-variables';
 import * as fc from 'fast-check';
 import { firstIdentityIn, wordsOfLength } from '../../lib/template/holes/clients';
-import { alternatives, ifArguments, isNoValue, listItems, literalsIn, NO_VALUE, PLACEHOLDER, referencesIn, soleKey, textWithPlaceholders, wordPattern } from '../../lib/template/intrinsics';
+import { alternatives, ifArguments, isNoValue, listItems, literalsIn, NO_VALUE, PLACEHOLDER, referencesIn, soleKey, textWithPlaceholders, variableNamePattern, wordPattern } from '../../lib/template/intrinsics';
 import { TemplateSet } from '../../lib/template/template-set';
 import { countAlternatives, field, numberValue } from '../../lib/template/values';
 
@@ -177,6 +177,20 @@ describe('text with the parts known only at deploy replaced', () => {
     ['a family with a prefix', 'old-nightly-job', false],
   ])('a family as a word: %s', (_, text, expected) => {
     expect(wordPattern('nightly-job').test(text)).toBe(expected);
+  });
+
+  test.each([
+    ['a container override naming it', '{"Name":"DB_POOL_MAX","Value":"50"}', 'DB_POOL_MAX', true],
+    ['a longer name', '{"Name":"DB_POOL_MAX_OVERFLOW"}', 'DB_POOL_MAX', false],
+    ['a name with pattern characters, as text', 'set A+(B here', 'A+(B', true],
+    ['the same characters read as a pattern would match', 'set AAB here', 'A+(B', false],
+  ])('a variable as a word: %s', (_, text, name, expected) => {
+    expect(variableNamePattern(name).test(text)).toBe(expected);
+  });
+
+  test('a name that backtracks as a pattern is matched as text, at once', () => {
+    // Unescaped, `(.+)+!` against 40 characters without a `!` takes exponential time.
+    expect(variableNamePattern('(.+)+!').test('x'.repeat(40))).toBe(false);
   });
 });
 
