@@ -24,7 +24,13 @@ export interface ReadBudget {
    * The consumers its record names whose own records are not in these templates, with their stacks: a stack not among
    * them, or one whose template holds no record of the consumer (an earlier version, deployed before it).
    */
-  readonly unrecorded: ReadonlyArray<{ readonly path: string; readonly stack: string; readonly stackRead: boolean }>;
+  readonly unrecorded: ReadonlyArray<{
+    readonly path: string;
+    readonly stack: string;
+    readonly stackRead: boolean;
+    /** Its stack's template holds no resource: a stack not deployed yet, as an exported base writes it (`{"Resources":{}}`). */
+    readonly stackEmpty: boolean;
+  }>;
   /** The consumers whose records were edited after synthesis: the budget rebuilt from them is not the one synthesized. */
   readonly edited: readonly string[];
 }
@@ -92,7 +98,14 @@ function verifyBudgets(location: string, source: ReturnType<typeof readTemplates
     once(assembled.budgetPath, file);
     const verified = verifyLedger(assembled, set);
     budgets.push({
-      ledger: verified.ledger, verified: true, file, edited: verified.edited, unrecorded: assembled.missing.map((m) => ({ path: m.path, stack: m.stack, stackRead: set.stack(m) !== undefined })),
+      ledger: verified.ledger,
+      verified: true,
+      file,
+      edited: verified.edited,
+      unrecorded: assembled.missing.map((m) => {
+        const stack = set.stack(m);
+        return { path: m.path, stack: m.stack, stackRead: stack !== undefined, stackEmpty: stack !== undefined && set.resourcesOf(stack).size === 0 };
+      }),
     });
   }
   // Earlier ones hold the whole ledger (schema 1 to 4): its figures are compared with the templates too.

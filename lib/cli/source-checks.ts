@@ -111,8 +111,10 @@ export function noteUnreliableBase(sources: readonly BudgetSource[], stderr: (te
           + `${where(stacks)}; the base counts ${them} as absent, so a change shows ${them} as added, and the derived pools of the others there are `
           + `shared out without ${them}. ${fix}`) + '\n');
       };
-      note(unrecorded.filter((u) => u.stackRead), (stacks) => `without a record in the template of ${stacks} ${among(source)}`,
+      note(unrecorded.filter((u) => u.stackRead && !u.stackEmpty), (stacks) => `without a record in the template of ${stacks} ${among(source)}`,
         'That template is an earlier version (a rollout in progress deploys the budget\'s stack before its consumers\'), or was edited.');
+      note(unrecorded.filter((u) => u.stackEmpty), (stacks) => `in ${stacks}, empty ${among(source)} (no resource)`,
+        'Such a stack is not deployed yet (an exported base writes one as {"Resources":{}}): once it is, the base holds its consumers\' records.');
       note(unrecorded.filter((u) => !u.stackRead), (stacks) => `in ${stacks}, not ${among(source)}`,
         'Pass every stack\'s template of the base.');
     }

@@ -277,6 +277,21 @@ describe('inputs', () => {
     expect(run(['diff', '--base', base, '--head', head]).stderr).toBe('');
   });
 
+  test('a base whose consumers\' stack is not deployed yet (an empty template) says so, and its resolved differences take one line', () => {
+    // GIVEN the deployed budget's stack, and Web and Jobs as a pipeline writes stacks it cannot find
+    const data = JSON.parse(fs.readFileSync(path.join(base, 'Data.template.json'), 'utf8'));
+    const firstDeploy = scratch(directoryWith({ 'Data.json': data, 'Web.json': { Resources: {} }, 'Jobs.json': { Resources: {} } }));
+    // WHEN diffed THEN the consumers are added, the note names the empty stacks and why they are, not an edit
+    const result = run(['diff', '--base', firstDeploy, '--head', head]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`connection-budget: note: in the base, budget 'Data/Budget' names 2 consumers ('Jobs/Worker', 'Web/Api') in 'Jobs', 'Web', empty among the 3 templates `
+      + `of template directory '${firstDeploy}' (no resource); the base counts them as absent, so a change shows them as added, and the derived pools of the others there are `
+      + 'shared out without them. Such a stack is not deployed yet (an exported base writes one as {"Resources":{}}): once it is, the base holds its consumers\' records.\n');
+    // AND the base's differences (each consumer's place, the totals), all about the budget, are one line
+    expect(result.stdout).toContain('\n    resolved error CB-LEDGER-DIFFERS of Data/Budget (3 of them)\n');
+    expect(result.stdout.match(/resolved error/g)).toHaveLength(1);
+  });
+
   test('templates of consumers without their budget\'s stack are a part of an app: refused as a head, noted as a base, and never let an increase through', () => {
     // GIVEN the templates of the consumers' stacks only: their records name budget 'Data/Budget', whose own record is in Data
     const template = (dir: string, stack: string) => JSON.parse(fs.readFileSync(path.join(dir, `${stack}.template.json`), 'utf8'));

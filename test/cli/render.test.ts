@@ -87,6 +87,13 @@ describe('text', () => {
     expect(diffMarkdown(diffLedgers([tight], [fits]), [fits])).toContain('\n- ✅ resolved warning **CB-NEAR-CAPACITY** of Data/Budget\n');
   });
 
+  test('resolved problems of one level, ID and subject take one line, with how many they were', () => {
+    const [fits, tight] = [sampleLedger(10), sampleLedger(22)];
+    const twice = { ...tight, problems: [tight.problems[0], { ...tight.problems[0], message: `${tight.problems[0].message} (again)` }] };
+    expect(diffText(diffLedgers([twice], [fits]), plain)).toContain('\n    resolved warning CB-NEAR-CAPACITY of Data/Budget (2 of them)\n');
+    expect(diffMarkdown(diffLedgers([twice], [fits]), [fits])).toContain('\n- ✅ resolved warning **CB-NEAR-CAPACITY** of Data/Budget (2 of them)\n');
+  });
+
   test('the diff shows a warning still open with its new figures once, not as new and resolved', () => {
     const [before, after] = [sampleLedger(21), sampleLedger(22)];
     expect([before, after].map((l) => l.problems.map((p) => p.id))).toEqual([['CB-NEAR-CAPACITY'], ['CB-NEAR-CAPACITY']]);

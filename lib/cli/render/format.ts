@@ -1,4 +1,4 @@
-import { Change } from '../../budget';
+import { Change, LedgerProblemJson } from '../../budget';
 
 /** Output formats of every command; the record keeps the list and the renderers exhaustive. */
 export const FORMATS = { text: true, markdown: true, json: true } satisfies Record<Format, true>;
@@ -68,4 +68,25 @@ export function columns(rows: ReadonlyArray<readonly string[]>, rightAligned: Re
 function visibleLength(text: string): number {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}
+
+/**
+ * Resolved problems as a diff lists them: one line per level, ID and subject, with how many there were. A budget's
+ * problems about its consumers name the budget as their subject (a base whose consumers' stack is not deployed yet has
+ * one CB-LEDGER-DIFFERS per consumer), and a line repeated word for word says nothing more.
+ */
+export function resolvedLines(problems: readonly LedgerProblemJson[]): Array<{ readonly problem: LedgerProblemJson; readonly count: number }> {
+  const lines = new Map<string, { problem: LedgerProblemJson; count: number }>();
+  for (const problem of problems) {
+    const key = JSON.stringify([problem.level, problem.id, problem.subject]);
+    const line = lines.get(key);
+    if (line) line.count += 1;
+    else lines.set(key, { problem, count: 1 });
+  }
+  return [...lines.values()];
+}
+
+/** ` (3 of them)` after a line that stands for several, nothing after one that stands for one. */
+export function timesSuffix(count: number): string {
+  return count > 1 ? ` (${count} of them)` : '';
 }

@@ -2,7 +2,7 @@ import {
   AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ENGINE_NAMES, forMarkdown, forTerminal, hasAllocations, LedgerJson, markdownCode, percent, Problem,
   startupText, wavesText,
 } from '../../budget';
-import { arrow, CHANGE_MARKERS, signed } from './format';
+import { arrow, CHANGE_MARKERS, resolvedLines, signed, timesSuffix } from './format';
 import {
   allocationChangeText, causeText, CheckResult, consumerDetails, databaseUsers, diffSummary, keptFree, ownerNotGivenText, poolText, reportSummary, sidePoolText, teamsText,
 } from './summary';
@@ -175,8 +175,8 @@ function budgetChangeMarkdown(budget: BudgetChange, head: LedgerJson | undefined
   for (const p of budget.newProblems) {
     lines.push('', `- ${p.level === 'error' ? '❌ new error' : '⚠️ new warning'} **${forMarkdown(p.id)}**: ${forMarkdown(p.message)} ${forMarkdown(p.fix)}`);
   }
-  for (const p of budget.resolvedProblems) {
-    lines.push('', `- ✅ resolved ${p.level} **${forMarkdown(p.id)}** of ${forMarkdown(p.subject)}`);
+  for (const { problem: p, count } of resolvedLines(budget.resolvedProblems)) {
+    lines.push('', `- ✅ resolved ${p.level} **${forMarkdown(p.id)}** of ${forMarkdown(p.subject)}${timesSuffix(count)}`);
   }
   for (const { after: p } of budget.changedProblems) {
     lines.push('', `- ${p.level === 'error' ? '❌ still an error' : '⚠️ still a warning'} **${forMarkdown(p.id)}**, now: ${forMarkdown(p.message)} ${forMarkdown(p.fix)}`);

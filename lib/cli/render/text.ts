@@ -2,7 +2,7 @@ import {
   AllocationChange, AllocationJoin, BudgetChange, BudgetDiff, ConsumerChange, ENGINE_NAMES, forTerminal, GuardrailViolation, hasAllocations, LedgerJson, percent, Problem,
   startupText, wavesText,
 } from '../../budget';
-import { arrow, bar, CHANGE_MARKERS, columns, signed, styler, TextOptions } from './format';
+import { arrow, bar, CHANGE_MARKERS, columns, resolvedLines, signed, styler, TextOptions, timesSuffix } from './format';
 import {
   allocationChangeText, causeText, CheckResult, consumerDetails, databaseUsers, diffSummary, keptFree, owningBudgetText, ownerNotGivenText, poolText, reportSummary, teamsText,
 } from './summary';
@@ -158,8 +158,8 @@ function budgetChangeText(budget: BudgetChange, options: TextOptions): string[] 
   for (const p of budget.newProblems) {
     lines.push(`    ${p.level === 'error' ? style('red', 'new error') : style('yellow', 'new warning')} ${forTerminal(p.id)}: ${forTerminal(p.message)} ${forTerminal(p.fix)}`);
   }
-  for (const p of budget.resolvedProblems) {
-    lines.push(`    ${style('green', `resolved ${p.level}`)} ${forTerminal(p.id)} of ${forTerminal(p.subject)}`);
+  for (const { problem: p, count } of resolvedLines(budget.resolvedProblems)) {
+    lines.push(`    ${style('green', `resolved ${p.level}`)} ${forTerminal(p.id)} of ${forTerminal(p.subject)}${timesSuffix(count)}`);
   }
   for (const { after: p } of budget.changedProblems) {
     lines.push(`    ${p.level === 'error' ? style('red', 'still an error') : style('yellow', 'still a warning')} ${forTerminal(p.id)}, now: ${forTerminal(p.message)} ${forTerminal(p.fix)}`);
