@@ -98,7 +98,7 @@ export interface ConnectionBudgetFromAllocationProps {
   readonly reservations?: ConnectionReservation[];
 
   /**
-   * Worst-case demand at or above this percentage of the allocation raises the CB-NEAR-CAPACITY warning.
+   * What must fit (fixed pools, and derived pools at their minimum) at or above this percentage of the allocation raises the CB-NEAR-CAPACITY warning.
    *
    * @default 90
    */

@@ -6,6 +6,7 @@ import {
   SERVERLESS_V2_HIGHEST_CAPACITY_ACU, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU, SERVERLESS_V2_MAX_CONNECTIONS, TLS_PARAMETER, TLS_REQUIRED_VALUE,
 } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../template/database-engine';
+import { otherCdkCopyProblem } from '../private/cdk-copies';
 import { describeNumber, wholeNumberProblem } from '../private/validation';
 import { ConnectionBudget } from './connection-budget';
 import { ConnectionReservation } from './consumer-options';
@@ -102,7 +103,7 @@ export interface BudgetedDatabaseProps {
   readonly reservations?: ConnectionReservation[];
 
   /**
-   * Worst-case demand at or above this percentage of the ceiling raises the CB-NEAR-CAPACITY warning.
+   * What must fit (fixed pools, and derived pools at their minimum) at or above this percentage of the ceiling raises the CB-NEAR-CAPACITY warning.
    *
    * @default 90
    */
@@ -307,6 +308,8 @@ export class BudgetedDatabase extends Construct {
 
   public constructor(scope: Construct, id: string, props: BudgetedDatabaseProps) {
     super(scope, id);
+    const otherCopy = otherCdkCopyProblem(this);
+    if (otherCopy) throw this.error(otherCopy);
     const engine = props.instanceEngine ?? props.clusterEngine;
     const kind = engineKindOf(engine?.engineType);
     const instanceType = props.instanceType ?? DEFAULT_INSTANCE_TYPE;

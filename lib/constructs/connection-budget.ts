@@ -5,6 +5,7 @@ import {
   forTerminal, forTerminalLines, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, PoolRequest, consumerRecord,
   isPostgresEngine, PoolSettings, PresetSpec, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
 } from '../budget';
+import { otherCdkCopyProblem } from '../private/cdk-copies';
 import { AppIndex } from '../private/app-index';
 import { writeBudgetRecord, writeConsumerRecord } from '../private/budget-records';
 import { gatherDatabaseFacts } from '../private/database-facts';
@@ -70,7 +71,7 @@ export interface ConnectionBudgetProps {
   readonly reservations?: ConnectionReservation[];
 
   /**
-   * Worst-case demand at or above this percentage of the ceiling raises the CB-NEAR-CAPACITY warning.
+   * What must fit (fixed pools, and derived pools at their minimum) at or above this percentage of the ceiling raises the CB-NEAR-CAPACITY warning.
    *
    * @default 90
    */
@@ -176,6 +177,8 @@ export class ConnectionBudget extends Construct {
 
   public constructor(scope: Construct, id: string, props: ConnectionBudgetProps) {
     super(scope, id);
+    const otherCopy = otherCdkCopyProblem(this);
+    if (otherCopy) throw this.error(otherCopy);
     this.props = props;
     const allocation = props.database?._allocation;
     if (allocation) {

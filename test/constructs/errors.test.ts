@@ -1,5 +1,6 @@
 import { App, CfnParameter, NestedStack, Stack, Token, aws_ec2 as ec2, aws_ecs as ecs, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { BudgetedDatabase, ConnectionBudget, DatabaseTarget, PoolSize } from '../../lib';
+import * as path from 'path';
 import { harness, POSTGRES, synthErrors } from './harness';
 
 // Inputs that once gave a TypeError, an internal assertion or a misleading message. Each now names the construct
@@ -76,5 +77,26 @@ describe('fails with a message that names the construct, the value and the fix',
     expect(() => h.budget.addEcsService(service)).toThrow(
       "ConnectionBudget 'Data/Budget': addEcsService('Services/Nested/Api'): the consumer is in the nested stack 'Services/Nested', whose template is an asset "
       + "that the budget's verification and the connection-budget CLI do not read; define it in a Stack.");
+  });
+});
+
+describe('an app made with another copy of aws-cdk-lib (a file: dependency, npm link)', () => {
+  // A second copy of aws-cdk-lib, as a linked library's own node_modules gives it: every class is another class.
+  // aws-cdk-lib loads its classes when first read: they are read inside the isolated registry.
+  let other!: Pick<typeof import('aws-cdk-lib'), 'App' | 'Stack'>;
+  jest.isolateModules(() => {
+    const { App: OtherApp, Stack: OtherStack } = require('aws-cdk-lib');
+    other = { App: OtherApp, Stack: OtherStack };
+  });
+  const ours = path.dirname(require.resolve('aws-cdk-lib/package.json'));
+  const copies = (construct: string) => `${construct}: its stack 'Data' is made with another copy of aws-cdk-lib than the one this library loads (${ours}), `
+    + 'so nothing of the app is what the library can read. A file: dependency or npm link keeps the library\'s own node_modules: install cdk-connection-budget '
+    + 'from its tarball (npm pack) or the registry, so that it shares the app\'s aws-cdk-lib.';
+
+  test('is named at the first construct of the library, with the fix, instead of failing on a class check later', () => {
+    const stack = new other.Stack(new other.App(), 'Data');
+    expect(stack instanceof Stack).toBe(false);
+    expect(() => new ConnectionBudget(stack, 'Budget', { database: undefined as unknown as DatabaseTarget })).toThrow(copies("ConnectionBudget 'Data/Budget'"));
+    expect(() => new BudgetedDatabase(stack, 'Db', { vpc: undefined as unknown as ec2.IVpc, instanceEngine: POSTGRES })).toThrow(copies("BudgetedDatabase 'Data/Db'"));
   });
 });

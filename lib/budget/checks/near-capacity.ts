@@ -5,7 +5,7 @@ import { Check } from './check';
 export const nearCapacity: Check = {
   id: 'CB-NEAR-CAPACITY',
   level: 'warning',
-  summary: 'Worst-case demand is within the warning threshold of the ceiling.',
+  summary: 'What must fit (fixed pools, and derived pools at their minimum) is within the warning threshold of the ceiling.',
   explanation:
     'A budget that fits with little headroom breaks on the next added task, pool or service; '
     + 'the warning asks for a decision before that happens.',
