@@ -91,7 +91,7 @@ const maxUtilization = ceilingThreshold(
   ({ demand, ceiling }, limit) => {
     const utilization = ceiling === 0 ? (demand > 0 ? Infinity : 0) : (100 * demand) / ceiling;
     return utilization <= limit ? undefined
-      : `worst-case utilization ${percent(utilization)} (${demand} of ${ceiling}) is above --max-utilization ${percent(limit)}; the most that passes is ${Math.floor((ceiling * limit) / 100)}.`;
+      : `worst-case utilization ${percent(utilization)} (${demand} of ${ceiling}) is above --max-utilization ${percent(limit)}; the most that passes is a worst case of ${Math.floor((ceiling * limit) / 100)}.`;
   },
 );
 

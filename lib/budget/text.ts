@@ -87,3 +87,29 @@ export function listOf(items: readonly string[], conjunction: 'and' | 'or'): str
   }
   return `${items.slice(0, -1).join(', ')}, ${conjunction} ${items[items.length - 1]}`;
 }
+
+/**
+ * How far (in edits) a mistyped name may be from the one it suggests, per four characters of what was typed, at least
+ * one: `max-utilisation` is 1 from `max-utilization`; `max` is 3 from `base`, too far for three characters.
+ */
+const TYPO_CHARACTERS_PER_EDIT = 4;
+
+/** The candidate fewest edits from `name` (a mistyped option), if within the allowed edits (TYPO_CHARACTERS_PER_EDIT). */
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+  const allowed = Math.max(1, Math.floor(name.length / TYPO_CHARACTERS_PER_EDIT));
+  const closest = candidates.map((candidate) => ({ candidate, edits: editDistance(name, candidate) })).sort((a, b) => a.edits - b.edits)[0];
+  return closest && closest.edits <= allowed ? closest.candidate : undefined;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

@@ -1,6 +1,7 @@
 import { aws_ec2 as ec2, aws_rds as rds, Token } from 'aws-cdk-lib';
 import { ALLOCATION_RESERVATION_PREFIX, EngineKind, LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_SETTABLE_MAX_CONNECTIONS } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../template/database-engine';
+import { unknownKeyProblems } from '../private/option-names';
 import { describeNumber, isWholeNumber, pathOf, wholeNumberProblem } from '../private/validation';
 import type { ConnectionBudgetProps } from './connection-budget';
 import { ConnectionAllocationOptions } from './connection-allocation';
@@ -39,7 +40,7 @@ export function splitClient(client: ec2.IConnectable): ClientSources {
 }
 
 export function propsProblems(props: ConnectionBudgetProps, engine: EngineKind | undefined): string[] {
-  const problems: string[] = [];
+  const problems: string[] = unknownKeyProblems(props, 'ConnectionBudgetProps', 'property');
   const proxy = props.proxy as unknown;
   if (proxy !== undefined && !(proxy instanceof rds.DatabaseProxy && (proxy as rds.DatabaseProxy).node.defaultChild instanceof rds.CfnDBProxy)) {
     problems.push(`the proxy '${pathOf(proxy)}' is not a DatabaseProxy defined in this app (an imported proxy's pool settings are not in the app); `
@@ -83,6 +84,7 @@ export function reservationProblems(reservation: ConnectionReservation, existing
   if (reservation.throughProxy && !hasProxy) {
     problems.push(`reservation '${reservation.name}' is throughProxy, but the budget has no proxy`);
   }
+  problems.push(...unknownKeyProblems(reservation, 'ConnectionReservation', 'property').map((p) => `reservation '${reservation.name}': ${p}`));
   if (reservation.dataApi && reservation.throughProxy) {
     problems.push(`reservation '${reservation.name}' is for the Data API, which connects to the cluster's writer directly: drop throughProxy`);
   }

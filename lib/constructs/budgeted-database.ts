@@ -7,6 +7,7 @@ import {
 } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../template/database-engine';
 import { otherCdkCopyProblem } from '../private/cdk-copies';
+import { unknownKeyProblems } from '../private/option-names';
 import { describeNumber, wholeNumberProblem } from '../private/validation';
 import { ConnectionBudget } from './connection-budget';
 import { ConnectionReservation } from './consumer-options';
@@ -490,7 +491,7 @@ export class BudgetedDatabase extends Construct {
 }
 
 function budgetedDatabaseProblems(props: BudgetedDatabaseProps, kind: EngineKind | undefined, engineType: string | undefined): string[] {
-  const problems: string[] = [];
+  const problems: string[] = unknownKeyProblems(props, 'BudgetedDatabaseProps', 'property');
   if ((props.instanceEngine === undefined) === (props.clusterEngine === undefined)) {
     problems.push('give exactly one of instanceEngine (an RDS DB instance) and clusterEngine (an Aurora cluster)');
   } else if (!kind) {

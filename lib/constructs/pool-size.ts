@@ -1,4 +1,5 @@
 import { DEFAULT_SHARE, MAX_COUNT, MAX_POOL_SIZE, PoolRequest } from '../budget';
+import { unknownKeyProblems } from '../private/option-names';
 import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
 
 /** How a weighted pool is derived from the budget. */
@@ -49,7 +50,7 @@ export class PoolSize {
     const weight = options.weight ?? DEFAULT_SHARE.weight;
     const min = options.min ?? DEFAULT_SHARE.min;
     const max = options.max ?? DEFAULT_SHARE.max;
-    const problems: string[] = [];
+    const problems: string[] = unknownKeyProblems(options, 'PoolShareOptions', 'option');
     if (!(Number.isFinite(weight) && isWholeNumber(Math.ceil(weight), 1, MAX_COUNT) && weight > 0)) {
       problems.push(`weight must be a number above 0 and at most ${MAX_COUNT}, got ${describeNumber(weight)}`);
     }

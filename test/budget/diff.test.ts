@@ -224,7 +224,7 @@ describe('checkGuardrails', () => {
     const messages = checkGuardrails({ head: [head], diff, options: { maxUtilizationPercent: 50, minHeadroom: 220, maxIncrease: 45, maxIncreasePercent: 10, failOnChange: true } })
       .map((v) => `${v.id} ${v.budgetPath}: ${v.message}`);
     expect(messages).toEqual([
-      'CB-CHECK-MAX-UTILIZATION Data/Budget: worst-case utilization 55.8 % (276 of 495) is above --max-utilization 50 %; the most that passes is 247.',
+      'CB-CHECK-MAX-UTILIZATION Data/Budget: worst-case utilization 55.8 % (276 of 495) is above --max-utilization 50 %; the most that passes is a worst case of 247.',
       'CB-CHECK-MIN-HEADROOM Data/Budget: headroom 219 (ceiling 495 − worst case 276) is below --min-headroom 220.',
       'CB-CHECK-MAX-INCREASE Data/Budget: worst case rises by 46 (230 → 276), more than --max-increase 45.',
       'CB-CHECK-MAX-INCREASE-PERCENT Data/Budget: worst case rises by 20 % (230 → 276), more than --max-increase-percent 10 %.',

@@ -85,6 +85,7 @@ describe('an app made with another copy of aws-cdk-lib (a file: dependency, npm 
   // aws-cdk-lib loads its classes when first read: they are read inside the isolated registry.
   let other!: Pick<typeof import('aws-cdk-lib'), 'App' | 'Stack'>;
   jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a require inside isolateModules is what loads a second copy
     const { App: OtherApp, Stack: OtherStack } = require('aws-cdk-lib');
     other = { App: OtherApp, Stack: OtherStack };
   });
@@ -98,5 +99,35 @@ describe('an app made with another copy of aws-cdk-lib (a file: dependency, npm 
     expect(stack instanceof Stack).toBe(false);
     expect(() => new ConnectionBudget(stack, 'Budget', { database: undefined as unknown as DatabaseTarget })).toThrow(copies("ConnectionBudget 'Data/Budget'"));
     expect(() => new BudgetedDatabase(stack, 'Db', { vpc: undefined as unknown as ec2.IVpc, instanceEngine: POSTGRES })).toThrow(copies("BudgetedDatabase 'Data/Db'"));
+  });
+});
+
+describe('a misspelt option, which an app not type-checked passes without a word, is named with the one meant', () => {
+  const unknown = (key: string, meant: string, struct: string, what = 'option') => `unknown ${what} '${key}'; did you mean ${meant}? `
+    + `(a ${struct} has no such ${what}, so its value would not be counted)`;
+  // As JavaScript, or TypeScript run with --transpile-only, passes them.
+  const untyped = <T>(value: object) => value as T;
+
+  test('of a consumer: processPerTask would count one process per task', () => {
+    const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
+    const api = h.service('Api', { desiredCount: 1, register: false });
+    expect(() => h.budget.addEcsService(api, untyped({ processPerTask: 2 }))).toThrow("ConnectionBudget 'Data/Budget': addEcsService('Services/Api'): invalid options:\n- "
+      + unknown('processPerTask', 'processesPerTask', 'EcsServiceConsumerOptions'));
+    const fn = new lambda.Function(h.services, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => 1;'), vpc: h.vpc, reservedConcurrentExecutions: 2,
+    });
+    expect(() => h.budget.addLambdaFunction(fn, untyped({ maxConcurency: 5 }))).toThrow("ConnectionBudget 'Data/Budget': addLambdaFunction('Services/Fn'): invalid options:\n- "
+      + unknown('maxConcurency', 'maxConcurrency', 'LambdaFunctionConsumerOptions'));
+  });
+
+  test('of a reservation, a budget, a BudgetedDatabase and a derived pool', () => {
+    const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
+    expect(() => h.budget.addReservation(untyped({ name: 'bi', connections: 5, throughProxi: true }))).toThrow("ConnectionBudget 'Data/Budget': "
+      + `addReservation('bi'): reservation 'bi': ${unknown('throughProxi', 'throughProxy', 'ConnectionReservation', 'property')}.`);
+    expect(() => new ConnectionBudget(h.data, 'Other', untyped({ database: DatabaseTarget.fromInstance(h.database), reservation: [] }))).toThrow(
+      `ConnectionBudget 'Data/Other': invalid properties:\n- ${unknown('reservation', 'reservations', 'ConnectionBudgetProps', 'property')}`);
+    expect(() => new BudgetedDatabase(h.data, 'Db2', untyped({ vpc: h.vpc, instanceEngine: POSTGRES, maxConnection: 100 }))).toThrow(
+      `BudgetedDatabase 'Data/Db2': invalid properties:\n- ${unknown('maxConnection', 'maxConnections', 'BudgetedDatabaseProps', 'property')}`);
+    expect(() => PoolSize.share(untyped({ maximum: 20 }))).toThrow("PoolSize.share(): unknown option 'maximum' (a PoolShareOptions has no such option, so its value would not be counted).");
   });
 });

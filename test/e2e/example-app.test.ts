@@ -172,7 +172,7 @@ describe('connection-budget and cdk diff on two real synths of the example app',
     expect(fine.stdout).toContain('Passed: no budget errors.');
     const tight = await cli('check', head, '--max-utilization', '50');
     expect(tight.code).toBe(1);
-    expect(tight.stdout).toContain('x CB-CHECK-MAX-UTILIZATION \'PlatformData/Database/Budget\': worst-case utilization 99.6 % (768 of 771) is above --max-utilization 50 %; the most that passes is 385.');
+    expect(tight.stdout).toContain('x CB-CHECK-MAX-UTILIZATION \'PlatformData/Database/Budget\': worst-case utilization 99.6 % (768 of 771) is above --max-utilization 50 %; the most that passes is a worst case of 385.');
   });
 
   test('report reads the assembly and json follows the envelope', async () => {

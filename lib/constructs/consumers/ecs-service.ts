@@ -14,7 +14,7 @@ export function bindEcsService(service: ecs.BaseService, options: EcsServiceCons
     throw new ConsumerProblem(`'${pathOf(service)}' is not an ECS service defined in this app (FargateService, Ec2Service, or the service of an aws-ecs-patterns construct); `
       + 'an imported service\'s deployment is not in the app, so register the service where it is defined.');
   }
-  const problems = consumerOptionProblems(options, [
+  const problems = consumerOptionProblems(options, 'EcsServiceConsumerOptions', [
     ['processesPerTask', options.processesPerTask, 1, MAX_COUNT],
     ['maxTasks', options.maxTasks, 1, ECS_MAX_TASKS_PER_SERVICE],
   ]);

@@ -15,7 +15,7 @@ export function bindEcsTask(taskDefinition: ecs.TaskDefinition, options: EcsTask
     throw new ConsumerProblem(`'${pathOf(taskDefinition)}' is not an ECS task definition defined in this app; `
       + 'register the task definition where it is defined.');
   }
-  const problems = consumerOptionProblems(options, [
+  const problems = consumerOptionProblems(options, 'EcsTaskConsumerOptions', [
     ['maxConcurrentRuns', options.maxConcurrentRuns, 1, MAX_COUNT],
     ['tasksPerRun', options.tasksPerRun, 1, MAX_COUNT],
     ['processesPerTask', options.processesPerTask, 1, MAX_COUNT],

@@ -13,7 +13,7 @@ export function bindLambdaFunction(fn: lambda.Function, options: LambdaFunctionC
   if (notAFunction) {
     throw new ConsumerProblem(notAFunction);
   }
-  const problems = consumerOptionProblems(options, [['maxConcurrency', options.maxConcurrency, 1, MAX_COUNT]]);
+  const problems = consumerOptionProblems(options, 'LambdaFunctionConsumerOptions', [['maxConcurrency', options.maxConcurrency, 1, MAX_COUNT]]);
   if (problems.length > 0) {
     throw new ConsumerProblem(`invalid options:\n- ${problems.join('\n- ')}`);
   }

@@ -1,4 +1,5 @@
 import { MAX_COUNT, MAX_POOL_SIZE, presetProblems, PresetSpec } from '../../budget';
+import { OPTION_NAMES, unknownKeyProblems } from '../../private/option-names';
 import { wholeNumberProblem } from '../../private/validation';
 import { ConsumerOptions } from '../consumer-options';
 import { PoolSettingsPreset } from '../pool-settings-preset';
@@ -20,9 +21,12 @@ export function presetOf(options: ConsumerOptions): PresetSpec {
   return (options.poolSettings ?? PoolSettingsPreset.generic())._spec;
 }
 
+/** The options struct of a kind of consumer. */
+export type ConsumerOptionsStruct = keyof Pick<typeof OPTION_NAMES, 'EcsServiceConsumerOptions' | 'EcsTaskConsumerOptions' | 'LambdaFunctionConsumerOptions'>;
+
 /** Everything wrong with a consumer's options, as messages; the preset is judged once the numbers are right. */
-export function consumerOptionProblems(options: ConsumerOptions, counts: readonly CountOption[]): string[] {
-  const problems: string[] = [];
+export function consumerOptionProblems(options: ConsumerOptions, struct: ConsumerOptionsStruct, counts: readonly CountOption[]): string[] {
+  const problems: string[] = unknownKeyProblems(options, struct, 'option');
   for (const [name, value, min, max] of [
     ...counts,
     ['poolsPerProcess', options.poolsPerProcess, 1, MAX_COUNT],
