@@ -8,6 +8,7 @@ import type { ConnectionBudgetFromAllocationProps } from '../constructs/allocati
 import type { ConnectionReservation } from '../constructs/consumer-options';
 import type { DatabaseFacts } from './database-facts';
 import { ALLOCATION_NAME, ALLOCATION_NAME_MAX_LENGTH } from '../constructs/budget-props';
+import { unknownKeyProblems } from './option-names';
 import { describeNumber, isWholeNumber } from './validation';
 
 // What a team's budget reads of the allocation it is built from: the looked-up record, a stand-in until CDK has looked
@@ -80,7 +81,7 @@ function claim(scope: Construct, owningBudgetPath: string, name: string): void {
 }
 
 function propsProblems(props: ConnectionBudgetFromAllocationProps): string[] {
-  const problems: string[] = [];
+  const problems: string[] = unknownKeyProblems(props, 'ConnectionBudgetFromAllocationProps', 'property');
   if (typeof props?.owningBudgetPath !== 'string' || props.owningBudgetPath.trim() === '' || Token.isUnresolved(props.owningBudgetPath)) {
     problems.push(`owningBudgetPath must be the owning budget's construct path, such as 'Platform/Data/Budget', got ${JSON.stringify(props?.owningBudgetPath)}`);
   }

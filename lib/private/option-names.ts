@@ -19,6 +19,7 @@ export const OPTION_NAMES = {
   ConnectionReservation: ['name', 'connections', 'throughProxy', 'clients', 'dataApi'],
   PoolShareOptions: ['weight', 'min', 'max'],
   ConnectionBudgetProps: ['database', 'proxy', ...BUDGET_PROPS],
+  ConnectionBudgetFromAllocationProps: ['owningBudgetPath', 'allocationName', 'attributes', 'deployTimeCheck', 'reservations', 'warningThresholdPercent', 'deployInWaves'],
   BudgetedDatabaseProps: [
     'vpc', 'vpcSubnets', 'instanceEngine', 'clusterEngine', 'instanceType', 'serverlessV2MaxCapacityAcu', 'serverlessV2MinCapacityAcu', 'readers', 'multiAz',
     ...BUDGET_PROPS, 'databaseName', 'masterUsername', 'allocatedStorageGiB', 'backupRetention', 'deletionProtection', 'removalPolicy',

@@ -128,6 +128,8 @@ describe('a misspelt option, which an app not type-checked passes without a word
       `ConnectionBudget 'Data/Other': invalid properties:\n- ${unknown('reservation', 'reservations', 'ConnectionBudgetProps', 'property')}`);
     expect(() => new BudgetedDatabase(h.data, 'Db2', untyped({ vpc: h.vpc, instanceEngine: POSTGRES, maxConnection: 100 }))).toThrow(
       `BudgetedDatabase 'Data/Db2': invalid properties:\n- ${unknown('maxConnection', 'maxConnections', 'BudgetedDatabaseProps', 'property')}`);
+    expect(() => ConnectionBudget.fromAllocation(new Stack(new App(), 'Team'), 'Budget', untyped({ owningBudgetPath: 'Platform/Data/Budget', allocationName: 'orders', reservation: [] })))
+      .toThrow(`ConnectionBudget 'Team/Budget': invalid properties:\n- ${unknown('reservation', 'reservations', 'ConnectionBudgetFromAllocationProps', 'property')}`);
     expect(() => PoolSize.share(untyped({ maximum: 20 }))).toThrow("PoolSize.share(): unknown option 'maximum' (a PoolShareOptions has no such option, so its value would not be counted).");
   });
 });

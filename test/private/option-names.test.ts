@@ -7,7 +7,7 @@ import { OPTION_NAMES } from '../../lib/private/option-names';
 // a property left out would be refused as unknown, one too many would let a misspelling through.
 describe('the option names the constructs check keys against', () => {
   // Read as syntax (no type checking of aws-cdk-lib): each interface's own properties, then those of the ones it extends.
-  const files = ['consumer-options.ts', 'pool-size.ts', 'connection-budget.ts', 'budgeted-database.ts'].map((f) => path.join(__dirname, '..', '..', 'lib', 'constructs', f));
+  const files = ['consumer-options.ts', 'pool-size.ts', 'connection-budget.ts', 'budgeted-database.ts', 'allocation-source.ts'].map((f) => path.join(__dirname, '..', '..', 'lib', 'constructs', f));
   const interfaces = new Map<string, { own: string[]; extended: string[] }>();
   for (const file of files) {
     const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022);
