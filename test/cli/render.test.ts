@@ -87,6 +87,15 @@ describe('text', () => {
     expect(diffMarkdown(diffLedgers([tight], [fits]), [fits])).toContain('\n- ✅ resolved warning **CB-NEAR-CAPACITY** of Data/Budget\n');
   });
 
+  test('the summary says a budget is new (a first deployment) or gone, and among changed budgets which are', () => {
+    const last = (text: string) => text.trimEnd().split('\n').at(-1);
+    expect(last(diffText(diffLedgers([], [base]), plain))).toBe(`1 of 1 budget added (2 consumers added): worst case +${base.totals.demand} (0 → ${base.totals.demand}), `
+      + `headroom none → ${base.totals.headroom}.`);
+    expect(last(diffText(diffLedgers([base], []), plain))).toMatch(/^1 of 1 budget removed \(2 consumers removed\): /);
+    const other = { ...head, budgetPath: 'Other/Budget' };
+    expect(last(diffText(diffLedgers([base], [head, other]), plain))).toMatch(/^2 of 2 budgets changed \(1 budget added, 1 consumer changed, 4 consumers added\): /);
+  });
+
   test('resolved problems of one level, ID and subject take one line, with how many they were', () => {
     const [fits, tight] = [sampleLedger(10), sampleLedger(22)];
     const twice = { ...tight, problems: [tight.problems[0], { ...tight.problems[0], message: `${tight.problems[0].message} (again)` }] };

@@ -58,7 +58,14 @@ export function diffSummary(diff: BudgetDiff): string {
     ...(removed > 0 ? [`${count(removed, 'consumer')} removed`] : []),
   ];
   const budgetWord = total === 1 ? 'budget' : 'budgets';
-  const what = `${changedBudgets.length} of ${total} ${budgetWord} changed${consumerParts.length > 0 ? ` (${consumerParts.join(', ')})` : ''}`;
+  // A budget new to the base (its first deployment) or gone from the head says so; among changed ones, in parentheses.
+  const newOrGone = (['added', 'removed'] as const).flatMap((status) => {
+    const n = changedBudgets.filter((b) => b.status === status).length;
+    return n > 0 ? [{ status, n }] : [];
+  });
+  const alike = newOrGone.length === 1 && newOrGone[0].n === changedBudgets.length ? newOrGone[0].status : undefined;
+  const details = [...(alike ? [] : newOrGone.map(({ status, n }) => `${count(n, 'budget')} ${status}`)), ...consumerParts];
+  const what = `${changedBudgets.length} of ${total} ${budgetWord} ${alike ?? 'changed'}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
   const before = sumOf(changedBudgets, (b) => b.demand.before);
   const after = sumOf(changedBudgets, (b) => b.demand.after);
   let headroom: string;
