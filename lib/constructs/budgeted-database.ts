@@ -6,6 +6,7 @@ import {
   SERVERLESS_V2_HIGHEST_CAPACITY_ACU, SERVERLESS_V2_LOWEST_MAXIMUM_ACU, SERVERLESS_V2_LOWEST_MINIMUM_ACU, SERVERLESS_V2_MAX_CONNECTIONS, TLS_PARAMETER, TLS_REQUIRED_VALUE,
 } from '../budget';
 import { engineKindOf, SUPPORTED_ENGINE_TYPES } from '../template/database-engine';
+import { ConstructInputError } from '../private/construct-input-error';
 import { otherCdkCopyProblem } from '../private/cdk-copies';
 import { unknownKeyProblems } from '../private/option-names';
 import { describeNumber, wholeNumberProblem } from '../private/validation';
@@ -486,7 +487,7 @@ export class BudgetedDatabase extends Construct {
 
   /** The message names paths from the app, and `cdk synth` prints it to a terminal. */
   private error(message: string): Error {
-    return new Error(forTerminalLines(`BudgetedDatabase '${forTerminal(this.node.path)}': ${message}`));
+    return new ConstructInputError(forTerminalLines(`BudgetedDatabase '${forTerminal(this.node.path)}': ${message}`));
   }
 }
 

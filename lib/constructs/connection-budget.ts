@@ -5,6 +5,7 @@ import {
   forTerminal, forTerminalLines, LedgerConsumerInputsJson, LedgerInputsJson, LedgerJson, PoolRequest, consumerRecord,
   isPostgresEngine, PoolSettings, PresetSpec, PROXY_DEFAULT_IDLE_CLIENT_TIMEOUT_SECONDS, problemText, PROXY_PORT, Route, ServerlessV2Default, summaryLine, summaryMetadataKey,
 } from '../budget';
+import { ConstructInputError } from '../private/construct-input-error';
 import { otherCdkCopyProblem } from '../private/cdk-copies';
 import { AppIndex } from '../private/app-index';
 import { writeBudgetRecord, writeConsumerRecord } from '../private/budget-records';
@@ -793,7 +794,7 @@ export class ConnectionBudget extends Construct {
 
   /** The message names paths and names from the app and from allocation records, and `cdk synth` prints it to a terminal. */
   private error(message: string): Error {
-    return new Error(forTerminalLines(`ConnectionBudget '${forTerminal(this.node.path)}': ${message}`));
+    return new ConstructInputError(forTerminalLines(`ConnectionBudget '${forTerminal(this.node.path)}': ${message}`));
   }
 }
 

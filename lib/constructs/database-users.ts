@@ -6,6 +6,7 @@ import { databaseUserName, EngineKind, isPostgresEngine, RDS_PROXY_MAX_SECRETS, 
 import { ConsumerBinding, ConsumerProblem } from './consumers/binding';
 import { guardProvider } from './guard-function';
 import { HTTPS_PORT, SecretRotation } from './secret-rotation';
+import { ConstructInputError } from '../private/construct-input-error';
 
 /** The custom resource type of the user manager, as the templates show it. */
 export const DATABASE_USERS_TYPE = 'Custom::ConnectionBudgetDatabaseUsers';
@@ -138,7 +139,7 @@ export class DatabaseUsers extends Construct {
     const path = `${budgetPath}/allocation:${allocationName}`;
     // addAllocation checks the grant before ConnectionAllocation takes it: both get the one user.
     const user = this.users.find((u) => u.path === path)
-      ?? this.addUser(path, connections, (problem) => new Error(`ConnectionBudget '${budgetPath}': addAllocation('${allocationName}'): ${problem}`));
+      ?? this.addUser(path, connections, (problem) => new ConstructInputError(`ConnectionBudget '${budgetPath}': addAllocation('${allocationName}'): ${problem}`));
     return { user: user.name, secretArn: user.secret.secretArn };
   }
 

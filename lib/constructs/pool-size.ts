@@ -1,4 +1,5 @@
 import { DEFAULT_SHARE, MAX_COUNT, MAX_POOL_SIZE, PoolRequest } from '../budget';
+import { ConstructInputError } from '../private/construct-input-error';
 import { unknownKeyProblems } from '../private/option-names';
 import { describeNumber, isWholeNumber, wholeNumberProblem } from '../private/validation';
 
@@ -38,7 +39,7 @@ export class PoolSize {
   public static fixed(size: number): PoolSize {
     const problems = wholeNumberProblem('size', size, 1, MAX_POOL_SIZE);
     if (problems.length > 0) {
-      throw new Error(`PoolSize.fixed(): ${problems[0]}.`);
+      throw new ConstructInputError(`PoolSize.fixed(): ${problems[0]}.`);
     }
     return new PoolSize({ kind: 'fixed', size });
   }
@@ -59,7 +60,7 @@ export class PoolSize {
       problems.push(`max must be a whole number from min (${describeNumber(min)}) to ${MAX_POOL_SIZE}, got ${describeNumber(max)}`);
     }
     if (problems.length > 0) {
-      throw new Error(`PoolSize.share(): ${problems.join('; ')}.`);
+      throw new ConstructInputError(`PoolSize.share(): ${problems.join('; ')}.`);
     }
     return new PoolSize({ kind: 'share', weight, min, max });
   }

@@ -7,6 +7,7 @@ import {
   DEFAULT_PROXY_CONNECTIONS_PERCENT, forTerminal, MonitoringLevels, monitoringLevels,
 } from '../budget';
 import { ConnectionBudget } from '../constructs/connection-budget';
+import { ConstructInputError } from '../private/construct-input-error';
 import { splitJoinedText } from '../private/short-lines';
 import { describeNumber, isWholeNumber } from '../private/validation';
 
@@ -106,7 +107,7 @@ export class ConnectionBudgetMonitoring extends Construct {
     const budget = props.budget;
     const grantedBy = budget._grantedBy();
     if (grantedBy) {
-      throw new Error(`ConnectionBudgetMonitoring '${forTerminal(this.node.path)}': the budget '${forTerminal(budget.node.path)}' is built from the allocation `
+      throw new ConstructInputError(`ConnectionBudgetMonitoring '${forTerminal(this.node.path)}': the budget '${forTerminal(budget.node.path)}' is built from the allocation `
         + `'${forTerminal(grantedBy.allocationName)}' of '${forTerminal(grantedBy.owningBudgetPath)}', whose database and proxy belong to the owning app; monitor them there, with ConnectionBudgetMonitoring `
         + 'on the owning budget.');
     }
@@ -290,7 +291,7 @@ function validThresholds(t: ConnectionBudgetAlarmThresholds, path: string): Thre
     problems.push(`evaluationMinutes must be a whole number of at least 1, got ${describeNumber(t.evaluationMinutes)}`);
   }
   if (problems.length > 0) {
-    throw new Error(`ConnectionBudgetMonitoring '${forTerminal(path)}': invalid thresholds:\n- ${problems.join('\n- ')}`);
+    throw new ConstructInputError(`ConnectionBudgetMonitoring '${forTerminal(path)}': invalid thresholds:\n- ${problems.join('\n- ')}`);
   }
   return result;
 }

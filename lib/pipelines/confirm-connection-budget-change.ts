@@ -5,6 +5,7 @@ import {
 import { Construct } from 'constructs';
 import { CHECK_SCRIPT, guardrailArguments } from './check-script';
 import { forTerminal } from '../budget';
+import { ConstructInputError } from '../private/construct-input-error';
 import { libraryVersion, PACKAGE_NAME } from '../private/package-version';
 import { describeNumber, isWholeNumber } from '../private/validation';
 
@@ -108,7 +109,7 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
       problems.push(`cliVersion must be an exact version such as 1.2.3, got '${props.cliVersion}'`);
     }
     if (problems.length > 0) {
-      throw new Error(`ConfirmConnectionBudgetChange '${forTerminal(id)}': invalid properties:\n- ${problems.join('\n- ')}`);
+      throw new ConstructInputError(`ConfirmConnectionBudgetChange '${forTerminal(id)}': invalid properties:\n- ${problems.join('\n- ')}`);
     }
     this.props = props;
   }
@@ -117,7 +118,7 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
   public produceAction(stage: codepipeline.IStage, options: pipelines.ProduceActionOptions): pipelines.CodePipelineActionFactoryResult {
     const cliVersion = this.props.cliVersion ?? libraryVersion();
     if (cliVersion === undefined) {
-      throw new Error(`ConfirmConnectionBudgetChange '${forTerminal(this.id)}': cannot find the ${PACKAGE_NAME} package.json to pin the CLI; pass cliVersion.`);
+      throw new ConstructInputError(`ConfirmConnectionBudgetChange '${forTerminal(this.id)}': cannot find the ${PACKAGE_NAME} package.json to pin the CLI; pass cliVersion.`);
     }
     const shared = ConnectionBudgetCheck.of(options.pipeline, cliVersion);
     if (this.props.notificationTopic) {
@@ -164,7 +165,7 @@ export class ConfirmConnectionBudgetChange extends pipelines.Step implements pip
 function lookupRoleArn(stepId: string, stack: cxapi.CloudFormationStackArtifact): string {
   const arn = stack.lookupRole?.arn;
   if (arn === undefined) {
-    throw new Error(`ConfirmConnectionBudgetChange '${forTerminal(stepId)}': stack '${forTerminal(stack.hierarchicalId)}' has no lookup role (its synthesizer names none); `
+    throw new ConstructInputError(`ConfirmConnectionBudgetChange '${forTerminal(stepId)}': stack '${forTerminal(stack.hierarchicalId)}' has no lookup role (its synthesizer names none); `
       + 'the check reads deployed templates only with a stack\'s read-only lookup role, never its deploy role. '
       + 'Synthesize it with the DefaultStackSynthesizer (useLookupRoleForStackOperations not false).');
   }
@@ -181,7 +182,7 @@ class ConnectionBudgetCheck extends Construct {
     const existing = pipeline.node.tryFindChild(SHARED_ID);
     if (existing instanceof ConnectionBudgetCheck) {
       if (existing.cliVersion !== cliVersion) {
-        throw new Error(`ConfirmConnectionBudgetChange: every step of pipeline '${forTerminal(pipeline.node.path)}' must install the same CLI version; `
+        throw new ConstructInputError(`ConfirmConnectionBudgetChange: every step of pipeline '${forTerminal(pipeline.node.path)}' must install the same CLI version; `
           + `got ${existing.cliVersion} and ${cliVersion}. Pass the same cliVersion to every step, or none.`);
       }
       return existing;

@@ -133,3 +133,21 @@ describe('a misspelt option, which an app not type-checked passes without a word
     expect(() => PoolSize.share(untyped({ maximum: 20 }))).toThrow("PoolSize.share(): unknown option 'maximum' (a PoolShareOptions has no such option, so its value would not be counted).");
   });
 });
+
+describe('an error of the app\'s input reads as one, not as a crash of the library', () => {
+  test('its stack starts at the app\'s line that gave the input, with no frame of the library', () => {
+    const h = harness({ maxConnectionsParameter: '500', proxyPercent: 80 });
+    const api = h.service('Api', { desiredCount: 1 });
+    let error: Error | undefined;
+    try {
+      h.budget.addEcsService(api);
+    } catch (e) {
+      error = e as Error;
+    }
+    const [header, firstFrame, ...frames] = error!.stack!.split('\n');
+    expect(header).toBe(`ConstructInputError: ${error!.message}`);
+    expect(error!.message).toMatch(/^ConnectionBudget 'Data\/Budget': addEcsService\('Services\/Api'\): the consumer is already registered/);
+    expect(firstFrame).toContain(path.join('test', 'constructs', 'errors.test.ts'));
+    expect([firstFrame, ...frames].filter((line) => line.includes(`${path.sep}lib${path.sep}`) && !line.includes('node_modules'))).toEqual([]);
+  });
+});
