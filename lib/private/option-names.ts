@@ -37,6 +37,6 @@ export function unknownKeyProblems(given: unknown, struct: keyof typeof OPTION_N
   const known: readonly string[] = OPTION_NAMES[struct];
   return Object.keys(given).filter((key) => !known.includes(key)).map((key) => {
     const near = nearestName(key, known);
-    return `unknown ${what} '${key}'${near === undefined ? '' : `; did you mean ${near}?`} (a ${struct} has no such ${what}, so its value would not be counted)`;
+    return `unknown ${what} '${key}'${near === undefined ? '' : `; did you mean ${near}?`} (${struct} has no such ${what}, so its value would not be counted)`;
   });
 }

@@ -104,7 +104,7 @@ describe('an app made with another copy of aws-cdk-lib (a file: dependency, npm 
 
 describe('a misspelt option, which an app not type-checked passes without a word, is named with the one meant', () => {
   const unknown = (key: string, meant: string, struct: string, what = 'option') => `unknown ${what} '${key}'; did you mean ${meant}? `
-    + `(a ${struct} has no such ${what}, so its value would not be counted)`;
+    + `(${struct} has no such ${what}, so its value would not be counted)`;
   // As JavaScript, or TypeScript run with --transpile-only, passes them.
   const untyped = <T>(value: object) => value as T;
 
@@ -130,7 +130,7 @@ describe('a misspelt option, which an app not type-checked passes without a word
       `BudgetedDatabase 'Data/Db2': invalid properties:\n- ${unknown('maxConnection', 'maxConnections', 'BudgetedDatabaseProps', 'property')}`);
     expect(() => ConnectionBudget.fromAllocation(new Stack(new App(), 'Team'), 'Budget', untyped({ owningBudgetPath: 'Platform/Data/Budget', allocationName: 'orders', reservation: [] })))
       .toThrow(`ConnectionBudget 'Team/Budget': invalid properties:\n- ${unknown('reservation', 'reservations', 'ConnectionBudgetFromAllocationProps', 'property')}`);
-    expect(() => PoolSize.share(untyped({ maximum: 20 }))).toThrow("PoolSize.share(): unknown option 'maximum' (a PoolShareOptions has no such option, so its value would not be counted).");
+    expect(() => PoolSize.share(untyped({ maximum: 20 }))).toThrow("PoolSize.share(): unknown option 'maximum' (PoolShareOptions has no such option, so its value would not be counted).");
   });
 });
 
