@@ -12,7 +12,6 @@ const BUDGET_PROPS = ['maxConnections', 'reservations', 'warningThresholdPercent
  * keeps each list equal to its interface.
  */
 export const OPTION_NAMES = {
-  ConsumerOptions: CONSUMER_OPTIONS,
   EcsServiceConsumerOptions: [...CONSUMER_OPTIONS, 'processesPerTask', 'maxTasks', 'containerName'],
   EcsTaskConsumerOptions: [...CONSUMER_OPTIONS, 'maxConcurrentRuns', 'tasksPerRun', 'processesPerTask', 'containerName', 'securityGroups'],
   LambdaFunctionConsumerOptions: [...CONSUMER_OPTIONS, 'maxConcurrency'],

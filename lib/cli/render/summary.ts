@@ -59,12 +59,10 @@ export function diffSummary(diff: BudgetDiff): string {
   ];
   const budgetWord = total === 1 ? 'budget' : 'budgets';
   // A budget new to the base (its first deployment) or gone from the head says so; among changed ones, in parentheses.
-  const newOrGone = (['added', 'removed'] as const).flatMap((status) => {
-    const n = changedBudgets.filter((b) => b.status === status).length;
-    return n > 0 ? [{ status, n }] : [];
-  });
-  const alike = newOrGone.length === 1 && newOrGone[0].n === changedBudgets.length ? newOrGone[0].status : undefined;
-  const details = [...(alike ? [] : newOrGone.map(({ status, n }) => `${count(n, 'budget')} ${status}`)), ...consumerParts];
+  const budgets = diff.counts.budgets;
+  const newOrGone = (['added', 'removed'] as const).filter((status) => budgets[status] > 0);
+  const alike = newOrGone.length === 1 && budgets[newOrGone[0]] === changedBudgets.length ? newOrGone[0] : undefined;
+  const details = [...(alike ? [] : newOrGone.map((status) => `${count(budgets[status], 'budget')} ${status}`)), ...consumerParts];
   const what = `${changedBudgets.length} of ${total} ${budgetWord} ${alike ?? 'changed'}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
   const before = sumOf(changedBudgets, (b) => b.demand.before);
   const after = sumOf(changedBudgets, (b) => b.demand.after);

@@ -1,5 +1,5 @@
 import { MAX_COUNT, MAX_POOL_SIZE, presetProblems, PresetSpec } from '../../budget';
-import { OPTION_NAMES, unknownKeyProblems } from '../../private/option-names';
+import { unknownKeyProblems } from '../../private/option-names';
 import { wholeNumberProblem } from '../../private/validation';
 import { ConsumerOptions } from '../consumer-options';
 import { PoolSettingsPreset } from '../pool-settings-preset';
@@ -22,7 +22,7 @@ export function presetOf(options: ConsumerOptions): PresetSpec {
 }
 
 /** The options struct of a kind of consumer. */
-export type ConsumerOptionsStruct = keyof Pick<typeof OPTION_NAMES, 'EcsServiceConsumerOptions' | 'EcsTaskConsumerOptions' | 'LambdaFunctionConsumerOptions'>;
+export type ConsumerOptionsStruct = 'EcsServiceConsumerOptions' | 'EcsTaskConsumerOptions' | 'LambdaFunctionConsumerOptions';
 
 /** Everything wrong with a consumer's options, as messages; the preset is judged once the numbers are right. */
 export function consumerOptionProblems(options: ConsumerOptions, struct: ConsumerOptionsStruct, counts: readonly CountOption[]): string[] {
