@@ -320,6 +320,8 @@ function overwrittenVariables(set: TemplateSet, consumer: GatheredConsumer): Ove
  * win over the task definition.
  */
 function overriddenVariables(set: TemplateSet, consumer: GatheredConsumer, runners: readonly Actor[]): OverwrittenVariable[] {
+  // Most consumers have no launcher besides their own service: no pattern is made for them.
+  if (runners.length === 0) return [];
   const { stored } = consumer;
   return Object.entries(checkedVariables(stored)).flatMap(([name, budget]) => {
     const pattern = variableNamePattern(name);
