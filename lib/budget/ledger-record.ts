@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the checker reads untyped JSON, field by field, before anything trusts it */
-import { createHash } from 'crypto';
+import { hash } from 'crypto';
 import { ConsumerKind } from './demand';
 import { LEDGER_SCHEMA_VERSION, LedgerConsumerInputsJson, LedgerConsumerJson, LedgerInputsJson, LedgerJson, LedgerResourceJson, PoolRequestJson } from './ledger-schema';
 import { sortKeysDeep } from './ledger-build';
@@ -75,7 +75,8 @@ const RECORD_DIGEST = new RegExp(`^[0-9a-f]{${RECORD_DIGEST_HEX_DIGITS}}$`);
  */
 export function recordDigest(record: ConsumerRecordJson): string {
   const { digest: _digest, demand: _demand, ...rest } = record;
-  return createHash('sha256').update(JSON.stringify(sortKeysDeep(rest))).digest('hex').slice(0, RECORD_DIGEST_HEX_DIGITS);
+  // One-shot: a Hash object per record cost more than hashing its few hundred bytes (a diff at 1,000 consumers digests 2,000).
+  return hash('sha256', JSON.stringify(sortKeysDeep(rest)), 'hex').slice(0, RECORD_DIGEST_HEX_DIGITS);
 }
 
 /** The Metadata value on a consumer's resource: its records, by budget path, then by consumer path (a task may hold several). */
@@ -218,10 +219,12 @@ export function decodeIntrinsics<T>(value: T): T {
 function mapObjects<T>(value: T, replace: (o: Record<string, unknown>) => unknown): T {
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((v, i) => {
+    // Plain loops, without a callback or a list of keys per object: a diff at 1,000 consumers walks 2,000 records.
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
       const mapped = mapObjects(v, replace);
       if (mapped !== v) (copy ??= [...value])[i] = mapped;
-    });
+    }
     return (copy ?? value) as unknown as T;
   }
   if (!isObject(value)) return value;
@@ -229,9 +232,12 @@ function mapObjects<T>(value: T, replace: (o: Record<string, unknown>) => unknow
   if (replaced !== undefined) return replaced as T;
   const object: Record<string, unknown> = value;
   let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(object)) {
-    const mapped = mapObjects(object[key], replace);
-    if (mapped !== object[key]) (copy ??= { ...object })[key] = mapped;
+  // Own enumerable keys, in Object.keys's order.
+  for (const key in object) {
+    if (!Object.prototype.hasOwnProperty.call(object, key)) continue;
+    const v = object[key];
+    const mapped = mapObjects(v, replace);
+    if (mapped !== v) (copy ??= { ...object })[key] = mapped;
   }
   return (copy ?? value) as T;
 }

@@ -10,8 +10,13 @@ export type Reference =
   | { readonly kind: 'import'; readonly exportName: unknown }
   | { readonly kind: 'stack-output'; readonly stackName: unknown; readonly outputName: unknown };
 
-/** Pseudo parameters are references to nothing in a template. */
-const PSEUDO_PARAMETER = /^AWS::/;
+/** Pseudo parameters (`AWS::Region`) are references to nothing in a template. */
+const PSEUDO_PARAMETER_PREFIX = 'AWS::';
+
+/** Whether a name is a pseudo parameter's, tested without a regular expression: a template has a reference in every other value. */
+function isPseudoParameter(name: string): boolean {
+  return name.startsWith(PSEUDO_PARAMETER_PREFIX);
+}
 
 /** Every reference inside `value`, in document order. */
 export function referencesIn(value: unknown): Reference[] {
@@ -29,7 +34,7 @@ export function referencesIn(value: unknown): Reference[] {
     if (key !== undefined) {
       const arg = record[key];
       if (key === 'Ref' && typeof arg === 'string') {
-        if (!PSEUDO_PARAMETER.test(arg)) found.push({ kind: 'resource', logicalId: arg });
+        if (!isPseudoParameter(arg)) found.push({ kind: 'resource', logicalId: arg });
         return;
       }
       if (key === 'Fn::GetAtt') {
@@ -54,7 +59,7 @@ export function referencesIn(value: unknown): Reference[] {
           const names = variables && typeof variables === 'object' ? Object.keys(variables as object) : [];
           for (const match of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
             const [logicalId, attribute] = splitOnce(match[1], '.');
-            if (!names.includes(match[1]) && !PSEUDO_PARAMETER.test(logicalId)) {
+            if (!names.includes(match[1]) && !isPseudoParameter(logicalId)) {
               found.push({ kind: 'resource', logicalId, attribute });
             }
           }

@@ -65,8 +65,10 @@ export type L1PathOf = (resource: TemplateResource) => string | undefined;
  */
 export class TemplateSet {
   private readonly byPath = new Map<string, StackTemplate>();
-  private readonly byName = new Map<string, StackTemplate>();
-  private readonly exports = new Map<string, { stack: StackTemplate; value: unknown }>();
+  /** Top-level stacks by scope, then name: two maps, so that a lookup makes no key string (the readers follow thousands of imports). */
+  private readonly byName = new Map<string, Map<string, StackTemplate>>();
+  /** Exports by scope, then name. */
+  private readonly exports = new Map<string, Map<string, { stack: StackTemplate; value: unknown }>>();
   private readonly resourceCache = new Map<StackTemplate, ReadonlyMap<string, TemplateResource>>();
   /** identitiesIn's results by value object, with the stack the value was read in: one object may be in two stacks. */
   private readonly identityCache = new WeakMap<object, { readonly stack: StackTemplate; readonly ids: readonly string[] }>();
@@ -78,10 +80,10 @@ export class TemplateSet {
   public constructor(public readonly stacks: readonly StackTemplate[], private readonly l1PathOf?: L1PathOf) {
     for (const stack of stacks) {
       if (stack.path !== undefined) this.byPath.set(stack.path, stack);
-      if (!stack.parent) this.byName.set(scoped(stack, stack.name), stack);
+      if (!stack.parent) inScope(this.byName, stack).set(stack.name, stack);
       for (const output of Object.values(record(stack.template.Outputs))) {
         const exportName = record(record(output).Export).Name;
-        if (typeof exportName === 'string') this.exports.set(scoped(stack, exportName), { stack, value: record(output).Value });
+        if (typeof exportName === 'string') inScope(this.exports, stack).set(exportName, { stack, value: record(output).Value });
       }
       if (stack.parent) this.nestedByResource.set(stack.parent.stack, new Map([...(this.nestedByResource.get(stack.parent.stack) ?? []), [stack.parent.logicalId, stack]]));
     }
@@ -148,13 +150,13 @@ export class TemplateSet {
         else found.push({ kind: 'unknown', text: `parameter '${reference.logicalId}' of stack '${stack.path ?? stack.name}'` });
       } else if (reference.kind === 'import') {
         const name = literalText(reference.exportName);
-        const exported = name === undefined ? undefined : this.exports.get(scoped(stack, name));
+        const exported = name === undefined ? undefined : this.exports.get(scopeOf(stack))?.get(name);
         if (exported) append(found, this.targets(exported.stack, exported.value, depth + 1));
         else found.push({ kind: 'unknown', text: `export '${name ?? 'computed at deploy time'}'` });
       } else {
         const stackName = literalText(reference.stackName);
         const outputName = literalText(reference.outputName);
-        const producer = stackName === undefined ? undefined : this.byName.get(scoped(stack, stackName));
+        const producer = stackName === undefined ? undefined : this.byName.get(scopeOf(stack))?.get(stackName);
         const output = producer && outputName !== undefined ? record(record(producer.template.Outputs)[outputName]) : undefined;
         if (producer && output && 'Value' in output) append(found, this.targets(producer, output.Value, depth + 1));
         else found.push({ kind: 'unknown', text: `output '${outputName}' of stack '${stackName}'` });
@@ -233,9 +235,20 @@ function append<T>(list: T[], items: readonly T[]): void {
   for (const item of items) list.push(item);
 }
 
-/** A name (an export, a stack name) within the scope of the stack that uses it. */
-function scoped(stack: StackTemplate, name: string): string {
-  return `${rootOf(stack).scope ?? ''}|${name}`;
+/** Where the names (exports, stack names) a stack uses are unique: its top-level stack's scope. */
+function scopeOf(stack: StackTemplate): string {
+  return rootOf(stack).scope ?? '';
+}
+
+/** The names of a map of scopes within a stack's scope, made when first asked. */
+function inScope<T>(byScope: Map<string, Map<string, T>>, stack: StackTemplate): Map<string, T> {
+  const scope = scopeOf(stack);
+  let names = byScope.get(scope);
+  if (!names) {
+    names = new Map();
+    byScope.set(scope, names);
+  }
+  return names;
 }
 
 /** The top-level stack a nested stack belongs to. */
