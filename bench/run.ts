@@ -216,7 +216,8 @@ function scale(): string {
     return `scale (${SCALE_CONSUMERS} consumers, ${manyConsumersStacks(SCALE_CONSUMERS)} stacks): budget stack template ${budgetTemplate} bytes `
       + `(${(budgetTemplate / SCALE_CONSUMERS).toFixed(0)} bytes per consumer; quota ${TEMPLATE_BYTES_QUOTA}), each service's record ${recordBytes.toFixed(0)} bytes `
       + `in its own stack; CLI (median of ${CLI_RUNS} rounds, slowest round in brackets) report ${report.median.toFixed(0)} ms (${report.slowest.toFixed(0)}), `
-      + `diff ${diff.median.toFixed(0)} ms (${diff.slowest.toFixed(0)}) (target < 1000 ms; a bare node start here ${nodeStart.median.toFixed(0)} ms)`;
+      + `diff ${diff.median.toFixed(0)} ms (${diff.slowest.toFixed(0)}) (target < 1000 ms; a bare node start here ${nodeStart.median.toFixed(0)} ms, `
+      + `diff ${(diff.median / nodeStart.median).toFixed(1)} times it: the host's speed changes by the hour, the ratio less)`;
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
     fs.rmSync(head, { recursive: true, force: true });
