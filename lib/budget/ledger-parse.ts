@@ -5,7 +5,7 @@ import {
 } from './ledger-schema';
 import { POSTGRES_MAX_USER_NAME_LENGTH } from './database-users';
 import { LARGEST_MAX_CONNECTIONS, MAX_COUNT, MAX_POOL_SIZE, MAX_PORT } from './limits';
-import { ENVIRONMENT_VARIABLE_NAME, FRAMEWORK_NAMES, presetVariables, PresetSpec } from './presets';
+import { ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_RULE, FRAMEWORK_NAMES, presetVariables, PresetSpec } from './presets';
 import { routeVariables } from './route';
 import { listOf } from './text';
 
@@ -116,7 +116,7 @@ export function parseLedger(value: unknown, where: string): LedgerJson {
     }
     c.object(consumer, 'poolSettings', (s) => c.object(s, 'variables', (v) => {
       for (const [variable, text] of Object.entries(v)) {
-        if (!ENVIRONMENT_VARIABLE_NAME.test(variable)) c.fail(`${at}.poolSettings.variables has ${JSON.stringify(variable)}, not an environment variable name (${VARIABLE_NAME_RULE})`);
+        if (!ENVIRONMENT_VARIABLE_NAME.test(variable)) c.fail(`${at}.poolSettings.variables has ${JSON.stringify(variable)}, not an environment variable name (${ENVIRONMENT_VARIABLE_NAME_RULE})`);
         else if (typeof text !== 'string') c.fail(`${at}.poolSettings.variables.${variable} must be a string`);
       }
     }, `${at}.poolSettings`), at);
@@ -249,7 +249,7 @@ function checkPreset(c: Checker, preset: Record<string, any>, at: string): void 
   const invalid = invalidVariableNames(preset as PresetSpec);
   if (invalid.length > 0) {
     const more = invalid.length > 1 ? ` and ${invalid.length - 1} more` : '';
-    c.fail(`${at} gives ${JSON.stringify(invalid[0])}${more}, not environment variable names (${VARIABLE_NAME_RULE})`);
+    c.fail(`${at} gives ${JSON.stringify(invalid[0])}${more}, not environment variable names (${ENVIRONMENT_VARIABLE_NAME_RULE})`);
   }
 }
 
@@ -269,9 +269,6 @@ function invalidVariableNames(spec: PresetSpec): readonly string[] {
 }
 
 const invalidNamesByPreset = new Map<string, readonly string[]>();
-
-/** What ENVIRONMENT_VARIABLE_NAME allows, in words. */
-const VARIABLE_NAME_RULE = 'letters, digits and underscores, not starting with a digit';
 
 function checkPresetFields(c: Checker, preset: Record<string, any>, at: string): void {
   c.oneOf(preset, 'framework', Object.keys(FRAMEWORK_NAMES), at);

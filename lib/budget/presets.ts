@@ -180,8 +180,11 @@ export function deliversMinIdle(spec: PresetSpec): boolean {
   }
 }
 
-/** Environment variable names: letters, digits and underscores, not starting with a digit. */
+/** Environment variable names: ENVIRONMENT_VARIABLE_NAME_RULE. */
 export const ENVIRONMENT_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What ENVIRONMENT_VARIABLE_NAME allows, in words, for messages. */
+export const ENVIRONMENT_VARIABLE_NAME_RULE = 'letters, digits and underscores, not starting with a digit';
 
 /**
  * Variables the operating system, language runtimes, ECS or Lambda own: a pool setting written into one breaks the
@@ -200,7 +203,7 @@ export function presetProblems(spec: PresetSpec, overflowPerPool: number): strin
   const variables = [...presetVariables(spec), ...routeVariables(spec)];
   for (const variable of variables) {
     if (!ENVIRONMENT_VARIABLE_NAME.test(variable.name)) {
-      problems.push(`environment variable name '${variable.name}' must be letters, digits and underscores, not starting with a digit`);
+      problems.push(`environment variable name '${variable.name}' must be ${ENVIRONMENT_VARIABLE_NAME_RULE}`);
     } else if (RESERVED_VARIABLE_NAMES.has(variable.name) || RESERVED_VARIABLE_PREFIXES.some((p) => variable.name.startsWith(p))) {
       problems.push(`environment variable name '${variable.name}' belongs to the operating system, a language runtime or AWS `
         + `(${[...RESERVED_VARIABLE_PREFIXES].map((p) => `${p}*`).join(', ')}, PATH, HOME and the like); name the pool setting after the pool`);
